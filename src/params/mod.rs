@@ -4,6 +4,7 @@
 
 pub mod enums;
 pub mod tree;
+mod adc_json;
 
 pub use enums::*;
 pub use tree::*;
