@@ -1,0 +1,4 @@
+//! Periphery: DACs and ADCs.
+
+pub mod adc;
+pub mod dac;
