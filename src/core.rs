@@ -1,8 +1,18 @@
 //! The user-facing [`Core`]: one matrix programmed onto simulated crossbar
 //! arrays (tiled when it exceeds one array), with program / read / mvm / vmm.
+//! Data path of one MVM (spec §1): inputs → per-vector scaling → per block:
+//! DAC → arrays → ADC → recombination → scale back → sum of blocks.
 
+use crate::array::Op;
+use crate::batch::Batch;
+use crate::complex;
+use crate::device::conductance::Window;
 use crate::error::{Error, Result};
-use crate::params::Params;
+use crate::mapping::limits::percentile_limits;
+use crate::mapping::{BlockContext, Mapping};
+use crate::params::{OutputDtype, Params};
+use crate::support;
+use crate::tiling::Tiling;
 
 /// Memory order of a matrix passed to [`Core::program`] or [`Core::read`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,13 +32,84 @@ pub struct Core {
     rows: usize,
     cols: usize,
     seed: u64,
+    complex: bool,
+    tiling: Tiling,
+    /// Blocks in row-major grid order; empty until programmed.
+    blocks: Vec<Mapping>,
+}
+
+/// Checks a data buffer's length and that every value is finite.
+fn check_data<T: Copy + Into<f64>>(name: &str, data: &[T], expected: usize, what: &str) -> Result<()> {
+    if data.len() != expected {
+        return Err(Error::shape(format!("{name}: expected {expected} values ({what}), got {}", data.len())));
+    }
+    if let Some(i) = data.iter().position(|v| !(*v).into().is_finite()) {
+        return Err(Error::InvalidArgument(format!("{name}[{i}] is {} (inputs must be finite)", data[i].into())));
+    }
+    Ok(())
+}
+
+fn check_out(name: &str, len: usize, expected: usize, what: &str) -> Result<()> {
+    if len != expected {
+        return Err(Error::shape(format!("{name}: expected {expected} values ({what}), got {len}")));
+    }
+    Ok(())
+}
+
+/// `rows × cols` in `layout` → row-major (elementwise, `k` values per element).
+fn to_row_major(w: &[f64], rows: usize, cols: usize, k: usize, layout: Layout) -> Vec<f64> {
+    match layout {
+        Layout::RowMajor => w.to_vec(),
+        Layout::ColMajor => {
+            let mut out = Vec::with_capacity(w.len());
+            for i in 0..rows {
+                for j in 0..cols {
+                    out.extend_from_slice(&w[(i + j * rows) * k..(i + j * rows) * k + k]);
+                }
+            }
+            out
+        }
+    }
+}
+
+/// Row-major → `layout` (elementwise, `k` values per element).
+fn from_row_major(w: &[f64], rows: usize, cols: usize, k: usize, layout: Layout, out: &mut [f64]) {
+    match layout {
+        Layout::RowMajor => out.copy_from_slice(w),
+        Layout::ColMajor => {
+            for i in 0..rows {
+                for j in 0..cols {
+                    out[(i + j * rows) * k..(i + j * rows) * k + k].copy_from_slice(&w[(i * cols + j) * k..(i * cols + j) * k + k]);
+                }
+            }
+        }
+    }
 }
 
 impl Core {
-    /// A core for a `rows × cols` matrix. Checks that every requested model is
-    /// available; nothing is programmed yet.
+    /// A core for a `rows × cols` matrix with a copy of `params`. Checks the
+    /// parameters, that every requested model is available, and the periphery
+    /// of every block; nothing is programmed yet. `seed` keys the core's
+    /// random streams.
     pub fn new(params: &Params, rows: usize, cols: usize, seed: u64) -> Result<Core> {
-        Ok(Core { params: params.clone(), rows, cols, seed })
+        params.validate()?;
+        support::check(params)?;
+        if rows == 0 || cols == 0 {
+            return Err(Error::shape(format!("a core needs at least one row and one column, got {rows} x {cols}")));
+        }
+        let complex = params.core.complex_matrix || params.core.complex_input;
+        let k = if complex { 2 } else { 1 };
+        let (prows, pcols) = (rows.checked_mul(k), cols.checked_mul(k));
+        let (prows, pcols) = match (prows, pcols) {
+            (Some(r), Some(c)) if r.checked_mul(c).is_some_and(|n| n <= isize::MAX as usize / 16) => (r, c),
+            _ => return Err(Error::shape(format!("a {rows} x {cols} matrix is too large"))),
+        };
+        let tiling = Tiling::plan(params, prows, pcols)?;
+        let core = Core { params: params.clone(), rows, cols, seed, complex, tiling, blocks: Vec::new() };
+        // Build the periphery of every block shape once so that bad ADC/DAC
+        // settings fail here rather than at the first program.
+        core.program_blocks(&vec![0.0; prows * pcols])?;
+        Ok(core)
     }
     /// Matrix rows (MVM outputs).
     pub fn rows(&self) -> usize {
@@ -46,70 +127,260 @@ impl Core {
     pub fn seed(&self) -> u64 {
         self.seed
     }
+    /// Whether the core holds a complex matrix (`core.complex_matrix` or `core.complex_input`).
+    pub fn is_complex(&self) -> bool {
+        self.complex
+    }
     /// Whether `program` has succeeded on this core.
     pub fn is_programmed(&self) -> bool {
-        false
+        !self.blocks.is_empty()
     }
-    /// Programs `w` (`rows × cols` in `layout`). A real matrix; for complex cores see `program_complex`.
-    pub fn program(&mut self, _w: &[f64], _layout: Layout) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    /// Number of physical array blocks the matrix is tiled over.
+    pub fn num_blocks(&self) -> usize {
+        self.tiling.len()
+    }
+
+    fn phys(&self) -> (usize, usize) {
+        let k = if self.complex { 2 } else { 1 };
+        (self.rows * k, self.cols * k)
+    }
+
+    fn require_real(&self, what: &str) -> Result<()> {
+        if self.complex {
+            return Err(Error::InvalidArgument(format!("{what}: this core is complex; use the complex entry point")));
+        }
+        Ok(())
+    }
+
+    fn require_complex(&self, what: &str) -> Result<()> {
+        if !self.complex {
+            return Err(Error::InvalidArgument(format!(
+                "{what}: this core is real; set core.complex_matrix to use complex data"
+            )));
+        }
+        Ok(())
+    }
+
+    fn require_programmed(&self, what: &str) -> Result<()> {
+        if self.blocks.is_empty() {
+            return Err(Error::NotProgrammed(format!("{what}: the core has not been programmed")));
+        }
+        Ok(())
+    }
+
+    /// Weight limits, clipping, partitioning and programming of every block
+    /// of the physical (real) matrix `m`; returns the blocks without touching the core.
+    fn program_blocks(&self, m: &[f64]) -> Result<Vec<Mapping>> {
+        let p = &self.params;
+        let wm = &p.core.mapping.weights;
+        let (wmin, wmax) = match wm.percentile {
+            Some(pc) => percentile_limits(m, pc),
+            None => (wm.min.unwrap_or(-1.0), wm.max.unwrap_or(1.0)),
+        };
+        let ctx = BlockContext { params: p, window: Window::new(&p.xbar.device), wmax: wmin.abs().max(wmax.abs()),
+            percentile_range: wm.percentile.is_some(),
+        };
+        let (_, pcols) = self.phys();
+        let mut blocks = Vec::with_capacity(self.tiling.len());
+        for &(r0, nr) in &self.tiling.row_blocks {
+            for &(c0, nc) in &self.tiling.col_blocks {
+                let mut w = Vec::with_capacity(nr * nc);
+                for i in r0..r0 + nr {
+                    w.extend_from_slice(&m[i * pcols + c0..i * pcols + c0 + nc]);
+                }
+                if wm.clipping {
+                    for x in &mut w {
+                        *x = x.clamp(wmin, wmax);
+                    }
+                }
+                blocks.push(Mapping::program(&ctx, &w, nr, nc)?);
+            }
+        }
+        Ok(blocks)
+    }
+
+    /// Programs `w` (`rows × cols` in `layout`). On a complex core the
+    /// imaginary parts are zero.
+    pub fn program(&mut self, w: &[f64], layout: Layout) -> Result<()> {
+        check_data("w", w, self.rows * self.cols, "rows x cols")?;
+        let m = to_row_major(w, self.rows, self.cols, 1, layout);
+        if self.complex {
+            let c: Vec<f64> = m.iter().flat_map(|&re| [re, 0.0]).collect();
+            return self.install(complex::expand_matrix(&c, self.rows, self.cols));
+        }
+        self.install(m)
     }
     /// As [`Core::program`] with single-precision weights.
-    pub fn program_f32(&mut self, _w: &[f32], _layout: Layout) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    pub fn program_f32(&mut self, w: &[f32], layout: Layout) -> Result<()> {
+        let w: Vec<f64> = w.iter().map(|&v| v as f64).collect();
+        self.program(&w, layout)
     }
     /// Programs a complex matrix given as interleaved (re, im) pairs, `2·rows·cols` values.
-    pub fn program_complex(&mut self, _w: &[f64], _layout: Layout) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    pub fn program_complex(&mut self, w: &[f64], layout: Layout) -> Result<()> {
+        self.require_complex("program_complex")?;
+        check_data("w", w, 2 * self.rows * self.cols, "2 x rows x cols, interleaved re/im")?;
+        let m = to_row_major(w, self.rows, self.cols, 2, layout);
+        self.install(complex::expand_matrix(&m, self.rows, self.cols))
     }
-    /// Writes the effective weights as stored now (`rows × cols` in `layout`) into `out`.
-    pub fn read(&self, _out: &mut [f64], _layout: Layout) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+
+    fn install(&mut self, m: Vec<f64>) -> Result<()> {
+        self.blocks = self.program_blocks(&m)?;
+        Ok(())
+    }
+
+    /// The stored physical matrix (row-major, real, complex-expanded).
+    fn read_phys(&self) -> Vec<f64> {
+        let (_, pcols) = self.phys();
+        let mut out = vec![0.0; self.phys().0 * pcols];
+        let ncb = self.tiling.col_blocks.len();
+        for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
+            for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
+                let w = self.blocks[ri * ncb + ci].read();
+                for i in 0..nr {
+                    out[(r0 + i) * pcols + c0..(r0 + i) * pcols + c0 + nc].copy_from_slice(&w[i * nc..(i + 1) * nc]);
+                }
+            }
+        }
+        out
+    }
+
+    /// Writes the effective weights as stored now (`rows × cols` in `layout`):
+    /// after clipping and quantisation, without read noise.
+    pub fn read(&self, out: &mut [f64], layout: Layout) -> Result<()> {
+        self.require_real("read")?;
+        self.require_programmed("read")?;
+        check_out("w_out", out.len(), self.rows * self.cols, "rows x cols")?;
+        from_row_major(&self.read_phys(), self.rows, self.cols, 1, layout, out);
+        Ok(())
     }
     /// As [`Core::read`] in single precision.
-    pub fn read_f32(&self, _out: &mut [f32], _layout: Layout) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    pub fn read_f32(&self, out: &mut [f32], layout: Layout) -> Result<()> {
+        let mut tmp = vec![0.0; out.len()];
+        self.read(&mut tmp, layout)?;
+        for (o, v) in out.iter_mut().zip(tmp) {
+            *o = v as f32;
+        }
+        Ok(())
     }
     /// Complex read-back, interleaved (re, im), `2·rows·cols` values.
-    pub fn read_complex(&self, _out: &mut [f64], _layout: Layout) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    pub fn read_complex(&self, out: &mut [f64], layout: Layout) -> Result<()> {
+        self.require_complex("read_complex")?;
+        self.require_programmed("read_complex")?;
+        check_out("w_out", out.len(), 2 * self.rows * self.cols, "2 x rows x cols")?;
+        let c = complex::collapse_matrix(&self.read_phys(), self.rows, self.cols);
+        from_row_major(&c, self.rows, self.cols, 2, layout, out);
+        Ok(())
     }
+
+    /// Runs `op` on physical inputs `x` through every block and sums the block outputs.
+    fn apply(&mut self, op: Op, x: &Batch) -> Batch {
+        let p = &self.params;
+        let (inputs, dac) = match op {
+            Op::Mvm => (&p.core.mapping.inputs.mvm, &p.xbar.dac.mvm),
+            Op::Vmm => (&p.core.mapping.inputs.vmm, &p.xbar.dac.vmm),
+        };
+        let pre = if dac.signed { 2.0 } else { 1.0 };
+        let s_in: Vec<f64> = (0..x.count)
+            .map(|b| match inputs.percentile {
+                Some(pc) => {
+                    let (lo, hi) = percentile_limits(x.vector(b), pc);
+                    pre / (hi - lo)
+                }
+                None => pre / (inputs.max.unwrap_or(1.0) - inputs.min.unwrap_or(-1.0)),
+            })
+            .collect();
+        let (prows, pcols) = self.phys();
+        let out_len = if op == Op::Mvm { prows } else { pcols };
+        let mut y = Batch::zeros(out_len, x.count);
+        let ncb = self.tiling.col_blocks.len();
+        for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
+            for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
+                let block = &self.blocks[ri * ncb + ci];
+                let (ws, f) = block.output_factors();
+                let s_out: Vec<f64> = s_in
+                    .iter()
+                    .map(|&s| if inputs.percentile.is_some() { (ws / f) / s } else { ws / (s * f) })
+                    .collect();
+                let (in0, nin, out0) = if op == Op::Mvm { (c0, nc, r0) } else { (r0, nr, c0) };
+                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out);
+                y.add_into(out0, &part);
+            }
+        }
+        if self.params.core.output_dtype == OutputDtype::Float32 {
+            y.map(|v| v as f32 as f64);
+        }
+        y
+    }
+
     /// `y[b,:] = W x[b,:]`: x is `batch × cols`, y is `batch × rows`, row-major.
-    pub fn mvm(&mut self, _x: &[f64], _batch: usize, _y: &mut [f64]) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    /// `y` is written only on success.
+    pub fn mvm(&mut self, x: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
+        self.require_real("mvm")?;
+        self.require_programmed("mvm")?;
+        check_data("x", x, batch * self.cols, "batch x cols")?;
+        check_out("y", y.len(), batch * self.rows, "batch x rows")?;
+        let out = self.apply(Op::Mvm, &Batch::from_vec(self.cols, batch, x.to_vec()));
+        y.copy_from_slice(&out.data);
+        Ok(())
     }
     /// As [`Core::mvm`] in single precision (computed in double precision).
-    pub fn mvm_f32(&mut self, _x: &[f32], _batch: usize, _y: &mut [f32]) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    pub fn mvm_f32(&mut self, x: &[f32], batch: usize, y: &mut [f32]) -> Result<()> {
+        let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let mut tmp = vec![0.0; y.len()];
+        self.mvm(&x, batch, &mut tmp)?;
+        for (o, v) in y.iter_mut().zip(tmp) {
+            *o = v as f32;
+        }
+        Ok(())
     }
     /// Complex MVM; x and y interleaved (re, im): `2·batch·cols` and `2·batch·rows` values.
-    pub fn mvm_complex(&mut self, _x: &[f64], _batch: usize, _y: &mut [f64]) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    pub fn mvm_complex(&mut self, x: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
+        self.require_complex("mvm_complex")?;
+        self.require_programmed("mvm_complex")?;
+        check_data("x", x, 2 * batch * self.cols, "2 x batch x cols, interleaved re/im")?;
+        check_out("y", y.len(), 2 * batch * self.rows, "2 x batch x rows")?;
+        let out = self.apply(Op::Mvm, &complex::mvm_input(x, self.cols, batch));
+        y.copy_from_slice(&complex::mvm_output(&out));
+        Ok(())
     }
     /// `y[b,:] = v[b,:] W`: v is `batch × rows`, y is `batch × cols`, row-major.
-    pub fn vmm(&mut self, _v: &[f64], _batch: usize, _y: &mut [f64]) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    pub fn vmm(&mut self, v: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
+        self.require_real("vmm")?;
+        self.require_programmed("vmm")?;
+        check_data("v", v, batch * self.rows, "batch x rows")?;
+        check_out("y", y.len(), batch * self.cols, "batch x cols")?;
+        let out = self.apply(Op::Vmm, &Batch::from_vec(self.rows, batch, v.to_vec()));
+        y.copy_from_slice(&out.data);
+        Ok(())
     }
     /// As [`Core::vmm`] in single precision.
-    pub fn vmm_f32(&mut self, _v: &[f32], _batch: usize, _y: &mut [f32]) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    pub fn vmm_f32(&mut self, v: &[f32], batch: usize, y: &mut [f32]) -> Result<()> {
+        let v: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+        let mut tmp = vec![0.0; y.len()];
+        self.vmm(&v, batch, &mut tmp)?;
+        for (o, x) in y.iter_mut().zip(tmp) {
+            *o = x as f32;
+        }
+        Ok(())
     }
-    /// Complex VMM, interleaved (re, im).
-    pub fn vmm_complex(&mut self, _v: &[f64], _batch: usize, _y: &mut [f64]) -> Result<()> {
-        Err(Error::Internal("not yet".into()))
+    /// Complex VMM, interleaved (re, im): v is `2·batch·rows`, y is `2·batch·cols` values.
+    pub fn vmm_complex(&mut self, v: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
+        self.require_complex("vmm_complex")?;
+        self.require_programmed("vmm_complex")?;
+        check_data("v", v, 2 * batch * self.rows, "2 x batch x rows, interleaved re/im")?;
+        check_out("y", y.len(), 2 * batch * self.cols, "2 x batch x cols")?;
+        let out = self.apply(Op::Vmm, &complex::vmm_input(v, self.rows, batch));
+        y.copy_from_slice(&complex::vmm_output(&out));
+        Ok(())
     }
     /// `W += lr · Σ_b d[b] ⊗ x[b]` through the device update model.
     /// x is `batch × cols`, d is `batch × rows`.
     pub fn update(&mut self, _x: &[f64], _d: &[f64], _batch: usize, _lr: f64) -> Result<()> {
-        Err(Error::unsupported(
-            "update: device update models are not available in this version of xbar",
-        ))
+        Err(Error::unsupported("update: device update models are not available in this version of xbar"))
     }
     /// As [`Core::update`] in single precision.
     pub fn update_f32(&mut self, _x: &[f32], _d: &[f32], _batch: usize, _lr: f32) -> Result<()> {
-        Err(Error::unsupported(
-            "update: device update models are not available in this version of xbar",
-        ))
+        Err(Error::unsupported("update: device update models are not available in this version of xbar"))
     }
     /// Moves the programmed arrays to their drifted state `seconds` after programming.
     pub fn set_time(&mut self, _seconds: f64) -> Result<()> {

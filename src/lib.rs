@@ -4,10 +4,18 @@
 //! multiplies vectors through them with the non-idealities its [`Params`]
 //! describe. The C ABI over the same objects lives in [`ffi`].
 
+pub mod array;
+pub mod batch;
 pub mod circuit;
+pub mod complex;
 pub mod core;
+pub mod device;
 pub mod error;
+pub mod ffi;
+pub mod mapping;
 pub mod params;
+pub mod support;
+pub mod tiling;
 
 pub use error::{Error, Result};
 pub use params::Params;

@@ -1,1 +1,238 @@
-//! (in progress)
+//! Cyclic ADC (spec §9.4, §9.8).
+//!
+//! The pipeline ADC of §9.7 folded onto one 1.5-bit stage that is reused
+//! `b - 1` times, followed by a final comparator. Consecutive output lines
+//! share one ADC (`group_size` lines per ADC). Inputs are normalised array
+//! currents, in the units of `min`/`max`.
+
+use super::pipeline::Stage;
+use super::ramp::{clip, gain_from_db, mid_rise, vref_of};
+
+/// Component values of the cyclic ADCs, one row per ADC
+/// (`n_adc = ceil(n_lines / group_size)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CyclicMismatch {
+    /// `n_adc x 3` absolute comparator offsets (already times `Vref`), row
+    /// major; columns: high, low, final comparator.
+    pub offsets: Vec<f64>,
+    /// `n_adc` capacitors `C1` (nominal 1).
+    pub c1: Vec<f64>,
+    /// `n_adc` capacitors `C2` (nominal 1).
+    pub c2: Vec<f64>,
+    /// `n_adc` parasitic capacitances `Cpar` (nominal 0).
+    pub cpar: Vec<f64>,
+}
+
+impl CyclicMismatch {
+    /// Ideal components: zero offsets, `C1 = C2 = 1`, `Cpar = 0`.
+    pub fn ideal(n_adc: usize) -> CyclicMismatch {
+        CyclicMismatch {
+            offsets: vec![0.0; 3 * n_adc],
+            c1: vec![1.0; n_adc],
+            c2: vec![1.0; n_adc],
+            cpar: vec![0.0; n_adc],
+        }
+    }
+}
+
+/// Cyclic ADC (spec §9.8): `b - 1` passes through one stage with
+/// `hi = V > Vh + off_0`, `mid = Vl + off_1 < V < Vh + off_0`,
+/// `lo = V < Vl + off_1` (`Vh = Vref/4 = -Vl`; exact equality gives neither
+/// digit), `code += hi 2^(b-1-n) + mid 2^(b-2-n)`,
+/// `V <- ((1 + gamma) V + (lo - hi) Vref gamma) / (1 + 1/(gain beta))` with
+/// `gamma = C2/C1`, `beta = C1/(C1 + C2 + Cpar)`; then `code += V > off_2`.
+/// Output `Vref (2 code - 2^b + 1) / 2^b`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CyclicAdc {
+    bits: u32,
+    min: f64,
+    max: f64,
+    vref: f64,
+    group_size: usize,
+    n_lines: usize,
+    /// One stage per ADC.
+    stages: Vec<Stage>,
+    /// One final-comparator threshold per ADC.
+    final_th: Vec<f64>,
+}
+
+impl CyclicAdc {
+    /// Builds the ADC for range `[min, max]` (normalised current units).
+    ///
+    /// * `bits`: resolution `b` (0 = disabled: `convert` is the identity);
+    /// * `gain_db`: op-amp open-loop gain in dB (`f64::INFINITY` = ideal);
+    /// * `group_size`: consecutive output lines per ADC (> 0);
+    /// * `n_lines`: number of output lines (`line` in `0..n_lines`);
+    /// * `mismatch`: per-ADC component values, sizes as in [`CyclicMismatch`].
+    ///
+    /// Panics on wrong sizes, `group_size == 0` or `bits > 31`.
+    pub fn new(
+        bits: u32,
+        min: f64,
+        max: f64,
+        gain_db: f64,
+        group_size: usize,
+        n_lines: usize,
+        mismatch: &CyclicMismatch,
+    ) -> CyclicAdc {
+        assert!(bits <= 31, "CyclicAdc: bits must be <= 31");
+        assert!(group_size > 0, "CyclicAdc: group_size must be > 0");
+        let vref = vref_of(min, max);
+        let mut adc = CyclicAdc { bits, min, max, vref, group_size, n_lines, stages: Vec::new(), final_th: Vec::new() };
+        if bits == 0 {
+            return adc;
+        }
+        let n_adc = n_lines.div_ceil(group_size);
+        let m = mismatch;
+        assert_eq!(m.offsets.len(), 3 * n_adc, "CyclicAdc: offsets must be n_adc x 3");
+        for (name, a) in [("c1", &m.c1), ("c2", &m.c2), ("cpar", &m.cpar)] {
+            assert_eq!(a.len(), n_adc, "CyclicAdc: {name} must have n_adc values");
+        }
+        let gain = gain_from_db(gain_db);
+        for a in 0..n_adc {
+            let off = &m.offsets[3 * a..3 * a + 3];
+            adc.stages.push(Stage::new(vref, gain, off[0], off[1], m.c1[a], m.c2[a], m.cpar[a]));
+            adc.final_th.push(off[2]);
+        }
+        adc
+    }
+
+    /// Resolution in bits.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// `Vref = max(|min|, |max|)`.
+    pub fn vref(&self) -> f64 {
+        self.vref
+    }
+
+    /// Code in `[0, 2^b - 1]` for input `v` on output line `line`
+    /// (ADC `line / group_size`); `v` is clipped to `[min, max]` first.
+    pub fn code(&self, v: f64, line: usize) -> u32 {
+        if self.bits == 0 {
+            return 0;
+        }
+        debug_assert!(line < self.n_lines, "CyclicAdc: line out of range");
+        let a = line / self.group_size;
+        let st = &self.stages[a];
+        let ns = self.bits - 1;
+        let mut v = clip(v, self.min, self.max);
+        let mut code = 0u32;
+        for n in 0..ns {
+            let (hi, mid, next) = st.step(v, self.vref);
+            code += ((hi as u32) << (ns - n)) + ((mid as u32) << (ns - 1 - n));
+            v = next;
+        }
+        code + (v > self.final_th[a]) as u32
+    }
+
+    /// Converted value `Vref (2c - 2^b + 1) / 2^b` for input `v` on `line`.
+    pub fn convert(&self, v: f64, line: usize) -> f64 {
+        if self.bits == 0 {
+            return v;
+        }
+        mid_rise(self.vref, self.bits, self.code(v, line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::pipeline::{PipelineAdc, PipelineMismatch};
+    use super::super::ramp::pow2;
+    use super::*;
+
+    fn ideal_code(u: f64, vref: f64, bits: u32) -> u32 {
+        let n = pow2(bits);
+        let c = ((clip(u, -vref, vref) + vref) / (2.0 * vref) * n).floor();
+        c.clamp(0.0, n - 1.0) as u32
+    }
+
+    fn ideal(bits: u32, vref: f64, gain_db: f64, group: usize, lines: usize) -> CyclicAdc {
+        CyclicAdc::new(bits, -vref, vref, gain_db, group, lines, &CyclicMismatch::ideal(lines.div_ceil(group)))
+    }
+
+    #[test]
+    fn transfer_curve_ideal_infinite_gain() {
+        let adc = ideal(3, 3.0, 400.0, 1, 1);
+        let mut prev = f64::NEG_INFINITY;
+        for i in 0..33 {
+            let u = -3.2 + 0.2 * i as f64;
+            let y = adc.convert(u, 0);
+            assert!(y >= prev, "monotone");
+            prev = y;
+            if u == 0.0 {
+                assert_eq!(y, -0.375);
+            } else {
+                assert_eq!(adc.code(u, 0), ideal_code(u, 3.0, 3), "u = {u}");
+            }
+        }
+    }
+
+    #[test]
+    fn t17c_default_gain() {
+        let adc = ideal(4, 2.0, 100.0, 8, 4);
+        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        assert_eq!(mvm, [0.875, 0.875, -0.375]);
+        let vmm: Vec<f64> =
+            [-0.6875, -0.25, 0.65625, 1.21875].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        assert_eq!(vmm, [-0.625, -0.125, 0.625, 1.125]);
+    }
+
+    #[test]
+    fn equals_pipeline_with_identical_stages() {
+        // Same offsets and capacitors in every pipeline stage -> same codes.
+        let (bits, lines, group) = (5u32, 5usize, 2usize);
+        let n_adc = lines.div_ceil(group);
+        let cm = CyclicMismatch {
+            offsets: vec![0.01, -0.02, 0.005, -0.03, 0.01, 0.0, 0.0, 0.0, -0.01],
+            c1: vec![1.02, 0.97, 1.0],
+            c2: vec![0.99, 1.05, 1.0],
+            cpar: vec![0.01, 0.0, 0.02],
+        };
+        let mut pm = PipelineMismatch::ideal(bits, n_adc);
+        let (ns, no) = (bits as usize - 1, 2 * bits as usize - 1);
+        for a in 0..n_adc {
+            for n in 0..ns {
+                pm.offsets[a * no + 2 * n] = cm.offsets[3 * a];
+                pm.offsets[a * no + 2 * n + 1] = cm.offsets[3 * a + 1];
+                pm.c1[a * ns + n] = cm.c1[a];
+                pm.c2[a * ns + n] = cm.c2[a];
+                pm.cpar[a * ns + n] = cm.cpar[a];
+            }
+            pm.offsets[a * no + 2 * ns] = cm.offsets[3 * a + 2];
+        }
+        let cy = CyclicAdc::new(bits, -1.5, 1.0, 60.0, group, lines, &cm);
+        let pp = PipelineAdc::new(bits, -1.5, 1.0, 60.0, group, lines, &pm);
+        for i in 0..=300 {
+            let u = -1.6 + 2.7 * i as f64 / 300.0;
+            for line in 0..lines {
+                assert_eq!(cy.code(u, line), pp.code(u, line));
+            }
+        }
+    }
+
+    #[test]
+    fn final_offset_shifts_zero_transition() {
+        // 3 bits, Vref 3: 0.05 -> 0.1 -> 0.2 after two passes; final
+        // comparator offset 0.3 on ADC 1 turns the LSB off.
+        let mut m = CyclicMismatch::ideal(2);
+        m.offsets[5] = 0.3;
+        let adc = CyclicAdc::new(3, -3.0, 3.0, 400.0, 1, 2, &m);
+        assert_eq!(adc.code(0.05, 0), 4);
+        assert_eq!(adc.code(0.05, 1), 3);
+        assert_eq!(adc.code(0.08, 1), 4);
+    }
+
+    #[test]
+    fn larger_c2_raises_stage_gain() {
+        // gamma = 1.1 in the shared stage: u -> 2.1 u (mid) -> 4.41 u - 3.3
+        // (hi), so the 0.75 transition moves to 3.3 / 4.41 = 0.7483.
+        let mut m = CyclicMismatch::ideal(1);
+        m.c2[0] = 1.1;
+        let adc = CyclicAdc::new(3, -3.0, 3.0, 400.0, 1, 1, &m);
+        assert_eq!(ideal(3, 3.0, 400.0, 1, 1).code(0.749, 0), 4);
+        assert_eq!(adc.code(0.749, 0), 5);
+        assert_eq!(adc.code(0.747, 0), 4);
+    }
+}

@@ -1,1 +1,361 @@
-//! (in progress)
+//! Ramp ADC (spec §9.4, §9.5).
+//!
+//! One capacitive DAC, shared by every output line, sweeps through all
+//! `2^b` levels; each line has its own comparator. The code is the level
+//! nearest to the (offset-shifted) input. Capacitor mismatch distorts the
+//! levels and the finite op-amp gain shrinks each level towards zero.
+//!
+//! Inputs are normalised array currents, in the same units as `min`/`max`
+//! (spec §9.2). This file also holds the small helpers shared by the other
+//! circuit ADCs (`sar`, `pipeline`, `cyclic`).
+
+/// `2^n` as `f64`.
+pub(crate) fn pow2(n: u32) -> f64 {
+    2f64.powi(n as i32)
+}
+
+/// Open-loop gain from decibels: `10^(gain_db / 20)`.
+pub(crate) fn gain_from_db(gain_db: f64) -> f64 {
+    10f64.powf(gain_db / 20.0)
+}
+
+/// `Vref = max(|min|, |max|)` (spec §9.4).
+pub(crate) fn vref_of(min: f64, max: f64) -> f64 {
+    let (a, b) = (min.abs(), max.abs());
+    if a >= b {
+        a
+    } else {
+        b
+    }
+}
+
+/// NumPy-style clip to `[min, max]`; NaN passes through.
+pub(crate) fn clip(v: f64, min: f64, max: f64) -> f64 {
+    if v < min {
+        min
+    } else if v > max {
+        max
+    } else {
+        v
+    }
+}
+
+/// `bit(x, n) = floor(x / 2^n) mod 2` (two's-complement digit for negative `x`).
+pub(crate) fn bit(x: i64, n: u32) -> i64 {
+    (x >> n) & 1
+}
+
+/// Mid-rise output level of `code`: `2 Vref (c / 2^b) - Vref (2^b - 1) / 2^b`
+/// (spec §9.4), evaluated in CrossSim's operation order.
+pub(crate) fn mid_rise(vref: f64, bits: u32, code: u32) -> f64 {
+    let n = pow2(bits);
+    2.0 * vref * (code as f64 / n) - vref * (n - 1.0) / n
+}
+
+/// Sum in NumPy's order for a contiguous `f64` reduction (pairwise, eight
+/// accumulators), so that sums of mismatched capacitors round as CrossSim's do.
+pub(crate) fn np_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        a.iter().fold(-0.0, |acc, &x| acc + x)
+    } else if n <= 128 {
+        let mut r = [0.0f64; 8];
+        r.copy_from_slice(&a[..8]);
+        let full = n - n % 8;
+        let mut i = 8;
+        while i < full {
+            for (j, rj) in r.iter_mut().enumerate() {
+                *rj += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &x in &a[full..] {
+            res += x;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        np_sum(&a[..n2]) + np_sum(&a[n2..])
+    }
+}
+
+/// Ramp ADC with precomputed, gain-shrunk DAC levels `L_c` (spec §9.5).
+///
+/// Levels, for `b` bits and mismatch values `m_j` (`j = 0..=b`):
+/// * symmetric CDAC: `C_j = 2^j + m_j 2^(j/2)` for `j < b`,
+///   `C_b = 2^(b-1) + m_b 2^((b-1)/2)`; with `s = c - 2^(b-1)`,
+///   `t = sum_{j<b} bit(|s|, j) C_j`, `D = [s < 0]`:
+///   `L_c = t / C_{b-1} (Vref - 2 D Vref) + Vref / 2^b`;
+/// * non-symmetric: `C_j = 2^j + m_j 2^(j/2)` for `j = 0..=b`,
+///   `t = sum_{j<b} bit(c, j) C_j`, `L_c = t / C_b 2 Vref - Vref (2^b-1)/2^b`;
+/// * then `L_c /= 1 + 1/(gain beta_c)` with `beta_c = C_b / (C_b + t)`.
+///
+/// `code(u)` is the first `c` minimising `|(L_c - u) - off_line|` (ties go to
+/// the lower code). With ideal parts and infinite gain this is the ideal
+/// mid-rise quantiser; its output is `Vref (2c - 2^b + 1) / 2^b`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RampAdc {
+    bits: u32,
+    min: f64,
+    max: f64,
+    vref: f64,
+    levels: Vec<f64>,
+    /// Levels non-decreasing: a binary search finds the nearest one.
+    monotone: bool,
+    offsets: Vec<f64>,
+}
+
+impl RampAdc {
+    /// Builds the ADC for range `[min, max]` (normalised current units).
+    ///
+    /// * `bits`: resolution `b` (0 = disabled: `convert` is the identity);
+    /// * `gain_db`: op-amp open-loop gain in dB (`f64::INFINITY` = ideal);
+    /// * `symmetric_cdac`: selects the level formula above;
+    /// * `cap_mismatch`: the `b + 1` relative capacitor errors `m_j` (spec
+    ///   draws `normal(0, sigma_capacitor, b+1)`); zeros = ideal;
+    /// * `comparator_offsets`: one per output line, absolute (already times
+    ///   `Vref`, spec `normal(0, sigma_comparator Vref, n_out)`); zeros = ideal.
+    ///
+    /// Panics if `cap_mismatch.len() != bits + 1` (when `bits > 0`) or
+    /// `bits > 31`.
+    pub fn new(
+        bits: u32,
+        min: f64,
+        max: f64,
+        gain_db: f64,
+        symmetric_cdac: bool,
+        cap_mismatch: &[f64],
+        comparator_offsets: &[f64],
+    ) -> RampAdc {
+        assert!(bits <= 31, "RampAdc: bits must be <= 31");
+        let vref = vref_of(min, max);
+        let offsets = comparator_offsets.to_vec();
+        if bits == 0 {
+            let levels = Vec::new();
+            return RampAdc { bits, min, max, vref, levels, monotone: true, offsets };
+        }
+        assert_eq!(cap_mismatch.len(), bits as usize + 1, "RampAdc: cap_mismatch needs bits+1 values");
+        let b = bits as usize;
+        let m = cap_mismatch;
+        let gain = gain_from_db(gain_db);
+        let caps: Vec<f64> = (0..=b)
+            .map(|j| {
+                let e = if symmetric_cdac && j == b { b - 1 } else { j };
+                pow2(e as u32) + m[j] * 2f64.powf(e as f64 / 2.0)
+            })
+            .collect();
+        let cb = caps[b];
+        let mut terms = vec![0.0; b];
+        let half = 1i64 << (b - 1);
+        let levels: Vec<f64> = (0..(1i64 << b))
+            .map(|c| {
+                let (digits, s) = if symmetric_cdac { ((c - half).abs(), c - half) } else { (c, 0) };
+                for (j, t) in terms.iter_mut().enumerate() {
+                    *t = bit(digits, j as u32) as f64 * caps[j];
+                }
+                let t = np_sum(&terms);
+                let beta = cb / (cb + t);
+                let level = if symmetric_cdac {
+                    let d = bit(s, bits - 1) as f64;
+                    t / caps[b - 1] * (vref - 2.0 * d * vref) + vref / pow2(bits)
+                } else {
+                    t / cb * 2.0 * vref - vref * (pow2(bits) - 1.0) / pow2(bits)
+                };
+                level / (1.0 + 1.0 / (gain * beta))
+            })
+            .collect();
+        let monotone = levels.windows(2).all(|w| w[0] <= w[1]);
+        RampAdc { bits, min, max, vref, levels, monotone, offsets }
+    }
+
+    /// Resolution in bits.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// `Vref = max(|min|, |max|)`.
+    pub fn vref(&self) -> f64 {
+        self.vref
+    }
+
+    /// The `2^b` gain-shrunk DAC levels `L_c`.
+    pub fn levels(&self) -> &[f64] {
+        &self.levels
+    }
+
+    /// Code in `[0, 2^b - 1]` for input `v` on output line `line`
+    /// (`v` is clipped to `[min, max]` first). Panics if `line` has no offset.
+    pub fn code(&self, v: f64, line: usize) -> u32 {
+        if self.bits == 0 {
+            return 0;
+        }
+        let u = clip(v, self.min, self.max);
+        let off = self.offsets[line];
+        let lv = &self.levels;
+        let d = |c: usize| ((lv[c] - u) - off).abs();
+        let n = lv.len();
+        let mut best = if self.monotone {
+            // d_c = (L_c - u) - off is non-decreasing: the nearest level sits
+            // at the sign change.
+            let k = lv.partition_point(|&l| (l - u) - off < 0.0);
+            if k == 0 {
+                0
+            } else if k == n || d(k - 1) <= d(k) {
+                k - 1
+            } else {
+                k
+            }
+        } else {
+            let mut best = 0;
+            let mut bd = d(0);
+            for c in 1..n {
+                let dc = d(c);
+                if bd.is_nan() {
+                    break;
+                }
+                if dc < bd || dc.is_nan() {
+                    best = c;
+                    bd = dc;
+                }
+            }
+            best
+        };
+        // First index among equal distances (argmin semantics).
+        while self.monotone && best > 0 && d(best - 1) == d(best) {
+            best -= 1;
+        }
+        best as u32
+    }
+
+    /// Converted value `Vref (2c - 2^b + 1) / 2^b` for input `v` on `line`.
+    pub fn convert(&self, v: f64, line: usize) -> f64 {
+        if self.bits == 0 {
+            return v;
+        }
+        mid_rise(self.vref, self.bits, self.code(v, line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ideal mid-rise code of `u` for `bits`, range `[-vref, vref]`.
+    pub(crate) fn ideal_code(u: f64, vref: f64, bits: u32) -> u32 {
+        let n = pow2(bits);
+        let c = ((clip(u, -vref, vref) + vref) / (2.0 * vref) * n).floor();
+        c.clamp(0.0, n - 1.0) as u32
+    }
+
+    /// The 33-point ramp in [-3.2, 3.2] of the spec's transfer-curve check.
+    pub(crate) fn ramp33() -> Vec<f64> {
+        (0..33).map(|i| -3.2 + 0.2 * i as f64).collect()
+    }
+
+    #[test]
+    fn np_sum_matches_numpy_order() {
+        let big = 1e16;
+        let v = |n: usize| std::iter::once(big).chain(std::iter::repeat(1.0).take(n)).collect::<Vec<_>>();
+        assert_eq!(np_sum(&v(3)) - big, 0.0);
+        assert_eq!(np_sum(&[1.0, 1.0, 1.0, big]) - big, 4.0);
+        assert_eq!(np_sum(&v(8)) - big, 8.0);
+        assert_eq!(np_sum(&v(17)) - big, 16.0);
+        assert_eq!(np_sum(&[]), 0.0);
+    }
+
+    #[test]
+    fn transfer_curve_ideal_infinite_gain() {
+        for sym in [true, false] {
+            let adc = RampAdc::new(3, -3.0, 3.0, 400.0, sym, &[0.0; 4], &[0.0]);
+            let want = [-2.625, -1.875, -1.125, -0.375, 0.375, 1.125, 1.875, 2.625];
+            assert_eq!(adc.levels(), want);
+            let mut prev = f64::NEG_INFINITY;
+            for u in ramp33() {
+                let y = adc.convert(u, 0);
+                assert!(y >= prev, "monotone");
+                prev = y;
+                if u == 0.0 {
+                    assert_eq!(y, -0.375, "exact tie goes to the lower code");
+                } else {
+                    assert_eq!(adc.code(u, 0), ideal_code(u, 3.0, 3), "u = {u}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn t17r_default_gain() {
+        let adc = RampAdc::new(4, -2.0, 2.0, 100.0, true, &[0.0; 5], &[0.0; 4]);
+        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        assert_eq!(mvm, [0.875, 0.875, -0.375]);
+        let vmm: Vec<f64> =
+            [-0.6875, -0.25, 0.65625, 1.21875].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        assert_eq!(vmm, [-0.625, -0.375, 0.625, 1.125]);
+        let asym = RampAdc::new(4, -2.0, 2.0, 100.0, false, &[0.0; 5], &[0.0]);
+        assert_eq!(asym.convert(-0.25, 0), -0.375);
+        assert_eq!(asym.convert(0.75, 0), 0.875);
+    }
+
+    #[test]
+    fn comparator_offset_shifts_transition_on_its_line_only() {
+        let adc = RampAdc::new(3, -3.0, 3.0, 100.0, true, &[0.0; 4], &[0.0, 0.2, -0.2]);
+        assert_eq!(adc.convert(0.6, 0), 0.375);
+        assert_eq!(adc.convert(0.6, 1), 1.125); // behaves as 0.8
+        assert_eq!(adc.convert(0.9, 2), 0.375); // behaves as 0.7
+    }
+
+    #[test]
+    fn larger_top_capacitor_lowers_levels() {
+        // Non-symmetric: C_b = 8 + m_b 2^1.5 > 8 shrinks t/C_b, so every
+        // level except L_0 drops and inputs just below a transition round up.
+        let adc = RampAdc::new(3, -3.0, 3.0, 400.0, false, &[0.0, 0.0, 0.0, 0.5 / 2f64.powf(1.5)], &[0.0]);
+        let ideal = RampAdc::new(3, -3.0, 3.0, 400.0, false, &[0.0; 4], &[0.0]);
+        for c in 1..8 {
+            assert!(adc.levels()[c] < ideal.levels()[c]);
+        }
+        assert_eq!(ideal.convert(0.7, 0), 0.375);
+        assert_eq!(adc.convert(0.7, 0), 1.125);
+    }
+
+    #[test]
+    fn non_monotone_levels_use_first_nearest() {
+        // A huge mismatch on C_1 makes the levels non-monotone; the linear
+        // scan must agree with a brute-force argmin.
+        let adc = RampAdc::new(3, -3.0, 3.0, 100.0, false, &[0.0, 3.0, 0.0, 0.0], &[0.05]);
+        assert!(!adc.monotone);
+        for u in ramp33() {
+            let uc = clip(u, -3.0, 3.0);
+            let ds: Vec<f64> = adc.levels().iter().map(|l| ((l - uc) - 0.05).abs()).collect();
+            let mn = ds.iter().cloned().fold(f64::INFINITY, f64::min);
+            let first = ds.iter().position(|&d| d == mn).unwrap() as u32;
+            assert_eq!(adc.code(u, 0), first);
+        }
+    }
+
+    #[test]
+    fn mismatched_levels_match_numpy_bit_for_bit() {
+        // Reference: the spec's §9.5 formulas evaluated with NumPy 2.4
+        // (3 bits, symmetric, range [-2, 1.5], 100 dB, m ~ N(0, 0.05)).
+        let f = |v: &[u64]| v.iter().map(|&b| f64::from_bits(b)).collect::<Vec<_>>();
+        let m = f(&[0xbfa6cc952a279a68, 0xbf974775fe8d4542, 0xbfa962dad84a4327, 0x3f68a28389f38e51]);
+        let want = f(&[
+            0xbffbffdbc8478486,
+            0xbff3fb1182a95443,
+            0xbfe8491ffb467583,
+            0xbfceb4497ffa7408,
+            0x3fcfffeb07583583,
+            0x3fe7ad056370431c,
+            0x3ff424882c2e3f09,
+            0x3ffbfb087117ec51,
+        ]);
+        assert_eq!(RampAdc::new(3, -2.0, 1.5, 100.0, true, &m, &[0.0]).levels(), want);
+    }
+
+    #[test]
+    fn bits_zero_is_identity() {
+        let adc = RampAdc::new(0, -1.0, 1.0, 100.0, true, &[], &[]);
+        assert_eq!(adc.convert(5.5, 3), 5.5);
+    }
+}

@@ -1,0 +1,69 @@
+//! A batch of equal-length vectors stored contiguously, one vector after
+//! another (row-major `count × len`): the unit of data that flows through the
+//! MVM / VMM pipeline.
+
+/// `count` vectors of `len` values each, vector `b` at `data[b*len..(b+1)*len]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub len: usize,
+    pub count: usize,
+    pub data: Vec<f64>,
+}
+
+impl Batch {
+    /// A batch of zeros.
+    pub fn zeros(len: usize, count: usize) -> Batch {
+        Batch { len, count, data: vec![0.0; len * count] }
+    }
+    /// Wraps `data` (`count × len`).
+    pub fn from_vec(len: usize, count: usize, data: Vec<f64>) -> Batch {
+        debug_assert_eq!(data.len(), len * count);
+        Batch { len, count, data }
+    }
+    /// Vector `b`.
+    pub fn vector(&self, b: usize) -> &[f64] {
+        &self.data[b * self.len..(b + 1) * self.len]
+    }
+    /// Vector `b`, mutable.
+    pub fn vector_mut(&mut self, b: usize) -> &mut [f64] {
+        &mut self.data[b * self.len..(b + 1) * self.len]
+    }
+    /// Entries `start..start+len` of every vector, as a new batch.
+    pub fn sub(&self, start: usize, len: usize) -> Batch {
+        let mut out = Vec::with_capacity(len * self.count);
+        for b in 0..self.count {
+            out.extend_from_slice(&self.vector(b)[start..start + len]);
+        }
+        Batch::from_vec(len, self.count, out)
+    }
+    /// Adds `other` into entries `start..start+other.len` of every vector.
+    pub fn add_into(&mut self, start: usize, other: &Batch) {
+        for b in 0..self.count {
+            let dst = &mut self.vector_mut(b)[start..start + other.len];
+            for (d, s) in dst.iter_mut().zip(other.vector(b)) {
+                *d += s;
+            }
+        }
+    }
+    /// Applies `f` to every value.
+    pub fn map(&mut self, f: impl Fn(f64) -> f64) {
+        for v in &mut self.data {
+            *v = f(*v);
+        }
+    }
+    /// `self = f(self, other)` elementwise (same shape).
+    pub fn zip_with(&mut self, other: &Batch, f: impl Fn(f64, f64) -> f64) {
+        debug_assert_eq!(self.data.len(), other.data.len());
+        for (a, b) in self.data.iter_mut().zip(&other.data) {
+            *a = f(*a, *b);
+        }
+    }
+    /// The sum of each vector's entries, summed in index order.
+    pub fn sums(&self) -> Vec<f64> {
+        (0..self.count).map(|b| self.vector(b).iter().sum()).collect()
+    }
+    /// Clips every value to `[-limit, limit]`.
+    pub fn clip_symmetric(&mut self, limit: f64) {
+        self.map(|v| v.clamp(-limit, limit));
+    }
+}

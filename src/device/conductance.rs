@@ -1,0 +1,49 @@
+//! The programmable conductance range and its quantisation to `cell_bits`
+//! levels (spec §0, §11.2). Conductances are normalised: Gmax = 1/Rmin = 1.
+
+use crate::params::DeviceParams;
+
+/// The conductance window of a device, normalised to Gmax = 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    /// `Rmin/Rmax`, or 0 with an infinite on/off ratio.
+    pub gmin: f64,
+    /// `1 - gmin`.
+    pub grange: f64,
+    /// Programmable levels `2^cell_bits`; 0 = continuous.
+    pub cell_bits: u32,
+}
+
+impl Window {
+    /// The window of the device described by `p`.
+    pub fn new(p: &DeviceParams) -> Window {
+        let gmin = p.gmin_norm();
+        Window { gmin, grange: 1.0 - gmin, cell_bits: p.cell_bits }
+    }
+
+    /// Snaps f64 conductances to the nearest of `2^cell_bits` levels on
+    /// [gmin, 1]: `q = (L - 1)/(1 - gmin)`, `G = rint((G - gmin)·q)/q + gmin`.
+    pub fn quantize(&self, g: &mut [f64]) {
+        if self.cell_bits == 0 {
+            return;
+        }
+        let q = (2f64.powi(self.cell_bits as i32) - 1.0) / (1.0 - self.gmin);
+        for x in g {
+            *x = ((*x - self.gmin) * q).round_ties_even() / q + self.gmin;
+        }
+    }
+
+    /// The same quantisation carried out in single precision (each step
+    /// rounded to f32, constants rounded to f32 first), as CrossSim does on
+    /// balanced cores' float32 conductances.
+    pub fn quantize_f32(&self, g: &mut [f32]) {
+        if self.cell_bits == 0 {
+            return;
+        }
+        let q = ((2f64.powi(self.cell_bits as i32) - 1.0) / (1.0 - self.gmin)) as f32;
+        let gmin = self.gmin as f32;
+        for x in g {
+            *x = ((*x - gmin) * q).round_ties_even() / q + gmin;
+        }
+    }
+}

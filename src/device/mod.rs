@@ -1,0 +1,3 @@
+//! Conductance-level physics of one cell population.
+
+pub mod conductance;

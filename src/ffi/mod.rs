@@ -1,0 +1,42 @@
+//! The C ABI: `extern "C"` functions over opaque handles, generated into
+//! `include/xbar.h` by cbindgen (the header is the manual; its general rules
+//! are in `cbindgen.toml`'s `header` text).
+//!
+//! No physics here: each function checks its arguments (pointers, sizes,
+//! layout codes, finite inputs), converts handles, calls [`crate::Params`] or
+//! [`crate::Core`] and maps the result to an [`xbar_status`], all behind the
+//! panic boundary of [`panic`].
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `status.rs` | `xbar_status`, status texts, the internal `Failure` |
+//! | `last_error.rs` | the thread-local last error message |
+//! | `panic.rs` | `ffi_boundary!`: catch_unwind, status mapping |
+//! | `handles.rs` | opaque handle types and pointer helpers, core poisoning |
+//! | `check.rs` | argument checks and slice construction |
+//! | `library.rs` | version, status text, last error, thread count |
+//! | `params.rs` | `xbar_params_*` |
+//! | `cores.rs` | `xbar_core_*` |
+//! | `threads.rs` | the requested thread-pool size, for the backend |
+//! | `test_hooks.rs` | Rust-only hooks for tests (no C symbols) |
+
+#![warn(unsafe_op_in_unsafe_fn)]
+#![allow(clippy::missing_safety_doc)] // the contract of each function is in its doc comment
+
+mod check;
+mod cores;
+mod handles;
+mod last_error;
+mod library;
+mod panic;
+mod params;
+mod status;
+#[doc(hidden)]
+pub mod test_hooks;
+pub mod threads;
+
+pub use cores::*;
+pub use handles::{xbar_core, xbar_params};
+pub use library::*;
+pub use params::*;
+pub use status::xbar_status;

@@ -1,0 +1,150 @@
+//! BALANCED mapping (spec §5): each weight is the difference of two
+//! conductances, `w ∝ G+ - G-`. Conductances are rounded to single precision
+//! at programming, as CrossSim does.
+
+use super::currents::Currents;
+use super::input_slicing::{correct, correct_posneg, horner, slice_batch};
+use super::pair::Pair;
+use super::{BlockContext, Periphery};
+use crate::array::{Array, Op};
+use crate::batch::Batch;
+use crate::error::Result;
+use crate::params::BalancedStyle;
+
+/// A block of weights stored on a G+/G- pair.
+#[derive(Debug, Clone)]
+pub struct Balanced {
+    pair: Pair,
+    mvm: Periphery,
+    vmm: Periphery,
+    grange: f64,
+    wmax: f64,
+    /// The weight range came from a percentile of the matrix.
+    percentile_range: bool,
+}
+
+impl Balanced {
+    /// Maps `w` (`rows × cols`, already clipped) to conductances and programs them.
+    ///
+    /// With `m = w/wmax`, ONE_SIDED: `G+ = gmin + grange·m` where `m ≥ r` else gmin,
+    /// `G- = gmin - grange·m` where `m < -r` else gmin, with `r = 2^-(cell_bits+1)`
+    /// (0 without cell_bits); TWO_SIDED: `G± = gmin + grange·(1 ± m)/2`.
+    pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<Balanced> {
+        let p = ctx.params;
+        let win = ctx.window;
+        let (gmin, grange) = (win.gmin, win.grange);
+        let two_sided = p.core.balanced.style == BalancedStyle::TwoSided;
+        let r = if win.cell_bits > 0 { 2f64.powi(-(win.cell_bits as i32 + 1)) } else { 0.0 };
+        let mut gp = Vec::with_capacity(w.len());
+        let mut gn = Vec::with_capacity(w.len());
+        for &x in w {
+            let m = x / ctx.wmax;
+            let (a, b) = if two_sided {
+                (gmin + (grange * (1.0 + m)) / 2.0, gmin + (grange * (1.0 - m)) / 2.0)
+            } else {
+                (if m >= r { gmin + grange * m } else { gmin }, if m < -r { gmin - grange * m } else { gmin })
+            };
+            gp.push(a as f32);
+            gn.push(b as f32);
+        }
+        win.quantize_f32(&mut gp);
+        win.quantize_f32(&mut gn);
+        let sim = &p.simulation;
+        let bal = &p.core.balanced;
+        let icol_max = p.xbar.array.icol_max;
+        let fast = !sim.disable_fast_balanced && bal.subtract_current_in_xbar && !bal.interleaved_posneg && icol_max <= 0.0;
+        let diff = fast.then(|| {
+            Array::new(rows, cols, gp.iter().zip(&gn).map(|(a, b)| (a - b) as f64).collect())
+        });
+        let widen = |v: Vec<f32>| Array::new(rows, cols, v.into_iter().map(f64::from).collect());
+        let pair = Pair {
+            pos: widen(gp),
+            neg: widen(gn),
+            diff,
+            interleaved: bal.interleaved_posneg,
+            subtract: bal.subtract_current_in_xbar,
+            icol_max,
+        };
+        Ok(Balanced {
+            mvm: Periphery::new(ctx, Op::Mvm, rows, cols, &[None])?,
+            vmm: Periphery::new(ctx, Op::Vmm, rows, cols, &[None])?,
+            pair,
+            grange,
+            wmax: ctx.wmax,
+            percentile_range: ctx.percentile_range,
+        })
+    }
+
+    /// The periphery of `op`.
+    pub fn periphery(&self, op: Op) -> &Periphery {
+        match op {
+            Op::Mvm => &self.mvm,
+            Op::Vmm => &self.vmm,
+        }
+    }
+
+    /// Digitised output currents for DAC outputs `xd` (before output scaling).
+    pub fn run(&self, op: Op, xd: &Batch) -> Batch {
+        let per = self.periphery(op);
+        let adc = &per.adcs[0];
+        if !per.dac.bitslicing() {
+            return self.pair.currents(op, xd).digitise_and_combine(adc);
+        }
+        let slices = slice_batch(&per.dac, xd);
+        let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
+        let acc = horner(k, s, |i| {
+            let mut c = self.pair.currents(op, &slices[i]);
+            if per.adc_per_ibit {
+                c.digitise(adc);
+            }
+            c
+        });
+        match acc {
+            Currents::One(mut a) => {
+                correct(&mut a, s, k, mb);
+                if !per.adc_per_ibit {
+                    adc.convert(&mut a);
+                }
+                a
+            }
+            Currents::Two(mut p, mut n) => {
+                correct_posneg(&mut p, s, k, mb);
+                correct_posneg(&mut n, s, k, mb);
+                let c = Currents::Two(p, n);
+                if per.adc_per_ibit {
+                    c.combine()
+                } else {
+                    c.digitise_and_combine(adc)
+                }
+            }
+        }
+    }
+
+    /// `weight_scale = 2·wmax/grange` and the model factor 2: outputs are
+    /// multiplied by `weight_scale/(s_in·2)`.
+    pub fn output_factors(&self) -> (f64, f64) {
+        ((2.0 * self.wmax) / self.grange, 2.0)
+    }
+
+    /// Stored weights: `(G+ - G-)/grange · wmax`, kept in single precision like
+    /// the conductances (CrossSim's read-back of balanced cores). A weight
+    /// range from a percentile is a double-precision NumPy scalar, so that
+    /// product is rounded once from double; a fixed range is a Python float,
+    /// rounded to single precision before the product (NumPy 2 promotion rules).
+    pub fn read(&self) -> Vec<f64> {
+        let gr = self.grange as f32;
+        let wmax = self.wmax;
+        let percentile = self.percentile_range;
+        self.pair
+            .pos
+            .g
+            .iter()
+            .zip(&self.pair.neg.g)
+            .map(|(&a, &b)| {
+                let d = (a as f32 - b as f32) / gr;
+                let w = if percentile { (d as f64 * wmax) as f32 } else { d * wmax as f32 };
+                w as f64
+            })
+            .collect()
+    }
+}

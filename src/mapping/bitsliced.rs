@@ -1,0 +1,329 @@
+//! BITSLICED mapping (spec §7): weights quantised to `weight_bits` and split
+//! into `num_slices` digits (base 2^b_s), each digit on its own array (or G+/G-
+//! pair); slice outputs are digitised separately and recombined by shift-and-add.
+
+use super::currents::Currents;
+use super::input_slicing::{correct, horner, slice_batch};
+use super::pair::{clip, Pair};
+use super::{BlockContext, Periphery, SliceInfo};
+use crate::array::{Array, Op};
+use crate::batch::Batch;
+use crate::error::{Error, Result};
+use crate::params::{BitSliceStyle, OffsetStyle};
+
+/// The arrays of one weight slice.
+#[derive(Debug, Clone)]
+enum SliceArrays {
+    Offset(Array),
+    Balanced(Pair),
+}
+
+/// A block of weights split over weight slices.
+#[derive(Debug, Clone)]
+pub struct BitSliced {
+    slices: Vec<SliceArrays>,
+    mvm: Periphery,
+    vmm: Periphery,
+    /// Weight resolution B.
+    bits: u32,
+    /// Bits per slice b_s.
+    slice_bits: u32,
+    gmin: f64,
+    grange: f64,
+    unit_column: bool,
+    icol_max: f64,
+    wmax: f64,
+}
+
+/// Bits per slice: `B/N` if it divides, else `ceil((B-1)/N)` for balanced
+/// slices (the sign is not a digit) and `ceil(B/N)` for offset slices.
+pub fn slice_bits(b: u32, n: u32, balanced: bool) -> u32 {
+    if b % n == 0 {
+        b / n
+    } else if balanced {
+        (b - 1).div_ceil(n)
+    } else {
+        b.div_ceil(n)
+    }
+}
+
+/// Base-2^bs digits of the integer `q ≥ 0`, least significant first; the last
+/// digit takes every remaining bit.
+fn digits(mut q: f64, n: usize, bs: u32) -> Vec<f64> {
+    let base = 2f64.powi(bs as i32);
+    let mut d = Vec::with_capacity(n);
+    for i in 0..n {
+        if i + 1 == n {
+            d.push(q);
+        } else {
+            let s = q.rem_euclid(base);
+            d.push(s);
+            q = (q - s) / base;
+        }
+    }
+    d
+}
+
+impl BitSliced {
+    /// Quantises `w` to B bits, `Q = rint(w/(2·wmax)·2^B·(2^(B-1) - 1)/2^(B-1))`
+    /// (plus 2^(B-1) for offset slices), splits Q into digits and programs each
+    /// slice `T_i = digit_i/(2^b_s - 1)`, mapped to `gmin + grange·T` when gmin > 0.
+    pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<BitSliced> {
+        let p = ctx.params;
+        let b = p.core.weight_bits;
+        let n = p.core.bit_sliced.num_slices;
+        let bal = p.core.bit_sliced.style == BitSliceStyle::Balanced;
+        if b < 2 || b < n {
+            return Err(Error::params(format!(
+                "core.weight_bits: a BITSLICED core needs weight_bits >= 2 and >= core.bit_sliced.num_slices ({n}), got {b}"
+            )));
+        }
+        let bs = slice_bits(b, n, bal);
+        let half = 2f64.powi(b as i32 - 1);
+        let full = 2f64.powi(bs as i32) - 1.0;
+        let win = ctx.window;
+        let unit_column = !bal && p.core.offset.style == OffsetStyle::UnitColumnSubtraction;
+        let n = n as usize;
+        // Digits of every weight: planes[i][k] for slice i, weight k.
+        let mut planes = vec![Vec::with_capacity(w.len()); n];
+        for &x in w {
+            let mut q = x / (2.0 * ctx.wmax);
+            q *= 2f64.powi(b as i32);
+            q *= (half - 1.0) / half;
+            if !bal {
+                q += half;
+            }
+            let q = q.round_ties_even();
+            let sign = if q < 0.0 { -1.0 } else { 1.0 };
+            for (plane, d) in planes.iter_mut().zip(digits(q.abs(), n, bs)) {
+                plane.push(d * sign / full);
+            }
+        }
+        let unit = digits(half, n, bs);
+        let map = |t: f64| if win.gmin > 0.0 { win.gmin + t * win.grange } else { t };
+        let icol_max = p.xbar.array.icol_max;
+        let bal_p = &p.core.balanced;
+        let fast = !p.simulation.disable_fast_balanced
+            && bal_p.subtract_current_in_xbar
+            && !bal_p.interleaved_posneg
+            && icol_max <= 0.0;
+        let mut slices = Vec::with_capacity(n);
+        for (i, plane) in planes.into_iter().enumerate() {
+            if bal {
+                let mut gp: Vec<f64> = plane.iter().map(|&t| map(if t >= 0.0 { t.abs() } else { 0.0 })).collect();
+                let mut gn: Vec<f64> = plane.iter().map(|&t| map(if t < 0.0 { t.abs() } else { 0.0 })).collect();
+                win.quantize(&mut gp);
+                win.quantize(&mut gn);
+                let diff = fast.then(|| Array::new(rows, cols, gp.iter().zip(&gn).map(|(a, b)| a - b).collect()));
+                slices.push(SliceArrays::Balanced(Pair {
+                    pos: Array::new(rows, cols, gp),
+                    neg: Array::new(rows, cols, gn),
+                    diff,
+                    interleaved: bal_p.interleaved_posneg,
+                    subtract: bal_p.subtract_current_in_xbar,
+                    icol_max,
+                }));
+            } else {
+                let mut g = Vec::with_capacity(plane.len() + cols);
+                if unit_column {
+                    g.extend(std::iter::repeat_n(map(unit[i] / full), cols));
+                }
+                g.extend(plane.iter().map(|&t| map(t)));
+                win.quantize(&mut g);
+                slices.push(SliceArrays::Offset(Array::new(rows + usize::from(unit_column), cols, g)));
+            }
+        }
+        let style = p.core.bit_sliced.style;
+        let scopes: Vec<Option<SliceInfo>> = (0..n).map(|i| Some((i, bs, style))).collect();
+        let mut mvm = Periphery::new(ctx, Op::Mvm, rows, cols, &scopes)?;
+        let mut vmm = Periphery::new(ctx, Op::Vmm, rows, cols, &scopes)?;
+        // CrossSim takes the per-input-bit switch of the MVM ADC for both directions.
+        let per_ibit = p.xbar.adc.mvm.adc_per_ibit;
+        mvm.adc_per_ibit = per_ibit;
+        vmm.adc_per_ibit = per_ibit;
+        Ok(BitSliced {
+            slices,
+            mvm,
+            vmm,
+            bits: b,
+            slice_bits: bs,
+            gmin: win.gmin,
+            grange: win.grange,
+            unit_column,
+            icol_max,
+            wmax: ctx.wmax,
+        })
+    }
+
+    /// The periphery of `op`.
+    pub fn periphery(&self, op: Op) -> &Periphery {
+        match op {
+            Op::Mvm => &self.mvm,
+            Op::Vmm => &self.vmm,
+        }
+    }
+
+    /// Whether the unit reference line is used by `op` (MVM only: a VMM input
+    /// cannot drive it, so VMM removes the offset digitally).
+    fn uses_unit_line(&self, op: Op) -> bool {
+        self.unit_column && op == Op::Mvm
+    }
+
+    fn currents(&self, i: usize, op: Op, x: &Batch) -> Currents {
+        match &self.slices[i] {
+            SliceArrays::Balanced(pair) => pair.currents(op, x),
+            SliceArrays::Offset(a) => {
+                let mut c = if self.unit_column && op == Op::Vmm {
+                    let mut ext = Batch::zeros(x.len + 1, x.count);
+                    ext.add_into(1, x);
+                    a.product(op, &ext)
+                } else {
+                    a.product(op, x)
+                };
+                clip(&mut c, self.icol_max);
+                Currents::One(c)
+            }
+        }
+    }
+
+    /// Digitised, recombined outputs for DAC outputs `xd` (before output scaling).
+    pub fn run(&self, op: Op, xd: &Batch) -> Batch {
+        let per = self.periphery(op);
+        let n = self.slices.len();
+        let mut outs: Vec<Currents> = if per.dac.bitslicing() {
+            let islices = slice_batch(&per.dac, xd);
+            let (s, k, mb) = (per.dac.slice_size(), islices.len(), per.dac.magnitude_bits());
+            (0..n)
+                .map(|i| {
+                    let mut acc = horner(k, s, |j| {
+                        let mut c = self.currents(i, op, &islices[j]);
+                        if per.adc_per_ibit {
+                            c.digitise(&per.adcs[i]);
+                        }
+                        c
+                    });
+                    acc.each(|a| correct(a, s, k, mb));
+                    acc
+                })
+                .collect()
+        } else {
+            (0..n).map(|i| self.currents(i, op, xd)).collect()
+        };
+        let offset = matches!(self.slices[0], SliceArrays::Offset(_));
+        let sums = xd.sums();
+        let mut slice_outs = Vec::with_capacity(n);
+        for (i, c) in outs.drain(..).enumerate() {
+            let mut o = if per.adc_per_ibit { c.combine() } else { c.digitise_and_combine(&per.adcs[i]) };
+            if self.gmin > 0.0 {
+                if offset && !self.uses_unit_line(op) {
+                    for (b, s) in sums.iter().enumerate() {
+                        for v in o.vector_mut(b) {
+                            *v = (*v - self.gmin * s) / self.grange;
+                        }
+                    }
+                } else {
+                    o.map(|v| v / self.grange);
+                }
+            }
+            if self.uses_unit_line(op) {
+                let mut r = Batch::zeros(o.len - 1, o.count);
+                for b in 0..o.count {
+                    let v = o.vector(b);
+                    for (d, &s) in r.vector_mut(b).iter_mut().zip(&v[1..]) {
+                        *d = s - v[0];
+                    }
+                }
+                o = r;
+            }
+            slice_outs.push(o);
+        }
+        let mut out = slice_outs[0].clone();
+        for (i, o) in slice_outs.iter().enumerate().skip(1) {
+            let f = 2f64.powi((i as u32 * self.slice_bits) as i32);
+            out.zip_with(o, |a, b| a + f * b);
+        }
+        let full = 2f64.powi(self.slice_bits as i32) - 1.0;
+        out.map(|v| v * full);
+        let half = 2f64.powi(self.bits as i32 - 1);
+        if offset && !self.uses_unit_line(op) {
+            for (b, s) in sums.iter().enumerate() {
+                for v in out.vector_mut(b) {
+                    *v -= half * s;
+                }
+            }
+        }
+        let top = 2f64.powi(self.bits as i32);
+        let shrink = (half - 1.0) / half;
+        out.map(|v| v / top);
+        out.map(|v| v / shrink);
+        if self.gmin > 0.0 {
+            out.map(|v| v * self.grange);
+        }
+        out
+    }
+
+    /// `weight_scale = 2·wmax/grange` and model factor 1.
+    pub fn output_factors(&self) -> (f64, f64) {
+        ((2.0 * self.wmax) / self.grange, 1.0)
+    }
+
+    /// Stored weights: `Σ_i 2^(i·b_s)·(G_i - gmin)/grange` (or `(G+_i - G-_i)/grange`),
+    /// times `2^b_s - 1`, minus `2^(B-1)` for offset slices, scaled to weight units.
+    pub fn read(&self) -> Vec<f64> {
+        let mut wt: Vec<f64> = Vec::new();
+        for (i, s) in self.slices.iter().enumerate() {
+            let f = 2f64.powi((i as u32 * self.slice_bits) as i32);
+            let level: Vec<f64> = match s {
+                SliceArrays::Offset(a) => {
+                    let skip = if self.unit_column { a.cols } else { 0 };
+                    a.g[skip..].iter().map(|&g| (g - self.gmin) / self.grange).collect()
+                }
+                SliceArrays::Balanced(p) => p.pos.g.iter().zip(&p.neg.g).map(|(a, b)| (a - b) / self.grange).collect(),
+            };
+            if i == 0 {
+                wt = level;
+            } else {
+                for (w, l) in wt.iter_mut().zip(level) {
+                    *w += f * l;
+                }
+            }
+        }
+        let full = 2f64.powi(self.slice_bits as i32) - 1.0;
+        let half = 2f64.powi(self.bits as i32 - 1);
+        let offset = matches!(self.slices[0], SliceArrays::Offset(_));
+        for w in &mut wt {
+            *w *= full;
+            if offset {
+                *w -= half;
+            }
+            *w /= 2f64.powi(self.bits as i32);
+            *w /= (half - 1.0) / half;
+            *w *= 2.0 * self.wmax;
+        }
+        wt
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slice_widths() {
+        assert_eq!(slice_bits(8, 2, true), 4);
+        assert_eq!(slice_bits(7, 2, true), 3);
+        assert_eq!(slice_bits(7, 2, false), 4);
+        assert_eq!(slice_bits(7, 3, true), 2);
+    }
+
+    #[test]
+    fn digits_reassemble() {
+        for q in 0..512 {
+            let d = digits(q as f64, 3, 3);
+            let back: f64 = d.iter().enumerate().map(|(i, x)| x * 8f64.powi(i as i32)).sum();
+            assert_eq!(back, q as f64);
+        }
+        // The top digit takes the remaining bits (9-bit value, 2 slices of 4 bits).
+        assert_eq!(digits(256.0, 2, 4), vec![0.0, 16.0]);
+    }
+}

@@ -1,0 +1,61 @@
+//! Bit-serial inputs (spec §5.2 B): each input slice is read separately and the
+//! results are accumulated Horner-style, least significant slice first,
+//! dividing by 2^s after every slice; correction factors then restore the
+//! product with the quantised input.
+
+use super::currents::Currents;
+use crate::batch::Batch;
+use crate::circuit::dac::Dac;
+
+/// The sliced form of a batch of DAC outputs: `slices[k]` holds slice k of every vector.
+pub fn slice_batch(dac: &Dac, xd: &Batch) -> Vec<Batch> {
+    let k = dac.num_slices();
+    let mut out: Vec<Batch> = (0..k).map(|_| Batch::zeros(xd.len, xd.count)).collect();
+    for b in 0..xd.count {
+        for (slice, values) in out.iter_mut().zip(dac.slices(xd.vector(b))) {
+            slice.vector_mut(b).copy_from_slice(&values);
+        }
+    }
+    out
+}
+
+/// `acc_0 = r_0 / 2^s`, `acc_k = (acc_{k-1} + r_k) / 2^s`, where `r_k = read(k)`.
+pub fn horner(num_slices: usize, slice_size: u32, mut read: impl FnMut(usize) -> Currents) -> Currents {
+    let shift = 2f64.powi(slice_size as i32);
+    let mut acc: Option<Currents> = None;
+    for k in 0..num_slices {
+        let r = read(k);
+        let mut a = match acc {
+            None => r,
+            Some(mut a) => {
+                a.add(&r);
+                a
+            }
+        };
+        a.each(|b| b.map(|v| v / shift));
+        acc = Some(a);
+    }
+    acc.expect("a sliced DAC has at least one slice")
+}
+
+/// The three corrections after Horner accumulation, in CrossSim's order:
+/// `·(2^s - 1)`, `·2^(s·K - mb)`, `·2^mb/(2^mb - 1)`.
+pub fn correct(acc: &mut Batch, slice_size: u32, num_slices: usize, mb: u32) {
+    let s = slice_size as i32;
+    let a = 2f64.powi(s) - 1.0;
+    let b = 2f64.powi(s * num_slices as i32 - mb as i32);
+    let c = 2f64.powi(mb as i32) / (2f64.powi(mb as i32) - 1.0);
+    acc.map(|v| v * a);
+    acc.map(|v| v * b);
+    acc.map(|v| v * c);
+}
+
+/// The corrections in the order CrossSim's balanced core uses when G+ and G-
+/// are digitised separately: `(v·2^mb)/(2^mb - 1)`, then `·((2^s - 1)·2^(s·K - mb))`.
+pub fn correct_posneg(acc: &mut Batch, slice_size: u32, num_slices: usize, mb: u32) {
+    let s = slice_size as i32;
+    let m = 2f64.powi(mb as i32);
+    let f = (2f64.powi(s) - 1.0) * 2f64.powi(s * num_slices as i32 - mb as i32);
+    acc.map(|v| (v * m) / (m - 1.0));
+    acc.map(|v| v * f);
+}

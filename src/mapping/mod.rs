@@ -1,0 +1,156 @@
+//! How signed weights live on arrays (balanced pairs, offset conductances or
+//! bit slices), and the periphery of each block: its DACs and ADCs.
+
+pub mod balanced;
+pub mod bitsliced;
+pub mod currents;
+pub mod input_slicing;
+pub mod limits;
+pub mod offset;
+pub mod pair;
+
+use crate::array::Op;
+use crate::batch::Batch;
+use crate::circuit::adc::{Adc, RangeContext};
+use crate::circuit::dac::Dac;
+use crate::device::conductance::Window;
+use crate::error::Result;
+use crate::params::{BitSliceStyle, CoreStyle, Params};
+
+/// Weight slice index, bits per slice and slice style (bit-sliced cores).
+pub type SliceInfo = (usize, u32, BitSliceStyle);
+
+/// What every block of a core shares when it is programmed.
+#[derive(Debug, Clone)]
+pub struct BlockContext<'a> {
+    pub params: &'a Params,
+    pub window: Window,
+    /// The weight magnitude mapped to full conductance: `max(|min|, |max|)` of the weight range.
+    pub wmax: f64,
+    /// The weight range was computed from a percentile of the matrix (not fixed).
+    pub percentile_range: bool,
+}
+
+/// "mvm" or "vmm", for parameter paths.
+pub fn op_name(op: Op) -> &'static str {
+    match op {
+        Op::Mvm => "mvm",
+        Op::Vmm => "vmm",
+    }
+}
+
+/// The DAC and ADC(s) of one operation of one block.
+#[derive(Debug, Clone)]
+pub struct Periphery {
+    pub dac: Dac,
+    /// One ADC, or one per weight slice.
+    pub adcs: Vec<Adc>,
+    /// Digitise each input bit slice separately.
+    pub adc_per_ibit: bool,
+}
+
+impl Periphery {
+    /// The periphery of `op` for a `rows × cols` block, with one ADC per entry of `slices`.
+    pub fn new(ctx: &BlockContext, op: Op, rows: usize, cols: usize, slices: &[Option<SliceInfo>]) -> Result<Periphery> {
+        let p = ctx.params;
+        let name = op_name(op);
+        let (dacp, adcp, inputs) = match op {
+            Op::Mvm => (&p.xbar.dac.mvm, &p.xbar.adc.mvm, &p.core.mapping.inputs.mvm),
+            Op::Vmm => (&p.xbar.dac.vmm, &p.xbar.adc.vmm, &p.core.mapping.inputs.vmm),
+        };
+        let dac = Dac::new(dacp, inputs, &format!("xbar.dac.{name}"))?;
+        let (n, lines) = match op {
+            Op::Mvm => (cols, rows),
+            Op::Vmm => (rows, cols),
+        };
+        let balanced_subtract = p.core.style == CoreStyle::Balanced && p.core.balanced.subtract_current_in_xbar;
+        let adcs = slices
+            .iter()
+            .map(|&slice| {
+                let ctx = RangeContext {
+                    n,
+                    signed_input: dacp.signed,
+                    dac_bits: dacp.bits,
+                    weight_bits: p.core.weight_bits,
+                    balanced_subtract,
+                    slice,
+                };
+                Adc::new(adcp, &ctx, lines, &format!("xbar.adc.{name}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Periphery { dac, adcs, adc_per_ibit: adcp.adc_per_ibit })
+    }
+}
+
+/// One block of a core: its weights in one of the three mappings.
+#[derive(Debug, Clone)]
+pub enum Mapping {
+    Balanced(balanced::Balanced),
+    Offset(offset::Offset),
+    BitSliced(bitsliced::BitSliced),
+}
+
+impl Mapping {
+    /// Programs the `rows × cols` block `w` in the mapping `core.style` names.
+    pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<Mapping> {
+        Ok(match ctx.params.core.style {
+            CoreStyle::Balanced => Mapping::Balanced(balanced::Balanced::program(ctx, w, rows, cols)?),
+            CoreStyle::Offset => Mapping::Offset(offset::Offset::program(ctx, w, rows, cols)?),
+            CoreStyle::BitSliced => Mapping::BitSliced(bitsliced::BitSliced::program(ctx, w, rows, cols)?),
+        })
+    }
+
+    /// The periphery of `op`.
+    pub fn periphery(&self, op: Op) -> &Periphery {
+        match self {
+            Mapping::Balanced(m) => m.periphery(op),
+            Mapping::Offset(m) => m.periphery(op),
+            Mapping::BitSliced(m) => m.periphery(op),
+        }
+    }
+
+    /// `(weight_scale, model_factor)`: outputs are multiplied by
+    /// `weight_scale / (s_in · model_factor)`.
+    pub fn output_factors(&self) -> (f64, f64) {
+        match self {
+            Mapping::Balanced(m) => m.output_factors(),
+            Mapping::Offset(m) => m.output_factors(),
+            Mapping::BitSliced(m) => m.output_factors(),
+        }
+    }
+
+    /// The block's stored weights, row-major.
+    pub fn read(&self) -> Vec<f64> {
+        match self {
+            Mapping::Balanced(m) => m.read(),
+            Mapping::Offset(m) => m.read(),
+            Mapping::BitSliced(m) => m.read(),
+        }
+    }
+
+    /// One operation on inputs `x` (weight-unit inputs of this block): scale by
+    /// `s_in` (per vector), DAC, arrays, ADC, recombination, and scale back to
+    /// weight units by `s_out = weight_scale/(s_in·model_factor)`.
+    pub fn apply(&self, op: Op, x: &Batch, s_in: &[f64], s_out: &[f64]) -> Batch {
+        let dac = &self.periphery(op).dac;
+        let mut xd = x.clone();
+        for b in 0..xd.count {
+            let v = xd.vector_mut(b);
+            for e in v.iter_mut() {
+                *e *= s_in[b];
+            }
+            dac.convert(v);
+        }
+        let mut out = match self {
+            Mapping::Balanced(m) => m.run(op, &xd),
+            Mapping::Offset(m) => m.run(op, &xd),
+            Mapping::BitSliced(m) => m.run(op, &xd),
+        };
+        for (b, f) in s_out.iter().enumerate() {
+            for v in out.vector_mut(b) {
+                *v *= f;
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,151 @@
+//! OFFSET mapping (spec §6): one conductance per weight, shifted so that zero
+//! weight sits mid-range; the offset is removed digitally (`half·Σx`) or by
+//! subtracting a reference "unit column" whose cells all hold zero weight.
+
+use super::currents::Currents;
+use super::input_slicing::{correct, horner, slice_batch};
+use super::pair::clip;
+use super::{BlockContext, Periphery};
+use crate::array::{Array, Op};
+use crate::batch::Batch;
+use crate::error::Result;
+use crate::params::OffsetStyle;
+
+/// A block of weights stored as offset conductances on one array.
+#[derive(Debug, Clone)]
+pub struct Offset {
+    array: Array,
+    mvm: Periphery,
+    vmm: Periphery,
+    /// Conductance span used by weights: `grange`, or `grange·(2^cb - 2)/(2^cb - 1)`
+    /// with cell_bits so that zero weight lands on a level.
+    wr: f64,
+    /// Conductance of the most negative weight.
+    g0: f64,
+    unit_column: bool,
+    icol_max: f64,
+    wmax: f64,
+}
+
+impl Offset {
+    /// Maps `w` (`rows × cols`) to `G = wr·(w/(2·wmax) + 1/2) + g0` and programs it,
+    /// with a zero-weight reference line first when the style is UNIT_COLUMN.
+    pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<Offset> {
+        let p = ctx.params;
+        let win = ctx.window;
+        let cb = win.cell_bits;
+        let (wr, g0) = if cb > 0 {
+            let l = 2f64.powi(cb as i32);
+            let wr = (win.grange * (l - 2.0)) / (l - 1.0);
+            (wr, 1.0 - wr)
+        } else {
+            (win.grange, win.gmin)
+        };
+        let unit_column = p.core.offset.style == OffsetStyle::UnitColumnSubtraction;
+        let map = |m: f64| wr * (m + 0.5) + g0;
+        let mut g = Vec::with_capacity(w.len() + if unit_column { cols } else { 0 });
+        if unit_column {
+            g.extend(std::iter::repeat_n(map(0.0), cols));
+        }
+        g.extend(w.iter().map(|&x| map(x / (2.0 * ctx.wmax))));
+        win.quantize(&mut g);
+        let arows = rows + usize::from(unit_column);
+        Ok(Offset {
+            array: Array::new(arows, cols, g),
+            mvm: Periphery::new(ctx, Op::Mvm, rows, cols, &[None])?,
+            vmm: Periphery::new(ctx, Op::Vmm, rows, cols, &[None])?,
+            wr,
+            g0,
+            unit_column,
+            icol_max: p.xbar.array.icol_max,
+            wmax: ctx.wmax,
+        })
+    }
+
+    /// The periphery of `op`.
+    pub fn periphery(&self, op: Op) -> &Periphery {
+        match op {
+            Op::Mvm => &self.mvm,
+            Op::Vmm => &self.vmm,
+        }
+    }
+
+    /// Raw (clipped) array currents for DAC outputs `x`. A VMM input drives the
+    /// matrix rows only: the unit line gets 0 V.
+    fn currents(&self, op: Op, x: &Batch) -> Batch {
+        let mut out = if self.unit_column && op == Op::Vmm {
+            let mut ext = Batch::zeros(x.len + 1, x.count);
+            ext.add_into(1, x);
+            self.array.product(op, &ext)
+        } else {
+            self.array.product(op, x)
+        };
+        clip(&mut out, self.icol_max);
+        out
+    }
+
+    /// Digitised, offset-free outputs for DAC outputs `xd` (before output scaling).
+    pub fn run(&self, op: Op, xd: &Batch) -> Batch {
+        let per = self.periphery(op);
+        let adc = &per.adcs[0];
+        let mut out = if per.dac.bitslicing() {
+            let slices = slice_batch(&per.dac, xd);
+            let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
+            let acc = horner(k, s, |i| {
+                let mut c = self.currents(op, &slices[i]);
+                if per.adc_per_ibit {
+                    adc.convert(&mut c);
+                }
+                Currents::One(c)
+            });
+            let mut a = acc.combine();
+            correct(&mut a, s, k, mb);
+            a
+        } else {
+            self.currents(op, xd)
+        };
+        if !per.adc_per_ibit {
+            adc.convert(&mut out);
+        }
+        if self.unit_column && op == Op::Mvm {
+            let mut r = Batch::zeros(out.len - 1, out.count);
+            for b in 0..out.count {
+                let v = out.vector(b);
+                for (d, &s) in r.vector_mut(b).iter_mut().zip(&v[1..]) {
+                    *d = s - v[0];
+                }
+            }
+            return r;
+        }
+        let half = self.g0 + 0.5 * self.wr;
+        let sums = xd.sums();
+        for (b, s) in sums.iter().enumerate() {
+            for v in out.vector_mut(b) {
+                *v -= half * s;
+            }
+        }
+        out
+    }
+
+    /// `weight_scale = 2·wmax/wr` and model factor 1 (CrossSim divides by
+    /// grange instead of wr: docs/crosssim-differences.md).
+    pub fn output_factors(&self) -> (f64, f64) {
+        ((2.0 * self.wmax) / self.wr, 1.0)
+    }
+
+    /// Stored weights: `((G - g0)/wr - 1/2)·2·wmax`, relative to the unit line when present.
+    pub fn read(&self) -> Vec<f64> {
+        let cols = self.array.cols;
+        let g = &self.array.g;
+        let level = |x: f64| (x - self.g0) / self.wr;
+        if self.unit_column {
+            g[cols..]
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| (level(x) - level(g[i % cols])) * 2.0 * self.wmax)
+                .collect()
+        } else {
+            g.iter().map(|&x| (level(x) - 0.5) * 2.0 * self.wmax).collect()
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! What this version of xbar can simulate. A parameter set that asks for a
+//! physical effect not yet implemented is refused with `Error::Unsupported`
+//! naming the parameter, never silently ignored.
+
+use crate::error::{Error, Result};
+use crate::params::{AdcModel, AdcParams, Backend, DeviceModel, OutputDtype, Params, WeightError};
+
+fn device_error(e: &WeightError, path: &str) -> Result<()> {
+    if e.enable && e.model != DeviceModel::Ideal {
+        return Err(Error::unsupported(format!(
+            "{path}: device model \"{}\" needs the random streams and device physics, not available in this version",
+            e.model.name()
+        )));
+    }
+    Ok(())
+}
+
+fn adc(a: &AdcParams, path: &str) -> Result<()> {
+    let circuit = matches!(a.model, AdcModel::Ramp | AdcModel::Sar | AdcModel::Pipeline | AdcModel::Cyclic);
+    let mismatch = [a.sigma_capacitor, a.sigma_comparator, a.sigma_c1, a.sigma_c2, a.sigma_cpar];
+    if circuit && a.bits > 0 && mismatch.iter().any(|&s| s != 0.0) {
+        return Err(Error::unsupported(format!(
+            "{path}: component mismatch of circuit ADCs (sigma_*) needs the random streams, not available in this version"
+        )));
+    }
+    if a.stochastic_rounding && a.bits > 0 && a.model != AdcModel::Ideal {
+        return Err(Error::unsupported(format!(
+            "{path}.stochastic_rounding: stochastic rounding needs the random streams, not available in this version"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses parameter sets that need models this version does not have.
+pub fn check(p: &Params) -> Result<()> {
+    let d = &p.xbar.device;
+    device_error(&d.read_noise, "xbar.device.read_noise")?;
+    device_error(&d.programming_error, "xbar.device.programming_error")?;
+    device_error(&d.drift_error, "xbar.device.drift_error")?;
+    if d.nonlinear_iv.enable {
+        return Err(Error::unsupported(
+            "xbar.device.nonlinear_IV: I-V nonlinearity needs the circuit solver, not available in this version",
+        ));
+    }
+    let par = &p.xbar.array.parasitics;
+    if par.enable && [par.rp_row, par.rp_col, par.rp_row_terminal, par.rp_col_terminal].iter().any(|&r| r > 0.0) {
+        return Err(Error::unsupported(
+            "xbar.array.parasitics: wire-resistance (IR drop) simulation needs the circuit solver, not available in this version",
+        ));
+    }
+    adc(&p.xbar.adc.mvm, "xbar.adc.mvm")?;
+    adc(&p.xbar.adc.vmm, "xbar.adc.vmm")?;
+    let conv = &p.simulation.convolution;
+    if conv.x_par * conv.y_par > 1 {
+        return Err(Error::unsupported(
+            "simulation.convolution: packing several sliding windows into one array (x_par, y_par > 1) is not available",
+        ));
+    }
+    if p.simulation.analytics.profile_adc_inputs {
+        return Err(Error::unsupported("simulation.analytics.profile_adc_inputs: ADC input profiling is not available"));
+    }
+    if p.core.output_dtype == OutputDtype::Float16 {
+        return Err(Error::unsupported("core.output_dtype: FLOAT16 outputs are not available"));
+    }
+    if p.simulation.backend == Backend::Cuda || p.simulation.use_gpu {
+        return Err(Error::BackendUnavailable(
+            "simulation.backend: the CUDA backend is not available in this version; use \"cpu\" or \"auto\"".into(),
+        ));
+    }
+    Ok(())
+}
