@@ -13,8 +13,15 @@ pub mod sar;
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::params::{AdcModel, AdcParams};
+use cyclic::{CyclicAdc, CyclicMismatch};
+use pipeline::{PipelineAdc, PipelineMismatch};
 use quantizer::Quantizer;
+use ramp::RampAdc;
 pub use range::{adc_range, RangeContext};
+use sar::SarAdc;
+
+/// Largest resolution of the circuit models, which tabulate every code.
+const CIRCUIT_MAX_BITS: u32 = 16;
 
 /// One operation's ADC (or bank of ADCs, one per output line), with its range.
 #[derive(Debug, Clone)]
@@ -23,23 +30,33 @@ pub enum Adc {
     Ideal,
     /// A uniform quantiser (QuantizerADC or SignMagnitudeADC).
     Uniform(Quantizer),
+    Ramp(RampAdc),
+    Sar(SarAdc),
+    Pipeline(PipelineAdc),
+    Cyclic(CyclicAdc),
 }
 
 impl Adc {
     /// Builds the ADC described by `p` for the context `ctx`; `n_lines` is the
     /// number of output lines it digitises. `path` prefixes error messages.
     pub fn new(p: &AdcParams, ctx: &RangeContext, n_lines: usize, path: &str) -> Result<Adc> {
-        let _ = n_lines;
         if p.model == AdcModel::Ideal || p.bits == 0 {
             return Ok(Adc::Ideal);
         }
-        if p.stochastic_rounding {
-            return Err(Error::unsupported(format!(
-                "{path}.stochastic_rounding: stochastic rounding needs the random streams, not available in this version"
-            )));
-        }
         let (min, max) = adc_range(p, ctx, path)?;
         let levels = 2f64.powi(p.bits as i32);
+        let bits = p.bits;
+        let circuit = matches!(p.model, AdcModel::Ramp | AdcModel::Sar | AdcModel::Pipeline | AdcModel::Cyclic);
+        if circuit && bits > CIRCUIT_MAX_BITS {
+            return Err(Error::params(format!(
+                "{path}.bits: circuit ADC models take at most {CIRCUIT_MAX_BITS} bits, got {bits}"
+            )));
+        }
+        // Component mismatch draws come with the random streams; until then
+        // the circuit models are built with ideal components.
+        let group = p.group_size as usize;
+        let n_adc = n_lines.div_ceil(group);
+        let caps = vec![0.0; bits as usize + 1];
         match p.model {
             AdcModel::Quantizer => Ok(Adc::Uniform(Quantizer::new(levels, min, max))),
             AdcModel::SignMagnitude => {
@@ -53,10 +70,45 @@ impl Adc {
                 }
                 Ok(Adc::Uniform(Quantizer::new(levels - 1.0, min, max)))
             }
-            other => Err(Error::unsupported(format!(
-                "{path}.model: \"{}\" is not available in this version",
-                other.name()
+            AdcModel::Ramp => Ok(Adc::Ramp(RampAdc::new(
+                bits,
+                min,
+                max,
+                p.gain_db,
+                p.symmetric_cdac,
+                &caps,
+                &vec![0.0; n_lines],
             ))),
+            AdcModel::Sar => Ok(Adc::Sar(SarAdc::new(
+                bits,
+                min,
+                max,
+                p.gain_db,
+                p.split_cdac,
+                group,
+                &caps,
+                &vec![0.0; n_adc],
+                n_lines,
+            ))),
+            AdcModel::Pipeline => Ok(Adc::Pipeline(PipelineAdc::new(
+                bits,
+                min,
+                max,
+                p.gain_db,
+                group,
+                n_lines,
+                &PipelineMismatch::ideal(bits, n_adc),
+            ))),
+            AdcModel::Cyclic => Ok(Adc::Cyclic(CyclicAdc::new(
+                bits,
+                min,
+                max,
+                p.gain_db,
+                group,
+                n_lines,
+                &CyclicMismatch::ideal(n_adc),
+            ))),
+            AdcModel::Ideal => Ok(Adc::Ideal),
         }
     }
 
@@ -70,6 +122,19 @@ impl Adc {
         match self {
             Adc::Ideal => {}
             Adc::Uniform(q) => x.map(|v| q.convert(v)),
+            Adc::Ramp(a) => convert_lines(x, |v, l| a.convert(v, l)),
+            Adc::Sar(a) => convert_lines(x, |v, l| a.convert(v, l)),
+            Adc::Pipeline(a) => convert_lines(x, |v, l| a.convert(v, l)),
+            Adc::Cyclic(a) => convert_lines(x, |v, l| a.convert(v, l)),
+        }
+    }
+}
+
+/// Applies a per-line conversion to every vector of `x` (entry i is line i).
+fn convert_lines(x: &mut Batch, f: impl Fn(f64, usize) -> f64) {
+    for b in 0..x.count {
+        for (line, v) in x.vector_mut(b).iter_mut().enumerate() {
+            *v = f(*v, line);
         }
     }
 }
