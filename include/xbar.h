@@ -144,6 +144,169 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * The library version as "MAJOR.MINOR.PATCH".
+ *
+ * Returns a static NUL-terminated string owned by the library; never NULL;
+ * do not free it. Thread safety: may be called from any thread at any time.
+ */
+const char *xbar_version(void);
+
+/**
+ * The library version as `MAJOR << 16 | MINOR << 8 | PATCH`.
+ *
+ * Equals `XBAR_VERSION_NUMBER` of the header the library was built with;
+ * compare the two at start-up to detect a mismatched header and library.
+ * Thread safety: may be called from any thread at any time.
+ */
+uint32_t xbar_version_number(void);
+
+/**
+ * Static English text describing a status code.
+ *
+ * Any integer value is accepted: codes this library does not define give
+ * "unknown status". Returns a static NUL-terminated string owned by the
+ * library; never NULL; do not free it. Thread safety: may be called from any
+ * thread at any time.
+ */
+const char *xbar_status_string(xbar_status s);
+
+/**
+ * The message of the last failed xbar call on the calling thread, or "" if
+ * no call on this thread has failed yet.
+ *
+ * Every call that returns a status other than `XBAR_OK` first records a
+ * non-empty message, starting with the name of the function that failed and
+ * naming the offending argument, size, value or parameter path. Successful
+ * calls leave the message as it is (it is not cleared), so read it right
+ * after the failing call.
+ *
+ * Returns a NUL-terminated string owned by the library; never NULL; do not
+ * free it. It stays valid until the next failing xbar call on the same
+ * thread: copy it to keep it longer. Thread safety: the message is
+ * thread-local; threads never see each other's messages.
+ */
+const char *xbar_last_error_message(void);
+
+/**
+ * Sets the number of worker threads of xbar's own thread pool; 0 (the
+ * default) means one per available core.
+ *
+ * xbar never runs work in a process-global pool that the host may also
+ * use. Results do not depend on the thread count (the random streams are
+ * counter-based). Takes effect for calls that start after it returns.
+ * Thread safety: may be called from any thread; calls already running keep
+ * the thread count they started with.
+ *
+ * Returns `XBAR_OK`.
+ */
+enum xbar_status xbar_set_num_threads(size_t n);
+
+/**
+ * Creates a parameter set holding the defaults (ideal devices and periphery).
+ *
+ * `out` must not be NULL. On success `*out` receives a new handle that the
+ * caller owns and must release with `xbar_params_free`; on failure `*out` is
+ * set to NULL. Thread safety: may be called from any thread.
+ *
+ * Returns `XBAR_OK`, or `XBAR_ERR_NULL_ARGUMENT` when `out` is NULL.
+ */
+enum xbar_status xbar_params_new(struct xbar_params **out);
+
+/**
+ * Creates a parameter set from JSON text: xbar's own format or a CrossSim
+ * 3.x `CrossSimParameters` JSON file. Keys that are absent keep their
+ * defaults; the result is validated.
+ *
+ * `json` is a NUL-terminated UTF-8 string, only read during the call.
+ * `out` must not be NULL. On success `*out` receives a new handle that the
+ * caller owns and must release with `xbar_params_free`; on failure `*out` is
+ * set to NULL. Thread safety: may be called from any thread.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`json` or `out` NULL);
+ * `XBAR_ERR_PARSE` (not JSON, or not UTF-8); `XBAR_ERR_PARAMS` (unknown key,
+ * wrong type or value out of range; the message names the dotted path).
+ */
+enum xbar_status xbar_params_from_json(const char *json, struct xbar_params **out);
+
+/**
+ * Creates a parameter set from a named preset shipped with xbar: "default",
+ * "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS".
+ *
+ * `name` is a NUL-terminated string, only read during the call. `out` must
+ * not be NULL. On success `*out` receives a new handle that the caller owns
+ * and must release with `xbar_params_free`; on failure `*out` is set to
+ * NULL. Thread safety: may be called from any thread.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`name` or `out` NULL);
+ * `XBAR_ERR_PARAMS` (no preset of that name; the message lists the names).
+ */
+enum xbar_status xbar_params_preset(const char *name, struct xbar_params **out);
+
+/**
+ * Writes the whole parameter set as JSON (CrossSim's layout, enums as
+ * integers), NUL-terminated, into a caller buffer: query size, then fill.
+ *
+ * `p` and `len` must not be NULL. `buf` points to `cap` writable bytes; it may
+ * be NULL when `cap` is 0. On `XBAR_OK` and on `XBAR_ERR_BUFFER_TOO_SMALL`,
+ * `*len` receives the number of bytes the text needs INCLUDING the
+ * terminating NUL; on success the text and its NUL are in `buf`. When `cap`
+ * is too small nothing is written to `buf`: call once with `cap` 0 to learn
+ * the size, allocate `*len` bytes, call again. On other failures neither
+ * `buf` nor `*len` is written. Nothing is retained after the call.
+ * Thread safety: `p` is only read; concurrent calls on one `p` are fine as
+ * long as no thread modifies it.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`p` or `len` NULL, or `buf`
+ * NULL with `cap` > 0); `XBAR_ERR_BUFFER_TOO_SMALL`.
+ */
+enum xbar_status xbar_params_to_json(const struct xbar_params *p, char *buf, size_t cap, size_t *len);
+
+/**
+ * Sets one parameter from JSON text. `path` is dotted, e.g.
+ * "xbar.adc.mvm.bits"; `json_value` is the JSON text of the value, e.g. "8",
+ * "true", "\"SarADC\"" (an enum by name or by CrossSim's integer).
+ *
+ * `p`, `path` and `json_value` must not be NULL; the strings are
+ * NUL-terminated and only read during the call. The new value is validated
+ * together with the rest of the set; on any failure `p` is left exactly as
+ * it was. Thread safety: needs exclusive access to `p`.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_PARSE` (value is not
+ * JSON); `XBAR_ERR_PARAMS` (unknown path, wrong type, value out of range or
+ * inconsistent with other parameters; the message names the path).
+ */
+enum xbar_status xbar_params_set(struct xbar_params *p, const char *path, const char *json_value);
+
+/**
+ * Reads one parameter as JSON text, NUL-terminated, into a caller buffer:
+ * query size, then fill. `path` is dotted, e.g. "xbar.adc.mvm.bits"; a path
+ * naming a group (e.g. "xbar.adc") gives the whole group as a JSON object.
+ *
+ * `p`, `path` and `len` must not be NULL. `buf` points to `cap` writable
+ * bytes; it may be NULL when `cap` is 0. On `XBAR_OK` and on
+ * `XBAR_ERR_BUFFER_TOO_SMALL`, `*len` receives the number of bytes needed
+ * INCLUDING the terminating NUL; on success the text and its NUL are in
+ * `buf`; when `cap` is too small nothing is written to `buf`. On other
+ * failures neither `buf` nor `*len` is written. Thread safety: `p` is only
+ * read; concurrent calls on one `p` are fine as long as no thread modifies it.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`p`, `path` or `len` NULL, or
+ * `buf` NULL with `cap` > 0); `XBAR_ERR_PARAMS` (unknown path);
+ * `XBAR_ERR_BUFFER_TOO_SMALL`.
+ */
+enum xbar_status xbar_params_get(const struct xbar_params *p, const char *path, char *buf, size_t cap, size_t *len);
+
+/**
+ * Destroys a parameter set. NULL is a no-op.
+ *
+ * `p` must come from `xbar_params_new`, `xbar_params_from_json` or
+ * `xbar_params_preset` and must not be used (or freed) again afterwards.
+ * Cores created from `p` hold their own copy and stay valid.
+ * Thread safety: needs exclusive access to `p`.
+ */
+void xbar_params_free(struct xbar_params *p);
+
+/**
  * Creates a core for a `rows` x `cols` matrix with the parameters `p`,
  * on the backend `p` selects. Nothing is programmed yet.
  *
@@ -332,169 +495,6 @@ enum xbar_status xbar_core_update_f32(struct xbar_core *c, const float *x, const
  * `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
 enum xbar_status xbar_core_set_time(struct xbar_core *c, double seconds);
-
-/**
- * The library version as "MAJOR.MINOR.PATCH".
- *
- * Returns a static NUL-terminated string owned by the library; never NULL;
- * do not free it. Thread safety: may be called from any thread at any time.
- */
-const char *xbar_version(void);
-
-/**
- * The library version as `MAJOR << 16 | MINOR << 8 | PATCH`.
- *
- * Equals `XBAR_VERSION_NUMBER` of the header the library was built with;
- * compare the two at start-up to detect a mismatched header and library.
- * Thread safety: may be called from any thread at any time.
- */
-uint32_t xbar_version_number(void);
-
-/**
- * Static English text describing a status code.
- *
- * Any integer value is accepted: codes this library does not define give
- * "unknown status". Returns a static NUL-terminated string owned by the
- * library; never NULL; do not free it. Thread safety: may be called from any
- * thread at any time.
- */
-const char *xbar_status_string(xbar_status s);
-
-/**
- * The message of the last failed xbar call on the calling thread, or "" if
- * no call on this thread has failed yet.
- *
- * Every call that returns a status other than `XBAR_OK` first records a
- * non-empty message, starting with the name of the function that failed and
- * naming the offending argument, size, value or parameter path. Successful
- * calls leave the message as it is (it is not cleared), so read it right
- * after the failing call.
- *
- * Returns a NUL-terminated string owned by the library; never NULL; do not
- * free it. It stays valid until the next failing xbar call on the same
- * thread: copy it to keep it longer. Thread safety: the message is
- * thread-local; threads never see each other's messages.
- */
-const char *xbar_last_error_message(void);
-
-/**
- * Sets the number of worker threads of xbar's own thread pool; 0 (the
- * default) means one per available core.
- *
- * xbar never runs work in a process-global pool that the host may also
- * use. Results do not depend on the thread count (the random streams are
- * counter-based). Takes effect for calls that start after it returns.
- * Thread safety: may be called from any thread; calls already running keep
- * the thread count they started with.
- *
- * Returns `XBAR_OK`.
- */
-enum xbar_status xbar_set_num_threads(size_t n);
-
-/**
- * Creates a parameter set holding the defaults (ideal devices and periphery).
- *
- * `out` must not be NULL. On success `*out` receives a new handle that the
- * caller owns and must release with `xbar_params_free`; on failure `*out` is
- * set to NULL. Thread safety: may be called from any thread.
- *
- * Returns `XBAR_OK`, or `XBAR_ERR_NULL_ARGUMENT` when `out` is NULL.
- */
-enum xbar_status xbar_params_new(struct xbar_params **out);
-
-/**
- * Creates a parameter set from JSON text: xbar's own format or a CrossSim
- * 3.x `CrossSimParameters` JSON file. Keys that are absent keep their
- * defaults; the result is validated.
- *
- * `json` is a NUL-terminated UTF-8 string, only read during the call.
- * `out` must not be NULL. On success `*out` receives a new handle that the
- * caller owns and must release with `xbar_params_free`; on failure `*out` is
- * set to NULL. Thread safety: may be called from any thread.
- *
- * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`json` or `out` NULL);
- * `XBAR_ERR_PARSE` (not JSON, or not UTF-8); `XBAR_ERR_PARAMS` (unknown key,
- * wrong type or value out of range; the message names the dotted path).
- */
-enum xbar_status xbar_params_from_json(const char *json, struct xbar_params **out);
-
-/**
- * Creates a parameter set from a named preset shipped with xbar: "default",
- * "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS".
- *
- * `name` is a NUL-terminated string, only read during the call. `out` must
- * not be NULL. On success `*out` receives a new handle that the caller owns
- * and must release with `xbar_params_free`; on failure `*out` is set to
- * NULL. Thread safety: may be called from any thread.
- *
- * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`name` or `out` NULL);
- * `XBAR_ERR_PARAMS` (no preset of that name; the message lists the names).
- */
-enum xbar_status xbar_params_preset(const char *name, struct xbar_params **out);
-
-/**
- * Writes the whole parameter set as JSON (CrossSim's layout, enums as
- * integers), NUL-terminated, into a caller buffer: query size, then fill.
- *
- * `p` and `len` must not be NULL. `buf` points to `cap` writable bytes; it may
- * be NULL when `cap` is 0. On `XBAR_OK` and on `XBAR_ERR_BUFFER_TOO_SMALL`,
- * `*len` receives the number of bytes the text needs INCLUDING the
- * terminating NUL; on success the text and its NUL are in `buf`. When `cap`
- * is too small nothing is written to `buf`: call once with `cap` 0 to learn
- * the size, allocate `*len` bytes, call again. On other failures neither
- * `buf` nor `*len` is written. Nothing is retained after the call.
- * Thread safety: `p` is only read; concurrent calls on one `p` are fine as
- * long as no thread modifies it.
- *
- * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`p` or `len` NULL, or `buf`
- * NULL with `cap` > 0); `XBAR_ERR_BUFFER_TOO_SMALL`.
- */
-enum xbar_status xbar_params_to_json(const struct xbar_params *p, char *buf, size_t cap, size_t *len);
-
-/**
- * Sets one parameter from JSON text. `path` is dotted, e.g.
- * "xbar.adc.mvm.bits"; `json_value` is the JSON text of the value, e.g. "8",
- * "true", "\"SarADC\"" (an enum by name or by CrossSim's integer).
- *
- * `p`, `path` and `json_value` must not be NULL; the strings are
- * NUL-terminated and only read during the call. The new value is validated
- * together with the rest of the set; on any failure `p` is left exactly as
- * it was. Thread safety: needs exclusive access to `p`.
- *
- * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_PARSE` (value is not
- * JSON); `XBAR_ERR_PARAMS` (unknown path, wrong type, value out of range or
- * inconsistent with other parameters; the message names the path).
- */
-enum xbar_status xbar_params_set(struct xbar_params *p, const char *path, const char *json_value);
-
-/**
- * Reads one parameter as JSON text, NUL-terminated, into a caller buffer:
- * query size, then fill. `path` is dotted, e.g. "xbar.adc.mvm.bits"; a path
- * naming a group (e.g. "xbar.adc") gives the whole group as a JSON object.
- *
- * `p`, `path` and `len` must not be NULL. `buf` points to `cap` writable
- * bytes; it may be NULL when `cap` is 0. On `XBAR_OK` and on
- * `XBAR_ERR_BUFFER_TOO_SMALL`, `*len` receives the number of bytes needed
- * INCLUDING the terminating NUL; on success the text and its NUL are in
- * `buf`; when `cap` is too small nothing is written to `buf`. On other
- * failures neither `buf` nor `*len` is written. Thread safety: `p` is only
- * read; concurrent calls on one `p` are fine as long as no thread modifies it.
- *
- * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`p`, `path` or `len` NULL, or
- * `buf` NULL with `cap` > 0); `XBAR_ERR_PARAMS` (unknown path);
- * `XBAR_ERR_BUFFER_TOO_SMALL`.
- */
-enum xbar_status xbar_params_get(const struct xbar_params *p, const char *path, char *buf, size_t cap, size_t *len);
-
-/**
- * Destroys a parameter set. NULL is a no-op.
- *
- * `p` must come from `xbar_params_new`, `xbar_params_from_json` or
- * `xbar_params_preset` and must not be used (or freed) again afterwards.
- * Cores created from `p` hold their own copy and stay valid.
- * Thread safety: needs exclusive access to `p`.
- */
-void xbar_params_free(struct xbar_params *p);
 
 #ifdef __cplusplus
 }  // extern "C"

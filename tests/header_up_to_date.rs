@@ -44,7 +44,9 @@ fn define(header: &str, name: &str) -> u32 {
         .find(|l| l.starts_with(&prefix))
         .unwrap_or_else(|| panic!("include/xbar.h has no {name}"));
     let value = line[prefix.len()..].trim().trim_end_matches('u');
-    value.parse().unwrap_or_else(|_| panic!("{name} is not an integer: {line}"))
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("{name} is not an integer: {line}"))
 }
 
 #[test]
@@ -53,9 +55,21 @@ fn header_version_macros_equal_the_crate_version() {
     let major: u32 = env!("CARGO_PKG_VERSION_MAJOR").parse().unwrap();
     let minor: u32 = env!("CARGO_PKG_VERSION_MINOR").parse().unwrap();
     let patch: u32 = env!("CARGO_PKG_VERSION_PATCH").parse().unwrap();
-    assert_eq!(define(&header, "XBAR_VERSION_MAJOR"), major, "edit cbindgen.toml after_includes");
-    assert_eq!(define(&header, "XBAR_VERSION_MINOR"), minor, "edit cbindgen.toml after_includes");
-    assert_eq!(define(&header, "XBAR_VERSION_PATCH"), patch, "edit cbindgen.toml after_includes");
+    assert_eq!(
+        define(&header, "XBAR_VERSION_MAJOR"),
+        major,
+        "edit cbindgen.toml after_includes"
+    );
+    assert_eq!(
+        define(&header, "XBAR_VERSION_MINOR"),
+        minor,
+        "edit cbindgen.toml after_includes"
+    );
+    assert_eq!(
+        define(&header, "XBAR_VERSION_PATCH"),
+        patch,
+        "edit cbindgen.toml after_includes"
+    );
     // XBAR_VERSION_NUMBER must use all three components (rustls-ffi once forgot PATCH).
     assert!(header.contains(
         "#define XBAR_VERSION_NUMBER ((XBAR_VERSION_MAJOR << 16) | (XBAR_VERSION_MINOR << 8) | XBAR_VERSION_PATCH)"

@@ -33,11 +33,18 @@ pub(crate) fn non_null<T>(ptr: *const T, arg: &str) -> Result<(), Failure> {
 }
 
 /// `XBAR_ERR_SHAPE` when a size argument differs from what the core needs.
-pub(crate) fn size_matches(arg: &str, given: usize, expected: usize, what: &str) -> Result<(), Failure> {
+pub(crate) fn size_matches(
+    arg: &str,
+    given: usize,
+    expected: usize,
+    what: &str,
+) -> Result<(), Failure> {
     if given == expected {
         Ok(())
     } else {
-        Err(Failure::shape(format!("{arg} is {given}, expected {expected} ({what})")))
+        Err(Failure::shape(format!(
+            "{arg} is {given}, expected {expected} ({what})"
+        )))
     }
 }
 
@@ -48,9 +55,15 @@ pub(crate) fn count<T>(buffer: &str, factors: &[(&str, usize)]) -> Result<usize,
     let total = factors
         .iter()
         .try_fold(1usize, |acc, &(_, f)| acc.checked_mul(f))
-        .filter(|&n| n.checked_mul(size_of::<T>()).is_some_and(|b| b <= isize::MAX as usize));
+        .filter(|&n| {
+            n.checked_mul(size_of::<T>())
+                .is_some_and(|b| b <= isize::MAX as usize)
+        });
     total.ok_or_else(|| {
-        let dims: Vec<String> = factors.iter().map(|(name, v)| format!("{name} {v}")).collect();
+        let dims: Vec<String> = factors
+            .iter()
+            .map(|(name, v)| format!("{name} {v}"))
+            .collect();
         Failure::shape(format!(
             "{buffer}: {} elements of {} bytes overflow the address space",
             dims.join(" x "),
@@ -75,7 +88,11 @@ fn aligned<T>(ptr: *const T, arg: &str) -> Result<(), Failure> {
 /// # Safety
 /// When non-NULL, `ptr` points to `len` initialised values that stay valid and
 /// unmodified during `'a`.
-pub(crate) unsafe fn input<'a, T>(ptr: *const T, len: usize, arg: &str) -> Result<&'a [T], Failure> {
+pub(crate) unsafe fn input<'a, T>(
+    ptr: *const T,
+    len: usize,
+    arg: &str,
+) -> Result<&'a [T], Failure> {
     non_null(ptr, arg)?;
     aligned(ptr, arg)?;
     // SAFETY: non-NULL and aligned (checked), `len` elements fit in isize (checked by
@@ -88,7 +105,11 @@ pub(crate) unsafe fn input<'a, T>(ptr: *const T, len: usize, arg: &str) -> Resul
 /// # Safety
 /// When non-NULL, `ptr` points to `len` writable values that nothing else
 /// accesses during `'a`.
-pub(crate) unsafe fn output<'a, T>(ptr: *mut T, len: usize, arg: &str) -> Result<&'a mut [T], Failure> {
+pub(crate) unsafe fn output<'a, T>(
+    ptr: *mut T,
+    len: usize,
+    arg: &str,
+) -> Result<&'a mut [T], Failure> {
     non_null(ptr, arg)?;
     aligned(ptr.cast_const(), arg)?;
     // SAFETY: as in `input`; exclusivity per the contract above.
@@ -153,7 +174,10 @@ pub(crate) fn finite_scalar<T: Float>(value: T, arg: &str) -> Result<(), Failure
     if value.is_finite() {
         Ok(())
     } else {
-        Err(Failure::invalid(format!("{arg} is {}; it must be finite", value.describe())))
+        Err(Failure::invalid(format!(
+            "{arg} is {}; it must be finite",
+            value.describe()
+        )))
     }
 }
 
@@ -171,8 +195,12 @@ pub(crate) unsafe fn text<'a>(
     non_null(ptr, arg)?;
     // SAFETY: non-NULL (checked) and NUL-terminated per the contract above.
     let cstr = unsafe { CStr::from_ptr(ptr) };
-    cstr.to_str()
-        .map_err(|e| Failure::new(bad_utf8, format!("`{arg}` is not valid UTF-8 (byte {})", e.valid_up_to())))
+    cstr.to_str().map_err(|e| {
+        Failure::new(
+            bad_utf8,
+            format!("`{arg}` is not valid UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -184,7 +212,11 @@ mod tests {
         assert_eq!(count::<f64>("x", &[("batch", 3), ("n", 2)]), Ok(6));
         assert_eq!(count::<f64>("x", &[("batch", 0), ("n", usize::MAX)]), Ok(0));
         let e = count::<f64>("x", &[("batch", usize::MAX), ("n", 2)]).unwrap_err();
-        assert!(e.message.contains("batch 18446744073709551615 x n 2"), "{}", e.message);
+        assert!(
+            e.message.contains("batch 18446744073709551615 x n 2"),
+            "{}",
+            e.message
+        );
         assert!(count::<f64>("x", &[("n", usize::MAX / 8)]).is_err());
         assert!(count::<u8>("x", &[("n", isize::MAX as usize)]).is_ok());
     }

@@ -46,7 +46,10 @@ pub(crate) struct CoreHandle {
 
 impl CoreHandle {
     pub fn new(core: Core) -> Self {
-        CoreHandle { core, poisoned: false }
+        CoreHandle {
+            core,
+            poisoned: false,
+        }
     }
 
     /// Fails when an earlier panic poisoned the core.

@@ -13,7 +13,11 @@ thread_local! {
 /// replaced; an empty message becomes a generic one so that a failure never
 /// leaves the text empty.
 pub(crate) fn set(function: &str, message: &str) {
-    let message = if message.is_empty() { "failed (no details)" } else { message };
+    let message = if message.is_empty() {
+        "failed (no details)"
+    } else {
+        message
+    };
     let text = format!("{function}: {message}").replace('\0', "\\0");
     let text = CString::new(text).unwrap_or_default();
     // `try_with` fails only while the thread is being torn down: nothing to record then.

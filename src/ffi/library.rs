@@ -7,10 +7,11 @@ use super::status::{describe_ptr, xbar_status};
 use super::{last_error, threads};
 
 /// The crate version, NUL-terminated.
-const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-    Ok(v) => v,
-    Err(_) => panic!("the crate version contains a NUL byte"),
-};
+const VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => panic!("the crate version contains a NUL byte"),
+    };
 
 /// A decimal version component from Cargo's environment, at compile time.
 const fn parse_component(text: &str) -> u32 {
@@ -18,7 +19,10 @@ const fn parse_component(text: &str) -> u32 {
     let mut value = 0u32;
     let mut i = 0;
     while i < bytes.len() {
-        assert!(bytes[i].is_ascii_digit(), "version component is not a decimal number");
+        assert!(
+            bytes[i].is_ascii_digit(),
+            "version component is not a decimal number"
+        );
         value = value * 10 + (bytes[i] - b'0') as u32;
         i += 1;
     }

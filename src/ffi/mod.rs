@@ -23,13 +23,19 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 #![allow(clippy::missing_safety_doc)] // the contract of each function is in its doc comment
 
-mod check;
+// The extern functions, in the order the header presents them (cbindgen
+// keeps parse order); separate groups so that rustfmt keeps this order.
+mod library;
+
+mod params;
+
 mod cores;
+
+// Internals.
+mod check;
 mod handles;
 mod last_error;
-mod library;
 mod panic;
-mod params;
 mod status;
 #[doc(hidden)]
 pub mod test_hooks;

@@ -33,7 +33,12 @@ fn check_text_output(buf: *mut c_char, cap: usize, len: *mut usize) -> Result<()
 ///
 /// # Safety
 /// `len` is valid for one write; `buf` is valid for `cap` byte writes when `cap > 0`.
-unsafe fn write_text(text: &str, buf: *mut c_char, cap: usize, len: *mut usize) -> Result<(), Failure> {
+unsafe fn write_text(
+    text: &str,
+    buf: *mut c_char,
+    cap: usize,
+    len: *mut usize,
+) -> Result<(), Failure> {
     if text.as_bytes().contains(&0) {
         return Err(Failure::new(
             xbar_status::XBAR_ERR_INTERNAL,

@@ -1,0 +1,138 @@
+//! The Rust API of `Core`: shapes, layouts, error kinds, outputs left
+//! untouched on failure, and the refusal of models this version lacks.
+
+use xbar::{Core, Error, Layout, Params};
+
+fn ideal() -> Params {
+    let mut p = Params::default();
+    p.xbar.device.infinite_on_off_ratio = true;
+    p
+}
+
+/// 2x3 dyadic matrix: with an infinite on/off ratio every step is exact.
+const W: [f64; 6] = [0.5, -0.25, 1.0, 0.75, 0.0, -1.0];
+
+#[test]
+fn row_and_column_major_program_the_same_matrix() {
+    let mut a = Core::new(&ideal(), 2, 3, 0).unwrap();
+    let mut b = Core::new(&ideal(), 2, 3, 0).unwrap();
+    a.program(&W, Layout::RowMajor).unwrap();
+    let col_major = [W[0], W[3], W[1], W[4], W[2], W[5]];
+    b.program(&col_major, Layout::ColMajor).unwrap();
+    let (mut ra, mut rb) = ([0.0; 6], [0.0; 6]);
+    a.read(&mut ra, Layout::RowMajor).unwrap();
+    b.read(&mut rb, Layout::RowMajor).unwrap();
+    assert_eq!(ra, W);
+    assert_eq!(rb, W);
+    b.read(&mut rb, Layout::ColMajor).unwrap();
+    assert_eq!(rb, col_major);
+}
+
+#[test]
+fn batched_mvm_and_vmm_are_exact_for_ideal_parameters() {
+    let mut c = Core::new(&ideal(), 2, 3, 0).unwrap();
+    c.program(&W, Layout::RowMajor).unwrap();
+    let x = [1.0, 0.5, -0.25, 0.0, -1.0, 0.5];
+    let mut y = [0.0; 4];
+    c.mvm(&x, 2, &mut y).unwrap();
+    assert_eq!(y, [0.125, 1.0, 0.75, -0.5]);
+    let v = [1.0, -0.5, 0.25, 0.5];
+    let mut yv = [0.0; 6];
+    c.vmm(&v, 2, &mut yv).unwrap();
+    assert_eq!(yv, [0.125, -0.25, 1.5, 0.5, -0.0625, -0.25]);
+    let mut y32 = [0.0f32; 4];
+    c.mvm_f32(&x.map(|v| v as f32), 2, &mut y32).unwrap();
+    assert_eq!(y32, [0.125, 1.0, 0.75, -0.5]);
+}
+
+#[test]
+fn errors_name_the_problem_and_leave_outputs_untouched() {
+    let mut c = Core::new(&ideal(), 2, 3, 0).unwrap();
+    let mut y = [7.0; 2];
+    assert!(matches!(c.mvm(&[0.0; 3], 1, &mut y), Err(Error::NotProgrammed(_))));
+    c.program(&W, Layout::RowMajor).unwrap();
+    match c.mvm(&[0.0; 4], 1, &mut y) {
+        Err(Error::Shape(m)) => assert!(m.contains("expected 3") && m.contains("got 4"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    match c.mvm(&[0.0, f64::NAN, 0.0], 1, &mut y) {
+        Err(Error::InvalidArgument(m)) => assert!(m.contains("x[1]"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(c.mvm(&[0.0; 3], 1, &mut [0.0; 3]), Err(Error::Shape(_))));
+    assert_eq!(y, [7.0; 2]);
+    assert!(matches!(c.program(&[f64::INFINITY; 6], Layout::RowMajor), Err(Error::InvalidArgument(_))));
+    let mut back = [0.0; 6];
+    c.read(&mut back, Layout::RowMajor).unwrap();
+    assert_eq!(back, W, "a failed program leaves the programmed matrix");
+    assert!(matches!(Core::new(&ideal(), 0, 3, 0), Err(Error::Shape(_))));
+    assert!(matches!(c.mvm_complex(&[0.0; 6], 1, &mut [0.0; 4]), Err(Error::InvalidArgument(_))));
+    assert!(matches!(c.update(&[0.0; 3], &[0.0; 2], 1, 0.1), Err(Error::Unsupported(_))));
+    assert!(matches!(c.set_time(1.0), Err(Error::Unsupported(_))));
+}
+
+#[test]
+fn calibrated_adc_without_a_range_is_refused_at_creation() {
+    let mut p = ideal();
+    p.set_json("xbar.adc.mvm.model", "\"QuantizerADC\"").unwrap();
+    p.set_json("xbar.adc.mvm.bits", "8").unwrap();
+    match Core::new(&p, 2, 3, 0) {
+        Err(Error::Params(m)) => assert!(m.contains("xbar.adc.mvm.calibrated_range"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn models_of_later_versions_are_refused_not_ignored() {
+    let cases: &[(&str, &str)] = &[
+        ("xbar.device.read_noise", r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#),
+        ("xbar.device.programming_error", r#"{"enable": true, "model": "SONOS"}"#),
+        ("xbar.device.drift_error", r#"{"enable": true, "model": "SONOS"}"#),
+        ("xbar.device.nonlinear_IV", r#"{"enable": true, "model": "RRAMMilo"}"#),
+        ("xbar.array.parasitics", r#"{"enable": true, "Rp_row": 1.0}"#),
+        ("xbar.adc.mvm", r#"{"model": "QuantizerADC", "bits": 4, "calibrated_range": [-1, 1], "stochastic_rounding": true}"#),
+        ("xbar.adc.mvm", r#"{"model": "SarADC", "bits": 4, "calibrated_range": [-1, 1], "sigma_comparator": 0.01}"#),
+    ];
+    for (path, value) in cases {
+        let mut p = ideal();
+        p.set_json(path, value).unwrap_or_else(|e| panic!("{path}: {e}"));
+        match Core::new(&p, 2, 3, 0) {
+            Err(Error::Unsupported(m)) => assert!(m.starts_with(path.trim_end_matches(".mvm")), "{path}: {m}"),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+    let mut p = ideal();
+    p.set_json("simulation.backend", "\"cuda\"").unwrap();
+    assert!(matches!(Core::new(&p, 2, 3, 0), Err(Error::BackendUnavailable(_))));
+}
+
+/// docs/crosssim-differences.md, §16 item 12: with percentile input scaling
+/// each vector is scaled by its own range, so a batch gives the same outputs
+/// as its vectors one at a time.
+#[test]
+fn percentile_inputs_do_not_couple_a_batch() {
+    let mut p = ideal();
+    p.set_json("core.mapping.inputs.mvm", r#"{"min": null, "max": null, "percentile": 1.0}"#).unwrap();
+    p.set_json("xbar.dac.mvm", r#"{"model": "SignMagnitudeDAC", "bits": 6}"#).unwrap();
+    let mut c = Core::new(&p, 2, 3, 0).unwrap();
+    c.program(&W, Layout::RowMajor).unwrap();
+    let x = [0.3, -0.7, 0.1, 5.0, 2.0, -3.0];
+    let mut batched = [0.0; 4];
+    c.mvm(&x, 2, &mut batched).unwrap();
+    let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+    c.mvm(&x[..3], 1, &mut a).unwrap();
+    c.mvm(&x[3..], 1, &mut b).unwrap();
+    assert_eq!(batched, [a[0], a[1], b[0], b[1]]);
+}
+
+#[test]
+fn presets_build_cores() {
+    for name in Params::preset_names() {
+        let p = Params::preset(name).unwrap();
+        let c = Core::new(&p, 40, 30, 0);
+        match c {
+            Ok(_) | Err(Error::Unsupported(_)) => {}
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+}
