@@ -17,7 +17,7 @@ impl Tiling {
     pub fn plan(p: &Params, nrow: usize, ncol: usize) -> Result<Tiling> {
         let c = &p.core;
         let w = &c.mapping.weights;
-        let blocks_for = |n: usize, max: usize| if max == 0 { 1 } else { (n - 1) / max + 1 };
+        let blocks_for = |n: usize, max: usize| (n - 1).checked_div(max).map_or(1, |q| q + 1);
         let ncores = blocks_for(ncol, c.rows_max) * blocks_for(nrow, c.cols_max);
         let (n_row_blocks, n_col_blocks) = if c.rows_max == 0 {
             (ncores, 1)

@@ -134,10 +134,10 @@ impl Mapping {
     pub fn apply(&self, op: Op, x: &Batch, s_in: &[f64], s_out: &[f64]) -> Batch {
         let dac = &self.periphery(op).dac;
         let mut xd = x.clone();
-        for b in 0..xd.count {
+        for (b, &s) in s_in.iter().enumerate() {
             let v = xd.vector_mut(b);
             for e in v.iter_mut() {
-                *e *= s_in[b];
+                *e *= s;
             }
             dac.convert(v);
         }

@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn np_sum_matches_numpy_order() {
         let big = 1e16;
-        let v = |n: usize| std::iter::once(big).chain(std::iter::repeat(1.0).take(n)).collect::<Vec<_>>();
+        let v = |n: usize| std::iter::once(big).chain(std::iter::repeat_n(1.0, n)).collect::<Vec<_>>();
         assert_eq!(np_sum(&v(3)) - big, 0.0);
         assert_eq!(np_sum(&[1.0, 1.0, 1.0, big]) - big, 4.0);
         assert_eq!(np_sum(&v(8)) - big, 8.0);
