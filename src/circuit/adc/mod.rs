@@ -3,6 +3,7 @@
 //! and component mismatch. An [`Adc`] converts a batch of column currents, one
 //! output line per vector entry.
 
+pub mod circuit;
 pub mod cyclic;
 pub mod pipeline;
 pub mod quantizer;
@@ -11,8 +12,10 @@ pub mod range;
 pub mod sar;
 
 use crate::batch::Batch;
+use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::params::{AdcModel, AdcParams};
+pub use circuit::CircuitAdc;
 use cyclic::{CyclicAdc, CyclicMismatch};
 use pipeline::{PipelineAdc, PipelineMismatch};
 use quantizer::Quantizer;
@@ -30,10 +33,8 @@ pub enum Adc {
     Ideal,
     /// A uniform quantiser (QuantizerADC or SignMagnitudeADC).
     Uniform(Quantizer),
-    Ramp(RampAdc),
-    Sar(SarAdc),
-    Pipeline(PipelineAdc),
-    Cyclic(CyclicAdc),
+    /// A ramp, SAR, pipeline or cyclic converter.
+    Circuit(Arc<dyn CircuitAdc>),
 }
 
 impl Adc {
@@ -70,7 +71,7 @@ impl Adc {
                 }
                 Ok(Adc::Uniform(Quantizer::new(levels - 1.0, min, max)))
             }
-            AdcModel::Ramp => Ok(Adc::Ramp(RampAdc::new(
+            AdcModel::Ramp => Ok(Adc::Circuit(Arc::new(RampAdc::new(
                 bits,
                 min,
                 max,
@@ -78,8 +79,8 @@ impl Adc {
                 p.symmetric_cdac,
                 &caps,
                 &vec![0.0; n_lines],
-            ))),
-            AdcModel::Sar => Ok(Adc::Sar(SarAdc::new(
+            )))),
+            AdcModel::Sar => Ok(Adc::Circuit(Arc::new(SarAdc::new(
                 bits,
                 min,
                 max,
@@ -89,8 +90,8 @@ impl Adc {
                 &caps,
                 &vec![0.0; n_adc],
                 n_lines,
-            ))),
-            AdcModel::Pipeline => Ok(Adc::Pipeline(PipelineAdc::new(
+            )))),
+            AdcModel::Pipeline => Ok(Adc::Circuit(Arc::new(PipelineAdc::new(
                 bits,
                 min,
                 max,
@@ -98,8 +99,8 @@ impl Adc {
                 group,
                 n_lines,
                 &PipelineMismatch::ideal(bits, n_adc),
-            ))),
-            AdcModel::Cyclic => Ok(Adc::Cyclic(CyclicAdc::new(
+            )))),
+            AdcModel::Cyclic => Ok(Adc::Circuit(Arc::new(CyclicAdc::new(
                 bits,
                 min,
                 max,
@@ -107,7 +108,7 @@ impl Adc {
                 group,
                 n_lines,
                 &CyclicMismatch::ideal(n_adc),
-            ))),
+            )))),
             AdcModel::Ideal => Ok(Adc::Ideal),
         }
     }
@@ -122,19 +123,13 @@ impl Adc {
         match self {
             Adc::Ideal => {}
             Adc::Uniform(q) => x.map(|v| q.convert(v)),
-            Adc::Ramp(a) => convert_lines(x, |v, l| a.convert(v, l)),
-            Adc::Sar(a) => convert_lines(x, |v, l| a.convert(v, l)),
-            Adc::Pipeline(a) => convert_lines(x, |v, l| a.convert(v, l)),
-            Adc::Cyclic(a) => convert_lines(x, |v, l| a.convert(v, l)),
-        }
-    }
-}
-
-/// Applies a per-line conversion to every vector of `x` (entry i is line i).
-fn convert_lines(x: &mut Batch, f: impl Fn(f64, usize) -> f64) {
-    for b in 0..x.count {
-        for (line, v) in x.vector_mut(b).iter_mut().enumerate() {
-            *v = f(*v, line);
+            Adc::Circuit(a) => {
+                for b in 0..x.count {
+                    for (line, v) in x.vector_mut(b).iter_mut().enumerate() {
+                        *v = a.convert(*v, line);
+                    }
+                }
+            }
         }
     }
 }

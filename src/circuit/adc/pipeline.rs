@@ -7,7 +7,7 @@
 //! residue amplification; comparator offsets move the thresholds. Inputs are
 //! normalised array currents, in the units of `min`/`max`.
 
-use super::ramp::{clip, gain_from_db, mid_rise, vref_of};
+use super::circuit::{CircuitAdc, clip, gain_from_db, vref_of};
 
 /// Component values of the pipeline ADCs, row-major with one row per ADC
 /// (`n_adc = ceil(n_lines / group_size)`).
@@ -142,20 +142,22 @@ impl PipelineAdc {
         }
         adc
     }
+}
 
+impl CircuitAdc for PipelineAdc {
     /// Resolution in bits.
-    pub fn bits(&self) -> u32 {
+    fn bits(&self) -> u32 {
         self.bits
     }
 
     /// `Vref = max(|min|, |max|)`.
-    pub fn vref(&self) -> f64 {
+    fn vref(&self) -> f64 {
         self.vref
     }
 
     /// Code in `[0, 2^b - 1]` for input `v` on output line `line`
     /// (ADC `line / group_size`); `v` is clipped to `[min, max]` first.
-    pub fn code(&self, v: f64, line: usize) -> u32 {
+    fn code(&self, v: f64, line: usize) -> u32 {
         if self.bits == 0 {
             return 0;
         }
@@ -171,26 +173,13 @@ impl PipelineAdc {
         }
         code + (v > self.final_th[a]) as u32
     }
-
-    /// Converted value `Vref (2c - 2^b + 1) / 2^b` for input `v` on `line`.
-    pub fn convert(&self, v: f64, line: usize) -> f64 {
-        if self.bits == 0 {
-            return v;
-        }
-        mid_rise(self.vref, self.bits, self.code(v, line))
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::ramp::pow2;
     use super::*;
 
-    fn ideal_code(u: f64, vref: f64, bits: u32) -> u32 {
-        let n = pow2(bits);
-        let c = ((clip(u, -vref, vref) + vref) / (2.0 * vref) * n).floor();
-        c.clamp(0.0, n - 1.0) as u32
-    }
+    use super::super::circuit::testing::ideal_code;
 
     fn ideal(bits: u32, vref: f64, gain_db: f64, group: usize, lines: usize) -> PipelineAdc {
         let m = PipelineMismatch::ideal(bits, lines.div_ceil(group));

@@ -6,7 +6,7 @@
 //! comparator offsets differ per ADC. Inputs are normalised array currents,
 //! in the units of `min`/`max`.
 
-use super::ramp::{bit, clip, gain_from_db, mid_rise, np_sum, pow2, vref_of};
+use super::circuit::{CircuitAdc, bit, clip, gain_from_db, np_sum, pow2, vref_of};
 
 /// SAR ADC with precomputed decision thresholds `T[c] = L_c - Vref/2^b`.
 ///
@@ -141,24 +141,26 @@ impl SarAdc {
         adc
     }
 
-    /// Resolution in bits.
-    pub fn bits(&self) -> u32 {
-        self.bits
-    }
-
-    /// `Vref = max(|min|, |max|)`.
-    pub fn vref(&self) -> f64 {
-        self.vref
-    }
-
     /// The `2^b` thresholds `T[c] = L_c - Vref/2^b` (before comparator offset).
     pub fn thresholds(&self) -> &[f64] {
         &self.thresholds
     }
+}
+
+impl CircuitAdc for SarAdc {
+    /// Resolution in bits.
+    fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// `Vref = max(|min|, |max|)`.
+    fn vref(&self) -> f64 {
+        self.vref
+    }
 
     /// Code in `[0, 2^b - 1]` for input `v` on output line `line`
     /// (ADC `line / group_size`); `v` is clipped to `[min, max]` first.
-    pub fn code(&self, v: f64, line: usize) -> u32 {
+    fn code(&self, v: f64, line: usize) -> u32 {
         if self.bits == 0 {
             return 0;
         }
@@ -174,25 +176,14 @@ impl SarAdc {
         }
         reg as u32
     }
-
-    /// Converted value `Vref (2c - 2^b + 1) / 2^b` for input `v` on `line`.
-    pub fn convert(&self, v: f64, line: usize) -> f64 {
-        if self.bits == 0 {
-            return v;
-        }
-        mid_rise(self.vref, self.bits, self.code(v, line))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ideal_code(u: f64, vref: f64, bits: u32) -> u32 {
-        let n = pow2(bits);
-        let c = ((clip(u, -vref, vref) + vref) / (2.0 * vref) * n).floor();
-        c.clamp(0.0, n - 1.0) as u32
-    }
+    use super::super::circuit::mid_rise;
+    use super::super::circuit::testing::ideal_code;
 
     #[test]
     fn transfer_curve_ideal_infinite_gain() {
