@@ -66,4 +66,30 @@ impl Batch {
     pub fn clip_symmetric(&mut self, limit: f64) {
         self.map(|v| v.clamp(-limit, limit));
     }
+    /// `v[i] -= factor · per_vector[b]` for every entry of vector b.
+    pub fn subtract_per_vector(&mut self, per_vector: &[f64], factor: f64) {
+        for (b, &s) in per_vector.iter().enumerate() {
+            for v in self.vector_mut(b) {
+                *v -= factor * s;
+            }
+        }
+    }
+    /// Each vector with entry 0 removed and subtracted from the rest:
+    /// `[v1 - v0, v2 - v0, ...]` (reference-line subtraction).
+    pub fn minus_first(&self) -> Batch {
+        let mut r = Batch::zeros(self.len - 1, self.count);
+        for b in 0..self.count {
+            let v = self.vector(b);
+            for (d, &s) in r.vector_mut(b).iter_mut().zip(&v[1..]) {
+                *d = s - v[0];
+            }
+        }
+        r
+    }
+    /// Each vector with a 0 prepended (an undriven first line).
+    pub fn with_leading_zero(&self) -> Batch {
+        let mut ext = Batch::zeros(self.len + 1, self.count);
+        ext.add_into(1, self);
+        ext
+    }
 }

@@ -174,9 +174,7 @@ impl BitSliced {
             SliceArrays::Balanced(pair) => pair.currents(op, x),
             SliceArrays::Offset(a) => {
                 let mut c = if self.unit_column && op == Op::Vmm {
-                    let mut ext = Batch::zeros(x.len + 1, x.count);
-                    ext.add_into(1, x);
-                    a.product(op, &ext)
+                    a.product(op, &x.with_leading_zero())
                 } else {
                     a.product(op, x)
                 };
@@ -226,14 +224,7 @@ impl BitSliced {
                 }
             }
             if self.uses_unit_line(op) {
-                let mut r = Batch::zeros(o.len - 1, o.count);
-                for b in 0..o.count {
-                    let v = o.vector(b);
-                    for (d, &s) in r.vector_mut(b).iter_mut().zip(&v[1..]) {
-                        *d = s - v[0];
-                    }
-                }
-                o = r;
+                o = o.minus_first();
             }
             slice_outs.push(o);
         }
@@ -246,11 +237,7 @@ impl BitSliced {
         out.map(|v| v * full);
         let half = 2f64.powi(self.bits as i32 - 1);
         if offset && !self.uses_unit_line(op) {
-            for (b, s) in sums.iter().enumerate() {
-                for v in out.vector_mut(b) {
-                    *v -= half * s;
-                }
-            }
+            out.subtract_per_vector(&sums, half);
         }
         let top = 2f64.powi(self.bits as i32);
         let shrink = (half - 1.0) / half;

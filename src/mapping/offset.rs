@@ -74,9 +74,7 @@ impl Offset {
     /// matrix rows only: the unit line gets 0 V.
     fn currents(&self, op: Op, x: &Batch) -> Batch {
         let mut out = if self.unit_column && op == Op::Vmm {
-            let mut ext = Batch::zeros(x.len + 1, x.count);
-            ext.add_into(1, x);
-            self.array.product(op, &ext)
+            self.array.product(op, &x.with_leading_zero())
         } else {
             self.array.product(op, x)
         };
@@ -108,22 +106,9 @@ impl Offset {
             adc.convert(&mut out);
         }
         if self.unit_column && op == Op::Mvm {
-            let mut r = Batch::zeros(out.len - 1, out.count);
-            for b in 0..out.count {
-                let v = out.vector(b);
-                for (d, &s) in r.vector_mut(b).iter_mut().zip(&v[1..]) {
-                    *d = s - v[0];
-                }
-            }
-            return r;
+            return out.minus_first();
         }
-        let half = self.g0 + 0.5 * self.wr;
-        let sums = xd.sums();
-        for (b, s) in sums.iter().enumerate() {
-            for v in out.vector_mut(b) {
-                *v -= half * s;
-            }
-        }
+        out.subtract_per_vector(&xd.sums(), self.g0 + 0.5 * self.wr);
         out
     }
 
