@@ -24,7 +24,9 @@ fn bench_mvm(c: &mut Criterion) {
         let mut core = Core::new(&p, n, n, 1).expect("core");
         core.program(&w, Layout::RowMajor).expect("program");
         let mut y = vec![0.0; n * batch];
-        group.bench_function(name, |b| b.iter(|| core.mvm(black_box(&x), batch, &mut y).expect("mvm")));
+        group.bench_function(name, |b| {
+            b.iter(|| core.mvm(black_box(&x), batch, &mut y).expect("mvm"))
+        });
     }
     group.finish();
 }

@@ -25,12 +25,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let scale = exact.iter().fold(0.0f64, |m, v| m.max(v.abs()));
 
-    println!("xbar {} — preset \"{preset}\", {rows} x {cols} matrix, batch {batch}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "xbar {} — preset \"{preset}\", {rows} x {cols} matrix, batch {batch}",
+        env!("CARGO_PKG_VERSION")
+    );
     println!("{:<10} {:<10} {:>22}", "DAC bits", "ADC bits", "max rel. MVM error");
     let settings = [(0, 0), (8, 0), (0, 8), (8, 8), (6, 6), (4, 4)];
     for (dac_bits, adc_bits) in settings {
         let mut p = Params::preset(&preset)?;
-        p.set_json("xbar.dac.mvm", &format!(r#"{{"model": "SignMagnitudeDAC", "bits": {dac_bits}}}"#))?;
+        p.set_json(
+            "xbar.dac.mvm",
+            &format!(r#"{{"model": "SignMagnitudeDAC", "bits": {dac_bits}}}"#),
+        )?;
         // ADC range in column-current units (Σ G·x, G in units of Gmax): the
         // largest exact output bounds the largest current, so the error below
         // is resolution, not clipping.

@@ -50,6 +50,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
 /** Version of this header (the crate version). */
 #define XBAR_VERSION_MAJOR 0
 #define XBAR_VERSION_MINOR 1
@@ -192,8 +193,9 @@ const char *xbar_last_error_message(void);
  * default) means one per available core.
  *
  * xbar never runs work in a process-global pool that the host may also
- * use. Results do not depend on the thread count (the random streams are
- * counter-based). Takes effect for calls that start after it returns.
+ * use, and results never depend on the thread count. In this version every
+ * operation runs on the calling thread; the value is kept for the parallel
+ * CPU backend and takes effect for calls that start after it returns.
  * Thread safety: may be called from any thread; calls already running keep
  * the thread count they started with.
  *
@@ -259,7 +261,10 @@ enum xbar_status xbar_params_preset(const char *name, struct xbar_params **out);
  * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`p` or `len` NULL, or `buf`
  * NULL with `cap` > 0); `XBAR_ERR_BUFFER_TOO_SMALL`.
  */
-enum xbar_status xbar_params_to_json(const struct xbar_params *p, char *buf, size_t cap, size_t *len);
+enum xbar_status xbar_params_to_json(const struct xbar_params *p,
+                                     char *buf,
+                                     size_t cap,
+                                     size_t *len);
 
 /**
  * Sets one parameter from JSON text. `path` is dotted, e.g.
@@ -294,7 +299,11 @@ enum xbar_status xbar_params_set(struct xbar_params *p, const char *path, const 
  * `buf` NULL with `cap` > 0); `XBAR_ERR_PARAMS` (unknown path);
  * `XBAR_ERR_BUFFER_TOO_SMALL`.
  */
-enum xbar_status xbar_params_get(const struct xbar_params *p, const char *path, char *buf, size_t cap, size_t *len);
+enum xbar_status xbar_params_get(const struct xbar_params *p,
+                                 const char *path,
+                                 char *buf,
+                                 size_t cap,
+                                 size_t *len);
 
 /**
  * Destroys a parameter set. NULL is a no-op.
@@ -323,7 +332,11 @@ void xbar_params_free(struct xbar_params *p);
  * `XBAR_ERR_UNSUPPORTED`; `XBAR_ERR_BACKEND_UNAVAILABLE` (backend "cuda"
  * without a usable GPU); `XBAR_ERR_OUT_OF_MEMORY`.
  */
-enum xbar_status xbar_core_new(const struct xbar_params *p, size_t rows, size_t cols, uint64_t seed, struct xbar_core **out);
+enum xbar_status xbar_core_new(const struct xbar_params *p,
+                               size_t rows,
+                               size_t cols,
+                               uint64_t seed,
+                               struct xbar_core **out);
 
 /**
  * Destroys a core. NULL is a no-op. Always valid, also on a poisoned core.
@@ -361,12 +374,20 @@ size_t xbar_core_cols(const struct xbar_core *c);
  * index); `XBAR_ERR_SHAPE`; `XBAR_ERR_UNSUPPORTED`; `XBAR_ERR_INTERNAL`
  * (also when the core is poisoned).
  */
-enum xbar_status xbar_core_program(struct xbar_core *c, const double *w, size_t rows, size_t cols, uint32_t layout);
+enum xbar_status xbar_core_program(struct xbar_core *c,
+                                   const double *w,
+                                   size_t rows,
+                                   size_t cols,
+                                   uint32_t layout);
 
 /**
  * As `xbar_core_program`, with single-precision weights (`rows * cols` floats).
  */
-enum xbar_status xbar_core_program_f32(struct xbar_core *c, const float *w, size_t rows, size_t cols, uint32_t layout);
+enum xbar_status xbar_core_program_f32(struct xbar_core *c,
+                                       const float *w,
+                                       size_t rows,
+                                       size_t cols,
+                                       uint32_t layout);
 
 /**
  * As `xbar_core_program`, for a complex matrix (the core needs
@@ -374,7 +395,11 @@ enum xbar_status xbar_core_program_f32(struct xbar_core *c, const float *w, size
  * element as an interleaved (re, im) pair, i.e. the memory of a C99
  * `double _Complex` or C++ `std::complex<double>` array in `layout`.
  */
-enum xbar_status xbar_core_program_complex(struct xbar_core *c, const double *w, size_t rows, size_t cols, uint32_t layout);
+enum xbar_status xbar_core_program_complex(struct xbar_core *c,
+                                           const double *w,
+                                           size_t rows,
+                                           size_t cols,
+                                           uint32_t layout);
 
 /**
  * Reads back the effective weights as the arrays store them now (after
@@ -390,18 +415,30 @@ enum xbar_status xbar_core_program_complex(struct xbar_core *c, const double *w,
  * (unknown layout); `XBAR_ERR_SHAPE`; `XBAR_ERR_NOT_PROGRAMMED`;
  * `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
-enum xbar_status xbar_core_read(struct xbar_core *c, double *w_out, size_t rows, size_t cols, uint32_t layout);
+enum xbar_status xbar_core_read(struct xbar_core *c,
+                                double *w_out,
+                                size_t rows,
+                                size_t cols,
+                                uint32_t layout);
 
 /**
  * As `xbar_core_read`, in single precision (`rows * cols` floats).
  */
-enum xbar_status xbar_core_read_f32(struct xbar_core *c, float *w_out, size_t rows, size_t cols, uint32_t layout);
+enum xbar_status xbar_core_read_f32(struct xbar_core *c,
+                                    float *w_out,
+                                    size_t rows,
+                                    size_t cols,
+                                    uint32_t layout);
 
 /**
  * As `xbar_core_read`, for a complex core: `w_out` receives `2 * rows *
  * cols` doubles, interleaved (re, im).
  */
-enum xbar_status xbar_core_read_complex(struct xbar_core *c, double *w_out, size_t rows, size_t cols, uint32_t layout);
+enum xbar_status xbar_core_read_complex(struct xbar_core *c,
+                                        double *w_out,
+                                        size_t rows,
+                                        size_t cols,
+                                        uint32_t layout);
 
 /**
  * Matrix-vector products through the arrays: `y[b,:] = W x[b,:]` for each
@@ -422,12 +459,22 @@ enum xbar_status xbar_core_read_complex(struct xbar_core *c, double *w_out, size
  * `XBAR_ERR_NO_CONVERGENCE`; `XBAR_ERR_BACKEND_UNAVAILABLE`;
  * `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
-enum xbar_status xbar_core_mvm(struct xbar_core *c, const double *x, size_t batch, size_t n, double *y, size_t m);
+enum xbar_status xbar_core_mvm(struct xbar_core *c,
+                               const double *x,
+                               size_t batch,
+                               size_t n,
+                               double *y,
+                               size_t m);
 
 /**
  * As `xbar_core_mvm`, in single precision (computed in double precision).
  */
-enum xbar_status xbar_core_mvm_f32(struct xbar_core *c, const float *x, size_t batch, size_t n, float *y, size_t m);
+enum xbar_status xbar_core_mvm_f32(struct xbar_core *c,
+                                   const float *x,
+                                   size_t batch,
+                                   size_t n,
+                                   float *y,
+                                   size_t m);
 
 /**
  * As `xbar_core_mvm`, for complex data (`core.complex_matrix` and/or
@@ -436,7 +483,12 @@ enum xbar_status xbar_core_mvm_f32(struct xbar_core *c, const float *x, size_t b
  * memory of `double _Complex` / `std::complex<double>`); `n` and `m` count
  * complex elements.
  */
-enum xbar_status xbar_core_mvm_complex(struct xbar_core *c, const double *x, size_t batch, size_t n, double *y, size_t m);
+enum xbar_status xbar_core_mvm_complex(struct xbar_core *c,
+                                       const double *x,
+                                       size_t batch,
+                                       size_t n,
+                                       double *y,
+                                       size_t m);
 
 /**
  * Vector-matrix products through the arrays (the transpose direction, with
@@ -449,18 +501,33 @@ enum xbar_status xbar_core_mvm_complex(struct xbar_core *c, const double *x, siz
  * written and not on failure, no overlap, finite inputs, exclusive access to
  * `c`, the same status codes.
  */
-enum xbar_status xbar_core_vmm(struct xbar_core *c, const double *v, size_t batch, size_t m, double *y, size_t n);
+enum xbar_status xbar_core_vmm(struct xbar_core *c,
+                               const double *v,
+                               size_t batch,
+                               size_t m,
+                               double *y,
+                               size_t n);
 
 /**
  * As `xbar_core_vmm`, in single precision (computed in double precision).
  */
-enum xbar_status xbar_core_vmm_f32(struct xbar_core *c, const float *v, size_t batch, size_t m, float *y, size_t n);
+enum xbar_status xbar_core_vmm_f32(struct xbar_core *c,
+                                   const float *v,
+                                   size_t batch,
+                                   size_t m,
+                                   float *y,
+                                   size_t n);
 
 /**
  * As `xbar_core_vmm`, for complex data: `v` holds `2 * batch * m` doubles
  * and `y` receives `2 * batch * n` doubles, interleaved (re, im).
  */
-enum xbar_status xbar_core_vmm_complex(struct xbar_core *c, const double *v, size_t batch, size_t m, double *y, size_t n);
+enum xbar_status xbar_core_vmm_complex(struct xbar_core *c,
+                                       const double *v,
+                                       size_t batch,
+                                       size_t m,
+                                       double *y,
+                                       size_t n);
 
 /**
  * Outer-product update through the device update model:
@@ -476,12 +543,20 @@ enum xbar_status xbar_core_vmm_complex(struct xbar_core *c, const double *v, siz
  * `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_UNSUPPORTED` (no update model in this
  * version); `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
-enum xbar_status xbar_core_update(struct xbar_core *c, const double *x, const double *d, size_t batch, double lr);
+enum xbar_status xbar_core_update(struct xbar_core *c,
+                                  const double *x,
+                                  const double *d,
+                                  size_t batch,
+                                  double lr);
 
 /**
  * As `xbar_core_update`, in single precision.
  */
-enum xbar_status xbar_core_update_f32(struct xbar_core *c, const float *x, const float *d, size_t batch, float lr);
+enum xbar_status xbar_core_update_f32(struct xbar_core *c,
+                                      const float *x,
+                                      const float *d,
+                                      size_t batch,
+                                      float lr);
 
 /**
  * Moves the programmed arrays to their drifted state `seconds` after

@@ -13,7 +13,11 @@ pub struct Batch {
 impl Batch {
     /// A batch of zeros.
     pub fn zeros(len: usize, count: usize) -> Batch {
-        Batch { len, count, data: vec![0.0; len * count] }
+        Batch {
+            len,
+            count,
+            data: vec![0.0; len * count],
+        }
     }
     /// Wraps `data` (`count × len`).
     pub fn from_vec(len: usize, count: usize, data: Vec<f64>) -> Batch {

@@ -41,17 +41,25 @@ pub struct Core {
 /// Checks a data buffer's length and that every value is finite.
 fn check_data<T: Copy + Into<f64>>(name: &str, data: &[T], expected: usize, what: &str) -> Result<()> {
     if data.len() != expected {
-        return Err(Error::shape(format!("{name}: expected {expected} values ({what}), got {}", data.len())));
+        return Err(Error::shape(format!(
+            "{name}: expected {expected} values ({what}), got {}",
+            data.len()
+        )));
     }
     if let Some(i) = data.iter().position(|v| !(*v).into().is_finite()) {
-        return Err(Error::InvalidArgument(format!("{name}[{i}] is {} (inputs must be finite)", data[i].into())));
+        return Err(Error::InvalidArgument(format!(
+            "{name}[{i}] is {} (inputs must be finite)",
+            data[i].into()
+        )));
     }
     Ok(())
 }
 
 fn check_out(name: &str, len: usize, expected: usize, what: &str) -> Result<()> {
     if len != expected {
-        return Err(Error::shape(format!("{name}: expected {expected} values ({what}), got {len}")));
+        return Err(Error::shape(format!(
+            "{name}: expected {expected} values ({what}), got {len}"
+        )));
     }
     Ok(())
 }
@@ -79,7 +87,8 @@ fn from_row_major(w: &[f64], rows: usize, cols: usize, k: usize, layout: Layout,
         Layout::ColMajor => {
             for i in 0..rows {
                 for j in 0..cols {
-                    out[(i + j * rows) * k..(i + j * rows) * k + k].copy_from_slice(&w[(i * cols + j) * k..(i * cols + j) * k + k]);
+                    out[(i + j * rows) * k..(i + j * rows) * k + k]
+                        .copy_from_slice(&w[(i * cols + j) * k..(i * cols + j) * k + k]);
                 }
             }
         }
@@ -95,7 +104,9 @@ impl Core {
         params.validate()?;
         support::check(params)?;
         if rows == 0 || cols == 0 {
-            return Err(Error::shape(format!("a core needs at least one row and one column, got {rows} x {cols}")));
+            return Err(Error::shape(format!(
+                "a core needs at least one row and one column, got {rows} x {cols}"
+            )));
         }
         let complex = params.core.complex_matrix || params.core.complex_input;
         let k = if complex { 2 } else { 1 };
@@ -105,7 +116,15 @@ impl Core {
             _ => return Err(Error::shape(format!("a {rows} x {cols} matrix is too large"))),
         };
         let tiling = Tiling::plan(params, prows, pcols)?;
-        let core = Core { params: params.clone(), rows, cols, seed, complex, tiling, blocks: Vec::new() };
+        let core = Core {
+            params: params.clone(),
+            rows,
+            cols,
+            seed,
+            complex,
+            tiling,
+            blocks: Vec::new(),
+        };
         // Build the periphery of every block shape once so that bad ADC/DAC
         // settings fail here rather than at the first program.
         core.program_blocks(&vec![0.0; prows * pcols])?;
@@ -147,7 +166,9 @@ impl Core {
 
     fn require_real(&self, what: &str) -> Result<()> {
         if self.complex {
-            return Err(Error::InvalidArgument(format!("{what}: this core is complex; use the complex entry point")));
+            return Err(Error::InvalidArgument(format!(
+                "{what}: this core is complex; use the complex entry point"
+            )));
         }
         Ok(())
     }
@@ -163,7 +184,9 @@ impl Core {
 
     fn require_programmed(&self, what: &str) -> Result<()> {
         if self.blocks.is_empty() {
-            return Err(Error::NotProgrammed(format!("{what}: the core has not been programmed")));
+            return Err(Error::NotProgrammed(format!(
+                "{what}: the core has not been programmed"
+            )));
         }
         Ok(())
     }
@@ -177,7 +200,10 @@ impl Core {
             Some(pc) => percentile_limits(m, pc),
             None => (wm.min.unwrap_or(-1.0), wm.max.unwrap_or(1.0)),
         };
-        let ctx = BlockContext { params: p, window: Window::new(&p.xbar.device), wmax: wmin.abs().max(wmax.abs()),
+        let ctx = BlockContext {
+            params: p,
+            window: Window::new(&p.xbar.device),
+            wmax: wmin.abs().max(wmax.abs()),
             percentile_range: wm.percentile.is_some(),
         };
         let (_, pcols) = self.phys();
@@ -299,7 +325,13 @@ impl Core {
                 let (ws, f) = block.output_factors();
                 let s_out: Vec<f64> = s_in
                     .iter()
-                    .map(|&s| if inputs.percentile.is_some() { (ws / f) / s } else { ws / (s * f) })
+                    .map(|&s| {
+                        if inputs.percentile.is_some() {
+                            (ws / f) / s
+                        } else {
+                            ws / (s * f)
+                        }
+                    })
                     .collect();
                 let (in0, nin, out0) = if op == Op::Mvm { (c0, nc, r0) } else { (r0, nr, c0) };
                 let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out);
@@ -376,14 +408,20 @@ impl Core {
     /// `W += lr · Σ_b d[b] ⊗ x[b]` through the device update model.
     /// x is `batch × cols`, d is `batch × rows`.
     pub fn update(&mut self, _x: &[f64], _d: &[f64], _batch: usize, _lr: f64) -> Result<()> {
-        Err(Error::unsupported("update: device update models are not available in this version of xbar"))
+        Err(Error::unsupported(
+            "update: device update models are not available in this version of xbar",
+        ))
     }
     /// As [`Core::update`] in single precision.
     pub fn update_f32(&mut self, _x: &[f32], _d: &[f32], _batch: usize, _lr: f32) -> Result<()> {
-        Err(Error::unsupported("update: device update models are not available in this version of xbar"))
+        Err(Error::unsupported(
+            "update: device update models are not available in this version of xbar",
+        ))
     }
     /// Moves the programmed arrays to their drifted state `seconds` after programming.
     pub fn set_time(&mut self, _seconds: f64) -> Result<()> {
-        Err(Error::unsupported("set_time: drift models are not available in this version of xbar"))
+        Err(Error::unsupported(
+            "set_time: drift models are not available in this version of xbar",
+        ))
     }
 }

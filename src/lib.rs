@@ -15,8 +15,9 @@ pub mod ffi;
 pub mod mapping;
 pub mod params;
 pub mod support;
+pub mod threads;
 pub mod tiling;
 
+pub use crate::core::{Core, Layout};
 pub use error::{Error, Result};
 pub use params::Params;
-pub use crate::core::{Core, Layout};

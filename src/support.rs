@@ -16,8 +16,17 @@ fn device_error(e: &WeightError, path: &str) -> Result<()> {
 }
 
 fn adc(a: &AdcParams, path: &str) -> Result<()> {
-    let circuit = matches!(a.model, AdcModel::Ramp | AdcModel::Sar | AdcModel::Pipeline | AdcModel::Cyclic);
-    let mismatch = [a.sigma_capacitor, a.sigma_comparator, a.sigma_c1, a.sigma_c2, a.sigma_cpar];
+    let circuit = matches!(
+        a.model,
+        AdcModel::Ramp | AdcModel::Sar | AdcModel::Pipeline | AdcModel::Cyclic
+    );
+    let mismatch = [
+        a.sigma_capacitor,
+        a.sigma_comparator,
+        a.sigma_c1,
+        a.sigma_c2,
+        a.sigma_cpar,
+    ];
     if circuit && a.bits > 0 && mismatch.iter().any(|&s| s != 0.0) {
         return Err(Error::unsupported(format!(
             "{path}: component mismatch of circuit ADCs (sigma_*) needs the random streams, not available in this version"
@@ -43,7 +52,11 @@ pub fn check(p: &Params) -> Result<()> {
         ));
     }
     let par = &p.xbar.array.parasitics;
-    if par.enable && [par.rp_row, par.rp_col, par.rp_row_terminal, par.rp_col_terminal].iter().any(|&r| r > 0.0) {
+    if par.enable
+        && [par.rp_row, par.rp_col, par.rp_row_terminal, par.rp_col_terminal]
+            .iter()
+            .any(|&r| r > 0.0)
+    {
         return Err(Error::unsupported(
             "xbar.array.parasitics: wire-resistance (IR drop) simulation needs the circuit solver, not available in this version",
         ));
@@ -57,10 +70,14 @@ pub fn check(p: &Params) -> Result<()> {
         ));
     }
     if p.simulation.analytics.profile_adc_inputs {
-        return Err(Error::unsupported("simulation.analytics.profile_adc_inputs: ADC input profiling is not available"));
+        return Err(Error::unsupported(
+            "simulation.analytics.profile_adc_inputs: ADC input profiling is not available",
+        ));
     }
     if p.core.output_dtype == OutputDtype::Float16 {
-        return Err(Error::unsupported("core.output_dtype: FLOAT16 outputs are not available"));
+        return Err(Error::unsupported(
+            "core.output_dtype: FLOAT16 outputs are not available",
+        ));
     }
     if p.simulation.backend == Backend::Cuda || p.simulation.use_gpu {
         return Err(Error::BackendUnavailable(

@@ -3,7 +3,7 @@
 //! drive array rows) and `core.cols_max` bounds the matrix rows per array.
 
 use crate::error::{Error, Result};
-use crate::params::{PartitionStrategy, Params};
+use crate::params::{Params, PartitionStrategy};
 
 /// Half-open ranges `start..start+len` of matrix rows and columns per block.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,9 +25,26 @@ impl Tiling {
             let r = ncores / blocks_for(ncol, c.rows_max);
             (r, ncores / r)
         };
-        let rows = sizes(nrow, n_row_blocks, c.cols_max, &w.row_partition_priority, w.row_partition_strategy, "row")?;
-        let cols = sizes(ncol, n_col_blocks, c.rows_max, &w.col_partition_priority, w.col_partition_strategy, "col")?;
-        Ok(Tiling { row_blocks: bounds(&rows), col_blocks: bounds(&cols) })
+        let rows = sizes(
+            nrow,
+            n_row_blocks,
+            c.cols_max,
+            &w.row_partition_priority,
+            w.row_partition_strategy,
+            "row",
+        )?;
+        let cols = sizes(
+            ncol,
+            n_col_blocks,
+            c.rows_max,
+            &w.col_partition_priority,
+            w.col_partition_strategy,
+            "col",
+        )?;
+        Ok(Tiling {
+            row_blocks: bounds(&rows),
+            col_blocks: bounds(&cols),
+        })
     }
 
     /// Number of blocks.
@@ -46,7 +63,14 @@ impl Tiling {
 /// blocks of `max` and a remainder when the strategy is MAX or some priority
 /// divisor d has `n mod (max/d) == 0`; otherwise (EQUAL) `round_half_even(n/k)`
 /// per block and the rest in the last, which may then exceed `max` as in CrossSim.
-fn sizes(n: usize, k: usize, max: usize, priority: &[f64], strategy: PartitionStrategy, what: &str) -> Result<Vec<usize>> {
+fn sizes(
+    n: usize,
+    k: usize,
+    max: usize,
+    priority: &[f64],
+    strategy: PartitionStrategy,
+    what: &str,
+) -> Result<Vec<usize>> {
     if n % k == 0 {
         return Ok(vec![n / k; k]);
     }
@@ -86,13 +110,22 @@ fn bounds(sizes: &[usize]) -> Vec<(usize, usize)> {
 mod tests {
     use super::*;
 
-    fn plan(rows_max: usize, cols_max: usize, nrow: usize, ncol: usize, f: impl Fn(&mut Params)) -> (Vec<usize>, Vec<usize>) {
+    fn plan(
+        rows_max: usize,
+        cols_max: usize,
+        nrow: usize,
+        ncol: usize,
+        f: impl Fn(&mut Params),
+    ) -> (Vec<usize>, Vec<usize>) {
         let mut p = Params::default();
         p.core.rows_max = rows_max;
         p.core.cols_max = cols_max;
         f(&mut p);
         let t = Tiling::plan(&p, nrow, ncol).unwrap();
-        (t.row_blocks.iter().map(|b| b.1).collect(), t.col_blocks.iter().map(|b| b.1).collect())
+        (
+            t.row_blocks.iter().map(|b| b.1).collect(),
+            t.col_blocks.iter().map(|b| b.1).collect(),
+        )
     }
 
     #[test]

@@ -91,9 +91,15 @@ fn compare(what: &str, got: &[f64], want: &[f64], quantised: bool) -> Result<Str
     let ties = errs.iter().filter(|&&e| e > TOL_QUANT).count();
     let frac = ties as f64 / errs.len() as f64;
     if frac <= MAX_TIE_FRACTION {
-        Ok(format!("{what} {ties}/{} at a rounding tie (max rel err {max:.1e})", errs.len()))
+        Ok(format!(
+            "{what} {ties}/{} at a rounding tie (max rel err {max:.1e})",
+            errs.len()
+        ))
     } else {
-        Err(format!("{what}: {ties}/{} elements differ by more than {TOL_QUANT:e} (max rel {max:.3e})", errs.len()))
+        Err(format!(
+            "{what}: {ties}/{} elements differ by more than {TOL_QUANT:e} (max rel {max:.3e})",
+            errs.len()
+        ))
     }
 }
 
@@ -124,7 +130,11 @@ fn run_det(case: &Path, params_file: &str, y_file: &str) -> Outcome {
         Err(Error::Unsupported(m)) => return Outcome::Skip(m),
         Err(e) => return Outcome::Fail(format!("Core::new: {e}")),
     };
-    let programmed = if complex { core.program_complex(&w, Layout::RowMajor) } else { core.program(&w, Layout::RowMajor) };
+    let programmed = if complex {
+        core.program_complex(&w, Layout::RowMajor)
+    } else {
+        core.program(&w, Layout::RowMajor)
+    };
     if let Err(e) = programmed {
         return Outcome::Fail(format!("program: {e}"));
     }
@@ -135,7 +145,11 @@ fn run_det(case: &Path, params_file: &str, y_file: &str) -> Outcome {
     assert_eq!(xc, cols);
     let xt = transpose(xc, batch, k, &x);
     let mut y = vec![0.0; k * batch * rows];
-    let r = if complex { core.mvm_complex(&xt, batch, &mut y) } else { core.mvm(&xt, batch, &mut y) };
+    let r = if complex {
+        core.mvm_complex(&xt, batch, &mut y)
+    } else {
+        core.mvm(&xt, batch, &mut y)
+    };
     if let Err(e) = r {
         return Outcome::Fail(format!("mvm: {e}"));
     }
@@ -151,7 +165,11 @@ fn run_det(case: &Path, params_file: &str, y_file: &str) -> Outcome {
     if case.join("XV.npy").exists() && params_file == "params.json" {
         let (bv, _, xv) = load(case, "XV.npy");
         let mut yv = vec![0.0; k * bv * cols];
-        let r = if complex { core.vmm_complex(&xv, bv, &mut yv) } else { core.vmm(&xv, bv, &mut yv) };
+        let r = if complex {
+            core.vmm_complex(&xv, bv, &mut yv)
+        } else {
+            core.vmm(&xv, bv, &mut yv)
+        };
         if let Err(e) = r {
             return Outcome::Fail(format!("vmm: {e}"));
         }
@@ -165,7 +183,11 @@ fn run_det(case: &Path, params_file: &str, y_file: &str) -> Outcome {
     }
     if case.join("Wprog.npy").exists() {
         let mut wp = vec![0.0; k * rows * cols];
-        let r = if complex { core.read_complex(&mut wp, Layout::RowMajor) } else { core.read(&mut wp, Layout::RowMajor) };
+        let r = if complex {
+            core.read_complex(&mut wp, Layout::RowMajor)
+        } else {
+            core.read(&mut wp, Layout::RowMajor)
+        };
         if let Err(e) = r {
             return Outcome::Fail(format!("read: {e}"));
         }

@@ -61,13 +61,22 @@ fn errors_name_the_problem_and_leave_outputs_untouched() {
     }
     assert!(matches!(c.mvm(&[0.0; 3], 1, &mut [0.0; 3]), Err(Error::Shape(_))));
     assert_eq!(y, [7.0; 2]);
-    assert!(matches!(c.program(&[f64::INFINITY; 6], Layout::RowMajor), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        c.program(&[f64::INFINITY; 6], Layout::RowMajor),
+        Err(Error::InvalidArgument(_))
+    ));
     let mut back = [0.0; 6];
     c.read(&mut back, Layout::RowMajor).unwrap();
     assert_eq!(back, W, "a failed program leaves the programmed matrix");
     assert!(matches!(Core::new(&ideal(), 0, 3, 0), Err(Error::Shape(_))));
-    assert!(matches!(c.mvm_complex(&[0.0; 6], 1, &mut [0.0; 4]), Err(Error::InvalidArgument(_))));
-    assert!(matches!(c.update(&[0.0; 3], &[0.0; 2], 1, 0.1), Err(Error::Unsupported(_))));
+    assert!(matches!(
+        c.mvm_complex(&[0.0; 6], 1, &mut [0.0; 4]),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        c.update(&[0.0; 3], &[0.0; 2], 1, 0.1),
+        Err(Error::Unsupported(_))
+    ));
     assert!(matches!(c.set_time(1.0), Err(Error::Unsupported(_))));
 }
 
@@ -85,13 +94,22 @@ fn calibrated_adc_without_a_range_is_refused_at_creation() {
 #[test]
 fn models_of_later_versions_are_refused_not_ignored() {
     let cases: &[(&str, &str)] = &[
-        ("xbar.device.read_noise", r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#),
+        (
+            "xbar.device.read_noise",
+            r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#,
+        ),
         ("xbar.device.programming_error", r#"{"enable": true, "model": "SONOS"}"#),
         ("xbar.device.drift_error", r#"{"enable": true, "model": "SONOS"}"#),
         ("xbar.device.nonlinear_IV", r#"{"enable": true, "model": "RRAMMilo"}"#),
         ("xbar.array.parasitics", r#"{"enable": true, "Rp_row": 1.0}"#),
-        ("xbar.adc.mvm", r#"{"model": "QuantizerADC", "bits": 4, "calibrated_range": [-1, 1], "stochastic_rounding": true}"#),
-        ("xbar.adc.mvm", r#"{"model": "SarADC", "bits": 4, "calibrated_range": [-1, 1], "sigma_comparator": 0.01}"#),
+        (
+            "xbar.adc.mvm",
+            r#"{"model": "QuantizerADC", "bits": 4, "calibrated_range": [-1, 1], "stochastic_rounding": true}"#,
+        ),
+        (
+            "xbar.adc.mvm",
+            r#"{"model": "SarADC", "bits": 4, "calibrated_range": [-1, 1], "sigma_comparator": 0.01}"#,
+        ),
     ];
     for (path, value) in cases {
         let mut p = ideal();
@@ -112,8 +130,13 @@ fn models_of_later_versions_are_refused_not_ignored() {
 #[test]
 fn percentile_inputs_do_not_couple_a_batch() {
     let mut p = ideal();
-    p.set_json("core.mapping.inputs.mvm", r#"{"min": null, "max": null, "percentile": 1.0}"#).unwrap();
-    p.set_json("xbar.dac.mvm", r#"{"model": "SignMagnitudeDAC", "bits": 6}"#).unwrap();
+    p.set_json(
+        "core.mapping.inputs.mvm",
+        r#"{"min": null, "max": null, "percentile": 1.0}"#,
+    )
+    .unwrap();
+    p.set_json("xbar.dac.mvm", r#"{"model": "SignMagnitudeDAC", "bits": 6}"#)
+        .unwrap();
     let mut c = Core::new(&p, 2, 3, 0).unwrap();
     c.program(&W, Layout::RowMajor).unwrap();
     let x = [0.3, -0.7, 0.1, 5.0, 2.0, -3.0];

@@ -39,23 +39,14 @@ fn a_panic_inside_a_mutating_call_poisons_the_core() {
         assert_eq!(xbar_core_program(c, w.as_ptr(), 3, 2, 0), XBAR_ERR_INTERNAL);
         let msg = last_error();
         assert!(msg.starts_with("xbar_core_program: "), "{msg}");
-        assert!(
-            msg.contains("panic") && msg.contains("injected test panic"),
-            "{msg}"
-        );
+        assert!(msg.contains("panic") && msg.contains("injected test panic"), "{msg}");
 
         // Every later call on the core fails with the poisoned message ...
-        assert_eq!(
-            xbar_core_mvm(c, x.as_ptr(), 1, 2, y.as_mut_ptr(), 3),
-            XBAR_ERR_INTERNAL
-        );
+        assert_eq!(xbar_core_mvm(c, x.as_ptr(), 1, 2, y.as_mut_ptr(), 3), XBAR_ERR_INTERNAL);
         assert!(last_error().contains("core is poisoned by an earlier internal error; free it"));
         assert_eq!(y, [7.0; 3], "outputs untouched");
         assert_eq!(xbar_core_program(c, w.as_ptr(), 3, 2, 0), XBAR_ERR_INTERNAL);
-        assert_eq!(
-            xbar_core_read(c, y.as_mut_ptr(), 3, 1, 0),
-            XBAR_ERR_INTERNAL
-        );
+        assert_eq!(xbar_core_read(c, y.as_mut_ptr(), 3, 1, 0), XBAR_ERR_INTERNAL);
         assert!(last_error().contains("poisoned"));
         assert_eq!(xbar_core_set_time(c, 1.0), XBAR_ERR_INTERNAL);
         assert!(last_error().starts_with("xbar_core_set_time: core is poisoned"));
@@ -78,10 +69,7 @@ fn a_failing_call_without_panic_does_not_poison() {
             xbar_core_mvm(c, x.as_ptr(), 1, 2, y.as_mut_ptr(), 2),
             XBAR_ERR_INVALID_ARGUMENT
         );
-        assert_eq!(
-            last_error(),
-            "xbar_core_mvm: x[1] is NaN; inputs must be finite"
-        );
+        assert_eq!(last_error(), "xbar_core_mvm: x[1] is NaN; inputs must be finite");
         // Core::update is unsupported in this version: the Core's own error, not poisoning.
         assert_eq!(
             xbar_core_update(c, [1.0, 1.0].as_ptr(), [1.0, 1.0].as_ptr(), 1, 0.1),
@@ -120,23 +108,12 @@ fn last_error_is_thread_local_and_kept_by_successful_calls() {
         assert_eq!(last_error(), "");
         let mut p = ptr::null_mut();
         unsafe {
-            assert_eq!(
-                xbar_params_from_json(ptr::null(), &mut p),
-                XBAR_ERR_NULL_ARGUMENT
-            );
+            assert_eq!(xbar_params_from_json(ptr::null(), &mut p), XBAR_ERR_NULL_ARGUMENT);
             assert!(p.is_null());
-            assert_eq!(
-                last_error(),
-                "xbar_params_from_json: argument `json` is NULL"
-            );
-            std::thread::spawn(|| assert_eq!(last_error(), ""))
-                .join()
-                .unwrap();
+            assert_eq!(last_error(), "xbar_params_from_json: argument `json` is NULL");
+            std::thread::spawn(|| assert_eq!(last_error(), "")).join().unwrap();
             assert_eq!(xbar_params_new(&mut p), XBAR_OK);
-            assert_eq!(
-                last_error(),
-                "xbar_params_from_json: argument `json` is NULL"
-            );
+            assert_eq!(last_error(), "xbar_params_from_json: argument `json` is NULL");
             xbar_params_free(p);
         }
     })
@@ -154,10 +131,7 @@ fn handle_out_params_are_null_after_failure() {
         assert!(p.is_null());
         let junk_core = 0x10 as *mut xbar_core;
         let mut c = junk_core;
-        assert_eq!(
-            xbar_core_new(ptr::null(), 1, 1, 0, &mut c),
-            XBAR_ERR_NULL_ARGUMENT
-        );
+        assert_eq!(xbar_core_new(ptr::null(), 1, 1, 0, &mut c), XBAR_ERR_NULL_ARGUMENT);
         assert!(c.is_null());
     }
 }
@@ -168,18 +142,12 @@ fn shape_errors_name_expected_and_given_sizes() {
     let x = [0.0; 64];
     let mut y = [9.0; 64];
     unsafe {
-        assert_eq!(
-            xbar_core_mvm(c, x.as_ptr(), 2, 4, y.as_mut_ptr(), 3),
-            XBAR_ERR_SHAPE
-        );
+        assert_eq!(xbar_core_mvm(c, x.as_ptr(), 2, 4, y.as_mut_ptr(), 3), XBAR_ERR_SHAPE);
         assert_eq!(
             last_error(),
             "xbar_core_mvm: n is 4, expected 2 (the core's columns, the MVM input length)"
         );
-        assert_eq!(
-            xbar_core_vmm(c, x.as_ptr(), 2, 3, y.as_mut_ptr(), 5),
-            XBAR_ERR_SHAPE
-        );
+        assert_eq!(xbar_core_vmm(c, x.as_ptr(), 2, 3, y.as_mut_ptr(), 5), XBAR_ERR_SHAPE);
         assert_eq!(
             last_error(),
             "xbar_core_vmm: n is 5, expected 2 (the core's columns, the VMM output length)"
@@ -193,10 +161,7 @@ fn shape_errors_name_expected_and_given_sizes() {
             "{}",
             last_error()
         );
-        assert_eq!(
-            xbar_core_program(c, x.as_ptr(), 3, 2, 2),
-            XBAR_ERR_INVALID_ARGUMENT
-        );
+        assert_eq!(xbar_core_program(c, x.as_ptr(), 3, 2, 2), XBAR_ERR_INVALID_ARGUMENT);
         assert_eq!(
             last_error(),
             "xbar_core_program: layout is 2; expected XBAR_ROW_MAJOR (0) or XBAR_COL_MAJOR (1)"
@@ -232,10 +197,7 @@ fn text_outputs_query_the_size_then_fill() {
             assert_eq!(len2, len);
             assert!(buf.iter().all(|&b| b == b'Z' as std::ffi::c_char));
         }
-        assert_eq!(
-            xbar_params_to_json(p, buf.as_mut_ptr(), len, &mut len2),
-            XBAR_OK
-        );
+        assert_eq!(xbar_params_to_json(p, buf.as_mut_ptr(), len, &mut len2), XBAR_OK);
         assert_eq!(len2, len);
         assert_eq!(CStr::from_ptr(buf.as_ptr()).to_bytes().len() + 1, len);
         assert_eq!(
@@ -271,9 +233,7 @@ fn status_codes_have_fixed_values_and_texts() {
     }
     for bad in [-1, 14, i32::MAX] {
         assert_eq!(
-            unsafe { CStr::from_ptr(xbar_status_string(bad)) }
-                .to_str()
-                .unwrap(),
+            unsafe { CStr::from_ptr(xbar_status_string(bad)) }.to_str().unwrap(),
             "unknown status"
         );
     }
@@ -282,7 +242,7 @@ fn status_codes_have_fixed_values_and_texts() {
 #[test]
 fn num_threads_is_stored_for_the_backend() {
     assert_eq!(xbar_set_num_threads(3), XBAR_OK);
-    assert_eq!(xbar::ffi::threads::num_threads(), 3);
+    assert_eq!(xbar::threads::num_threads(), 3);
     assert_eq!(xbar_set_num_threads(0), XBAR_OK);
-    assert_eq!(xbar::ffi::threads::num_threads(), 0);
+    assert_eq!(xbar::threads::num_threads(), 0);
 }

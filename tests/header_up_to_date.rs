@@ -6,8 +6,8 @@ use std::path::Path;
 
 fn generate() -> Vec<u8> {
     let dir = env!("CARGO_MANIFEST_DIR");
-    let config = cbindgen::Config::from_file(Path::new(dir).join("cbindgen.toml"))
-        .expect("cbindgen.toml is readable and valid");
+    let config =
+        cbindgen::Config::from_file(Path::new(dir).join("cbindgen.toml")).expect("cbindgen.toml is readable and valid");
     let mut fresh = Vec::new();
     cbindgen::Builder::new()
         .with_crate(dir)

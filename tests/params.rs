@@ -32,8 +32,11 @@ fn normalise(v: &Value) -> Value {
 /// The conformance cases' parameter files.
 fn conformance_files() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path().join("params.json")).filter(|p| p.exists()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("params.json"))
+        .filter(|p| p.exists())
+        .collect();
     files.sort();
     files
 }
@@ -95,39 +98,114 @@ fn validation_rules_name_the_path() {
     let adc = |v: Value| json!({"xbar": {"adc": {"mvm": v}}});
     let dac = |v: Value| json!({"xbar": {"dac": {"mvm": v}}});
     let cases: Vec<(Value, &str)> = vec![
-        (adc(json!({"bits": -3})), "xbar.adc.mvm.bits: expected an integer 0..=32, got -3"),
-        (adc(json!({"bits": 33})), "xbar.adc.mvm.bits: expected an integer 0..=32, got 33"),
-        (adc(json!({"bits": 8.5})), "xbar.adc.mvm.bits: expected an integer 0..=32, got 8.5"),
-        (dac(json!({"bits": -1})), "xbar.dac.mvm.bits: expected an integer 0..=32"),
-        (dac(json!({"slice_size": 0})), "xbar.dac.mvm.slice_size: expected an integer 1..="),
-        (json!({"core": {"bit_sliced": {"num_slices": 0}}}), "core.bit_sliced.num_slices: expected an integer 1..="),
-        (json!({"core": {"weight_bits": 53}}), "core.weight_bits: expected an integer 0..=52"),
-        (json!({"core": {"rows_max": -1}}), "core.rows_max: expected an integer 0..="),
-        (json!({"xbar": {"device": {"cell_bits": 33}}}), "xbar.device.cell_bits: expected an integer 0..=32"),
+        (
+            adc(json!({"bits": -3})),
+            "xbar.adc.mvm.bits: expected an integer 0..=32, got -3",
+        ),
+        (
+            adc(json!({"bits": 33})),
+            "xbar.adc.mvm.bits: expected an integer 0..=32, got 33",
+        ),
+        (
+            adc(json!({"bits": 8.5})),
+            "xbar.adc.mvm.bits: expected an integer 0..=32, got 8.5",
+        ),
+        (
+            dac(json!({"bits": -1})),
+            "xbar.dac.mvm.bits: expected an integer 0..=32",
+        ),
+        (
+            dac(json!({"slice_size": 0})),
+            "xbar.dac.mvm.slice_size: expected an integer 1..=",
+        ),
+        (
+            json!({"core": {"bit_sliced": {"num_slices": 0}}}),
+            "core.bit_sliced.num_slices: expected an integer 1..=",
+        ),
+        (
+            json!({"core": {"weight_bits": 53}}),
+            "core.weight_bits: expected an integer 0..=52",
+        ),
+        (
+            json!({"core": {"rows_max": -1}}),
+            "core.rows_max: expected an integer 0..=",
+        ),
+        (
+            json!({"xbar": {"device": {"cell_bits": 33}}}),
+            "xbar.device.cell_bits: expected an integer 0..=32",
+        ),
         (
             json!({"simulation": {"convolution": {"x_par": 0}}}),
             "simulation.convolution.x_par: expected an integer 1..=",
         ),
-        (json!({"simulation": {"convolution": {"Nwindows": 0}}}), "simulation.convolution.Nwindows:"),
-        (adc(json!({"model": "SarADC", "group_size": 0})), "xbar.adc.mvm.group_size: expected an integer 1..="),
-        (json!({"xbar": {"device": {"Rmin": 0}}}), "xbar.device.Rmin: expected a finite number > 0"),
-        (json!({"xbar": {"device": {"Rmax": 500}}}), "xbar.device.Rmax: expected a finite number > Rmin (1000)"),
-        (json!({"xbar": {"device": {"read_noise": {"magnitude": -0.1}}}}), "xbar.device.read_noise.magnitude:"),
-        (json!({"xbar": {"device": {"nonlinear_IV": {"magnitude": -1}}}}), "xbar.device.nonlinear_IV.magnitude:"),
-        (json!({"xbar": {"array": {"Icol_max": -1}}}), "xbar.array.Icol_max: expected a finite number >= 0"),
-        (json!({"xbar": {"array": {"parasitics": {"Rp_col": -1}}}}), "xbar.array.parasitics.Rp_col:"),
-        (json!({"xbar": {"array": {"parasitics": {"Rp_row_terminal": -1}}}}), "xbar.array.parasitics.Rp_row_terminal:"),
-        (json!({"simulation": {"relaxation_gamma": 0}}), "simulation.relaxation_gamma: expected a number in (0, 1]"),
-        (json!({"simulation": {"relaxation_gamma": 1.5}}), "simulation.relaxation_gamma:"),
-        (json!({"simulation": {"Verr_th_mvm": 0}}), "simulation.Verr_th_mvm: expected a finite number > 0"),
+        (
+            json!({"simulation": {"convolution": {"Nwindows": 0}}}),
+            "simulation.convolution.Nwindows:",
+        ),
+        (
+            adc(json!({"model": "SarADC", "group_size": 0})),
+            "xbar.adc.mvm.group_size: expected an integer 1..=",
+        ),
+        (
+            json!({"xbar": {"device": {"Rmin": 0}}}),
+            "xbar.device.Rmin: expected a finite number > 0",
+        ),
+        (
+            json!({"xbar": {"device": {"Rmax": 500}}}),
+            "xbar.device.Rmax: expected a finite number > Rmin (1000)",
+        ),
+        (
+            json!({"xbar": {"device": {"read_noise": {"magnitude": -0.1}}}}),
+            "xbar.device.read_noise.magnitude:",
+        ),
+        (
+            json!({"xbar": {"device": {"nonlinear_IV": {"magnitude": -1}}}}),
+            "xbar.device.nonlinear_IV.magnitude:",
+        ),
+        (
+            json!({"xbar": {"array": {"Icol_max": -1}}}),
+            "xbar.array.Icol_max: expected a finite number >= 0",
+        ),
+        (
+            json!({"xbar": {"array": {"parasitics": {"Rp_col": -1}}}}),
+            "xbar.array.parasitics.Rp_col:",
+        ),
+        (
+            json!({"xbar": {"array": {"parasitics": {"Rp_row_terminal": -1}}}}),
+            "xbar.array.parasitics.Rp_row_terminal:",
+        ),
+        (
+            json!({"simulation": {"relaxation_gamma": 0}}),
+            "simulation.relaxation_gamma: expected a number in (0, 1]",
+        ),
+        (
+            json!({"simulation": {"relaxation_gamma": 1.5}}),
+            "simulation.relaxation_gamma:",
+        ),
+        (
+            json!({"simulation": {"Verr_th_mvm": 0}}),
+            "simulation.Verr_th_mvm: expected a finite number > 0",
+        ),
         (
             adc(json!({"calibrated_range": [5, -5]})),
             "xbar.adc.mvm.calibrated_range: expected [min, max] with min < max",
         ),
-        (adc(json!({"calibrated_range": [1, 2, 3]})), "xbar.adc.mvm.calibrated_range: expected [min, max]"),
-        (adc(json!({"calibrated_range": [[-1, 1], [2, 2]]})), "xbar.adc.mvm.calibrated_range[1]: expected [min, max]"),
-        (adc(json!({"calibrated_range": [[-1, 1], 3]})), "xbar.adc.mvm.calibrated_range: expected [], [min, max]"),
-        (adc(json!({"calibrated_range": "wide"})), "xbar.adc.mvm.calibrated_range: expected [], [min, max]"),
+        (
+            adc(json!({"calibrated_range": [1, 2, 3]})),
+            "xbar.adc.mvm.calibrated_range: expected [min, max]",
+        ),
+        (
+            adc(json!({"calibrated_range": [[-1, 1], [2, 2]]})),
+            "xbar.adc.mvm.calibrated_range[1]: expected [min, max]",
+        ),
+        (
+            adc(json!({"calibrated_range": [[-1, 1], 3]})),
+            "xbar.adc.mvm.calibrated_range: expected [], [min, max]",
+        ),
+        (
+            adc(json!({"calibrated_range": "wide"})),
+            "xbar.adc.mvm.calibrated_range: expected [], [min, max]",
+        ),
         (
             json!({"core": {"mapping": {"weights": {"min": null}}}}),
             "core.mapping.weights: percentile is null, so min and max",
@@ -160,7 +238,10 @@ fn validation_rules_name_the_path() {
             adc(json!({"adc_per_ibit": true})),
             "xbar.adc.mvm.adc_per_ibit: true requires xbar.dac.mvm.input_bitslicing = true",
         ),
-        (dac(json!({"input_bitslicing": true})), "xbar.dac.mvm.input_bitslicing: true requires xbar.dac.mvm.bits > 0"),
+        (
+            dac(json!({"input_bitslicing": true})),
+            "xbar.dac.mvm.input_bitslicing: true requires xbar.dac.mvm.bits > 0",
+        ),
         (
             json!({"xbar": {"array": {"parasitics": {"current_from_input": false}}}}),
             "xbar.array.parasitics.current_from_input: false requires xbar.dac.mvm.input_bitslicing = true",
@@ -216,7 +297,10 @@ fn unknown_keys_and_bad_types_name_the_path() {
     let cases: Vec<(Value, &str)> = vec![
         (json!({"core": {"foo": 1}}), "core.foo: unknown key (allowed: "),
         (json!({"bar": 1}), "bar: unknown key (allowed: "),
-        (json!({"xbar": {"adc": {"mvm": {"bitz": 8}}}}), "xbar.adc.mvm.bitz: unknown key"),
+        (
+            json!({"xbar": {"adc": {"mvm": {"bitz": 8}}}}),
+            "xbar.adc.mvm.bitz: unknown key",
+        ),
         (
             json!({"xbar": {"adc": {"mvm": {"gain_db": 60}}}}),
             "xbar.adc.mvm.gain_db: unknown key for model \"IdealADC\"",
@@ -225,15 +309,30 @@ fn unknown_keys_and_bad_types_name_the_path() {
             json!({"xbar": {"adc": {"mvm": {"model": "RampADC", "split_cdac": true}}}}),
             "xbar.adc.mvm.split_cdac: unknown key for model \"RampADC\"",
         ),
-        (json!({"simulation": {"convolution": {"z_par": 1}}}), "simulation.convolution.z_par: unknown key"),
-        (json!({"core": {"style": 7}}), "core.style: expected one of 1 (BALANCED), 2 (BITSLICED), 3 (OFFSET), got 7"),
+        (
+            json!({"simulation": {"convolution": {"z_par": 1}}}),
+            "simulation.convolution.z_par: unknown key",
+        ),
+        (
+            json!({"core": {"style": 7}}),
+            "core.style: expected one of 1 (BALANCED), 2 (BITSLICED), 3 (OFFSET), got 7",
+        ),
         (json!({"core": {"style": "DIAGONAL"}}), "core.style: expected one of"),
-        (json!({"xbar": {"adc": {"mvm": {"model": "FlashADC"}}}}), "xbar.adc.mvm.model: expected one of"),
-        (json!({"xbar": {"device": {"read_noise": {"model": "Gaussian"}}}}), "xbar.device.read_noise.model:"),
+        (
+            json!({"xbar": {"adc": {"mvm": {"model": "FlashADC"}}}}),
+            "xbar.adc.mvm.model: expected one of",
+        ),
+        (
+            json!({"xbar": {"device": {"read_noise": {"model": "Gaussian"}}}}),
+            "xbar.device.read_noise.model:",
+        ),
         (json!({"xbar": {"device": {"Rmin": "1k"}}}), "xbar.device.Rmin:"),
         (json!({"core": {"complex_matrix": 1}}), "core.complex_matrix:"),
         (json!({"core": {"mapping": 3}}), "core.mapping: expected an object"),
-        (json!({"simulation": {"backend": "tpu"}}), "simulation.backend: expected one of"),
+        (
+            json!({"simulation": {"backend": "tpu"}}),
+            "simulation.backend: expected one of",
+        ),
         (
             json!({"core": {"mapping": {"weights": {"row_partition_priority": [2, "x"]}}}}),
             "core.mapping.weights.row_partition_priority[1]:",
@@ -257,7 +356,10 @@ fn malformed_json_is_a_parse_error() {
     assert!(matches!(Params::from_json("[1, 2]"), Err(Error::Params(_))));
     let mut p = Params::default();
     assert!(matches!(p.set_json("xbar.adc.mvm.bits", "8,"), Err(Error::Parse(_))));
-    assert!(matches!(p.set_json("xbar.adc.mvm.model", "SarADC"), Err(Error::Parse(_))));
+    assert!(matches!(
+        p.set_json("xbar.adc.mvm.model", "SarADC"),
+        Err(Error::Parse(_))
+    ));
     assert_eq!(p, Params::default());
 }
 
@@ -266,10 +368,16 @@ fn crosssim_quirks() {
     // An explicit weights object starts from the dataclass defaults.
     let p = load(&json!({"core": {"mapping": {"weights": {"row_partition_strategy": 1}}}}));
     let w = &p.core.mapping.weights;
-    assert_eq!((w.clipping, w.min, w.max, w.percentile), (false, Some(-1.0), Some(1.0), None));
+    assert_eq!(
+        (w.clipping, w.min, w.max, w.percentile),
+        (false, Some(-1.0), Some(1.0), None)
+    );
     assert_eq!(w.row_partition_strategy, PartitionStrategy::Max);
     // Without one, the top-level defaults hold.
-    assert_eq!(load(&json!({"core": {"rows_max": 64}})).core.mapping.weights, WeightMapping::default());
+    assert_eq!(
+        load(&json!({"core": {"rows_max": 64}})).core.mapping.weights,
+        WeightMapping::default()
+    );
     // Only mvm given with _match true: vmm gets the same values.
     let p = load(&json!({"xbar": {"adc": {"mvm": {"bits": 8, "model": "SarADC", "group_size": 4}}}}));
     assert_eq!(p.xbar.adc.vmm, p.xbar.adc.mvm);
@@ -280,7 +388,11 @@ fn crosssim_quirks() {
     let p = load(&json!({"xbar": {"dac": {"_match": false, "mvm": {"bits": 8}}}}));
     assert_eq!((p.xbar.dac.mvm.bits, p.xbar.dac.vmm.bits), (8, 0));
     // useGPU is stored as given.
-    assert!(load(&json!({"simulation": {"useGPU": true, "gpu_id": 1}})).simulation.use_gpu);
+    assert!(
+        load(&json!({"simulation": {"useGPU": true, "gpu_id": 1}}))
+            .simulation
+            .use_gpu
+    );
     // A CrossSim config: keys missing, calibrated_range null.
     let p = load(&json!({"core": {"style": 1, "rows_max": 1024},
         "simulation": {"analytics": {"profile_adc_inputs": false, "ntest": 0}},
@@ -318,7 +430,10 @@ fn get_and_set_round_trip() {
         ("simulation.Verr_matmul_criterion", "\"max_mean\""),
         ("xbar.adc.mvm.calibrated_range", "[[-4.0,4.0],[-1.0,1.0]]"),
         ("core.mapping.weights.percentile", "null"),
-        ("xbar.device.programming_error", "{\"enable\":true,\"model\":\"NormalIndependentDevice\",\"magnitude\":0.1}"),
+        (
+            "xbar.device.programming_error",
+            "{\"enable\":true,\"model\":\"NormalIndependentDevice\",\"magnitude\":0.1}",
+        ),
     ];
     let mut p = Params::default();
     for (path, v) in sets {
@@ -326,7 +441,8 @@ fn get_and_set_round_trip() {
         if path == "core.mapping.weights.percentile" {
             // Percentile null without min/max fails; giving both in one set works.
             assert!(r.is_err());
-            p.set_json("core.mapping.weights", "{\"percentile\":null,\"min\":-2,\"max\":2}").unwrap();
+            p.set_json("core.mapping.weights", "{\"percentile\":null,\"min\":-2,\"max\":2}")
+                .unwrap();
             assert_eq!(p.core.mapping.weights.max, Some(2.0));
             continue;
         }
@@ -359,7 +475,10 @@ fn set_on_matched_pair_sets_both() {
     // Re-matching differing sides fails and changes nothing.
     let before = p.clone();
     let e = p.set_json("xbar.adc._match", "true").unwrap_err();
-    assert_eq!(e, Error::Params("xbar.adc: _match is true but mvm and vmm differ (field bits: 4 vs 6)".into()));
+    assert_eq!(
+        e,
+        Error::Params("xbar.adc: _match is true but mvm and vmm differ (field bits: 4 vs 6)".into())
+    );
     assert_eq!(p, before);
 }
 
@@ -368,14 +487,34 @@ fn failed_set_leaves_params_unchanged() {
     let mut p = Params::preset("ISAAC").unwrap();
     let before = p.clone();
     let cases: [(&str, &str, &str); 10] = [
-        ("xbar.adc.mvm.bits", "-3", "xbar.adc.mvm.bits: expected an integer 0..=32, got -3"),
-        ("xbar.adc.mvm.adc_per_ibit", "false", "xbar.adc.mvm.adc_range_option: GRANULAR"),
+        (
+            "xbar.adc.mvm.bits",
+            "-3",
+            "xbar.adc.mvm.bits: expected an integer 0..=32, got -3",
+        ),
+        (
+            "xbar.adc.mvm.adc_per_ibit",
+            "false",
+            "xbar.adc.mvm.adc_range_option: GRANULAR",
+        ),
         ("xbar.dac.mvm.bits", "0", "xbar.dac.mvm.input_bitslicing: true requires"),
         ("core.style", "\"DIAGONAL\"", "core.style: expected one of"),
         ("core.fooo", "1", "core.fooo: unknown key (allowed: "),
-        ("core.style.x", "1", "core.style.x: core.style is a value, not a section"),
-        ("xbar.adc.mvm.gain_db", "60", "xbar.adc.mvm.gain_db: unknown key for model \"SignMagnitudeADC\""),
-        ("xbar.adc.mvm", "{\"bits\":4,\"foo\":1}", "xbar.adc.mvm.foo: unknown key"),
+        (
+            "core.style.x",
+            "1",
+            "core.style.x: core.style is a value, not a section",
+        ),
+        (
+            "xbar.adc.mvm.gain_db",
+            "60",
+            "xbar.adc.mvm.gain_db: unknown key for model \"SignMagnitudeADC\"",
+        ),
+        (
+            "xbar.adc.mvm",
+            "{\"bits\":4,\"foo\":1}",
+            "xbar.adc.mvm.foo: unknown key",
+        ),
         ("xbar..adc", "1", "xbar..adc: malformed path"),
         ("", "{\"xbar\":{\"device\":{\"Rmax\":1}}}", "xbar.device.Rmax:"),
     ];
@@ -393,8 +532,14 @@ fn get_unknown_path_names_allowed_keys() {
     let p = Params::default();
     let cases = [
         ("core.foo", "core.foo: unknown key (allowed: "),
-        ("xbar.adc.mvm.gain_db", "xbar.adc.mvm.gain_db: unknown key for model \"IdealADC\""),
-        ("xbar.adc.mvm.bits.x", "xbar.adc.mvm.bits.x: xbar.adc.mvm.bits is a value"),
+        (
+            "xbar.adc.mvm.gain_db",
+            "xbar.adc.mvm.gain_db: unknown key for model \"IdealADC\"",
+        ),
+        (
+            "xbar.adc.mvm.bits.x",
+            "xbar.adc.mvm.bits.x: xbar.adc.mvm.bits is a value",
+        ),
         ("nope", "nope: unknown key (allowed: "),
     ];
     for (path, want) in cases {
@@ -413,7 +558,10 @@ fn get_unknown_path_names_allowed_keys() {
 fn switching_adc_model_via_set() {
     let mut p = Params::default();
     p.set_json("xbar.adc.mvm.model", "\"SarADC\"").unwrap();
-    assert_eq!((p.xbar.adc.mvm.model, p.xbar.adc.vmm.model), (AdcModel::Sar, AdcModel::Sar));
+    assert_eq!(
+        (p.xbar.adc.mvm.model, p.xbar.adc.vmm.model),
+        (AdcModel::Sar, AdcModel::Sar)
+    );
     let sar: Value = serde_json::from_str(&p.get_json("xbar.adc.mvm").unwrap()).unwrap();
     assert_eq!(sar["gain_db"], json!(100.0));
     assert_eq!(sar["group_size"], json!(8));
@@ -427,8 +575,12 @@ fn switching_adc_model_via_set() {
     assert_eq!(ramp["symmetric_cdac"], json!(true));
     assert!(ramp.get("group_size").is_none() && ramp.get("split_cdac").is_none());
     // A model and its keys in one set.
-    p.set_json("xbar.adc.mvm", "{\"model\":\"CyclicADC\",\"sigma_C1\":0.01}").unwrap();
-    assert_eq!((p.xbar.adc.vmm.model, p.xbar.adc.vmm.sigma_c1), (AdcModel::Cyclic, 0.01));
+    p.set_json("xbar.adc.mvm", "{\"model\":\"CyclicADC\",\"sigma_C1\":0.01}")
+        .unwrap();
+    assert_eq!(
+        (p.xbar.adc.vmm.model, p.xbar.adc.vmm.sigma_c1),
+        (AdcModel::Cyclic, 0.01)
+    );
     p.set_json("xbar.adc.vmm.model", "\"QuantizerADC\"").unwrap();
     let q: Value = serde_json::from_str(&p.get_json("xbar.adc.mvm").unwrap()).unwrap();
     assert_eq!(q.as_object().unwrap().len(), 7, "{q}");
@@ -438,7 +590,10 @@ fn switching_adc_model_via_set() {
 
 #[test]
 fn presets_load_with_crosssim_values() {
-    assert_eq!(Params::preset_names(), ["default", "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS"]);
+    assert_eq!(
+        Params::preset_names(),
+        ["default", "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS"]
+    );
     for name in Params::preset_names() {
         let p = Params::preset(name).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(Params::from_json(&p.to_json()).unwrap(), p, "{name}");
@@ -451,23 +606,43 @@ fn presets_load_with_crosssim_values() {
     assert_eq!(d, d2);
     let isaac = Params::preset("ISAAC").unwrap();
     assert_eq!(
-        (isaac.core.style, isaac.core.bit_sliced.style, isaac.core.bit_sliced.num_slices),
+        (
+            isaac.core.style,
+            isaac.core.bit_sliced.style,
+            isaac.core.bit_sliced.num_slices
+        ),
         (CoreStyle::BitSliced, BitSliceStyle::Offset, 8)
     );
-    assert_eq!((isaac.xbar.adc.mvm.model, isaac.xbar.adc.mvm.bits), (AdcModel::SignMagnitude, 9));
+    assert_eq!(
+        (isaac.xbar.adc.mvm.model, isaac.xbar.adc.mvm.bits),
+        (AdcModel::SignMagnitude, 9)
+    );
     assert_eq!(isaac.xbar.adc.mvm.adc_range_option, AdcRangeOption::Granular);
     assert_eq!(
-        (isaac.xbar.device.rmin, isaac.xbar.device.rmax, isaac.core.mapping.inputs.mvm.max),
+        (
+            isaac.xbar.device.rmin,
+            isaac.xbar.device.rmax,
+            isaac.core.mapping.inputs.mvm.max
+        ),
         (2000.0, 2e6, Some(152.0))
     );
     let sar = Params::preset("ISAAC-SarADC").unwrap();
-    assert_eq!((sar.xbar.adc.vmm.model, sar.xbar.adc.vmm.group_size), (AdcModel::Sar, 128));
+    assert_eq!(
+        (sar.xbar.adc.vmm.model, sar.xbar.adc.vmm.group_size),
+        (AdcModel::Sar, 128)
+    );
     let prime = Params::preset("PRIME").unwrap();
-    assert_eq!(prime.xbar.adc.mvm.calibrated_range.pair(Some(1)), Some((-2.296875, 2.296875)));
+    assert_eq!(
+        prime.xbar.adc.mvm.calibrated_range.pair(Some(1)),
+        Some((-2.296875, 2.296875))
+    );
     assert!(!prime.core.balanced.subtract_current_in_xbar);
     assert_eq!((prime.xbar.dac.mvm.slice_size, prime.xbar.device.cell_bits), (3, 4));
     let sonos = Params::preset("SONOS-TCAS").unwrap();
-    assert_eq!((sonos.core.rows_max, sonos.core.cols_max, sonos.xbar.device.rmax), (1152, 256, 6e12));
+    assert_eq!(
+        (sonos.core.rows_max, sonos.core.cols_max, sonos.xbar.device.rmax),
+        (1152, 256, 6e12)
+    );
     assert_eq!(sonos.xbar.device.drift_error.model, DeviceModel::Sonos);
     match Params::preset("isaac") {
         Err(Error::Params(m)) => assert!(m.contains("default, ISAAC, ISAAC-SarADC, PRIME, SONOS-TCAS"), "{m}"),
@@ -479,9 +654,18 @@ fn presets_load_with_crosssim_values() {
 fn validate_checks_values_set_in_rust() {
     type Edit = fn(&mut Params);
     let cases: [(Edit, &str); 6] = [
-        (|p| p.xbar.device.rmin = f64::NAN, "xbar.device.Rmin: expected a finite number > 0, got NaN"),
-        (|p| p.xbar.adc.mvm.bits = 40, "xbar.adc.mvm.bits: expected an integer 0..=32, got 40"),
-        (|p| p.core.weight_bits = 53, "core.weight_bits: expected an integer 0..=52, got 53"),
+        (
+            |p| p.xbar.device.rmin = f64::NAN,
+            "xbar.device.Rmin: expected a finite number > 0, got NaN",
+        ),
+        (
+            |p| p.xbar.adc.mvm.bits = 40,
+            "xbar.adc.mvm.bits: expected an integer 0..=32, got 40",
+        ),
+        (
+            |p| p.core.weight_bits = 53,
+            "core.weight_bits: expected an integer 0..=52, got 53",
+        ),
         (|p| p.simulation.verr_th_mvm = f64::INFINITY, "simulation.Verr_th_mvm:"),
         (|p| p.xbar.dac.vmm.slice_size = 0, "xbar.dac.vmm.slice_size:"),
         (

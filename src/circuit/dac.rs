@@ -55,7 +55,9 @@ impl Dac {
             }
             DacModel::SignMagnitude => {
                 if !p.signed {
-                    return Err(Error::params(format!("{path}.signed: SignMagnitudeDAC requires signed = true")));
+                    return Err(Error::params(format!(
+                        "{path}.signed: SignMagnitudeDAC requires signed = true"
+                    )));
                 }
                 if !percentile && imax != -imin {
                     return Err(Error::params(format!(

@@ -18,7 +18,11 @@ impl Window {
     /// The window of the device described by `p`.
     pub fn new(p: &DeviceParams) -> Window {
         let gmin = p.gmin_norm();
-        Window { gmin, grange: 1.0 - gmin, cell_bits: p.cell_bits }
+        Window {
+            gmin,
+            grange: 1.0 - gmin,
+            cell_bits: p.cell_bits,
+        }
     }
 
     /// Snaps f64 conductances to the nearest of `2^cell_bits` levels on

@@ -33,12 +33,7 @@ pub(crate) fn non_null<T>(ptr: *const T, arg: &str) -> Result<(), Failure> {
 }
 
 /// `XBAR_ERR_SHAPE` when a size argument differs from what the core needs.
-pub(crate) fn size_matches(
-    arg: &str,
-    given: usize,
-    expected: usize,
-    what: &str,
-) -> Result<(), Failure> {
+pub(crate) fn size_matches(arg: &str, given: usize, expected: usize, what: &str) -> Result<(), Failure> {
     if given == expected {
         Ok(())
     } else {
@@ -55,15 +50,9 @@ pub(crate) fn count<T>(buffer: &str, factors: &[(&str, usize)]) -> Result<usize,
     let total = factors
         .iter()
         .try_fold(1usize, |acc, &(_, f)| acc.checked_mul(f))
-        .filter(|&n| {
-            n.checked_mul(size_of::<T>())
-                .is_some_and(|b| b <= isize::MAX as usize)
-        });
+        .filter(|&n| n.checked_mul(size_of::<T>()).is_some_and(|b| b <= isize::MAX as usize));
     total.ok_or_else(|| {
-        let dims: Vec<String> = factors
-            .iter()
-            .map(|(name, v)| format!("{name} {v}"))
-            .collect();
+        let dims: Vec<String> = factors.iter().map(|(name, v)| format!("{name} {v}")).collect();
         Failure::shape(format!(
             "{buffer}: {} elements of {} bytes overflow the address space",
             dims.join(" x "),
@@ -88,11 +77,7 @@ fn aligned<T>(ptr: *const T, arg: &str) -> Result<(), Failure> {
 /// # Safety
 /// When non-NULL, `ptr` points to `len` initialised values that stay valid and
 /// unmodified during `'a`.
-pub(crate) unsafe fn input<'a, T>(
-    ptr: *const T,
-    len: usize,
-    arg: &str,
-) -> Result<&'a [T], Failure> {
+pub(crate) unsafe fn input<'a, T>(ptr: *const T, len: usize, arg: &str) -> Result<&'a [T], Failure> {
     non_null(ptr, arg)?;
     aligned(ptr, arg)?;
     // SAFETY: non-NULL and aligned (checked), `len` elements fit in isize (checked by
@@ -105,11 +90,7 @@ pub(crate) unsafe fn input<'a, T>(
 /// # Safety
 /// When non-NULL, `ptr` points to `len` writable values that nothing else
 /// accesses during `'a`.
-pub(crate) unsafe fn output<'a, T>(
-    ptr: *mut T,
-    len: usize,
-    arg: &str,
-) -> Result<&'a mut [T], Failure> {
+pub(crate) unsafe fn output<'a, T>(ptr: *mut T, len: usize, arg: &str) -> Result<&'a mut [T], Failure> {
     non_null(ptr, arg)?;
     aligned(ptr.cast_const(), arg)?;
     // SAFETY: as in `input`; exclusivity per the contract above.
@@ -187,11 +168,7 @@ pub(crate) fn finite_scalar<T: Float>(value: T, arg: &str) -> Result<(), Failure
 ///
 /// # Safety
 /// When non-NULL, `ptr` points to a NUL-terminated string valid during `'a`.
-pub(crate) unsafe fn text<'a>(
-    ptr: *const c_char,
-    arg: &str,
-    bad_utf8: xbar_status,
-) -> Result<&'a str, Failure> {
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, arg: &str, bad_utf8: xbar_status) -> Result<&'a str, Failure> {
     non_null(ptr, arg)?;
     // SAFETY: non-NULL (checked) and NUL-terminated per the contract above.
     let cstr = unsafe { CStr::from_ptr(ptr) };
@@ -212,11 +189,7 @@ mod tests {
         assert_eq!(count::<f64>("x", &[("batch", 3), ("n", 2)]), Ok(6));
         assert_eq!(count::<f64>("x", &[("batch", 0), ("n", usize::MAX)]), Ok(0));
         let e = count::<f64>("x", &[("batch", usize::MAX), ("n", 2)]).unwrap_err();
-        assert!(
-            e.message.contains("batch 18446744073709551615 x n 2"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("batch 18446744073709551615 x n 2"), "{}", e.message);
         assert!(count::<f64>("x", &[("n", usize::MAX / 8)]).is_err());
         assert!(count::<u8>("x", &[("n", isize::MAX as usize)]).is_ok());
     }

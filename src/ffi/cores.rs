@@ -4,9 +4,7 @@
 //! helpers at the top; the extern functions below them are one call each.
 
 use super::check::{self, Float};
-use super::handles::{
-    clear_out, free_box, to_boxed_mut_ptr, try_mut, try_ref, xbar_core, xbar_params, CoreHandle,
-};
+use super::handles::{clear_out, free_box, to_boxed_mut_ptr, try_mut, try_ref, xbar_core, xbar_params, CoreHandle};
 use super::panic::ffi_boundary;
 use super::status::{xbar_status, Failure};
 use crate::core::{Core, Layout};
@@ -147,22 +145,9 @@ unsafe fn product<T: Float>(
     let handle = unsafe { core_handle(c)? };
     check::non_null(input, side.input)?;
     check::non_null(y, "y")?;
-    check::size_matches(
-        side.in_len,
-        in_len,
-        (side.in_dim)(&handle.core),
-        side.in_what,
-    )?;
-    check::size_matches(
-        side.out_len,
-        out_len,
-        (side.out_dim)(&handle.core),
-        side.out_what,
-    )?;
-    let n_in = check::count::<T>(
-        side.input,
-        &dims(kind, ("batch", batch), (side.in_len, in_len)),
-    )?;
+    check::size_matches(side.in_len, in_len, (side.in_dim)(&handle.core), side.in_what)?;
+    check::size_matches(side.out_len, out_len, (side.out_dim)(&handle.core), side.out_what)?;
+    let n_in = check::count::<T>(side.input, &dims(kind, ("batch", batch), (side.in_len, in_len)))?;
     let n_out = check::count::<T>("y", &dims(kind, ("batch", batch), (side.out_len, out_len)))?;
     check::disjoint(input, n_in, side.input, y, n_out, "y")?;
     let input = unsafe { check::input(input, n_in, side.input)? };
@@ -324,17 +309,7 @@ pub unsafe extern "C" fn xbar_core_program_complex(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_program_complex", {
         // SAFETY: per the documented contract.
-        unsafe {
-            program(
-                c,
-                w,
-                rows,
-                cols,
-                layout,
-                Kind::Complex,
-                Core::program_complex,
-            )
-        }
+        unsafe { program(c, w, rows, cols, layout, Kind::Complex, Core::program_complex) }
     })
 }
 
@@ -391,17 +366,7 @@ pub unsafe extern "C" fn xbar_core_read_complex(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_read_complex", {
         // SAFETY: per the documented contract.
-        unsafe {
-            read(
-                c,
-                w_out,
-                rows,
-                cols,
-                layout,
-                Kind::Complex,
-                Core::read_complex,
-            )
-        }
+        unsafe { read(c, w_out, rows, cols, layout, Kind::Complex, Core::read_complex) }
     })
 }
 

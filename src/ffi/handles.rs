@@ -46,10 +46,7 @@ pub(crate) struct CoreHandle {
 
 impl CoreHandle {
     pub fn new(core: Core) -> Self {
-        CoreHandle {
-            core,
-            poisoned: false,
-        }
+        CoreHandle { core, poisoned: false }
     }
 
     /// Fails when an earlier panic poisoned the core.
@@ -66,10 +63,7 @@ impl CoreHandle {
 
     /// Runs a mutating operation on the core. The core is marked poisoned
     /// while it runs, so a panic that unwinds out of `op` leaves the mark.
-    pub fn mutate<T>(
-        &mut self,
-        op: impl FnOnce(&mut Core) -> crate::Result<T>,
-    ) -> Result<T, Failure> {
+    pub fn mutate<T>(&mut self, op: impl FnOnce(&mut Core) -> crate::Result<T>) -> Result<T, Failure> {
         self.check_not_poisoned()?;
         self.poisoned = true;
         test_hooks::maybe_panic();
@@ -89,10 +83,7 @@ pub(crate) fn to_boxed_mut_ptr<C: Castable>(value: C::RustType) -> *mut C {
 /// # Safety
 /// `ptr` is NULL or came from [`to_boxed_mut_ptr`] for the same `C` and has not
 /// been freed; nothing mutates it during `'a`.
-pub(crate) unsafe fn try_ref<'a, C: Castable>(
-    ptr: *const C,
-    arg: &str,
-) -> Result<&'a C::RustType, Failure> {
+pub(crate) unsafe fn try_ref<'a, C: Castable>(ptr: *const C, arg: &str) -> Result<&'a C::RustType, Failure> {
     // SAFETY: per the contract above.
     unsafe { ptr.cast::<C::RustType>().as_ref() }.ok_or_else(|| Failure::null(arg))
 }
@@ -101,10 +92,7 @@ pub(crate) unsafe fn try_ref<'a, C: Castable>(
 ///
 /// # Safety
 /// As [`try_ref`], and nothing else accesses the value during `'a`.
-pub(crate) unsafe fn try_mut<'a, C: Castable>(
-    ptr: *mut C,
-    arg: &str,
-) -> Result<&'a mut C::RustType, Failure> {
+pub(crate) unsafe fn try_mut<'a, C: Castable>(ptr: *mut C, arg: &str) -> Result<&'a mut C::RustType, Failure> {
     // SAFETY: per the contract above.
     unsafe { ptr.cast::<C::RustType>().as_mut() }.ok_or_else(|| Failure::null(arg))
 }

@@ -2,16 +2,16 @@
 
 use std::ffi::{c_char, c_int, CStr};
 
+use super::last_error;
 use super::panic::ffi_boundary;
 use super::status::{describe_ptr, xbar_status};
-use super::{last_error, threads};
+use crate::threads;
 
 /// The crate version, NUL-terminated.
-const VERSION: &CStr =
-    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(v) => v,
-        Err(_) => panic!("the crate version contains a NUL byte"),
-    };
+const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+    Ok(v) => v,
+    Err(_) => panic!("the crate version contains a NUL byte"),
+};
 
 /// A decimal version component from Cargo's environment, at compile time.
 const fn parse_component(text: &str) -> u32 {
@@ -19,10 +19,7 @@ const fn parse_component(text: &str) -> u32 {
     let mut value = 0u32;
     let mut i = 0;
     while i < bytes.len() {
-        assert!(
-            bytes[i].is_ascii_digit(),
-            "version component is not a decimal number"
-        );
+        assert!(bytes[i].is_ascii_digit(), "version component is not a decimal number");
         value = value * 10 + (bytes[i] - b'0') as u32;
         i += 1;
     }
@@ -94,8 +91,9 @@ pub extern "C" fn xbar_last_error_message() -> *const c_char {
 /// default) means one per available core.
 ///
 /// xbar never runs work in a process-global pool that the host may also
-/// use. Results do not depend on the thread count (the random streams are
-/// counter-based). Takes effect for calls that start after it returns.
+/// use, and results never depend on the thread count. In this version every
+/// operation runs on the calling thread; the value is kept for the parallel
+/// CPU backend and takes effect for calls that start after it returns.
 /// Thread safety: may be called from any thread; calls already running keep
 /// the thread count they started with.
 ///

@@ -5,7 +5,7 @@
 //! No physics here: each function checks its arguments (pointers, sizes,
 //! layout codes, finite inputs), converts handles, calls [`crate::Params`] or
 //! [`crate::Core`] and maps the result to an [`xbar_status`], all behind the
-//! panic boundary of [`panic`].
+//! panic boundary of `panic.rs`.
 //!
 //! | file | what |
 //! | --- | --- |
@@ -17,7 +17,6 @@
 //! | `library.rs` | version, status text, last error, thread count |
 //! | `params.rs` | `xbar_params_*` |
 //! | `cores.rs` | `xbar_core_*` |
-//! | `threads.rs` | the requested thread-pool size, for the backend |
 //! | `test_hooks.rs` | Rust-only hooks for tests (no C symbols) |
 
 #![warn(unsafe_op_in_unsafe_fn)]
@@ -39,7 +38,6 @@ mod panic;
 mod status;
 #[doc(hidden)]
 pub mod test_hooks;
-pub mod threads;
 
 pub use cores::*;
 pub use handles::{xbar_core, xbar_params};

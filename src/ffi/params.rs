@@ -33,12 +33,7 @@ fn check_text_output(buf: *mut c_char, cap: usize, len: *mut usize) -> Result<()
 ///
 /// # Safety
 /// `len` is valid for one write; `buf` is valid for `cap` byte writes when `cap > 0`.
-unsafe fn write_text(
-    text: &str,
-    buf: *mut c_char,
-    cap: usize,
-    len: *mut usize,
-) -> Result<(), Failure> {
+unsafe fn write_text(text: &str, buf: *mut c_char, cap: usize, len: *mut usize) -> Result<(), Failure> {
     if text.as_bytes().contains(&0) {
         return Err(Failure::new(
             xbar_status::XBAR_ERR_INTERNAL,
@@ -92,10 +87,7 @@ pub unsafe extern "C" fn xbar_params_new(out: *mut *mut xbar_params) -> xbar_sta
 /// `XBAR_ERR_PARSE` (not JSON, or not UTF-8); `XBAR_ERR_PARAMS` (unknown key,
 /// wrong type or value out of range; the message names the dotted path).
 #[no_mangle]
-pub unsafe extern "C" fn xbar_params_from_json(
-    json: *const c_char,
-    out: *mut *mut xbar_params,
-) -> xbar_status {
+pub unsafe extern "C" fn xbar_params_from_json(json: *const c_char, out: *mut *mut xbar_params) -> xbar_status {
     ffi_boundary!("xbar_params_from_json", {
         unsafe { clear_out(out) };
         check::non_null(out, "out")?;
@@ -117,10 +109,7 @@ pub unsafe extern "C" fn xbar_params_from_json(
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`name` or `out` NULL);
 /// `XBAR_ERR_PARAMS` (no preset of that name; the message lists the names).
 #[no_mangle]
-pub unsafe extern "C" fn xbar_params_preset(
-    name: *const c_char,
-    out: *mut *mut xbar_params,
-) -> xbar_status {
+pub unsafe extern "C" fn xbar_params_preset(name: *const c_char, out: *mut *mut xbar_params) -> xbar_status {
     ffi_boundary!("xbar_params_preset", {
         unsafe { clear_out(out) };
         check::non_null(out, "out")?;

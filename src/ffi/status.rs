@@ -49,39 +49,18 @@ use xbar_status::*;
 pub(crate) fn describe(code: c_int) -> &'static CStr {
     const TABLE: [(xbar_status, &CStr); 14] = [
         (XBAR_OK, c"success"),
-        (
-            XBAR_ERR_NULL_ARGUMENT,
-            c"a required pointer argument was NULL",
-        ),
-        (
-            XBAR_ERR_INVALID_ARGUMENT,
-            c"an argument value is outside its domain",
-        ),
-        (
-            XBAR_ERR_SHAPE,
-            c"a size does not match the core or the buffer",
-        ),
-        (
-            XBAR_ERR_PARAMS,
-            c"parameters are inconsistent, unknown or out of range",
-        ),
-        (
-            XBAR_ERR_PARSE,
-            c"JSON text or a data file could not be parsed",
-        ),
-        (
-            XBAR_ERR_UNSUPPORTED,
-            c"this configuration cannot carry out the request",
-        ),
+        (XBAR_ERR_NULL_ARGUMENT, c"a required pointer argument was NULL"),
+        (XBAR_ERR_INVALID_ARGUMENT, c"an argument value is outside its domain"),
+        (XBAR_ERR_SHAPE, c"a size does not match the core or the buffer"),
+        (XBAR_ERR_PARAMS, c"parameters are inconsistent, unknown or out of range"),
+        (XBAR_ERR_PARSE, c"JSON text or a data file could not be parsed"),
+        (XBAR_ERR_UNSUPPORTED, c"this configuration cannot carry out the request"),
         (
             XBAR_ERR_BACKEND_UNAVAILABLE,
             c"the requested compute backend is not available",
         ),
         (XBAR_ERR_NOT_PROGRAMMED, c"the core has not been programmed"),
-        (
-            XBAR_ERR_NO_CONVERGENCE,
-            c"the circuit solver did not converge",
-        ),
+        (XBAR_ERR_NO_CONVERGENCE, c"the circuit solver did not converge"),
         (XBAR_ERR_BUFFER_TOO_SMALL, c"the output buffer is too small"),
         (XBAR_ERR_OUT_OF_MEMORY, c"out of memory"),
         (XBAR_ERR_IO, c"a file could not be read or written"),

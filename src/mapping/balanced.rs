@@ -34,7 +34,11 @@ impl Balanced {
         let win = ctx.window;
         let (gmin, grange) = (win.gmin, win.grange);
         let two_sided = p.core.balanced.style == BalancedStyle::TwoSided;
-        let r = if win.cell_bits > 0 { 2f64.powi(-(win.cell_bits as i32 + 1)) } else { 0.0 };
+        let r = if win.cell_bits > 0 {
+            2f64.powi(-(win.cell_bits as i32 + 1))
+        } else {
+            0.0
+        };
         let mut gp = Vec::with_capacity(w.len());
         let mut gn = Vec::with_capacity(w.len());
         for &x in w {
@@ -42,7 +46,10 @@ impl Balanced {
             let (a, b) = if two_sided {
                 (gmin + (grange * (1.0 + m)) / 2.0, gmin + (grange * (1.0 - m)) / 2.0)
             } else {
-                (if m >= r { gmin + grange * m } else { gmin }, if m < -r { gmin - grange * m } else { gmin })
+                (
+                    if m >= r { gmin + grange * m } else { gmin },
+                    if m < -r { gmin - grange * m } else { gmin },
+                )
             };
             gp.push(a as f32);
             gn.push(b as f32);
@@ -52,10 +59,9 @@ impl Balanced {
         let sim = &p.simulation;
         let bal = &p.core.balanced;
         let icol_max = p.xbar.array.icol_max;
-        let fast = !sim.disable_fast_balanced && bal.subtract_current_in_xbar && !bal.interleaved_posneg && icol_max <= 0.0;
-        let diff = fast.then(|| {
-            Array::new(rows, cols, gp.iter().zip(&gn).map(|(a, b)| (a - b) as f64).collect())
-        });
+        let fast =
+            !sim.disable_fast_balanced && bal.subtract_current_in_xbar && !bal.interleaved_posneg && icol_max <= 0.0;
+        let diff = fast.then(|| Array::new(rows, cols, gp.iter().zip(&gn).map(|(a, b)| (a - b) as f64).collect()));
         let widen = |v: Vec<f32>| Array::new(rows, cols, v.into_iter().map(f64::from).collect());
         let pair = Pair {
             pos: widen(gp),
@@ -142,7 +148,11 @@ impl Balanced {
             .zip(&self.pair.neg.g)
             .map(|(&a, &b)| {
                 let d = (a as f32 - b as f32) / gr;
-                let w = if percentile { (d as f64 * wmax) as f32 } else { d * wmax as f32 };
+                let w = if percentile {
+                    (d as f64 * wmax) as f32
+                } else {
+                    d * wmax as f32
+                };
                 w as f64
             })
             .collect()

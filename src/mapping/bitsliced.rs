@@ -110,8 +110,14 @@ impl BitSliced {
         let mut slices = Vec::with_capacity(n);
         for (i, plane) in planes.into_iter().enumerate() {
             if bal {
-                let mut gp: Vec<f64> = plane.iter().map(|&t| map(if t >= 0.0 { t.abs() } else { 0.0 })).collect();
-                let mut gn: Vec<f64> = plane.iter().map(|&t| map(if t < 0.0 { t.abs() } else { 0.0 })).collect();
+                let mut gp: Vec<f64> = plane
+                    .iter()
+                    .map(|&t| map(if t >= 0.0 { t.abs() } else { 0.0 }))
+                    .collect();
+                let mut gn: Vec<f64> = plane
+                    .iter()
+                    .map(|&t| map(if t < 0.0 { t.abs() } else { 0.0 }))
+                    .collect();
                 win.quantize(&mut gp);
                 win.quantize(&mut gn);
                 let diff = fast.then(|| Array::new(rows, cols, gp.iter().zip(&gn).map(|(a, b)| a - b).collect()));
@@ -130,7 +136,11 @@ impl BitSliced {
                 }
                 g.extend(plane.iter().map(|&t| map(t)));
                 win.quantize(&mut g);
-                slices.push(SliceArrays::Offset(Array::new(rows + usize::from(unit_column), cols, g)));
+                slices.push(SliceArrays::Offset(Array::new(
+                    rows + usize::from(unit_column),
+                    cols,
+                    g,
+                )));
             }
         }
         let style = p.core.bit_sliced.style;
@@ -211,7 +221,11 @@ impl BitSliced {
         let sums = xd.sums();
         let mut slice_outs = Vec::with_capacity(n);
         for (i, c) in outs.drain(..).enumerate() {
-            let mut o = if per.adc_per_ibit { c.combine() } else { c.digitise_and_combine(&per.adcs[i]) };
+            let mut o = if per.adc_per_ibit {
+                c.combine()
+            } else {
+                c.digitise_and_combine(&per.adcs[i])
+            };
             if self.gmin > 0.0 {
                 if offset && !self.uses_unit_line(op) {
                     for (b, s) in sums.iter().enumerate() {
@@ -265,7 +279,13 @@ impl BitSliced {
                     let skip = if self.unit_column { a.cols } else { 0 };
                     a.g[skip..].iter().map(|&g| (g - self.gmin) / self.grange).collect()
                 }
-                SliceArrays::Balanced(p) => p.pos.g.iter().zip(&p.neg.g).map(|(a, b)| (a - b) / self.grange).collect(),
+                SliceArrays::Balanced(p) => p
+                    .pos
+                    .g
+                    .iter()
+                    .zip(&p.neg.g)
+                    .map(|(a, b)| (a - b) / self.grange)
+                    .collect(),
             };
             if i == 0 {
                 wt = level;

@@ -45,7 +45,9 @@ mod tests {
 
     #[test]
     fn max_and_percentile() {
-        let w = [0.75, -0.5, 0.25, 0.0, 1.0, 0.125, -0.375, -1.0, -0.25, 0.5, 0.625, 0.875];
+        let w = [
+            0.75, -0.5, 0.25, 0.0, 1.0, 0.125, -0.375, -1.0, -0.25, 0.5, 0.625, 0.875,
+        ];
         assert_eq!(percentile_limits(&w, 1.0), (-1.0, 1.0));
         // Spec §17.1 T14c: percentile 0.5 gives the limit 0.1875.
         assert_eq!(percentile_limits(&w, 0.5), (-0.1875, 0.1875));

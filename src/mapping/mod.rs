@@ -51,7 +51,13 @@ pub struct Periphery {
 
 impl Periphery {
     /// The periphery of `op` for a `rows × cols` block, with one ADC per entry of `slices`.
-    pub fn new(ctx: &BlockContext, op: Op, rows: usize, cols: usize, slices: &[Option<SliceInfo>]) -> Result<Periphery> {
+    pub fn new(
+        ctx: &BlockContext,
+        op: Op,
+        rows: usize,
+        cols: usize,
+        slices: &[Option<SliceInfo>],
+    ) -> Result<Periphery> {
         let p = ctx.params;
         let name = op_name(op);
         let (dacp, adcp, inputs) = match op {
@@ -78,7 +84,11 @@ impl Periphery {
                 Adc::new(adcp, &ctx, lines, &format!("xbar.adc.{name}"))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Periphery { dac, adcs, adc_per_ibit: adcp.adc_per_ibit })
+        Ok(Periphery {
+            dac,
+            adcs,
+            adc_per_ibit: adcp.adc_per_ibit,
+        })
     }
 }
 

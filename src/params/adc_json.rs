@@ -50,10 +50,21 @@ pub fn model_keys(model: AdcModel) -> &'static [&'static str] {
     match model {
         AdcModel::Ideal | AdcModel::Quantizer | AdcModel::SignMagnitude => &[],
         AdcModel::Ramp => &["gain_db", "sigma_capacitor", "sigma_comparator", "symmetric_cdac"],
-        AdcModel::Sar => &["gain_db", "sigma_capacitor", "sigma_comparator", "split_cdac", "group_size"],
-        AdcModel::Pipeline | AdcModel::Cyclic => {
-            &["gain_db", "sigma_C1", "sigma_C2", "sigma_Cpar", "sigma_comparator", "group_size"]
-        }
+        AdcModel::Sar => &[
+            "gain_db",
+            "sigma_capacitor",
+            "sigma_comparator",
+            "split_cdac",
+            "group_size",
+        ],
+        AdcModel::Pipeline | AdcModel::Cyclic => &[
+            "gain_db",
+            "sigma_C1",
+            "sigma_C2",
+            "sigma_Cpar",
+            "sigma_comparator",
+            "group_size",
+        ],
     }
 }
 
@@ -113,8 +124,22 @@ impl<'de> Deserialize<'de> for AdcParams {
         macro_rules! take {
             ($($f:ident),*) => { $(if let Some(v) = raw.$f { p.$f = v; })* };
         }
-        take!(bits, signed, stochastic_rounding, adc_per_ibit, calibrated_range, adc_range_option);
-        take!(gain_db, sigma_capacitor, sigma_comparator, symmetric_cdac, split_cdac, group_size);
+        take!(
+            bits,
+            signed,
+            stochastic_rounding,
+            adc_per_ibit,
+            calibrated_range,
+            adc_range_option
+        );
+        take!(
+            gain_db,
+            sigma_capacitor,
+            sigma_comparator,
+            symmetric_cdac,
+            split_cdac,
+            group_size
+        );
         take!(sigma_c1, sigma_c2, sigma_cpar);
         Ok(p)
     }

@@ -158,8 +158,13 @@ fn drop_foreign_adc_keys(base: &mut Map<String, Value>, patch: &Map<String, Valu
 /// rejects a file that gives only `mvm` with non-default values.)
 pub(crate) fn mirror_pairs(patch: &mut Value, base: &Value) {
     for p in PAIRED {
-        let base_match = lookup(base, p).and_then(|s| s.get("_match")).and_then(Value::as_bool).unwrap_or(true);
-        let Some(Value::Object(sec)) = lookup_mut(patch, p) else { continue };
+        let base_match = lookup(base, p)
+            .and_then(|s| s.get("_match"))
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let Some(Value::Object(sec)) = lookup_mut(patch, p) else {
+            continue;
+        };
         if !sec.get("_match").and_then(Value::as_bool).unwrap_or(base_match) {
             continue;
         }
@@ -181,9 +186,15 @@ pub(crate) fn mirror_pairs(patch: &mut Value, base: &Value) {
 pub(crate) fn check_keys(v: &Value, schema: &Value, path: &str) -> Result<()> {
     let Value::Object(s) = schema else { return Ok(()) };
     let Value::Object(o) = v else {
-        return Err(Error::params(format!("{}: expected an object (a section), got {v}", show(path))));
+        return Err(Error::params(format!(
+            "{}: expected an object (a section), got {v}",
+            show(path)
+        )));
     };
-    let model = ADC_SECTIONS.contains(&path).then(|| o.get("model").and_then(Value::as_str)).flatten();
+    let model = ADC_SECTIONS
+        .contains(&path)
+        .then(|| o.get("model").and_then(Value::as_str))
+        .flatten();
     let extra: Vec<&str> = match model.map(AdcModel::from_name) {
         Some(Some(m)) => model_keys(m).to_vec(),
         // An unknown model name: leave its keys to the error on `model`.
@@ -219,7 +230,9 @@ pub(crate) fn check_values(v: &Value) -> Result<()> {
         for path in expand(pattern) {
             let Some(x) = lookup(v, &path) else { continue };
             if !x.as_u64().is_some_and(|n| (lo..=hi).contains(&n)) {
-                return Err(Error::params(format!("{path}: expected an integer {lo}..={hi}, got {x}")));
+                return Err(Error::params(format!(
+                    "{path}: expected an integer {lo}..={hi}, got {x}"
+                )));
             }
         }
     }

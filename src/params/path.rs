@@ -20,7 +20,10 @@ pub(crate) fn split(path: &str) -> Result<Vec<&str>> {
 
 /// The section `obj` at `at` cannot hold `key`: the error lists its keys.
 fn unknown(at: &str, key: &str, obj: &Map<String, Value>) -> Error {
-    let model = ADC_SECTIONS.contains(&at).then(|| obj.get("model").and_then(Value::as_str)).flatten();
+    let model = ADC_SECTIONS
+        .contains(&at)
+        .then(|| obj.get("model").and_then(Value::as_str))
+        .flatten();
     json::unknown_key(at, key, obj.keys().map(String::as_str), model)
 }
 
@@ -48,7 +51,9 @@ pub(crate) fn navigate<'a>(root: &'a Value, keys: &[&str]) -> Result<&'a Value> 
 /// of an ADC section (whether the section's model has it is checked after
 /// the value is applied, since the same set may switch the model).
 pub(crate) fn check_settable(root: &Value, keys: &[&str]) -> Result<()> {
-    let Some((last, parent)) = keys.split_last() else { return Ok(()) };
+    let Some((last, parent)) = keys.split_last() else {
+        return Ok(());
+    };
     let at = parent.join(".");
     match navigate(root, parent)? {
         Value::Object(m) => {

@@ -21,6 +21,9 @@ const TEXTS: [&str; 5] = [
 pub(crate) fn load(name: &str) -> Result<Params> {
     match NAMES.iter().position(|n| *n == name) {
         Some(i) => Params::from_json(TEXTS[i]),
-        None => Err(Error::params(format!("preset \"{name}\": unknown preset (valid: {})", NAMES.join(", ")))),
+        None => Err(Error::params(format!(
+            "preset \"{name}\": unknown preset (valid: {})",
+            NAMES.join(", ")
+        ))),
     }
 }

@@ -32,7 +32,11 @@ pub struct Paired<T> {
 impl<T: Clone> Paired<T> {
     /// A matched pair of two copies of `v`.
     pub fn matched(v: T) -> Self {
-        Paired { match_: true, mvm: v.clone(), vmm: v }
+        Paired {
+            match_: true,
+            mvm: v.clone(),
+            vmm: v,
+        }
     }
 }
 
@@ -90,7 +94,11 @@ pub struct BalancedParams {
 
 impl Default for BalancedParams {
     fn default() -> Self {
-        BalancedParams { style: BalancedStyle::OneSided, interleaved_posneg: false, subtract_current_in_xbar: true }
+        BalancedParams {
+            style: BalancedStyle::OneSided,
+            interleaved_posneg: false,
+            subtract_current_in_xbar: true,
+        }
     }
 }
 
@@ -104,7 +112,10 @@ pub struct BitSlicedParams {
 
 impl Default for BitSlicedParams {
     fn default() -> Self {
-        BitSlicedParams { style: BitSliceStyle::Balanced, num_slices: 2 }
+        BitSlicedParams {
+            style: BitSliceStyle::Balanced,
+            num_slices: 2,
+        }
     }
 }
 
@@ -117,7 +128,9 @@ pub struct OffsetParams {
 
 impl Default for OffsetParams {
     fn default() -> Self {
-        OffsetParams { style: OffsetStyle::DigitalOffset }
+        OffsetParams {
+            style: OffsetStyle::DigitalOffset,
+        }
     }
 }
 
@@ -131,7 +144,10 @@ pub struct MappingParams {
 
 impl Default for MappingParams {
     fn default() -> Self {
-        MappingParams { weights: WeightMapping::default(), inputs: Paired::matched(InputMapping::default()) }
+        MappingParams {
+            weights: WeightMapping::default(),
+            inputs: Paired::matched(InputMapping::default()),
+        }
     }
 }
 
@@ -160,7 +176,13 @@ impl WeightMapping {
     /// CrossSim's dataclass defaults, used for keys missing from a
     /// `core.mapping.weights` object that is given explicitly.
     pub fn dataclass_defaults() -> Self {
-        WeightMapping { clipping: false, min: Some(-1.0), max: Some(1.0), percentile: None, ..Self::default() }
+        WeightMapping {
+            clipping: false,
+            min: Some(-1.0),
+            max: Some(1.0),
+            percentile: None,
+            ..Self::default()
+        }
     }
 }
 
@@ -195,7 +217,12 @@ pub struct InputMapping {
 
 impl Default for InputMapping {
     fn default() -> Self {
-        InputMapping { clipping: false, min: Some(-1.0), max: Some(1.0), percentile: None }
+        InputMapping {
+            clipping: false,
+            min: Some(-1.0),
+            max: Some(1.0),
+            percentile: None,
+        }
     }
 }
 
@@ -266,7 +293,12 @@ pub struct ConvolutionParams {
 
 impl Default for ConvolutionParams {
     fn default() -> Self {
-        ConvolutionParams { is_conv_core: false, x_par: 1, y_par: 1, nwindows: 1 }
+        ConvolutionParams {
+            is_conv_core: false,
+            x_par: 1,
+            y_par: 1,
+            nwindows: 1,
+        }
     }
 }
 
@@ -371,7 +403,11 @@ pub struct WeightError {
 
 impl Default for WeightError {
     fn default() -> Self {
-        WeightError { enable: false, model: DeviceModel::Ideal, magnitude: 0.0 }
+        WeightError {
+            enable: false,
+            model: DeviceModel::Ideal,
+            magnitude: 0.0,
+        }
     }
 }
 
@@ -516,6 +552,12 @@ pub struct DacParams {
 
 impl Default for DacParams {
     fn default() -> Self {
-        DacParams { model: DacModel::Ideal, bits: 0, input_bitslicing: false, signed: true, slice_size: 1 }
+        DacParams {
+            model: DacModel::Ideal,
+            bits: 0,
+            input_bitslicing: false,
+            signed: true,
+            slice_size: 1,
+        }
     }
 }

@@ -51,18 +51,27 @@ pub(crate) fn validate(p: &Params) -> Result<()> {
 
 /// `core`: the balanced-core combination and the mappings.
 fn core(c: &CoreParams) -> Result<()> {
-    require(!c.balanced.interleaved_posneg || c.balanced.subtract_current_in_xbar, || {
-        "core.balanced.interleaved_posneg: true requires core.balanced.subtract_current_in_xbar = true \
+    require(
+        !c.balanced.interleaved_posneg || c.balanced.subtract_current_in_xbar,
+        || {
+            "core.balanced.interleaved_posneg: true requires core.balanced.subtract_current_in_xbar = true \
          (interleaved G+ and G- currents combine on one wire and cannot be digitised separately)"
-            .to_string()
-    })?;
+                .to_string()
+        },
+    )?;
     let w = &c.mapping.weights;
     range_mapping("core.mapping.weights", w.min, w.max, w.percentile)?;
-    for (name, list) in
-        [("row_partition_priority", &w.row_partition_priority), ("col_partition_priority", &w.col_partition_priority)]
-    {
+    for (name, list) in [
+        ("row_partition_priority", &w.row_partition_priority),
+        ("col_partition_priority", &w.col_partition_priority),
+    ] {
         for (i, d) in list.iter().enumerate() {
-            num(&format!("core.mapping.weights.{name}[{i}]"), *d, |d| d > 0.0, "a finite number > 0")?;
+            num(
+                &format!("core.mapping.weights.{name}[{i}]"),
+                *d,
+                |d| d > 0.0,
+                "a finite number > 0",
+            )?;
         }
     }
     for (op, m) in [("mvm", &c.mapping.inputs.mvm), ("vmm", &c.mapping.inputs.vmm)] {
@@ -83,14 +92,26 @@ fn range_mapping(path: &str, min: Option<f64>, max: Option<f64>, percentile: Opt
             finite(&format!("{path}.max"), hi)?;
             require(lo < hi, || format!("{path}: min ({lo}) must be less than max ({hi})"))
         }
-        (None, _, _) => Err(Error::params(format!("{path}: percentile is null, so min and max must both be given"))),
+        (None, _, _) => Err(Error::params(format!(
+            "{path}: percentile is null, so min and max must both be given"
+        ))),
     }
 }
 
 /// `simulation`: solver settings.
 fn simulation(s: &SimulationParams) -> Result<()> {
-    num("simulation.Verr_th_mvm", s.verr_th_mvm, |x| x > 0.0, "a finite number > 0")?;
-    num("simulation.relaxation_gamma", s.relaxation_gamma, |x| x > 0.0 && x <= 1.0, "a number in (0, 1]")
+    num(
+        "simulation.Verr_th_mvm",
+        s.verr_th_mvm,
+        |x| x > 0.0,
+        "a finite number > 0",
+    )?;
+    num(
+        "simulation.relaxation_gamma",
+        s.relaxation_gamma,
+        |x| x > 0.0 && x <= 1.0,
+        "a number in (0, 1]",
+    )
 }
 
 /// `xbar.device`: resistances, times and error magnitudes.
@@ -145,9 +166,10 @@ fn adc_values(path: &str, a: &AdcParams) -> Result<()> {
     match &a.calibrated_range {
         CalibratedRange::Pair(v) if v.is_empty() => Ok(()),
         CalibratedRange::Pair(v) => range_pair(&path, v),
-        CalibratedRange::PerSlice(v) => {
-            v.iter().enumerate().try_for_each(|(i, pair)| range_pair(&format!("{path}[{i}]"), pair))
-        }
+        CalibratedRange::PerSlice(v) => v
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, pair)| range_pair(&format!("{path}[{i}]"), pair)),
     }
 }
 
@@ -162,9 +184,10 @@ fn cross_rules(p: &Params) -> Result<()> {
     let x = &p.xbar;
     let ops = [("mvm", &x.adc.mvm, &x.dac.mvm), ("vmm", &x.adc.vmm, &x.dac.vmm)];
     for (op, adc, dac) in ops {
-        require(adc.adc_range_option != AdcRangeOption::Granular || adc.adc_per_ibit, || {
-            format!("xbar.adc.{op}.adc_range_option: GRANULAR (3) requires xbar.adc.{op}.adc_per_ibit = true")
-        })?;
+        require(
+            adc.adc_range_option != AdcRangeOption::Granular || adc.adc_per_ibit,
+            || format!("xbar.adc.{op}.adc_range_option: GRANULAR (3) requires xbar.adc.{op}.adc_per_ibit = true"),
+        )?;
         require(!adc.adc_per_ibit || dac.input_bitslicing, || {
             format!("xbar.adc.{op}.adc_per_ibit: true requires xbar.dac.{op}.input_bitslicing = true")
         })?;
@@ -173,11 +196,14 @@ fn cross_rules(p: &Params) -> Result<()> {
         })?;
     }
     let dac = &x.dac.mvm;
-    require(x.array.parasitics.current_from_input || (dac.input_bitslicing && dac.slice_size == 1), || {
-        "xbar.array.parasitics.current_from_input: false requires xbar.dac.mvm.input_bitslicing = true \
+    require(
+        x.array.parasitics.current_from_input || (dac.input_bitslicing && dac.slice_size == 1),
+        || {
+            "xbar.array.parasitics.current_from_input: false requires xbar.dac.mvm.input_bitslicing = true \
          with xbar.dac.mvm.slice_size = 1"
-            .to_string()
-    })
+                .to_string()
+        },
+    )
 }
 
 /// With `_match` true, `mvm` and `vmm` must be equal; the message names the
@@ -196,7 +222,9 @@ fn pair_matches<T: PartialEq + Serialize>(path: &str, p: &Paired<T>) -> Result<(
             format!(" (field {k}: {} vs {})", show(&m), show(&v))
         })
         .unwrap_or_default();
-    Err(Error::params(format!("{path}: _match is true but mvm and vmm differ{field}")))
+    Err(Error::params(format!(
+        "{path}: _match is true but mvm and vmm differ{field}"
+    )))
 }
 
 /// A record as a JSON object (empty if it does not serialise to one).

@@ -5,8 +5,8 @@
 //! share one ADC (`group_size` lines per ADC). Inputs are normalised array
 //! currents, in the units of `min`/`max`.
 
+use super::circuit::{clip, gain_from_db, vref_of, CircuitAdc};
 use super::pipeline::Stage;
-use super::circuit::{CircuitAdc, clip, gain_from_db, vref_of};
 
 /// Component values of the cyclic ADCs, one row per ADC
 /// (`n_adc = ceil(n_lines / group_size)`).
@@ -78,7 +78,16 @@ impl CyclicAdc {
         assert!(bits <= 31, "CyclicAdc: bits must be <= 31");
         assert!(group_size > 0, "CyclicAdc: group_size must be > 0");
         let vref = vref_of(min, max);
-        let mut adc = CyclicAdc { bits, min, max, vref, group_size, n_lines, stages: Vec::new(), final_th: Vec::new() };
+        let mut adc = CyclicAdc {
+            bits,
+            min,
+            max,
+            vref,
+            group_size,
+            n_lines,
+            stages: Vec::new(),
+            final_th: Vec::new(),
+        };
         if bits == 0 {
             return adc;
         }
@@ -91,7 +100,8 @@ impl CyclicAdc {
         let gain = gain_from_db(gain_db);
         for a in 0..n_adc {
             let off = &m.offsets[3 * a..3 * a + 3];
-            adc.stages.push(Stage::new(vref, gain, off[0], off[1], m.c1[a], m.c2[a], m.cpar[a]));
+            adc.stages
+                .push(Stage::new(vref, gain, off[0], off[1], m.c1[a], m.c2[a], m.cpar[a]));
             adc.final_th.push(off[2]);
         }
         adc
@@ -138,7 +148,15 @@ mod tests {
     use super::super::circuit::testing::ideal_code;
 
     fn ideal(bits: u32, vref: f64, gain_db: f64, group: usize, lines: usize) -> CyclicAdc {
-        CyclicAdc::new(bits, -vref, vref, gain_db, group, lines, &CyclicMismatch::ideal(lines.div_ceil(group)))
+        CyclicAdc::new(
+            bits,
+            -vref,
+            vref,
+            gain_db,
+            group,
+            lines,
+            &CyclicMismatch::ideal(lines.div_ceil(group)),
+        )
     }
 
     #[test]
@@ -161,10 +179,17 @@ mod tests {
     #[test]
     fn t17c_default_gain() {
         let adc = ideal(4, 2.0, 100.0, 8, 4);
-        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125]
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| adc.convert(u, i))
+            .collect();
         assert_eq!(mvm, [0.875, 0.875, -0.375]);
-        let vmm: Vec<f64> =
-            [-0.6875, -0.25, 0.65625, 1.21875].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        let vmm: Vec<f64> = [-0.6875, -0.25, 0.65625, 1.21875]
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| adc.convert(u, i))
+            .collect();
         assert_eq!(vmm, [-0.625, -0.125, 0.625, 1.125]);
     }
 

@@ -12,7 +12,6 @@ pub mod range;
 pub mod sar;
 
 use crate::batch::Batch;
-use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::params::{AdcModel, AdcParams};
 pub use circuit::CircuitAdc;
@@ -22,6 +21,7 @@ use quantizer::Quantizer;
 use ramp::RampAdc;
 pub use range::{adc_range, RangeContext};
 use sar::SarAdc;
+use std::sync::Arc;
 
 /// Largest resolution of the circuit models, which tabulate every code.
 const CIRCUIT_MAX_BITS: u32 = 16;
@@ -47,7 +47,10 @@ impl Adc {
         let (min, max) = adc_range(p, ctx, path)?;
         let levels = 2f64.powi(p.bits as i32);
         let bits = p.bits;
-        let circuit = matches!(p.model, AdcModel::Ramp | AdcModel::Sar | AdcModel::Pipeline | AdcModel::Cyclic);
+        let circuit = matches!(
+            p.model,
+            AdcModel::Ramp | AdcModel::Sar | AdcModel::Pipeline | AdcModel::Cyclic
+        );
         if circuit && bits > CIRCUIT_MAX_BITS {
             return Err(Error::params(format!(
                 "{path}.bits: circuit ADC models take at most {CIRCUIT_MAX_BITS} bits, got {bits}"
@@ -62,7 +65,9 @@ impl Adc {
             AdcModel::Quantizer => Ok(Adc::Uniform(Quantizer::new(levels, min, max))),
             AdcModel::SignMagnitude => {
                 if !p.signed {
-                    return Err(Error::params(format!("{path}.signed: SignMagnitudeADC requires signed = true")));
+                    return Err(Error::params(format!(
+                        "{path}.signed: SignMagnitudeADC requires signed = true"
+                    )));
                 }
                 if max != -min {
                     return Err(Error::params(format!(

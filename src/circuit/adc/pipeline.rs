@@ -7,7 +7,7 @@
 //! residue amplification; comparator offsets move the thresholds. Inputs are
 //! normalised array currents, in the units of `min`/`max`.
 
-use super::circuit::{CircuitAdc, clip, gain_from_db, vref_of};
+use super::circuit::{clip, gain_from_db, vref_of, CircuitAdc};
 
 /// Component values of the pipeline ADCs, row-major with one row per ADC
 /// (`n_adc = ceil(n_lines / group_size)`).
@@ -119,15 +119,27 @@ impl PipelineAdc {
         assert!(bits <= 31, "PipelineAdc: bits must be <= 31");
         assert!(group_size > 0, "PipelineAdc: group_size must be > 0");
         let vref = vref_of(min, max);
-        let mut adc =
-            PipelineAdc { bits, min, max, vref, group_size, n_lines, stages: Vec::new(), final_th: Vec::new() };
+        let mut adc = PipelineAdc {
+            bits,
+            min,
+            max,
+            vref,
+            group_size,
+            n_lines,
+            stages: Vec::new(),
+            final_th: Vec::new(),
+        };
         if bits == 0 {
             return adc;
         }
         let n_adc = n_lines.div_ceil(group_size);
         let (ns, no) = (bits as usize - 1, 2 * bits as usize - 1);
         let m = mismatch;
-        assert_eq!(m.offsets.len(), n_adc * no, "PipelineAdc: offsets must be n_adc x (2 bits - 1)");
+        assert_eq!(
+            m.offsets.len(),
+            n_adc * no,
+            "PipelineAdc: offsets must be n_adc x (2 bits - 1)"
+        );
         for (name, a) in [("c1", &m.c1), ("c2", &m.c2), ("cpar", &m.cpar)] {
             assert_eq!(a.len(), n_adc * ns, "PipelineAdc: {name} must be n_adc x (bits - 1)");
         }
@@ -136,7 +148,15 @@ impl PipelineAdc {
             let off = &m.offsets[a * no..(a + 1) * no];
             for n in 0..ns {
                 let k = a * ns + n;
-                adc.stages.push(Stage::new(vref, gain, off[2 * n], off[2 * n + 1], m.c1[k], m.c2[k], m.cpar[k]));
+                adc.stages.push(Stage::new(
+                    vref,
+                    gain,
+                    off[2 * n],
+                    off[2 * n + 1],
+                    m.c1[k],
+                    m.c2[k],
+                    m.cpar[k],
+                ));
             }
             adc.final_th.push(off[2 * ns]);
         }
@@ -214,10 +234,17 @@ mod tests {
     #[test]
     fn t17p_default_gain() {
         let adc = ideal(4, 2.0, 100.0, 8, 4);
-        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125]
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| adc.convert(u, i))
+            .collect();
         assert_eq!(mvm, [0.875, 0.875, -0.375]);
-        let vmm: Vec<f64> =
-            [-0.6875, -0.25, 0.65625, 1.21875].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        let vmm: Vec<f64> = [-0.6875, -0.25, 0.65625, 1.21875]
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| adc.convert(u, i))
+            .collect();
         assert_eq!(vmm, [-0.625, -0.125, 0.625, 1.125]);
     }
 

@@ -13,7 +13,11 @@ pub struct Quantizer {
 impl Quantizer {
     /// A quantiser with `levels` levels on `[min, max]`.
     pub fn new(levels: f64, min: f64, max: f64) -> Quantizer {
-        Quantizer { min, max, q: (levels - 1.0) / (max - min) }
+        Quantizer {
+            min,
+            max,
+            q: (levels - 1.0) / (max - min),
+        }
     }
 
     /// `u = clip(v, min, max)`; `rint((u - min)·q)/q + min`, round half to even,

@@ -10,7 +10,6 @@
 
 use super::circuit::{bit, clip, gain_from_db, np_sum, pow2, vref_of, CircuitAdc};
 
-
 /// Ramp ADC with precomputed, gain-shrunk DAC levels `L_c` (spec §9.5).
 ///
 /// Levels, for `b` bits and mismatch values `m_j` (`j = 0..=b`):
@@ -64,9 +63,21 @@ impl RampAdc {
         let offsets = comparator_offsets.to_vec();
         if bits == 0 {
             let levels = Vec::new();
-            return RampAdc { bits, min, max, vref, levels, monotone: true, offsets };
+            return RampAdc {
+                bits,
+                min,
+                max,
+                vref,
+                levels,
+                monotone: true,
+                offsets,
+            };
         }
-        assert_eq!(cap_mismatch.len(), bits as usize + 1, "RampAdc: cap_mismatch needs bits+1 values");
+        assert_eq!(
+            cap_mismatch.len(),
+            bits as usize + 1,
+            "RampAdc: cap_mismatch needs bits+1 values"
+        );
         let b = bits as usize;
         let m = cap_mismatch;
         let gain = gain_from_db(gain_db);
@@ -81,7 +92,11 @@ impl RampAdc {
         let half = 1i64 << (b - 1);
         let levels: Vec<f64> = (0..(1i64 << b))
             .map(|c| {
-                let (digits, s) = if symmetric_cdac { ((c - half).abs(), c - half) } else { (c, 0) };
+                let (digits, s) = if symmetric_cdac {
+                    ((c - half).abs(), c - half)
+                } else {
+                    (c, 0)
+                };
                 for (j, t) in terms.iter_mut().enumerate() {
                     *t = bit(digits, j as u32) as f64 * caps[j];
                 }
@@ -97,7 +112,15 @@ impl RampAdc {
             })
             .collect();
         let monotone = levels.windows(2).all(|w| w[0] <= w[1]);
-        RampAdc { bits, min, max, vref, levels, monotone, offsets }
+        RampAdc {
+            bits,
+            min,
+            max,
+            vref,
+            levels,
+            monotone,
+            offsets,
+        }
     }
 
     /// The `2^b` gain-shrunk DAC levels `L_c`.
@@ -176,7 +199,11 @@ mod tests {
     #[test]
     fn np_sum_matches_numpy_order() {
         let big = 1e16;
-        let v = |n: usize| std::iter::once(big).chain(std::iter::repeat_n(1.0, n)).collect::<Vec<_>>();
+        let v = |n: usize| {
+            std::iter::once(big)
+                .chain(std::iter::repeat_n(1.0, n))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(np_sum(&v(3)) - big, 0.0);
         assert_eq!(np_sum(&[1.0, 1.0, 1.0, big]) - big, 4.0);
         assert_eq!(np_sum(&v(8)) - big, 8.0);
@@ -207,10 +234,17 @@ mod tests {
     #[test]
     fn t17r_default_gain() {
         let adc = RampAdc::new(4, -2.0, 2.0, 100.0, true, &[0.0; 5], &[0.0; 4]);
-        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125]
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| adc.convert(u, i))
+            .collect();
         assert_eq!(mvm, [0.875, 0.875, -0.375]);
-        let vmm: Vec<f64> =
-            [-0.6875, -0.25, 0.65625, 1.21875].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+        let vmm: Vec<f64> = [-0.6875, -0.25, 0.65625, 1.21875]
+            .iter()
+            .enumerate()
+            .map(|(i, &u)| adc.convert(u, i))
+            .collect();
         assert_eq!(vmm, [-0.625, -0.375, 0.625, 1.125]);
         let asym = RampAdc::new(4, -2.0, 2.0, 100.0, false, &[0.0; 5], &[0.0]);
         assert_eq!(asym.convert(-0.25, 0), -0.375);
@@ -229,7 +263,15 @@ mod tests {
     fn larger_top_capacitor_lowers_levels() {
         // Non-symmetric: C_b = 8 + m_b 2^1.5 > 8 shrinks t/C_b, so every
         // level except L_0 drops and inputs just below a transition round up.
-        let adc = RampAdc::new(3, -3.0, 3.0, 400.0, false, &[0.0, 0.0, 0.0, 0.5 / 2f64.powf(1.5)], &[0.0]);
+        let adc = RampAdc::new(
+            3,
+            -3.0,
+            3.0,
+            400.0,
+            false,
+            &[0.0, 0.0, 0.0, 0.5 / 2f64.powf(1.5)],
+            &[0.0],
+        );
         let ideal = RampAdc::new(3, -3.0, 3.0, 400.0, false, &[0.0; 4], &[0.0]);
         for c in 1..8 {
             assert!(adc.levels()[c] < ideal.levels()[c]);
@@ -258,7 +300,12 @@ mod tests {
         // Reference: the spec's §9.5 formulas evaluated with NumPy 2.4
         // (3 bits, symmetric, range [-2, 1.5], 100 dB, m ~ N(0, 0.05)).
         let f = |v: &[u64]| v.iter().map(|&b| f64::from_bits(b)).collect::<Vec<_>>();
-        let m = f(&[0xbfa6cc952a279a68, 0xbf974775fe8d4542, 0xbfa962dad84a4327, 0x3f68a28389f38e51]);
+        let m = f(&[
+            0xbfa6cc952a279a68,
+            0xbf974775fe8d4542,
+            0xbfa962dad84a4327,
+            0x3f68a28389f38e51,
+        ]);
         let want = f(&[
             0xbffbffdbc8478486,
             0xbff3fb1182a95443,

@@ -6,7 +6,7 @@
 //! comparator offsets differ per ADC. Inputs are normalised array currents,
 //! in the units of `min`/`max`.
 
-use super::circuit::{CircuitAdc, bit, clip, gain_from_db, np_sum, pow2, vref_of};
+use super::circuit::{bit, clip, gain_from_db, np_sum, pow2, vref_of, CircuitAdc};
 
 /// SAR ADC with precomputed decision thresholds `T[c] = L_c - Vref/2^b`.
 ///
@@ -69,11 +69,24 @@ impl SarAdc {
         assert!(group_size > 0, "SarAdc: group_size must be > 0");
         let vref = vref_of(min, max);
         let offsets = comparator_offsets.to_vec();
-        let mut adc = SarAdc { bits, min, max, vref, group_size, n_lines, thresholds: Vec::new(), offsets };
+        let mut adc = SarAdc {
+            bits,
+            min,
+            max,
+            vref,
+            group_size,
+            n_lines,
+            thresholds: Vec::new(),
+            offsets,
+        };
         if bits == 0 {
             return adc;
         }
-        assert_eq!(cap_mismatch.len(), bits as usize + 1, "SarAdc: cap_mismatch needs bits+1 values");
+        assert_eq!(
+            cap_mismatch.len(),
+            bits as usize + 1,
+            "SarAdc: cap_mismatch needs bits+1 values"
+        );
         assert_eq!(
             comparator_offsets.len(),
             n_lines.div_ceil(group_size),
@@ -86,7 +99,9 @@ impl SarAdc {
         let lsb = vref / pow2(bits);
         let mut terms = vec![0.0; b];
         let levels: Vec<f64> = if !split_cdac {
-            let mut caps: Vec<f64> = (0..b).map(|j| pow2(j as u32) + m[j] * 2f64.powf(j as f64 / 2.0)).collect();
+            let mut caps: Vec<f64> = (0..b)
+                .map(|j| pow2(j as u32) + m[j] * 2f64.powf(j as f64 / 2.0))
+                .collect();
             caps.push(pow2(bits - 1) + m[b] * 2f64.powf((b - 1) as f64 / 2.0));
             let cb = caps[b];
             (0..(1i64 << b))
@@ -189,7 +204,17 @@ mod tests {
     fn transfer_curve_ideal_infinite_gain() {
         for split in [true, false] {
             for bits in 2..=8 {
-                let adc = SarAdc::new(bits, -3.0, 3.0, 400.0, split, 1, &vec![0.0; bits as usize + 1], &[0.0], 1);
+                let adc = SarAdc::new(
+                    bits,
+                    -3.0,
+                    3.0,
+                    400.0,
+                    split,
+                    1,
+                    &vec![0.0; bits as usize + 1],
+                    &[0.0],
+                    1,
+                );
                 let n = 1u32 << bits;
                 for c in 0..n {
                     let want = mid_rise(3.0, bits, c) - 3.0 / pow2(bits);
@@ -197,7 +222,10 @@ mod tests {
                     // Split: C_b = 2^NH/(2^NH - 1) is not dyadic, so the
                     // levels carry rounding errors (as in CrossSim).
                     let tol = if split { 1e-14 } else { 0.0 };
-                    assert!((got - want).abs() <= tol, "split {split} bits {bits} c {c}: {got} vs {want}");
+                    assert!(
+                        (got - want).abs() <= tol,
+                        "split {split} bits {bits} c {c}: {got} vs {want}"
+                    );
                 }
             }
             let adc = SarAdc::new(3, -3.0, 3.0, 400.0, split, 1, &[0.0; 4], &[0.0], 1);
@@ -220,10 +248,17 @@ mod tests {
     fn t17s_default_gain() {
         for split in [true, false] {
             let adc = SarAdc::new(4, -2.0, 2.0, 100.0, split, 8, &[0.0; 5], &[0.0], 4);
-            let mvm: Vec<f64> = [0.75, 0.84375, -0.28125].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+            let mvm: Vec<f64> = [0.75, 0.84375, -0.28125]
+                .iter()
+                .enumerate()
+                .map(|(i, &u)| adc.convert(u, i))
+                .collect();
             assert_eq!(mvm, [0.875, 0.875, -0.375]);
-            let vmm: Vec<f64> =
-                [-0.6875, -0.25, 0.65625, 1.21875].iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect();
+            let vmm: Vec<f64> = [-0.6875, -0.25, 0.65625, 1.21875]
+                .iter()
+                .enumerate()
+                .map(|(i, &u)| adc.convert(u, i))
+                .collect();
             assert_eq!(vmm, [-0.625, -0.375, 0.625, 1.125]);
         }
     }
@@ -263,8 +298,13 @@ mod tests {
         // Reference: the spec's §9.6 split-CDAC formulas evaluated with NumPy
         // 2.4 (4 bits, range [-2, 1.5], 100 dB, m ~ N(0, 0.05)).
         let f = |v: &[u64]| v.iter().map(|&b| f64::from_bits(b)).collect::<Vec<_>>();
-        let m =
-            f(&[0x3fb1279e08767e6c, 0xbf9933730402ddb8, 0xbf9fc4b0488b08df, 0x3f9914752d2673bc, 0x3f9245ca15aed5c3]);
+        let m = f(&[
+            0x3fb1279e08767e6c,
+            0xbf9933730402ddb8,
+            0xbf9fc4b0488b08df,
+            0x3f9914752d2673bc,
+            0x3f9245ca15aed5c3,
+        ]);
         let want = f(&[
             0xbfffffec56e2b22b,
             0xbffbdd73c3a3c7e6,
@@ -283,6 +323,9 @@ mod tests {
             0x3ff78f0ac7ab0d0c,
             0x3ffbdd71248ece97,
         ]);
-        assert_eq!(SarAdc::new(4, -2.0, 1.5, 100.0, true, 1, &m, &[0.0], 1).thresholds(), want);
+        assert_eq!(
+            SarAdc::new(4, -2.0, 1.5, 100.0, true, 1, &m, &[0.0], 1).thresholds(),
+            want
+        );
     }
 }

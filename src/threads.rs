@@ -1,6 +1,6 @@
 //! The size of the library-owned thread pool, set by `xbar_set_num_threads`.
 //!
-//! The value lives here so that the backend can read it with
+//! The value lives outside the C layer so that the backend can read it with
 //! [`num_threads`] without knowing about the C layer; 0 means "all cores".
 
 use std::sync::atomic::{AtomicUsize, Ordering};
