@@ -3,10 +3,11 @@
 //! The pipeline ADC of §9.7 folded onto one 1.5-bit stage that is reused
 //! `b - 1` times, followed by a final comparator. Consecutive output lines
 //! share one ADC (`group_size` lines per ADC). Inputs are normalised array
-//! currents, in the units of `min`/`max`.
+//! currents, in the units of `min`/`max`. It is computed as a pipeline whose
+//! stages all carry the one stage's components.
 
-use super::circuit::{clip, gain_from_db, vref_of, CircuitAdc};
-use super::pipeline::Stage;
+use super::circuit::CircuitAdc;
+use super::pipeline::{PipelineAdc, PipelineMismatch};
 
 /// Component values of the cyclic ADCs, one row per ADC
 /// (`n_adc = ceil(n_lines / group_size)`).
@@ -33,6 +34,28 @@ impl CyclicMismatch {
             cpar: vec![0.0; n_adc],
         }
     }
+
+    /// The same components as a pipeline of `b - 1` identical stages.
+    fn unrolled(&self, bits: u32) -> PipelineMismatch {
+        let ns = (bits as usize).saturating_sub(1);
+        let n_adc = self.c1.len();
+        let mut p = PipelineMismatch {
+            offsets: Vec::with_capacity(n_adc * (2 * ns + 1)),
+            c1: Vec::with_capacity(n_adc * ns),
+            c2: Vec::with_capacity(n_adc * ns),
+            cpar: Vec::with_capacity(n_adc * ns),
+        };
+        for a in 0..n_adc {
+            for _ in 0..ns {
+                p.offsets.extend_from_slice(&self.offsets[3 * a..3 * a + 2]);
+                p.c1.push(self.c1[a]);
+                p.c2.push(self.c2[a]);
+                p.cpar.push(self.cpar[a]);
+            }
+            p.offsets.push(self.offsets[3 * a + 2]);
+        }
+        p
+    }
 }
 
 /// Cyclic ADC (spec §9.8): `b - 1` passes through one stage with
@@ -43,18 +66,7 @@ impl CyclicMismatch {
 /// `gamma = C2/C1`, `beta = C1/(C1 + C2 + Cpar)`; then `code += V > off_2`.
 /// Output `Vref (2 code - 2^b + 1) / 2^b`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CyclicAdc {
-    bits: u32,
-    min: f64,
-    max: f64,
-    vref: f64,
-    group_size: usize,
-    n_lines: usize,
-    /// One stage per ADC.
-    stages: Vec<Stage>,
-    /// One final-comparator threshold per ADC.
-    final_th: Vec<f64>,
-}
+pub struct CyclicAdc(PipelineAdc);
 
 impl CyclicAdc {
     /// Builds the ADC for range `[min, max]` (normalised current units).
@@ -75,68 +87,41 @@ impl CyclicAdc {
         n_lines: usize,
         mismatch: &CyclicMismatch,
     ) -> CyclicAdc {
-        assert!(bits <= 31, "CyclicAdc: bits must be <= 31");
         assert!(group_size > 0, "CyclicAdc: group_size must be > 0");
-        let vref = vref_of(min, max);
-        let mut adc = CyclicAdc {
+        let n_adc = n_lines.div_ceil(group_size);
+        assert_eq!(
+            mismatch.offsets.len(),
+            3 * n_adc,
+            "CyclicAdc: offsets must be n_adc x 3"
+        );
+        for (name, a) in [("c1", &mismatch.c1), ("c2", &mismatch.c2), ("cpar", &mismatch.cpar)] {
+            assert_eq!(a.len(), n_adc, "CyclicAdc: {name} must have n_adc values");
+        }
+        CyclicAdc(PipelineAdc::new(
             bits,
             min,
             max,
-            vref,
+            gain_db,
             group_size,
             n_lines,
-            stages: Vec::new(),
-            final_th: Vec::new(),
-        };
-        if bits == 0 {
-            return adc;
-        }
-        let n_adc = n_lines.div_ceil(group_size);
-        let m = mismatch;
-        assert_eq!(m.offsets.len(), 3 * n_adc, "CyclicAdc: offsets must be n_adc x 3");
-        for (name, a) in [("c1", &m.c1), ("c2", &m.c2), ("cpar", &m.cpar)] {
-            assert_eq!(a.len(), n_adc, "CyclicAdc: {name} must have n_adc values");
-        }
-        let gain = gain_from_db(gain_db);
-        for a in 0..n_adc {
-            let off = &m.offsets[3 * a..3 * a + 3];
-            adc.stages
-                .push(Stage::new(vref, gain, off[0], off[1], m.c1[a], m.c2[a], m.cpar[a]));
-            adc.final_th.push(off[2]);
-        }
-        adc
+            &mismatch.unrolled(bits),
+        ))
     }
 }
 
 impl CircuitAdc for CyclicAdc {
-    /// Resolution in bits.
     fn bits(&self) -> u32 {
-        self.bits
+        self.0.bits()
     }
 
-    /// `Vref = max(|min|, |max|)`.
     fn vref(&self) -> f64 {
-        self.vref
+        self.0.vref()
     }
 
     /// Code in `[0, 2^b - 1]` for input `v` on output line `line`
     /// (ADC `line / group_size`); `v` is clipped to `[min, max]` first.
     fn code(&self, v: f64, line: usize) -> u32 {
-        if self.bits == 0 {
-            return 0;
-        }
-        debug_assert!(line < self.n_lines, "CyclicAdc: line out of range");
-        let a = line / self.group_size;
-        let st = &self.stages[a];
-        let ns = self.bits - 1;
-        let mut v = clip(v, self.min, self.max);
-        let mut code = 0u32;
-        for n in 0..ns {
-            let (hi, mid, next) = st.step(v, self.vref);
-            code += ((hi as u32) << (ns - n)) + ((mid as u32) << (ns - 1 - n));
-            v = next;
-        }
-        code + (v > self.final_th[a]) as u32
+        self.0.code(v, line)
     }
 }
 

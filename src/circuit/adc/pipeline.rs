@@ -40,20 +40,20 @@ impl PipelineMismatch {
 
 /// One residue stage with its thresholds and precomputed coefficients.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Stage {
+struct Stage {
     /// `Vh + off_high`.
-    pub hi_th: f64,
+    hi_th: f64,
     /// `Vl + off_low`.
-    pub lo_th: f64,
+    lo_th: f64,
     /// `1 + gamma`, `gamma = C2 / C1`.
-    pub one_plus_gamma: f64,
-    pub gamma: f64,
+    one_plus_gamma: f64,
+    gamma: f64,
     /// `1 + 1/(gain beta)`, `beta = C1 / (C1 + C2 + Cpar)`.
-    pub den: f64,
+    den: f64,
 }
 
 impl Stage {
-    pub(crate) fn new(vref: f64, gain: f64, off_hi: f64, off_lo: f64, c1: f64, c2: f64, cpar: f64) -> Stage {
+    fn new(vref: f64, gain: f64, off_hi: f64, off_lo: f64, c1: f64, c2: f64, cpar: f64) -> Stage {
         let beta = c1 / (c1 + c2 + cpar);
         let gamma = c2 / c1;
         Stage {
@@ -68,7 +68,7 @@ impl Stage {
     /// One stage: returns `(hi, mid, next residue)`. Strict comparisons: a
     /// residue exactly on a threshold gives neither `hi` nor `mid`.
     #[inline]
-    pub(crate) fn step(&self, v: f64, vref: f64) -> (bool, bool, f64) {
+    fn step(&self, v: f64, vref: f64) -> (bool, bool, f64) {
         let hi = v > self.hi_th;
         let lo = v < self.lo_th;
         let mid = v < self.hi_th && v > self.lo_th;
