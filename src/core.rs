@@ -125,9 +125,19 @@ impl Core {
             tiling,
             blocks: Vec::new(),
         };
-        // Build the periphery of every block shape once so that bad ADC/DAC
+        // Build the periphery of every block once so that bad ADC/DAC
         // settings fail here rather than at the first program.
-        core.program_blocks(&vec![0.0; prows * pcols])?;
+        let ctx = BlockContext {
+            params: &core.params,
+            window: Window::new(&core.params.xbar.device),
+            wmax: 1.0,
+            percentile_range: false,
+        };
+        for &(_, nr) in &core.tiling.row_blocks {
+            for &(_, nc) in &core.tiling.col_blocks {
+                Mapping::check(&ctx, nr, nc)?;
+            }
+        }
         Ok(core)
     }
     /// Matrix rows (MVM outputs).

@@ -9,7 +9,7 @@ use super::{BlockContext, Periphery, SliceInfo};
 use crate::array::{Array, Op};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
-use crate::params::{BitSliceStyle, OffsetStyle};
+use crate::params::{BitSliceStyle, OffsetStyle, Params};
 
 /// The arrays of one weight slice.
 #[derive(Debug, Clone)]
@@ -64,21 +64,44 @@ fn digits(mut q: f64, n: usize, bs: u32) -> Vec<f64> {
     d
 }
 
+/// Weight bits B and bits per slice b_s of a bit-sliced core.
+fn resolution(p: &Params) -> Result<(u32, u32)> {
+    let b = p.core.weight_bits;
+    let n = p.core.bit_sliced.num_slices;
+    if b < 2 || b < n {
+        return Err(Error::params(format!(
+            "core.weight_bits: a BITSLICED core needs weight_bits >= 2 and >= core.bit_sliced.num_slices ({n}), got {b}"
+        )));
+    }
+    Ok((b, slice_bits(b, n, p.core.bit_sliced.style == BitSliceStyle::Balanced)))
+}
+
+/// The MVM and VMM periphery of a `rows × cols` block: one ADC per weight
+/// slice. CrossSim takes the per-input-bit switch of the MVM ADC for both
+/// directions.
+pub fn peripheries(ctx: &BlockContext, rows: usize, cols: usize) -> Result<(Periphery, Periphery)> {
+    let p = ctx.params;
+    let (_, bs) = resolution(p)?;
+    let style = p.core.bit_sliced.style;
+    let scopes: Vec<Option<SliceInfo>> = (0..p.core.bit_sliced.num_slices as usize)
+        .map(|i| Some((i, bs, style)))
+        .collect();
+    let mut mvm = Periphery::new(ctx, Op::Mvm, rows, cols, &scopes)?;
+    let mut vmm = Periphery::new(ctx, Op::Vmm, rows, cols, &scopes)?;
+    mvm.adc_per_ibit = p.xbar.adc.mvm.adc_per_ibit;
+    vmm.adc_per_ibit = p.xbar.adc.mvm.adc_per_ibit;
+    Ok((mvm, vmm))
+}
+
 impl BitSliced {
     /// Quantises `w` to B bits, `Q = rint(w/(2·wmax)·2^B·(2^(B-1) - 1)/2^(B-1))`
     /// (plus 2^(B-1) for offset slices), splits Q into digits and programs each
     /// slice `T_i = digit_i/(2^b_s - 1)`, mapped to `gmin + grange·T` when gmin > 0.
     pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<BitSliced> {
         let p = ctx.params;
-        let b = p.core.weight_bits;
+        let (b, bs) = resolution(p)?;
         let n = p.core.bit_sliced.num_slices;
         let bal = p.core.bit_sliced.style == BitSliceStyle::Balanced;
-        if b < 2 || b < n {
-            return Err(Error::params(format!(
-                "core.weight_bits: a BITSLICED core needs weight_bits >= 2 and >= core.bit_sliced.num_slices ({n}), got {b}"
-            )));
-        }
-        let bs = slice_bits(b, n, bal);
         let half = 2f64.powi(b as i32 - 1);
         let full = 2f64.powi(bs as i32) - 1.0;
         let win = ctx.window;
@@ -143,14 +166,7 @@ impl BitSliced {
                 )));
             }
         }
-        let style = p.core.bit_sliced.style;
-        let scopes: Vec<Option<SliceInfo>> = (0..n).map(|i| Some((i, bs, style))).collect();
-        let mut mvm = Periphery::new(ctx, Op::Mvm, rows, cols, &scopes)?;
-        let mut vmm = Periphery::new(ctx, Op::Vmm, rows, cols, &scopes)?;
-        // CrossSim takes the per-input-bit switch of the MVM ADC for both directions.
-        let per_ibit = p.xbar.adc.mvm.adc_per_ibit;
-        mvm.adc_per_ibit = per_ibit;
-        vmm.adc_per_ibit = per_ibit;
+        let (mvm, vmm) = peripheries(ctx, rows, cols)?;
         Ok(BitSliced {
             slices,
             mvm,

@@ -110,6 +110,18 @@ impl Mapping {
         })
     }
 
+    /// Checks that a `rows × cols` block can be built with these parameters
+    /// (DAC and ADC settings, slice layout) without programming any array.
+    pub fn check(ctx: &BlockContext, rows: usize, cols: usize) -> Result<()> {
+        match ctx.params.core.style {
+            CoreStyle::BitSliced => bitsliced::peripheries(ctx, rows, cols).map(|_| ()),
+            CoreStyle::Balanced | CoreStyle::Offset => {
+                Periphery::new(ctx, Op::Mvm, rows, cols, &[None])?;
+                Periphery::new(ctx, Op::Vmm, rows, cols, &[None]).map(|_| ())
+            }
+        }
+    }
+
     /// The periphery of `op`.
     pub fn periphery(&self, op: Op) -> &Periphery {
         match self {
