@@ -3,14 +3,15 @@
 //! Data path of one MVM (spec §1): inputs → per-vector scaling → per block:
 //! DAC → arrays → ADC → recombination → scale back → sum of blocks.
 
-use crate::array::Op;
+use crate::array::{Op, ReadKey};
 use crate::batch::Batch;
 use crate::complex;
+use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::{BlockContext, Mapping};
-use crate::params::{OutputDtype, Params};
+use crate::params::{DeviceModel, OutputDtype, Params};
 use crate::support;
 use crate::tiling::Tiling;
 
@@ -36,6 +37,21 @@ pub struct Core {
     tiling: Tiling,
     /// Blocks in row-major grid order; empty until programmed.
     blocks: Vec<Mapping>,
+    /// The error laws of the cells at the core's current time.
+    cells: Cells,
+    /// The physical (real, complex-expanded) matrix last programmed, kept to
+    /// re-derive the drifted state at another time.
+    matrix: Vec<f64>,
+    /// Time since programming, in the drift model's unit.
+    time: f64,
+    /// Calls of `program`, `set_time` and of the reads: they key the random streams.
+    program_calls: u64,
+    time_calls: u64,
+    read_calls: u64,
+    /// Global drift compensation: the reference read at programming, and the
+    /// factor applied to outputs (1 without compensation).
+    drift_reference: f64,
+    drift_factor: f64,
 }
 
 /// Checks a data buffer's length and that every value is finite.
@@ -116,6 +132,7 @@ impl Core {
             _ => return Err(Error::shape(format!("a {rows} x {cols} matrix is too large"))),
         };
         let tiling = Tiling::plan(params, prows, pcols)?;
+        let time = params.xbar.device.time;
         let core = Core {
             params: params.clone(),
             rows,
@@ -124,15 +141,18 @@ impl Core {
             complex,
             tiling,
             blocks: Vec::new(),
+            cells: Cells::new(&params.xbar.device, time)?,
+            matrix: Vec::new(),
+            time,
+            program_calls: 0,
+            time_calls: 0,
+            read_calls: 0,
+            drift_reference: 1.0,
+            drift_factor: 1.0,
         };
         // Build the periphery of every block once so that bad ADC/DAC
         // settings fail here rather than at the first program.
-        let ctx = BlockContext {
-            params: &core.params,
-            window: Window::new(&core.params.xbar.device),
-            wmax: 1.0,
-            percentile_range: false,
-        };
+        let ctx = core.block_context(1.0, false, 0);
         for &(_, nr) in &core.tiling.row_blocks {
             for &(_, nc) in &core.tiling.col_blocks {
                 Mapping::check(&ctx, nr, nc)?;
@@ -201,21 +221,33 @@ impl Core {
         Ok(())
     }
 
+    fn block_context(&self, wmax: f64, percentile_range: bool, program_call: u64) -> BlockContext<'_> {
+        BlockContext {
+            params: &self.params,
+            window: Window::new(&self.params.xbar.device),
+            wmax,
+            percentile_range,
+            cells: &self.cells,
+            draws: Draws {
+                seed: self.seed,
+                program_call,
+                time_call: self.time_calls,
+            },
+            block: 0,
+        }
+    }
+
     /// Weight limits, clipping, partitioning and programming of every block
-    /// of the physical (real) matrix `m`; returns the blocks without touching the core.
-    fn program_blocks(&self, m: &[f64]) -> Result<Vec<Mapping>> {
+    /// of the physical (real) matrix `m` as write number `program_call`;
+    /// returns the blocks without touching the core.
+    fn program_blocks(&self, m: &[f64], program_call: u64) -> Result<Vec<Mapping>> {
         let p = &self.params;
         let wm = &p.core.mapping.weights;
         let (wmin, wmax) = match wm.percentile {
             Some(pc) => percentile_limits(m, pc),
             None => (wm.min.unwrap_or(-1.0), wm.max.unwrap_or(1.0)),
         };
-        let ctx = BlockContext {
-            params: p,
-            window: Window::new(&p.xbar.device),
-            wmax: wmin.abs().max(wmax.abs()),
-            percentile_range: wm.percentile.is_some(),
-        };
+        let mut ctx = self.block_context(wmin.abs().max(wmax.abs()), wm.percentile.is_some(), program_call);
         let (_, pcols) = self.phys();
         let mut blocks = Vec::with_capacity(self.tiling.len());
         for &(r0, nr) in &self.tiling.row_blocks {
@@ -229,6 +261,7 @@ impl Core {
                         *x = x.clamp(wmin, wmax);
                     }
                 }
+                ctx.block = blocks.len() as u32;
                 blocks.push(Mapping::program(&ctx, &w, nr, nc)?);
             }
         }
@@ -259,9 +292,31 @@ impl Core {
         self.install(complex::expand_matrix(&m, self.rows, self.cols))
     }
 
+    /// Programs the physical matrix `m` as a new write of the arrays.
     fn install(&mut self, m: Vec<f64>) -> Result<()> {
-        self.blocks = self.program_blocks(&m)?;
+        let call = self.program_calls + 1;
+        self.blocks = self.program_blocks(&m, call)?;
+        self.program_calls = call;
+        self.matrix = m;
+        self.drift_factor = 1.0;
+        if self.params.xbar.device.drift_compensation {
+            self.drift_reference = self.reference_read();
+        }
         Ok(())
+    }
+
+    /// aihwkit's global drift compensation reference: `max(1e-4, mean |y|)`
+    /// over the MVMs of every one-hot input (all non-idealities on).
+    fn reference_read(&mut self) -> f64 {
+        let n = self.phys().1;
+        let mut eye = Batch::zeros(n, n);
+        for b in 0..n {
+            eye.vector_mut(b)[b] = 1.0;
+        }
+        let factor = std::mem::replace(&mut self.drift_factor, 1.0);
+        let y = self.apply(Op::Mvm, &eye);
+        self.drift_factor = factor;
+        (y.data.iter().map(|v| v.abs()).sum::<f64>() / y.data.len() as f64).max(1e-4)
     }
 
     /// The stored physical matrix (row-major, real, complex-expanded).
@@ -310,6 +365,12 @@ impl Core {
 
     /// Runs `op` on physical inputs `x` through every block and sums the block outputs.
     fn apply(&mut self, op: Op, x: &Batch) -> Batch {
+        self.read_calls += 1;
+        let key = ReadKey {
+            seed: self.seed,
+            call: self.read_calls,
+            slice: 0,
+        };
         let p = &self.params;
         let (inputs, dac) = match op {
             Op::Mvm => (&p.core.mapping.inputs.mvm, &p.xbar.dac.mvm),
@@ -344,9 +405,13 @@ impl Core {
                     })
                     .collect();
                 let (in0, nin, out0) = if op == Op::Mvm { (c0, nc, r0) } else { (r0, nr, c0) };
-                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out);
+                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out, key);
                 y.add_into(out0, &part);
             }
+        }
+        if self.drift_factor != 1.0 {
+            let f = self.drift_factor;
+            y.map(|v| v * f);
         }
         if self.params.core.output_dtype == OutputDtype::Float32 {
             y.map(|v| v as f32 as f64);
@@ -428,10 +493,44 @@ impl Core {
             "update: device update models are not available in this version of xbar",
         ))
     }
-    /// Moves the programmed arrays to their drifted state `seconds` after programming.
-    pub fn set_time(&mut self, _seconds: f64) -> Result<()> {
-        Err(Error::unsupported(
-            "set_time: drift models are not available in this version of xbar",
-        ))
+    /// Moves the programmed arrays to their state `seconds` after programming,
+    /// as the enabled drift model describes it (SONOS counts in days, PCMLike
+    /// in seconds); without a drift model the arrays do not change. Each call
+    /// starts again from the programmed state: the same devices (the same
+    /// programming draws) seen at another time. With
+    /// `xbar.device.drift_compensation`, later outputs are scaled by
+    /// `β₀/β_t` from reference reads at programming and now.
+    pub fn set_time(&mut self, seconds: f64) -> Result<()> {
+        if !seconds.is_finite() || seconds < 0.0 {
+            return Err(Error::InvalidArgument(format!(
+                "set_time: seconds must be finite and >= 0, got {seconds}"
+            )));
+        }
+        self.require_programmed("set_time")?;
+        let d = &self.params.xbar.device;
+        if !d.drift_error.enable {
+            return Ok(());
+        }
+        let time = match d.drift_error.model {
+            DeviceModel::Sonos => seconds / 86400.0,
+            _ => seconds,
+        };
+        let cells = Cells::new(d, time)?;
+        let mut next = self.clone();
+        next.cells = cells;
+        next.time = time;
+        next.time_calls += 1;
+        next.blocks = next.program_blocks(&self.matrix, self.program_calls)?;
+        next.drift_factor = 1.0;
+        if next.params.xbar.device.drift_compensation {
+            next.drift_factor = next.drift_reference / next.reference_read();
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// Time since programming in the drift model's unit (days for SONOS, seconds otherwise).
+    pub fn time(&self) -> f64 {
+        self.time
     }
 }

@@ -103,6 +103,8 @@ pub enum Purpose {
     AdcRounding = 5,
     /// Stochastic weight updates.
     Update = 6,
+    /// Read noise accumulated while a programmed device drifts (drawn per `set_time`).
+    DriftReadNoise = 7,
 }
 
 /// One counter-based random stream, identified by `(seed, array, purpose, call)`.

@@ -3,17 +3,7 @@
 //! naming the parameter, never silently ignored.
 
 use crate::error::{Error, Result};
-use crate::params::{AdcModel, AdcParams, Backend, DeviceModel, OutputDtype, Params, WeightError};
-
-fn device_error(e: &WeightError, path: &str) -> Result<()> {
-    if e.enable && e.model != DeviceModel::Ideal {
-        return Err(Error::unsupported(format!(
-            "{path}: device model \"{}\" needs the random streams and device physics, not available in this version",
-            e.model.name()
-        )));
-    }
-    Ok(())
-}
+use crate::params::{AdcModel, AdcParams, Backend, OutputDtype, Params};
 
 fn adc(a: &AdcParams, path: &str) -> Result<()> {
     let circuit = matches!(
@@ -43,9 +33,6 @@ fn adc(a: &AdcParams, path: &str) -> Result<()> {
 /// Refuses parameter sets that need models this version does not have.
 pub fn check(p: &Params) -> Result<()> {
     let d = &p.xbar.device;
-    device_error(&d.read_noise, "xbar.device.read_noise")?;
-    device_error(&d.programming_error, "xbar.device.programming_error")?;
-    device_error(&d.drift_error, "xbar.device.drift_error")?;
     if d.nonlinear_iv.enable {
         return Err(Error::unsupported(
             "xbar.device.nonlinear_IV: I-V nonlinearity needs the circuit solver, not available in this version",

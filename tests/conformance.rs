@@ -240,19 +240,9 @@ fn conformance_cases() {
         let runs: Vec<(&str, Outcome)> = match meta["kind"].as_str().unwrap_or("") {
             "det" => vec![("det", run_det(case, "params.json", "Y.npy"))],
             "error" => vec![("error", run_error(case))],
-            // Stochastic cases: their noise-free twin is deterministic; the
-            // statistics need the random streams (reported as skipped).
-            _ => vec![
-                ("ideal twin", run_det(case, "params_ideal.json", "Y_ideal.npy")),
-                ("stochastic", {
-                    let text = std::fs::read_to_string(case.join("params.json")).unwrap();
-                    match Params::from_json(&text).and_then(|p| Core::new(&p, 2, 2, 1).map(|_| ())) {
-                        Err(Error::Unsupported(m)) => Outcome::Skip(m),
-                        Err(e) => Outcome::Fail(format!("{e}")),
-                        Ok(()) => Outcome::Skip("statistical comparison not implemented yet".into()),
-                    }
-                }),
-            ],
+            // Stochastic cases: their noise-free twin is deterministic; their
+            // statistics are compared in tests/conformance_stats.rs.
+            _ => vec![("ideal twin", run_det(case, "params_ideal.json", "Y_ideal.npy"))],
         };
         for (what, o) in runs {
             match o {

@@ -89,7 +89,7 @@ fn the_hook_only_fires_once_and_only_on_this_thread() {
         unsafe { xbar_core_free(c) };
         status
     });
-    assert_eq!(other.join().unwrap(), XBAR_ERR_UNSUPPORTED);
+    assert_eq!(other.join().unwrap(), XBAR_ERR_NOT_PROGRAMMED);
     let c = new_core(1, 1);
     unsafe {
         assert_eq!(xbar_core_set_time(c, 1.0), XBAR_ERR_INTERNAL);
@@ -97,7 +97,7 @@ fn the_hook_only_fires_once_and_only_on_this_thread() {
     }
     let c = new_core(1, 1);
     unsafe {
-        assert_eq!(xbar_core_set_time(c, 1.0), XBAR_ERR_UNSUPPORTED);
+        assert_eq!(xbar_core_set_time(c, 1.0), XBAR_ERR_NOT_PROGRAMMED);
         xbar_core_free(c);
     }
 }

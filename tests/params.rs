@@ -53,6 +53,12 @@ fn conformance_params_load_and_round_trip() {
         let mut written: Value = serde_json::from_str(&out).unwrap();
         let backend = written["simulation"].as_object_mut().unwrap().remove("backend");
         assert_eq!(backend, Some(json!("auto")));
+        // xbar's own key, absent from CrossSim's files.
+        let comp = written["xbar"]["device"]
+            .as_object_mut()
+            .unwrap()
+            .remove("drift_compensation");
+        assert_eq!(comp, Some(json!(false)));
         let original: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(normalise(&written), normalise(&original), "{}", f.display());
     }

@@ -540,14 +540,19 @@ pub unsafe extern "C" fn xbar_core_update_f32(
     })
 }
 
-/// Moves the programmed arrays to their drifted state `seconds` after
-/// programming (device drift models).
+/// Moves the programmed arrays to their state `seconds` after programming,
+/// as the enabled drift model (`xbar.device.drift_error`: "SONOS", whose
+/// calibration counts days, or "PCMLike") describes it; without a drift model
+/// the arrays do not change. Each call starts again from the programmed
+/// devices, so `set_time(c, 0)` restores the programmed state. With
+/// `xbar.device.drift_compensation` later outputs are rescaled by the ratio
+/// of reference reads at programming and now.
 ///
-/// `seconds` must be finite. Thread safety: needs exclusive access to `c`.
+/// `seconds` must be finite and >= 0. Thread safety: needs exclusive access to `c`.
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (NaN/Inf, or a time the model rejects); `XBAR_ERR_NOT_PROGRAMMED`;
-/// `XBAR_ERR_UNSUPPORTED` (no drift model in this version);
+/// (NaN/Inf or negative); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_PARAMS` (a
+/// device outside the drift model's calibrated range);
 /// `XBAR_ERR_INTERNAL` (also when the core is poisoned).
 #[no_mangle]
 pub unsafe extern "C" fn xbar_core_set_time(c: *mut xbar_core, seconds: f64) -> xbar_status {

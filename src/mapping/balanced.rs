@@ -6,7 +6,7 @@ use super::currents::Currents;
 use super::input_slicing::{correct, correct_posneg, horner, slice_batch};
 use super::pair::Pair;
 use super::{BlockContext, Periphery};
-use crate::array::{Array, Op};
+use crate::array::{Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::Result;
 use crate::params::BalancedStyle;
@@ -56,21 +56,8 @@ impl Balanced {
         }
         win.quantize_f32(&mut gp);
         win.quantize_f32(&mut gn);
-        let sim = &p.simulation;
-        let bal = &p.core.balanced;
-        let icol_max = p.xbar.array.icol_max;
-        let fast =
-            !sim.disable_fast_balanced && bal.subtract_current_in_xbar && !bal.interleaved_posneg && icol_max <= 0.0;
-        let diff = fast.then(|| Array::new(rows, cols, gp.iter().zip(&gn).map(|(a, b)| (a - b) as f64).collect()));
-        let widen = |v: Vec<f32>| Array::new(rows, cols, v.into_iter().map(f64::from).collect());
-        let pair = Pair {
-            pos: widen(gp),
-            neg: widen(gn),
-            diff,
-            interleaved: bal.interleaved_posneg,
-            subtract: bal.subtract_current_in_xbar,
-            icol_max,
-        };
+        let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect();
+        let pair = Pair::program(ctx, 0, rows, cols, widen(gp), widen(gn), true)?;
         Ok(Balanced {
             mvm: Periphery::new(ctx, Op::Mvm, rows, cols, &[None])?,
             vmm: Periphery::new(ctx, Op::Vmm, rows, cols, &[None])?,
@@ -90,16 +77,16 @@ impl Balanced {
     }
 
     /// Digitised output currents for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch) -> Batch {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Batch {
         let per = self.periphery(op);
         let adc = &per.adcs[0];
         if !per.dac.bitslicing() {
-            return self.pair.currents(op, xd).digitise_and_combine(adc);
+            return self.pair.currents(op, xd, &key).digitise_and_combine(adc);
         }
         let slices = slice_batch(&per.dac, xd);
         let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
         let acc = horner(k, s, |i| {
-            let mut c = self.pair.currents(op, &slices[i]);
+            let mut c = self.pair.currents(op, &slices[i], &ReadKey { slice: i as u32, ..key });
             if per.adc_per_ibit {
                 c.digitise(adc);
             }

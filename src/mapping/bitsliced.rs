@@ -6,7 +6,7 @@ use super::currents::Currents;
 use super::input_slicing::{correct, horner, slice_batch};
 use super::pair::{clip, Pair};
 use super::{BlockContext, Periphery, SliceInfo};
-use crate::array::{Array, Op};
+use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, OffsetStyle, Params};
@@ -15,7 +15,7 @@ use crate::params::{BitSliceStyle, OffsetStyle, Params};
 #[derive(Debug, Clone)]
 enum SliceArrays {
     Offset(Array),
-    Balanced(Pair),
+    Balanced(Box<Pair>),
 }
 
 /// A block of weights split over weight slices.
@@ -125,11 +125,6 @@ impl BitSliced {
         let unit = digits(half, n, bs);
         let map = |t: f64| if win.gmin > 0.0 { win.gmin + t * win.grange } else { t };
         let icol_max = p.xbar.array.icol_max;
-        let bal_p = &p.core.balanced;
-        let fast = !p.simulation.disable_fast_balanced
-            && bal_p.subtract_current_in_xbar
-            && !bal_p.interleaved_posneg
-            && icol_max <= 0.0;
         let mut slices = Vec::with_capacity(n);
         for (i, plane) in planes.into_iter().enumerate() {
             if bal {
@@ -143,15 +138,8 @@ impl BitSliced {
                     .collect();
                 win.quantize(&mut gp);
                 win.quantize(&mut gn);
-                let diff = fast.then(|| Array::new(rows, cols, gp.iter().zip(&gn).map(|(a, b)| a - b).collect()));
-                slices.push(SliceArrays::Balanced(Pair {
-                    pos: Array::new(rows, cols, gp),
-                    neg: Array::new(rows, cols, gn),
-                    diff,
-                    interleaved: bal_p.interleaved_posneg,
-                    subtract: bal_p.subtract_current_in_xbar,
-                    icol_max,
-                }));
+                let pair = Pair::program(ctx, 2 * i as u32, rows, cols, gp, gn, false)?;
+                slices.push(SliceArrays::Balanced(Box::new(pair)));
             } else {
                 let mut g = Vec::with_capacity(plane.len() + cols);
                 if unit_column {
@@ -159,11 +147,12 @@ impl BitSliced {
                 }
                 g.extend(plane.iter().map(|&t| map(t)));
                 win.quantize(&mut g);
-                slices.push(SliceArrays::Offset(Array::new(
+                slices.push(SliceArrays::Offset(ctx.program_array(
+                    2 * i as u32,
                     rows + usize::from(unit_column),
                     cols,
                     g,
-                )));
+                )?));
             }
         }
         let (mvm, vmm) = peripheries(ctx, rows, cols)?;
@@ -195,14 +184,14 @@ impl BitSliced {
         self.unit_column && op == Op::Mvm
     }
 
-    fn currents(&self, i: usize, op: Op, x: &Batch) -> Currents {
+    fn currents(&self, i: usize, op: Op, x: &Batch, key: &ReadKey) -> Currents {
         match &self.slices[i] {
-            SliceArrays::Balanced(pair) => pair.currents(op, x),
+            SliceArrays::Balanced(pair) => pair.currents(op, x, key),
             SliceArrays::Offset(a) => {
                 let mut c = if self.unit_column && op == Op::Vmm {
-                    a.product(op, &x.with_leading_zero())
+                    a.read(op, &x.with_leading_zero(), key)
                 } else {
-                    a.product(op, x)
+                    a.read(op, x, key)
                 };
                 clip(&mut c, self.icol_max);
                 Currents::One(c)
@@ -211,7 +200,7 @@ impl BitSliced {
     }
 
     /// Digitised, recombined outputs for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch) -> Batch {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Batch {
         let per = self.periphery(op);
         let n = self.slices.len();
         let mut outs: Vec<Currents> = if per.dac.bitslicing() {
@@ -220,7 +209,7 @@ impl BitSliced {
             (0..n)
                 .map(|i| {
                     let mut acc = horner(k, s, |j| {
-                        let mut c = self.currents(i, op, &islices[j]);
+                        let mut c = self.currents(i, op, &islices[j], &ReadKey { slice: j as u32, ..key });
                         if per.adc_per_ibit {
                             c.digitise(&per.adcs[i]);
                         }
@@ -231,7 +220,7 @@ impl BitSliced {
                 })
                 .collect()
         } else {
-            (0..n).map(|i| self.currents(i, op, xd)).collect()
+            (0..n).map(|i| self.currents(i, op, xd, &key)).collect()
         };
         let offset = matches!(self.slices[0], SliceArrays::Offset(_));
         let sums = xd.sums();

@@ -9,10 +9,11 @@ pub mod limits;
 pub mod offset;
 pub mod pair;
 
-use crate::array::Op;
+use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::circuit::adc::{Adc, RangeContext};
 use crate::circuit::dac::Dac;
+use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
 use crate::error::Result;
 use crate::params::{BitSliceStyle, CoreStyle, Params};
@@ -29,6 +30,37 @@ pub struct BlockContext<'a> {
     pub wmax: f64,
     /// The weight range was computed from a percentile of the matrix (not fixed).
     pub percentile_range: bool,
+    /// The error laws of the cells.
+    pub cells: &'a Cells,
+    /// Where the write errors' random numbers come from.
+    pub draws: Draws,
+    /// Index of the block being programmed (row-major in the tiling grid).
+    pub block: u32,
+}
+
+impl BlockContext<'_> {
+    /// Whether the arrays' currents are a plain product of programmed
+    /// conductances with the inputs (no read noise), so that a balanced pair
+    /// may be read as one difference array (CrossSim's fast balanced path).
+    pub fn exact_reads(&self) -> bool {
+        !self.cells.noisy_reads()
+    }
+
+    /// Writes target conductances `g` (`rows × cols`, already quantised) as
+    /// array `k` of this block: programming error or drift, then its read noise.
+    /// Array ids are `block·128 + k`.
+    pub fn program_array(&self, k: u32, rows: usize, cols: usize, mut g: Vec<f64>) -> Result<Array> {
+        let id = self.block * 128 + k;
+        self.cells.write(&mut g, id, &self.draws)?;
+        let noise = self.cells.read_noise(&g);
+        Ok(Array {
+            rows,
+            cols,
+            g,
+            id,
+            noise,
+        })
+    }
 }
 
 /// "mvm" or "vmm", for parameter paths.
@@ -153,7 +185,7 @@ impl Mapping {
     /// One operation on inputs `x` (weight-unit inputs of this block): scale by
     /// `s_in` (per vector), DAC, arrays, ADC, recombination, and scale back to
     /// weight units by `s_out = weight_scale/(s_in·model_factor)`.
-    pub fn apply(&self, op: Op, x: &Batch, s_in: &[f64], s_out: &[f64]) -> Batch {
+    pub fn apply(&self, op: Op, x: &Batch, s_in: &[f64], s_out: &[f64], key: ReadKey) -> Batch {
         let dac = &self.periphery(op).dac;
         let mut xd = x.clone();
         for (b, &s) in s_in.iter().enumerate() {
@@ -164,9 +196,9 @@ impl Mapping {
             dac.convert(v);
         }
         let mut out = match self {
-            Mapping::Balanced(m) => m.run(op, &xd),
-            Mapping::Offset(m) => m.run(op, &xd),
-            Mapping::BitSliced(m) => m.run(op, &xd),
+            Mapping::Balanced(m) => m.run(op, &xd, key),
+            Mapping::Offset(m) => m.run(op, &xd, key),
+            Mapping::BitSliced(m) => m.run(op, &xd, key),
         };
         for (b, f) in s_out.iter().enumerate() {
             for v in out.vector_mut(b) {

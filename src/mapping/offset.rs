@@ -6,7 +6,7 @@ use super::currents::Currents;
 use super::input_slicing::{correct, horner, slice_batch};
 use super::pair::clip;
 use super::{BlockContext, Periphery};
-use crate::array::{Array, Op};
+use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::Result;
 use crate::params::OffsetStyle;
@@ -51,7 +51,7 @@ impl Offset {
         win.quantize(&mut g);
         let arows = rows + usize::from(unit_column);
         Ok(Offset {
-            array: Array::new(arows, cols, g),
+            array: ctx.program_array(0, arows, cols, g)?,
             mvm: Periphery::new(ctx, Op::Mvm, rows, cols, &[None])?,
             vmm: Periphery::new(ctx, Op::Vmm, rows, cols, &[None])?,
             wr,
@@ -72,25 +72,25 @@ impl Offset {
 
     /// Raw (clipped) array currents for DAC outputs `x`. A VMM input drives the
     /// matrix rows only: the unit line gets 0 V.
-    fn currents(&self, op: Op, x: &Batch) -> Batch {
+    fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Batch {
         let mut out = if self.unit_column && op == Op::Vmm {
-            self.array.product(op, &x.with_leading_zero())
+            self.array.read(op, &x.with_leading_zero(), key)
         } else {
-            self.array.product(op, x)
+            self.array.read(op, x, key)
         };
         clip(&mut out, self.icol_max);
         out
     }
 
     /// Digitised, offset-free outputs for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch) -> Batch {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Batch {
         let per = self.periphery(op);
         let adc = &per.adcs[0];
         let mut out = if per.dac.bitslicing() {
             let slices = slice_batch(&per.dac, xd);
             let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
             let acc = horner(k, s, |i| {
-                let mut c = self.currents(op, &slices[i]);
+                let mut c = self.currents(op, &slices[i], &ReadKey { slice: i as u32, ..key });
                 if per.adc_per_ibit {
                     adc.convert(&mut c);
                 }
@@ -100,7 +100,7 @@ impl Offset {
             correct(&mut a, s, k, mb);
             a
         } else {
-            self.currents(op, xd)
+            self.currents(op, xd, &key)
         };
         if !per.adc_per_ibit {
             adc.convert(&mut out);

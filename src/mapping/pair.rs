@@ -2,8 +2,10 @@
 //! difference of two conductances (spec §5.2 A).
 
 use super::currents::Currents;
-use crate::array::{Array, Op};
+use super::BlockContext;
+use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
+use crate::error::Result;
 
 /// G+ and G- arrays and how their currents are combined.
 #[derive(Debug, Clone)]
@@ -22,13 +24,58 @@ pub struct Pair {
 }
 
 impl Pair {
+    /// Programs target conductances `gp`, `gn` (`rows × cols`) as arrays `k`
+    /// and `k + 1` of the block. The precomputed difference of CrossSim's fast
+    /// balanced path is used when reads are exact, currents are subtracted in
+    /// analog, cells are not interleaved and no column limit applies; it is
+    /// taken in single precision when `single` (float32 conductances written
+    /// exactly, as CrossSim's balanced core).
+    pub fn program(
+        ctx: &BlockContext,
+        k: u32,
+        rows: usize,
+        cols: usize,
+        gp: Vec<f64>,
+        gn: Vec<f64>,
+        single: bool,
+    ) -> Result<Pair> {
+        let p = ctx.params;
+        let bal = &p.core.balanced;
+        let icol_max = p.xbar.array.icol_max;
+        let fast = ctx.exact_reads()
+            && !p.simulation.disable_fast_balanced
+            && bal.subtract_current_in_xbar
+            && !bal.interleaved_posneg
+            && icol_max <= 0.0;
+        let pos = ctx.program_array(k, rows, cols, gp)?;
+        let neg = ctx.program_array(k + 1, rows, cols, gn)?;
+        let single = single && ctx.cells.writes_exactly();
+        let diff = fast.then(|| {
+            let d = pos.g.iter().zip(&neg.g);
+            let g = if single {
+                d.map(|(&a, &b)| (a as f32 - b as f32) as f64).collect()
+            } else {
+                d.map(|(a, b)| a - b).collect()
+            };
+            Array::new(rows, cols, g)
+        });
+        Ok(Pair {
+            pos,
+            neg,
+            diff,
+            interleaved: bal.interleaved_posneg,
+            subtract: bal.subtract_current_in_xbar,
+            icol_max,
+        })
+    }
+
     /// Currents for the inputs `x` (already through the DAC).
-    pub fn currents(&self, op: Op, x: &Batch) -> Currents {
+    pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Currents {
         if let Some(d) = &self.diff {
             return Currents::One(d.product(op, x));
         }
-        let mut p = self.pos.product(op, x);
-        let n = self.neg.product(op, x);
+        let mut p = self.pos.read(op, x, key);
+        let n = self.neg.read(op, x, key);
         if self.interleaved {
             p.zip_with(&n, |a, b| a - b);
             clip(&mut p, self.icol_max);

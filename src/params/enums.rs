@@ -164,6 +164,9 @@ str_enum!(
         RramWan => "RRAMWan",
         Sonos => "SONOS",
         Cubic => "CubicDevice",
+        /// xbar: aihwkit's PCM inference model (programming noise, drift with
+        /// per-device exponent, accumulated 1/f read noise); time in seconds.
+        PcmLike => "PCMLike",
     }
 );
 str_enum!(

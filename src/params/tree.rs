@@ -360,6 +360,10 @@ pub struct DeviceParams {
     pub drift_error: WeightError,
     #[serde(rename = "nonlinear_IV")]
     pub nonlinear_iv: WeightError,
+    /// xbar: global drift compensation (aihwkit's): outputs are rescaled by the
+    /// ratio of reference reads at programming and after `set_time`.
+    #[serde(default)]
+    pub drift_compensation: bool,
 }
 
 impl Default for DeviceParams {
@@ -376,6 +380,7 @@ impl Default for DeviceParams {
             programming_error: WeightError::default(),
             drift_error: WeightError::default(),
             nonlinear_iv: WeightError::default(),
+            drift_compensation: false,
         }
     }
 }

@@ -1,0 +1,239 @@
+//! The cell population of one core: which error law applies when the arrays
+//! are written (programming error, or drift to the core's time) and on every
+//! read (read noise), following CrossSim's write pipeline (spec §11.2):
+//!
+//! * at time 0: the programming-error model if it is not IdealDevice (and is
+//!   enabled), otherwise the drift model at t = 0 (if enabled);
+//! * at time t ≠ 0: the drift model at t (if enabled) — a drift model includes
+//!   the programming error;
+//! * after an enabled step, the clip of spec §11.4.
+//!
+//! Random draws come from counter-based streams keyed by the core seed, the
+//! array, the purpose and the write's call counter, element = cell index, so
+//! the programmed state never depends on thread count.
+
+use super::generic::{Generic, Scaling};
+use super::law::{Clip, Dist, ErrorLaw};
+use super::pcm_joshi::PcmJoshi;
+use super::pcm_like;
+use super::rram_milo::RramMilo;
+use super::rram_wan::RramWan;
+use super::sonos::{SonosRead, SonosWrite};
+use crate::error::{Error, Result};
+use crate::params::{DeviceModel, DeviceParams};
+use crate::rng::{Purpose, Stream};
+use std::sync::Arc;
+
+/// The generic law named by `model`, if it is one.
+fn generic(model: DeviceModel, magnitude: f64) -> Option<Generic> {
+    use DeviceModel::*;
+    let (dist, scaling) = match model {
+        NormalIndependent => (Dist::Normal, Scaling::Independent),
+        NormalProportional => (Dist::Normal, Scaling::Proportional),
+        NormalInverseProportional => (Dist::Normal, Scaling::InverseProportional),
+        UniformIndependent => (Dist::Uniform, Scaling::Independent),
+        UniformProportional => (Dist::Uniform, Scaling::Proportional),
+        UniformInverseProportional => (Dist::Uniform, Scaling::InverseProportional),
+        _ => return None,
+    };
+    Some(Generic {
+        dist,
+        scaling,
+        magnitude,
+    })
+}
+
+/// What happens to conductances when an array is written.
+#[derive(Debug, Clone)]
+enum Write {
+    /// Written exactly.
+    Exact,
+    /// `G' = clip(shift(G) + σ(G)·e)`.
+    Law(Arc<dyn ErrorLaw>),
+    /// aihwkit's PCM model; `drift` holds the time in seconds if the drift
+    /// model is active (programming noise alone otherwise).
+    PcmLike { drift: Option<f64> },
+}
+
+/// The error laws of a core's cells at its current time.
+#[derive(Debug, Clone)]
+pub struct Cells {
+    write: Write,
+    read: Option<Arc<dyn ErrorLaw>>,
+    clip: Clip,
+}
+
+/// One write or read of one array: where its random numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Draws {
+    pub seed: u64,
+    /// Counter of `program` calls of the core.
+    pub program_call: u64,
+    /// Counter of `set_time` calls of the core.
+    pub time_call: u64,
+}
+
+fn draw(dist: Dist, s: &Stream, i: u64) -> f64 {
+    match dist {
+        Dist::Normal => s.normal_at(i),
+        Dist::Uniform => s.uniform_at(i) - 0.5,
+    }
+}
+
+impl Cells {
+    /// The cell models of device `d` at `time` (the drift model's unit: days
+    /// for SONOS, seconds for PCMLike). Models used in a role they cannot
+    /// play, and devices outside a model's calibrated range, are errors.
+    pub fn new(d: &DeviceParams, time: f64) -> Result<Cells> {
+        let p = "xbar.device";
+        let prog = &d.programming_error;
+        let drift = &d.drift_error;
+        let write_law = |model: DeviceModel, magnitude: f64, t: f64, path: &str| -> Result<Write> {
+            Ok(match model {
+                DeviceModel::Ideal => Write::Exact,
+                DeviceModel::Sonos => Write::Law(Arc::new(SonosWrite::new(d, t, path)?)),
+                DeviceModel::PcmJoshi => Write::Law(Arc::new(PcmJoshi::new(d, path)?)),
+                DeviceModel::RramWan => Write::Law(Arc::new(RramWan::new(d, path)?)),
+                DeviceModel::RramMilo => Write::Law(Arc::new(RramMilo::new(d, path)?)),
+                DeviceModel::PcmLike => Write::PcmLike { drift: None },
+                DeviceModel::Cubic => {
+                    return Err(Error::params(format!(
+                        "{path}.model: CubicDevice only models I-V nonlinearity, not write errors"
+                    )))
+                }
+                generic_model => match generic(generic_model, magnitude) {
+                    Some(g) => Write::Law(Arc::new(g)),
+                    None => Write::Exact,
+                },
+            })
+        };
+        if drift.enable
+            && !matches!(
+                drift.model,
+                DeviceModel::Ideal | DeviceModel::Sonos | DeviceModel::PcmLike
+            )
+        {
+            return Err(Error::params(format!(
+                "{p}.drift_error.model: \"{}\" does not model drift; use \"SONOS\" or \"PCMLike\"",
+                drift.model.name()
+            )));
+        }
+        let write = if time == 0.0 {
+            if prog.model != DeviceModel::Ideal {
+                if prog.enable {
+                    write_law(prog.model, prog.magnitude, 0.0, &format!("{p}.programming_error"))?
+                } else {
+                    Write::Exact
+                }
+            } else if drift.enable {
+                write_law(drift.model, drift.magnitude, 0.0, &format!("{p}.drift_error"))?
+            } else {
+                Write::Exact
+            }
+        } else if drift.enable {
+            match write_law(drift.model, drift.magnitude, time, &format!("{p}.drift_error"))? {
+                Write::PcmLike { .. } => Write::PcmLike { drift: Some(time) },
+                w => w,
+            }
+        } else {
+            Write::Exact
+        };
+        let rn = &d.read_noise;
+        let read: Option<Arc<dyn ErrorLaw>> = if !rn.enable {
+            None
+        } else if let Some(g) = generic(rn.model, rn.magnitude) {
+            Some(Arc::new(g))
+        } else {
+            match rn.model {
+                DeviceModel::Ideal => None,
+                DeviceModel::Sonos => Some(Arc::new(SonosRead::new(d, &format!("{p}.read_noise"))?)),
+                other => {
+                    return Err(Error::params(format!(
+                        "{p}.read_noise.model: \"{}\" has no read-noise model; use a generic model or \"SONOS\"",
+                        other.name()
+                    )))
+                }
+            }
+        };
+        let clip = if d.clip_conductance {
+            Clip {
+                lo: d.gmin_norm(),
+                hi: 1.0,
+            }
+        } else {
+            Clip {
+                lo: 0.0,
+                hi: f64::INFINITY,
+            }
+        };
+        Ok(Cells { write, read, clip })
+    }
+
+    /// Whether writes change the target conductances.
+    pub fn writes_exactly(&self) -> bool {
+        matches!(self.write, Write::Exact)
+    }
+
+    /// Whether reads are noisy.
+    pub fn noisy_reads(&self) -> bool {
+        self.read.is_some()
+    }
+
+    /// Writes target conductances `g` (already quantised) into array `array`,
+    /// in place: the programmed (or drifted) state.
+    pub fn write(&self, g: &mut [f64], array: u32, draws: &Draws) -> Result<()> {
+        let prog = Stream::new(draws.seed, array, Purpose::ProgrammingError, draws.program_call);
+        match &self.write {
+            Write::Exact => {}
+            Write::Law(law) => {
+                let dist = law.dist();
+                for (i, x) in g.iter_mut().enumerate() {
+                    let e = draw(dist, &prog, i as u64);
+                    *x = self.clip.apply(law.shift(*x) + law.sigma(*x) * e);
+                }
+            }
+            Write::PcmLike { drift } => {
+                let nu = Stream::new(draws.seed, array, Purpose::Drift, draws.program_call);
+                let call = (draws.program_call << 24) | (draws.time_call & 0xFF_FFFF);
+                let read = Stream::new(draws.seed, array, Purpose::DriftReadNoise, call);
+                for (i, x) in g.iter_mut().enumerate() {
+                    let k = i as u64;
+                    let mut v = pcm_like::program(*x, prog.normal_at(k));
+                    if let Some(t) = drift {
+                        v = pcm_like::at_time(v, pcm_like::drift_exponent(*x, nu.normal_at(k)), *t, read.normal_at(k));
+                    }
+                    *x = self.clip.apply(v);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The read noise of cells programmed to `g`: per-cell σ, the draw
+    /// distribution and the clip; `None` for noiseless reads.
+    pub fn read_noise(&self, g: &[f64]) -> Option<ReadNoise> {
+        let law = self.read.as_ref()?;
+        Some(ReadNoise {
+            sigma: g.iter().map(|&x| law.sigma(x)).collect(),
+            dist: law.dist(),
+            clip: self.clip,
+        })
+    }
+}
+
+/// Read noise of one programmed array: on each read every cell is
+/// `clip(G + σ·e)` with a fresh draw e.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadNoise {
+    pub sigma: Vec<f64>,
+    pub dist: Dist,
+    pub clip: Clip,
+}
+
+impl ReadNoise {
+    /// The noisy conductance of cell `i` with programmed value `g` for stream `s`.
+    #[inline]
+    pub fn sample(&self, g: f64, i: usize, s: &Stream) -> f64 {
+        self.clip.apply(g + self.sigma[i] * draw(self.dist, s, i as u64))
+    }
+}
