@@ -3,32 +3,7 @@
 //! naming the parameter, never silently ignored.
 
 use crate::error::{Error, Result};
-use crate::params::{AdcModel, AdcParams, Backend, OutputDtype, Params};
-
-fn adc(a: &AdcParams, path: &str) -> Result<()> {
-    let circuit = matches!(
-        a.model,
-        AdcModel::Ramp | AdcModel::Sar | AdcModel::Pipeline | AdcModel::Cyclic
-    );
-    let mismatch = [
-        a.sigma_capacitor,
-        a.sigma_comparator,
-        a.sigma_c1,
-        a.sigma_c2,
-        a.sigma_cpar,
-    ];
-    if circuit && a.bits > 0 && mismatch.iter().any(|&s| s != 0.0) {
-        return Err(Error::unsupported(format!(
-            "{path}: component mismatch of circuit ADCs (sigma_*) needs the random streams, not available in this version"
-        )));
-    }
-    if a.stochastic_rounding && a.bits > 0 && a.model != AdcModel::Ideal {
-        return Err(Error::unsupported(format!(
-            "{path}.stochastic_rounding: stochastic rounding needs the random streams, not available in this version"
-        )));
-    }
-    Ok(())
-}
+use crate::params::{Backend, OutputDtype, Params};
 
 /// Refuses parameter sets that need models this version does not have.
 pub fn check(p: &Params) -> Result<()> {
@@ -48,8 +23,6 @@ pub fn check(p: &Params) -> Result<()> {
             "xbar.array.parasitics: wire-resistance (IR drop) simulation needs the circuit solver, not available in this version",
         ));
     }
-    adc(&p.xbar.adc.mvm, "xbar.adc.mvm")?;
-    adc(&p.xbar.adc.vmm, "xbar.adc.vmm")?;
     let conv = &p.simulation.convolution;
     if conv.x_par * conv.y_par > 1 {
         return Err(Error::unsupported(

@@ -101,14 +101,6 @@ fn models_of_later_versions_are_refused_not_ignored() {
     let cases: &[(&str, &str)] = &[
         ("xbar.device.nonlinear_IV", r#"{"enable": true, "model": "RRAMMilo"}"#),
         ("xbar.array.parasitics", r#"{"enable": true, "Rp_row": 1.0}"#),
-        (
-            "xbar.adc.mvm",
-            r#"{"model": "QuantizerADC", "bits": 4, "calibrated_range": [-1, 1], "stochastic_rounding": true}"#,
-        ),
-        (
-            "xbar.adc.mvm",
-            r#"{"model": "SarADC", "bits": 4, "calibrated_range": [-1, 1], "sigma_comparator": 0.01}"#,
-        ),
     ];
     for (path, value) in cases {
         let mut p = ideal();

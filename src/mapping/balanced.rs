@@ -81,14 +81,15 @@ impl Balanced {
         let per = self.periphery(op);
         let adc = &per.adcs[0];
         if !per.dac.bitslicing() {
-            return self.pair.currents(op, xd, &key).digitise_and_combine(adc);
+            return self.pair.currents(op, xd, &key).digitise_and_combine(adc, &key);
         }
         let slices = slice_batch(&per.dac, xd);
         let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
         let acc = horner(k, s, |i| {
-            let mut c = self.pair.currents(op, &slices[i], &ReadKey { slice: i as u32, ..key });
+            let slice_key = ReadKey { slice: i as u32, ..key };
+            let mut c = self.pair.currents(op, &slices[i], &slice_key);
             if per.adc_per_ibit {
-                c.digitise(adc);
+                c.digitise(adc, &slice_key);
             }
             c
         });
@@ -96,7 +97,7 @@ impl Balanced {
             Currents::One(mut a) => {
                 correct(&mut a, s, k, mb);
                 if !per.adc_per_ibit {
-                    adc.convert(&mut a);
+                    adc.convert(&mut a, &key, 0);
                 }
                 a
             }
@@ -107,7 +108,7 @@ impl Balanced {
                 if per.adc_per_ibit {
                     c.combine()
                 } else {
-                    c.digitise_and_combine(adc)
+                    c.digitise_and_combine(adc, &key)
                 }
             }
         }

@@ -209,9 +209,10 @@ impl BitSliced {
             (0..n)
                 .map(|i| {
                     let mut acc = horner(k, s, |j| {
-                        let mut c = self.currents(i, op, &islices[j], &ReadKey { slice: j as u32, ..key });
+                        let slice_key = ReadKey { slice: j as u32, ..key };
+                        let mut c = self.currents(i, op, &islices[j], &slice_key);
                         if per.adc_per_ibit {
-                            c.digitise(&per.adcs[i]);
+                            c.digitise(&per.adcs[i], &slice_key);
                         }
                         c
                     });
@@ -229,7 +230,7 @@ impl BitSliced {
             let mut o = if per.adc_per_ibit {
                 c.combine()
             } else {
-                c.digitise_and_combine(&per.adcs[i])
+                c.digitise_and_combine(&per.adcs[i], &key)
             };
             if self.gmin > 0.0 {
                 if offset && !self.uses_unit_line(op) {

@@ -2,6 +2,7 @@
 //! current per output line, or the G+ and G- currents kept apart for separate
 //! digitisation (`subtract_current_in_xbar = false`).
 
+use crate::array::ReadKey;
 use crate::batch::Batch;
 use crate::circuit::adc::Adc;
 
@@ -36,13 +37,19 @@ impl Currents {
             _ => unreachable!("currents of one mapping always have the same form"),
         }
     }
-    /// Digitises each batch with `adc`.
-    pub fn digitise(&mut self, adc: &Adc) {
-        self.each(|b| adc.convert(b));
+    /// Digitises each batch with `adc` (`key` names the read).
+    pub fn digitise(&mut self, adc: &Adc, key: &ReadKey) {
+        match self {
+            Currents::One(a) => adc.convert(a, key, 0),
+            Currents::Two(p, n) => {
+                adc.convert(p, key, 0);
+                adc.convert(n, key, 1);
+            }
+        }
     }
     /// Digitises, then combines into one signed value per line (`ADC(I+) - ADC(I-)`).
-    pub fn digitise_and_combine(mut self, adc: &Adc) -> Batch {
-        self.digitise(adc);
+    pub fn digitise_and_combine(mut self, adc: &Adc, key: &ReadKey) -> Batch {
+        self.digitise(adc, key);
         self.combine()
     }
     /// One value per line: the batch itself, or `I+ - I-`.

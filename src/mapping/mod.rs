@@ -17,6 +17,7 @@ use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
 use crate::error::Result;
 use crate::params::{BitSliceStyle, CoreStyle, Params};
+use crate::rng::{Purpose, Stream};
 
 /// Weight slice index, bits per slice and slice style (bit-sliced cores).
 pub type SliceInfo = (usize, u32, BitSliceStyle);
@@ -104,8 +105,9 @@ impl Periphery {
         let balanced_subtract = p.core.style == CoreStyle::Balanced && p.core.balanced.subtract_current_in_xbar;
         let adcs = slices
             .iter()
-            .map(|&slice| {
-                let ctx = RangeContext {
+            .enumerate()
+            .map(|(k, &slice)| {
+                let range = RangeContext {
                     n,
                     signed_input: dacp.signed,
                     dac_bits: dacp.bits,
@@ -113,7 +115,10 @@ impl Periphery {
                     balanced_subtract,
                     slice,
                 };
-                Adc::new(adcp, &ctx, lines, &format!("xbar.adc.{name}"))
+                // ADC bank ids: block·128 + 2·(weight slice) + (0 MVM, 1 VMM).
+                let id = ctx.block * 128 + 2 * k as u32 + u32::from(op == Op::Vmm);
+                let draws = Stream::new(ctx.draws.seed, id, Purpose::AdcMismatch, ctx.draws.program_call);
+                Adc::new(adcp, &range, lines, draws, id, &format!("xbar.adc.{name}"))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Periphery {

@@ -90,9 +90,10 @@ impl Offset {
             let slices = slice_batch(&per.dac, xd);
             let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
             let acc = horner(k, s, |i| {
-                let mut c = self.currents(op, &slices[i], &ReadKey { slice: i as u32, ..key });
+                let slice_key = ReadKey { slice: i as u32, ..key };
+                let mut c = self.currents(op, &slices[i], &slice_key);
                 if per.adc_per_ibit {
-                    adc.convert(&mut c);
+                    adc.convert(&mut c, &slice_key, 0);
                 }
                 Currents::One(c)
             });
@@ -103,7 +104,7 @@ impl Offset {
             self.currents(op, xd, &key)
         };
         if !per.adc_per_ibit {
-            adc.convert(&mut out);
+            adc.convert(&mut out, &key, 0);
         }
         if self.unit_column && op == Op::Mvm {
             return out.minus_first();

@@ -5,18 +5,22 @@
 
 pub mod circuit;
 pub mod cyclic;
+pub mod mismatch;
 pub mod pipeline;
 pub mod quantizer;
 pub mod ramp;
 pub mod range;
 pub mod sar;
 
+use crate::array::ReadKey;
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::params::{AdcModel, AdcParams};
+use crate::rng::{Purpose, Stream};
 pub use circuit::CircuitAdc;
-use cyclic::{CyclicAdc, CyclicMismatch};
-use pipeline::{PipelineAdc, PipelineMismatch};
+use cyclic::CyclicAdc;
+use mismatch::Normals;
+use pipeline::PipelineAdc;
 use quantizer::Quantizer;
 use ramp::RampAdc;
 pub use range::{adc_range, RangeContext};
@@ -33,14 +37,19 @@ pub enum Adc {
     Ideal,
     /// A uniform quantiser (QuantizerADC or SignMagnitudeADC).
     Uniform(Quantizer),
+    /// A uniform quantiser with stochastic rounding; the number identifies
+    /// the ADC bank in its random streams.
+    Stochastic(Quantizer, u32),
     /// A ramp, SAR, pipeline or cyclic converter.
     Circuit(Arc<dyn CircuitAdc>),
 }
 
 impl Adc {
     /// Builds the ADC described by `p` for the context `ctx`; `n_lines` is the
-    /// number of output lines it digitises. `path` prefixes error messages.
-    pub fn new(p: &AdcParams, ctx: &RangeContext, n_lines: usize, path: &str) -> Result<Adc> {
+    /// number of output lines it digitises. Component mismatch is drawn from
+    /// `draws` (stream purpose AdcMismatch); `id` names the bank in the
+    /// stochastic-rounding streams. `path` prefixes error messages.
+    pub fn new(p: &AdcParams, ctx: &RangeContext, n_lines: usize, draws: Stream, id: u32, path: &str) -> Result<Adc> {
         if p.model == AdcModel::Ideal || p.bits == 0 {
             return Ok(Adc::Ideal);
         }
@@ -56,12 +65,12 @@ impl Adc {
                 "{path}.bits: circuit ADC models take at most {CIRCUIT_MAX_BITS} bits, got {bits}"
             )));
         }
-        // Component mismatch draws come with the random streams; until then
-        // the circuit models are built with ideal components.
         let group = p.group_size as usize;
         let n_adc = n_lines.div_ceil(group);
-        let caps = vec![0.0; bits as usize + 1];
+        let vref = min.abs().max(max.abs());
+        let mut d = Normals::new(draws);
         match p.model {
+            AdcModel::Quantizer if p.stochastic_rounding => Ok(Adc::Stochastic(Quantizer::new(levels, min, max), id)),
             AdcModel::Quantizer => Ok(Adc::Uniform(Quantizer::new(levels, min, max))),
             AdcModel::SignMagnitude => {
                 if !p.signed {
@@ -74,46 +83,35 @@ impl Adc {
                         "{path}: SignMagnitudeADC requires a range symmetric about 0, got [{min}, {max}]"
                     )));
                 }
-                Ok(Adc::Uniform(Quantizer::new(levels - 1.0, min, max)))
+                let q = Quantizer::new(levels - 1.0, min, max);
+                Ok(if p.stochastic_rounding {
+                    Adc::Stochastic(q, id)
+                } else {
+                    Adc::Uniform(q)
+                })
             }
-            AdcModel::Ramp => Ok(Adc::Circuit(Arc::new(RampAdc::new(
-                bits,
-                min,
-                max,
-                p.gain_db,
-                p.symmetric_cdac,
-                &caps,
-                &vec![0.0; n_lines],
-            )))),
-            AdcModel::Sar => Ok(Adc::Circuit(Arc::new(SarAdc::new(
-                bits,
-                min,
-                max,
-                p.gain_db,
-                p.split_cdac,
-                group,
-                &caps,
-                &vec![0.0; n_adc],
-                n_lines,
-            )))),
-            AdcModel::Pipeline => Ok(Adc::Circuit(Arc::new(PipelineAdc::new(
-                bits,
-                min,
-                max,
-                p.gain_db,
-                group,
-                n_lines,
-                &PipelineMismatch::ideal(bits, n_adc),
-            )))),
-            AdcModel::Cyclic => Ok(Adc::Circuit(Arc::new(CyclicAdc::new(
-                bits,
-                min,
-                max,
-                p.gain_db,
-                group,
-                n_lines,
-                &CyclicMismatch::ideal(n_adc),
-            )))),
+            AdcModel::Ramp => {
+                let (caps, off) = mismatch::ramp(p, vref, n_lines, &mut d);
+                let adc = RampAdc::new(bits, min, max, p.gain_db, p.symmetric_cdac, &caps, &off);
+                Ok(Adc::Circuit(Arc::new(adc)))
+            }
+            AdcModel::Sar => {
+                let (caps, off) = mismatch::sar(p, vref, n_adc, &mut d);
+                let adc = SarAdc::new(bits, min, max, p.gain_db, p.split_cdac, group, &caps, &off, n_lines);
+                Ok(Adc::Circuit(Arc::new(adc)))
+            }
+            AdcModel::Pipeline => {
+                let m = mismatch::pipeline(p, vref, n_adc, &mut d);
+                Ok(Adc::Circuit(Arc::new(PipelineAdc::new(
+                    bits, min, max, p.gain_db, group, n_lines, &m,
+                ))))
+            }
+            AdcModel::Cyclic => {
+                let m = mismatch::cyclic(p, vref, n_adc, &mut d);
+                Ok(Adc::Circuit(Arc::new(CyclicAdc::new(
+                    bits, min, max, p.gain_db, group, n_lines, &m,
+                ))))
+            }
             AdcModel::Ideal => Ok(Adc::Ideal),
         }
     }
@@ -123,11 +121,21 @@ impl Adc {
         matches!(self, Adc::Ideal)
     }
 
-    /// Digitises every value of `x` in place; entry i of each vector is output line i.
-    pub fn convert(&self, x: &mut Batch) {
+    /// Digitises every value of `x` in place; entry i of each vector is output
+    /// line i. `key` and `part` (0, or 1 for the G- currents of a pair
+    /// digitised separately) name the conversion in the stochastic-rounding
+    /// streams: element `b·len + line` of stream (id·2^8 + slice·2 + part, call).
+    pub fn convert(&self, x: &mut Batch, key: &ReadKey, part: u32) {
         match self {
             Adc::Ideal => {}
             Adc::Uniform(q) => x.map(|v| q.convert(v)),
+            Adc::Stochastic(q, id) => {
+                let array = (id << 8) | ((key.slice & 0x7F) << 1) | (part & 1);
+                let s = Stream::new(key.seed, array, Purpose::AdcRounding, key.call & 0xFF_FFFF_FFFF_FFFF);
+                for (k, v) in x.data.iter_mut().enumerate() {
+                    *v = q.convert_stochastic(*v, s.uniform_at(k as u64));
+                }
+            }
             Adc::Circuit(a) => {
                 for b in 0..x.count {
                     for (line, v) in x.vector_mut(b).iter_mut().enumerate() {

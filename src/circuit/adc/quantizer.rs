@@ -23,12 +23,27 @@ impl Quantizer {
     /// `u = clip(v, min, max)`; `rint((u - min)·q)/q + min`, round half to even,
     /// in CrossSim's operation order.
     pub fn convert(&self, v: f64) -> f64 {
+        self.finish(self.steps(v).round_ties_even())
+    }
+
+    /// Stochastic rounding (spec §9.3): with `s = (clip(v) - min)·q`, the
+    /// level `floor(s) + [u < s - floor(s)]` for a uniform draw `u` in [0, 1):
+    /// the two neighbouring levels with probabilities proportional to
+    /// proximity, so the mean output equals the clipped input.
+    pub fn convert_stochastic(&self, v: f64, u: f64) -> f64 {
+        let s = self.steps(v);
+        let f = s.floor();
+        self.finish(f + if u < s - f { 1.0 } else { 0.0 })
+    }
+
+    fn steps(&self, v: f64) -> f64 {
         let mut u = v.clamp(self.min, self.max);
         u -= self.min;
-        u *= self.q;
-        u = u.round_ties_even();
-        u /= self.q;
-        u + self.min
+        u * self.q
+    }
+
+    fn finish(&self, level: f64) -> f64 {
+        level / self.q + self.min
     }
 }
 
