@@ -3,6 +3,10 @@
 //! orientation, `g[i][j]` for output line i and input line j of an MVM.
 
 use crate::batch::Batch;
+use rayon::prelude::*;
+
+/// Cell-operations below which a read runs on the calling thread.
+const PARALLEL_MIN_WORK: usize = 1 << 16;
 use crate::device::cells::ReadNoise;
 use crate::rng::{Purpose, Stream};
 
@@ -78,59 +82,71 @@ impl Array {
     /// One analog read: column currents for every vector of `x`, with a fresh
     /// read-noise draw of every cell for every vector (`key` names the read).
     pub fn read(&self, op: Op, x: &Batch, key: &ReadKey) -> Batch {
-        let Some(noise) = &self.noise else {
-            return self.product(op, x);
-        };
-        let mut y = Batch::zeros(self.outputs(op), x.count);
-        for b in 0..x.count {
-            let s = key.stream(self.id, b);
-            let xv = x.vector(b);
-            let yv = y.vector_mut(b);
-            let cell = |k: usize| noise.sample(self.g[k], k, &s);
-            match op {
-                Op::Mvm => {
-                    for (i, out) in yv.iter_mut().enumerate() {
-                        let base = i * self.cols;
-                        *out = xv.iter().enumerate().map(|(j, x)| cell(base + j) * x).sum();
-                    }
-                }
-                Op::Vmm => {
-                    for (i, &v) in xv.iter().enumerate() {
-                        let base = i * self.cols;
-                        for (j, out) in yv.iter_mut().enumerate() {
-                            *out += v * cell(base + j);
-                        }
-                    }
-                }
-            }
+        match &self.noise {
+            None => self.product(op, x),
+            Some(noise) => self.currents(op, x, |b| {
+                let s = key.stream(self.id, b);
+                move |k: usize, g: f64| noise.sample(g, k, &s)
+            }),
         }
-        y
     }
 
     /// Column currents for every vector of `x`: `I = G x` (MVM) or `I = x G` (VMM),
     /// in units of one fully-on cell at full input.
     pub fn product(&self, op: Op, x: &Batch) -> Batch {
+        self.currents(op, x, |_| |_: usize, g: f64| g)
+    }
+
+    /// Currents with the conductance of cell k seen by vector b given by
+    /// `cell(b)(k, G_k)`. Work is split over vectors and blocks of
+    /// `OUT_BLOCK` outputs in xbar's pool; each output is summed by one
+    /// thread in input order, so results do not depend on the thread count.
+    fn currents<F, C>(&self, op: Op, x: &Batch, cell: F) -> Batch
+    where
+        F: Fn(usize) -> C + Sync,
+        C: Fn(usize, f64) -> f64,
+    {
+        const OUT_BLOCK: usize = 64;
         debug_assert_eq!(x.len, self.inputs(op));
-        let mut y = Batch::zeros(self.outputs(op), x.count);
-        for b in 0..x.count {
+        let n_out = self.outputs(op);
+        let mut y = Batch::zeros(n_out, x.count);
+        let chunks_per_vector = n_out.div_ceil(OUT_BLOCK).max(1);
+        let work = |(c, out): (usize, &mut [f64])| {
+            let b = c / chunks_per_vector;
+            let o0 = (c % chunks_per_vector) * OUT_BLOCK;
             let xv = x.vector(b);
-            let yv = y.vector_mut(b);
+            let g = cell(b);
             match op {
                 Op::Mvm => {
-                    for (i, out) in yv.iter_mut().enumerate() {
-                        let row = &self.g[i * self.cols..(i + 1) * self.cols];
-                        *out = row.iter().zip(xv).map(|(g, x)| g * x).sum();
+                    for (d, o) in out.iter_mut().enumerate() {
+                        let base = (o0 + d) * self.cols;
+                        *o = xv
+                            .iter()
+                            .enumerate()
+                            .map(|(j, x)| g(base + j, self.g[base + j]) * x)
+                            .sum();
                     }
                 }
                 Op::Vmm => {
                     for (i, &v) in xv.iter().enumerate() {
-                        let row = &self.g[i * self.cols..(i + 1) * self.cols];
-                        for (out, g) in yv.iter_mut().zip(row) {
-                            *out += v * g;
+                        let base = i * self.cols + o0;
+                        for (d, o) in out.iter_mut().enumerate() {
+                            *o += v * g(base + d, self.g[base + d]);
                         }
                     }
                 }
             }
+        };
+        let mut pieces: Vec<(usize, &mut [f64])> = Vec::with_capacity(x.count * chunks_per_vector);
+        for (b, v) in y.data.chunks_mut(n_out.max(1)).enumerate() {
+            for (k, piece) in v.chunks_mut(OUT_BLOCK).enumerate() {
+                pieces.push((b * chunks_per_vector + k, piece));
+            }
+        }
+        if self.rows * self.cols * x.count >= PARALLEL_MIN_WORK {
+            crate::threads::install(|| pieces.into_par_iter().for_each(work));
+        } else {
+            pieces.into_iter().for_each(work);
         }
         y
     }

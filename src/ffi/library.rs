@@ -91,9 +91,8 @@ pub extern "C" fn xbar_last_error_message() -> *const c_char {
 /// default) means one per available core.
 ///
 /// xbar never runs work in a process-global pool that the host may also
-/// use, and results never depend on the thread count. In this version every
-/// operation runs on the calling thread; the value is kept for the parallel
-/// CPU backend and takes effect for calls that start after it returns.
+/// use, and results never depend on the thread count (bit for bit). Takes
+/// effect for calls that start after it returns.
 /// Thread safety: may be called from any thread; calls already running keep
 /// the thread count they started with.
 ///
