@@ -82,30 +82,40 @@ impl Array {
     /// One analog read: column currents for every vector of `x`, with a fresh
     /// read-noise draw of every cell for every vector (`key` names the read).
     pub fn read(&self, op: Op, x: &Batch, key: &ReadKey) -> Batch {
-        match &self.noise {
-            None => self.product(op, x),
-            Some(noise) => self.currents(op, x, |b| {
-                let s = key.stream(self.id, b);
-                move |k: usize, g: f64| noise.sample(g, k, &s)
-            }),
-        }
+        self.currents(op, x, self.noise.as_ref().map(|n| (n, key)))
     }
 
     /// Column currents for every vector of `x`: `I = G x` (MVM) or `I = x G` (VMM),
     /// in units of one fully-on cell at full input.
     pub fn product(&self, op: Op, x: &Batch) -> Batch {
-        self.currents(op, x, |_| |_: usize, g: f64| g)
+        self.currents(op, x, None)
     }
 
-    /// Currents with the conductance of cell k seen by vector b given by
-    /// `cell(b)(k, G_k)`. Work is split over vectors and blocks of
-    /// `OUT_BLOCK` outputs in xbar's pool; each output is summed by one
-    /// thread in input order, so results do not depend on the thread count.
-    fn currents<F, C>(&self, op: Op, x: &Batch, cell: F) -> Batch
-    where
-        F: Fn(usize) -> C + Sync,
-        C: Fn(usize, f64) -> f64,
-    {
+    /// Conductances of cells `base..base + len` as one read sees them: as
+    /// programmed, or redrawn into `buf` with `draw`'s noise and stream.
+    fn seen<'a>(
+        &'a self,
+        base: usize,
+        len: usize,
+        draw: &Option<(&ReadNoise, Stream)>,
+        buf: &'a mut [f64],
+    ) -> &'a [f64] {
+        match draw {
+            Some((n, s)) => {
+                n.sample(&self.g[base..base + len], base, s, &mut buf[..len]);
+                &buf[..len]
+            }
+            None => &self.g[base..base + len],
+        }
+    }
+
+    /// Currents, with the cells redrawn per vector when `noise` is given
+    /// (vector b of the read uses stream `key.stream(id, b)`, dense draw k for
+    /// cell k, generated in place a row segment at a time). Work is split over
+    /// vectors and blocks of `OUT_BLOCK` outputs in xbar's pool; each output
+    /// is summed by one thread in input order, so results do not depend on
+    /// the thread count.
+    fn currents(&self, op: Op, x: &Batch, noise: Option<(&ReadNoise, &ReadKey)>) -> Batch {
         const OUT_BLOCK: usize = 64;
         debug_assert_eq!(x.len, self.inputs(op));
         let n_out = self.outputs(op);
@@ -115,23 +125,21 @@ impl Array {
             let b = c / chunks_per_vector;
             let o0 = (c % chunks_per_vector) * OUT_BLOCK;
             let xv = x.vector(b);
-            let g = cell(b);
+            let draw = noise.map(|(n, key)| (n, key.stream(self.id, b)));
+            let mut buf = vec![0.0; if noise.is_some() { self.cols.max(OUT_BLOCK) } else { 0 }];
             match op {
                 Op::Mvm => {
                     for (d, o) in out.iter_mut().enumerate() {
-                        let base = (o0 + d) * self.cols;
-                        *o = xv
-                            .iter()
-                            .enumerate()
-                            .map(|(j, x)| g(base + j, self.g[base + j]) * x)
-                            .sum();
+                        let row = self.seen((o0 + d) * self.cols, self.cols, &draw, &mut buf);
+                        *o = row.iter().zip(xv).map(|(g, x)| g * x).sum();
                     }
                 }
                 Op::Vmm => {
+                    let len = out.len();
                     for (i, &v) in xv.iter().enumerate() {
-                        let base = i * self.cols + o0;
-                        for (d, o) in out.iter_mut().enumerate() {
-                            *o += v * g(base + d, self.g[base + d]);
+                        let seg = self.seen(i * self.cols + o0, len, &draw, &mut buf);
+                        for (o, g) in out.iter_mut().zip(seg) {
+                            *o += v * g;
                         }
                     }
                 }

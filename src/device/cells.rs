@@ -231,9 +231,13 @@ pub struct ReadNoise {
 }
 
 impl ReadNoise {
-    /// The noisy conductance of cell `i` with programmed value `g` for stream `s`.
-    #[inline]
-    pub fn sample(&self, g: f64, i: usize, s: &Stream) -> f64 {
-        self.clip.apply(g + self.sigma[i] * draw(self.dist, s, i as u64))
+    /// Noisy conductances of cells `start..start + g.len()` (programmed values
+    /// `g`) into `out`: `clip(G + σ·e)` with `e` the dense draws `start..` of `s`.
+    pub fn sample(&self, g: &[f64], start: usize, s: &Stream, out: &mut [f64]) {
+        s.fill_dense(start as u64, out, self.dist == Dist::Normal);
+        let shift = if self.dist == Dist::Uniform { -0.5 } else { 0.0 };
+        for ((o, &g), &sd) in out.iter_mut().zip(g).zip(&self.sigma[start..start + g.len()]) {
+            *o = self.clip.apply(g + sd * (*o + shift));
+        }
     }
 }
