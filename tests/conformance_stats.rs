@@ -123,3 +123,81 @@ fn stochastic_cases_match_crosssim_statistics() {
     println!("stochastic conformance: {pass} passed, {fail} failed");
     assert_eq!(fail, 0);
 }
+
+/// Per-level conductance statistics (README: std within 3 %, mean within
+/// 4·std/sqrt(count), clipping fractions within 0.01 absolute): the device
+/// law of each case applied to `count` cells at each target level — the
+/// programming error (or drift) for `prog` cases, one read-noise draw of the
+/// programmed level for `read` cases. Both sides are samples, so the mean is
+/// compared with 4 combined standard errors, 4·std·sqrt(2/count).
+#[test]
+fn stochastic_cases_match_crosssim_conductance_statistics() {
+    use xbar::device::cells::{Cells, Draws};
+    use xbar::rng::{Purpose, Stream};
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("stats.json").exists())
+        .collect();
+    cases.sort();
+    let mut fail = 0;
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        let r: Value = serde_json::from_str(&std::fs::read_to_string(case.join("stats.json")).unwrap()).unwrap();
+        let kind = r["kind"].as_str().unwrap();
+        let p = Params::from_json(&std::fs::read_to_string(case.join("params.json")).unwrap()).unwrap();
+        let d = &p.xbar.device;
+        let cells = Cells::new(d, d.time).unwrap();
+        let gmin = d.gmin_norm();
+        for (lvl, level) in r["conductance_error"]["levels"].as_array().unwrap().iter().enumerate() {
+            let target = level["G_target_norm"].as_f64().unwrap();
+            let count = level["count"].as_u64().unwrap() as usize;
+            let mut g = vec![target; count];
+            if kind == "read" {
+                let noise = cells.read_noise(&g).expect("a read case has read noise");
+                let s = Stream::new(77, lvl as u32, Purpose::ReadNoise, 1);
+                let programmed = g.clone();
+                noise.sample(&programmed, 0, &s, &mut g);
+            } else {
+                cells
+                    .write(
+                        &mut g,
+                        lvl as u32,
+                        &Draws {
+                            seed: 77,
+                            program_call: 1,
+                            time_call: 0,
+                        },
+                    )
+                    .unwrap();
+            }
+            let err: Vec<f64> = g.iter().map(|x| x - target).collect();
+            let (m, s) = mean_std(&err);
+            let frac = |v: f64| g.iter().filter(|&&x| x == v).count() as f64 / count as f64;
+            let (rm, rs) = (
+                level["mean_err_norm"].as_f64().unwrap(),
+                level["std_err_norm"].as_f64().unwrap(),
+            );
+            let std_ok = if rs == 0.0 {
+                s == 0.0
+            } else {
+                (s / rs - 1.0).abs() <= 0.03
+            };
+            let mean_ok = (m - rm).abs() <= 4.0 * rs.max(s) * (2.0 / count as f64).sqrt() + 1e-15;
+            let clip_ok = (frac(0.0) - level["frac_exactly_0"].as_f64().unwrap()).abs() <= 0.01
+                && (frac(gmin) - level["frac_exactly_Gmin_norm"].as_f64().unwrap()).abs() <= 0.01
+                && (frac(1.0) - level["frac_exactly_1"].as_f64().unwrap()).abs() <= 0.01;
+            let ok = std_ok && mean_ok && clip_ok;
+            if !ok {
+                fail += 1;
+            }
+            println!(
+                "{} {name} level {target}: std {s:.5} vs {rs:.5}, mean {m:+.2e} vs {rm:+.2e}, at 0 {:.4} vs {:.4}",
+                if ok { "PASS" } else { "FAIL" },
+                frac(0.0),
+                level["frac_exactly_0"].as_f64().unwrap()
+            );
+        }
+    }
+    assert_eq!(fail, 0, "{fail} conductance levels differ from CrossSim's statistics");
+}
