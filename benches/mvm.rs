@@ -41,7 +41,13 @@ fn bench_read_noise(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements((n * n * batch) as u64));
     let noisy = r#"{"xbar": {"device": {"read_noise": {"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}}}}"#;
-    for (name, json) in [("noiseless", "{}"), ("read_noise", noisy)] {
+    let per_output = r#"{"xbar": {"device": {"read_noise_sampling": "output",
+        "read_noise": {"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}}}}"#;
+    for (name, json) in [
+        ("noiseless", "{}"),
+        ("read_noise", noisy),
+        ("read_noise_per_output", per_output),
+    ] {
         let p = Params::from_json(json).expect("parameters");
         let mut core = Core::new(&p, n, n, 1).expect("core");
         core.program(&w, Layout::RowMajor).expect("program");

@@ -91,6 +91,40 @@ impl Array {
         self.currents(op, x, None)
     }
 
+    /// Outputs `o0..o0 + out.len()` of one vector `xv` with per-output read
+    /// noise: `I_i = Σ_j G_ij x_j + sqrt(Σ_j σ_ij² x_j²)·z_i`, with z_i the
+    /// dense normal draw i of `s`.
+    fn per_output_noise(&self, op: Op, xv: &[f64], o0: usize, out: &mut [f64], n: &ReadNoise, s: &Stream) {
+        let mut var = vec![0.0; out.len()];
+        match op {
+            Op::Mvm => {
+                for (d, (o, v)) in out.iter_mut().zip(var.iter_mut()).enumerate() {
+                    let base = (o0 + d) * self.cols;
+                    let (g, sd) = (&self.g[base..base + self.cols], &n.sigma[base..base + self.cols]);
+                    for ((g, sd), x) in g.iter().zip(sd).zip(xv) {
+                        *o += g * x;
+                        *v += (sd * x) * (sd * x);
+                    }
+                }
+            }
+            Op::Vmm => {
+                for (i, &x) in xv.iter().enumerate() {
+                    let base = i * self.cols + o0;
+                    let (g, sd) = (&self.g[base..base + out.len()], &n.sigma[base..base + out.len()]);
+                    for (((o, v), g), sd) in out.iter_mut().zip(var.iter_mut()).zip(g).zip(sd) {
+                        *o += x * g;
+                        *v += (sd * x) * (sd * x);
+                    }
+                }
+            }
+        }
+        let mut z = vec![0.0; out.len()];
+        s.fill_dense(o0 as u64, &mut z, true);
+        for ((o, v), z) in out.iter_mut().zip(&var).zip(&z) {
+            *o += v.sqrt() * z;
+        }
+    }
+
     /// Conductances of cells `base..base + len` as one read sees them: as
     /// programmed, or redrawn into `buf` with `draw`'s noise and stream.
     fn seen<'a>(
@@ -121,10 +155,17 @@ impl Array {
         let n_out = self.outputs(op);
         let mut y = Batch::zeros(n_out, x.count);
         let chunks_per_vector = n_out.div_ceil(OUT_BLOCK).max(1);
+        let per_output = noise.is_some_and(|(n, _)| n.per_output);
         let work = |(c, out): (usize, &mut [f64])| {
             let b = c / chunks_per_vector;
             let o0 = (c % chunks_per_vector) * OUT_BLOCK;
             let xv = x.vector(b);
+            if per_output {
+                if let Some((n, key)) = noise {
+                    self.per_output_noise(op, xv, o0, out, n, &key.stream(self.id, b));
+                }
+                return;
+            }
             let draw = noise.map(|(n, key)| (n, key.stream(self.id, b)));
             let mut buf = vec![0.0; if noise.is_some() { self.cols.max(OUT_BLOCK) } else { 0 }];
             match op {

@@ -69,11 +69,18 @@ fn s1_to_s4_programming_error_spread() {
 
 /// S5: read noise, independent normal 0.01, 1-D input: per-call output std
 /// `0.01·sqrt(2·Σx²)·s_out` with `s_out = max|W|/grange`; unbiased; a new draw
-/// on every call.
+/// on every call — with per-cell draws and with per-output sampling alike.
 #[test]
 fn s5_read_noise_per_call() {
+    s5_with("cell");
+    s5_with("output");
+}
+
+fn s5_with(sampling: &str) {
     let n = 64;
     let mut p = Params::default();
+    p.set_json("xbar.device.read_noise_sampling", &format!("\"{sampling}\""))
+        .unwrap();
     p.set_json(
         "xbar.device.read_noise",
         r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#,
@@ -100,8 +107,11 @@ fn s5_read_noise_per_call() {
     let want = 0.01 * (2.0 * sx2).sqrt() * 0.5 / 0.9;
     let (m, s) = mean_std(&errs);
     // 25,600 samples: std within 2 % (rel. s.e. 0.44 %), mean within 4 s.e.
-    assert!((s / want - 1.0).abs() < 0.02, "std {s} vs {want}");
-    assert!(m.abs() < 4.0 * want / (errs.len() as f64).sqrt(), "mean {m}");
+    assert!((s / want - 1.0).abs() < 0.02, "{sampling}: std {s} vs {want}");
+    assert!(
+        m.abs() < 4.0 * want / (errs.len() as f64).sqrt(),
+        "{sampling}: mean {m}"
+    );
 }
 
 /// S6: stochastic rounding of a 3-bit ADC on [-2, 2]: outputs take only the

@@ -58,6 +58,11 @@ fn conformance_params_load_and_round_trip() {
             .as_object_mut()
             .unwrap()
             .remove("drift_compensation");
+        let sampling = written["xbar"]["device"]
+            .as_object_mut()
+            .unwrap()
+            .remove("read_noise_sampling");
+        assert_eq!(sampling, Some(json!("cell")));
         assert_eq!(comp, Some(json!(false)));
         let original: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(normalise(&written), normalise(&original), "{}", f.display());

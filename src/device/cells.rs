@@ -20,7 +20,7 @@ use super::rram_milo::RramMilo;
 use super::rram_wan::RramWan;
 use super::sonos::{SonosRead, SonosWrite};
 use crate::error::{Error, Result};
-use crate::params::{DeviceModel, DeviceParams};
+use crate::params::{DeviceModel, DeviceParams, NoiseSampling};
 use crate::rng::{Purpose, Stream};
 use std::sync::Arc;
 
@@ -61,6 +61,7 @@ pub struct Cells {
     write: Write,
     read: Option<Arc<dyn ErrorLaw>>,
     clip: Clip,
+    per_output: bool,
 }
 
 /// One write or read of one array: where its random numbers come from.
@@ -155,6 +156,13 @@ impl Cells {
                 }
             }
         };
+        let per_output = d.read_noise_sampling == NoiseSampling::Output;
+        if per_output && read.as_ref().is_some_and(|l| l.dist() != Dist::Normal) {
+            return Err(Error::params(format!(
+                "{p}.read_noise_sampling: \"output\" sampling needs a Normal read-noise model, got \"{}\"",
+                rn.model.name()
+            )));
+        }
         let clip = if d.clip_conductance {
             Clip {
                 lo: d.gmin_norm(),
@@ -166,7 +174,12 @@ impl Cells {
                 hi: f64::INFINITY,
             }
         };
-        Ok(Cells { write, read, clip })
+        Ok(Cells {
+            write,
+            read,
+            clip,
+            per_output,
+        })
     }
 
     /// Whether writes change the target conductances.
@@ -217,17 +230,21 @@ impl Cells {
             sigma: g.iter().map(|&x| law.sigma(x)).collect(),
             dist: law.dist(),
             clip: self.clip,
+            per_output: self.per_output,
         })
     }
 }
 
 /// Read noise of one programmed array: on each read every cell is
-/// `clip(G + σ·e)` with a fresh draw e.
+/// `clip(G + σ·e)` with a fresh draw e — or, with `per_output`, each output
+/// current gets one normal draw with the variance `Σ σ_ij² x_j²` of that sum
+/// (exact in distribution when no noisy conductance would be clipped).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadNoise {
     pub sigma: Vec<f64>,
     pub dist: Dist,
     pub clip: Clip,
+    pub per_output: bool,
 }
 
 impl ReadNoise {

@@ -179,6 +179,16 @@ str_enum!(
     SelectedRows { Top => "top", Bottom => "bottom" }
 );
 str_enum!(
+    /// `xbar.device.read_noise_sampling` (xbar): how Gaussian read noise is drawn.
+    NoiseSampling {
+        /// A fresh draw for every cell and input vector (CrossSim's way; the reference).
+        Cell => "cell",
+        /// One draw per output line with the exact variance `Σ_j σ_ij² x_j²` of the
+        /// per-cell sum: equal in distribution when no noisy conductance reaches a clip bound.
+        Output => "output",
+    }
+);
+str_enum!(
     /// `simulation.backend`: where the hot loops run.
     Backend { Auto => "auto", Cpu => "cpu", Cuda => "cuda" }
 );

@@ -364,6 +364,14 @@ pub struct DeviceParams {
     /// ratio of reference reads at programming and after `set_time`.
     #[serde(default)]
     pub drift_compensation: bool,
+    /// xbar: "cell" (a draw per cell and vector, the default) or "output" (one
+    /// draw per output line with the same variance; Normal models only).
+    #[serde(default = "default_noise_sampling")]
+    pub read_noise_sampling: NoiseSampling,
+}
+
+fn default_noise_sampling() -> NoiseSampling {
+    NoiseSampling::Cell
 }
 
 impl Default for DeviceParams {
@@ -381,6 +389,7 @@ impl Default for DeviceParams {
             drift_error: WeightError::default(),
             nonlinear_iv: WeightError::default(),
             drift_compensation: false,
+            read_noise_sampling: NoiseSampling::Cell,
         }
     }
 }
