@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # The single command that runs every test suite of xbar:
 #   cargo test --all-targets, cargo test --doc, cargo clippy --all-targets -- -D warnings,
-#   cargo fmt --check, and the C API suite (tests/c/run.sh: C11 test, valgrind, C++ include,
-#   exported symbols).
-# Missing system tools (gcc, g++, valgrind) are installed with apt-get when this runs as root
-# (or with passwordless sudo); otherwise the suite that needs them prints a loud
-# "SKIPPED: <suite> (<tool> missing)" line and the run goes on. Under CI=true a missing
-# tool is a failure. Exits non-zero if any suite failed; prints a summary at the end.
+#   cargo fmt --check, the C API suite (tests/c/run.sh: C11 test, valgrind, C++ include,
+#   exported symbols), and the binding suites (tests/bindings/):
+#     packaging.sh  scripts/install.sh into a temporary prefix; CMake find_package and
+#                   pkg-config consumers built and run
+#     cpp.sh        C reference case; C++ bindings' tests (C++17 and C++20, -Werror, valgrind);
+#                   README C++ example
+#     julia.sh      static check of the Julia package (tree-sitter: parse + @ccall vs header),
+#                   the checker's self-test; runtests.jl only when a julia is on the PATH
+#     octave.sh     MEX build with mkoctfile and the Octave test suite (octave-cli)
+# Missing system tools (gcc, g++, valgrind, cmake, pkg-config, octave, liboctave-dev) and
+# Python packages (tree-sitter, tree-sitter-julia, tree-sitter-c) are installed with
+# apt-get / pip when this runs as root (or with passwordless sudo); otherwise the suite
+# that needs them prints a loud "SKIPPED: <suite> (<tool> missing)" line and the run goes
+# on. Under CI=true a missing tool is a failure. Exits non-zero if any suite failed;
+# prints a summary at the end, with each suite's duration.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,15 +40,24 @@ skip() { # skip SUITE TOOL
     fi
 }
 suite() { # suite NAME COMMAND...
-    local name="$1"
+    local name="$1" start=$SECONDS
     shift
     echo
     echo "======== $name"
     if "$@"; then
-        record ok "$name"
+        record ok "$name ($((SECONDS - start)) s)"
     else
-        record FAILED "$name"
+        record FAILED "$name ($((SECONDS - start)) s)"
     fi
+}
+need() { # need TOOL...: prints the first missing tool, fails if one is missing
+    local tool
+    for tool in "$@"; do
+        if ! command -v "$tool" >/dev/null; then
+            echo "$tool"
+            return 1
+        fi
+    done
 }
 
 # ---- system packages: install what is missing, once, when we can
@@ -53,14 +71,30 @@ as_root() {
     fi
 }
 missing=()
-for tool in gcc:gcc g++:g++ valgrind:valgrind nm:binutils; do
+for tool in gcc:gcc g++:g++ valgrind:valgrind nm:binutils readelf:binutils cmake:cmake \
+    pkg-config:pkg-config octave-cli:octave mkoctfile:liboctave-dev python3:python3; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
 done
 if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null; then
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
     echo "installing missing packages: ${missing[*]}"
     as_root apt-get update &&
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" ||
         echo "could not install ${missing[*]} (not root, or no network)"
+fi
+
+# ---- Python packages of the Julia static check (pinned: the checker walks their syntax trees)
+py_packages=(tree-sitter==0.26.1 tree-sitter-julia==0.23.1 tree-sitter-c==0.24.2)
+py_ok() { python3 -c 'import tree_sitter, tree_sitter_julia, tree_sitter_c' 2>/dev/null; }
+if command -v python3 >/dev/null && ! py_ok; then
+    if [ "$(id -u)" = 0 ] || [ "$ci" = true ]; then
+        echo "installing Python packages: ${py_packages[*]}"
+        python3 -m pip --version >/dev/null 2>&1 ||
+            { command -v apt-get >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-pip; }
+        python3 -m pip install --quiet "${py_packages[@]}" ||
+            python3 -m pip install --quiet --break-system-packages "${py_packages[@]}" ||
+            echo "could not install ${py_packages[*]}"
+    fi
 fi
 
 # ---- Rust
@@ -96,6 +130,41 @@ if [ $c_tools_ok = 1 ]; then
         skip "valgrind run of the C API test" "valgrind"
     fi
     suite "C API suite (tests/c/run.sh)" bash tests/c/run.sh
+fi
+
+# ---- bindings and packaging (tests/bindings/)
+if tool="$(need cargo g++ cmake pkg-config readelf)"; then
+    suite "packaging: install.sh, CMake find_package + pkg-config consumers (tests/bindings/packaging.sh)" \
+        bash tests/bindings/packaging.sh
+else
+    skip "packaging suite (tests/bindings/packaging.sh)" "$tool"
+fi
+if tool="$(need cargo gcc g++)"; then
+    if ! command -v valgrind >/dev/null; then
+        skip "valgrind run of the C++ bindings' tests" "valgrind"
+    fi
+    suite "C/C++ bindings: reference case, C++17/C++20 tests, README example (tests/bindings/cpp.sh)" \
+        bash tests/bindings/cpp.sh
+else
+    skip "C/C++ bindings suite (tests/bindings/cpp.sh)" "$tool"
+fi
+if ! command -v python3 >/dev/null; then
+    skip "Julia bindings static check (tests/bindings/julia.sh)" "python3"
+elif ! py_ok; then
+    skip "Julia bindings static check (tests/bindings/julia.sh)" "python packages ${py_packages[*]}"
+else
+    if command -v julia >/dev/null; then
+        julia_name="Julia bindings: static check + runtests.jl (tests/bindings/julia.sh)"
+    else
+        julia_name="Julia bindings: STATIC check only, no julia here (tests/bindings/julia.sh)"
+    fi
+    suite "$julia_name" bash tests/bindings/julia.sh
+fi
+if tool="$(need cargo octave-cli mkoctfile)"; then
+    suite "MATLAB/Octave bindings: MEX build + octave-cli tests (tests/bindings/octave.sh)" \
+        bash tests/bindings/octave.sh
+else
+    skip "MATLAB/Octave bindings suite (tests/bindings/octave.sh)" "$tool"
 fi
 
 echo

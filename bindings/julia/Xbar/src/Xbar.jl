@@ -1,0 +1,502 @@
+"""
+    Xbar
+
+Julia bindings of xbar, a simulator of analog in-memory computing on resistive
+crossbar arrays. Every function calls the C API of `libxbar` (`include/xbar.h`)
+through `@ccall`; no physics lives here.
+
+```julia
+using Xbar
+core = AnalogCore(Xbar.preset("default"), 64, 48; seed = 1)
+program!(core, W)          # W::Matrix, 64 x 48 (passed column-major, no copy)
+Y = core * X               # X: 48 x batch  ->  Y: 64 x batch   (MVM, y = W x)
+Z = V' * core              # V: 64 x batch  ->  Z: batch x 48   (VMM, z = v' W)
+```
+
+The library is found, when the package is compiled, from `ENV["XBAR_LIB"]`
+(a path to `libxbar.so`), else with `Libdl.find_library` in
+`ENV["XBAR_PREFIX"]/lib`, the repository's `target/release` and the system
+paths. Changing `XBAR_LIB` later needs a recompilation of the package
+(`__init__` warns when the two disagree).
+"""
+module Xbar
+
+using Libdl
+using LinearAlgebra: Adjoint, Transpose, transpose
+
+export Params, AnalogCore, XbarError
+export program!, weights, weights!, mvm, mvm!, vmm, vmm!, update!, set_time!, set!, setjson!, getjson, tojson
+
+# ------------------------------------------------------------------ library
+
+function _search_dirs()
+    dirs = String[]
+    prefix = get(ENV, "XBAR_PREFIX", "")
+    isempty(prefix) || push!(dirs, joinpath(prefix, "lib"))
+    # bindings/julia/Xbar/src -> the repository root
+    push!(dirs, normpath(joinpath(@__DIR__, "..", "..", "..", "..", "target", "release")))
+    return dirs
+end
+
+function _find_libxbar()
+    path = get(ENV, "XBAR_LIB", "")
+    isempty(path) || return path
+    found = Libdl.find_library(["libxbar", "libxbar.so.0"], _search_dirs())
+    return isempty(found) ? "libxbar" : found
+end
+
+"Path (or name) of the shared library every `@ccall` uses; fixed when the package is compiled."
+const libxbar = _find_libxbar()
+
+"Version of `include/xbar.h` these bindings were written against."
+const HEADER_VERSION = v"0.1.0"
+
+const ROW_MAJOR = UInt32(0)   # XBAR_ROW_MAJOR
+const COL_MAJOR = UInt32(1)   # XBAR_COL_MAJOR
+
+function __init__()
+    now = _find_libxbar()
+    if now != libxbar
+        @warn "Xbar: compiled for library $(repr(libxbar)) but XBAR_LIB / the search now gives " *
+              "$(repr(now)); recompile the package to switch"
+    end
+    if Libdl.dlopen(libxbar; throw_error = false) === nothing
+        @warn "Xbar: cannot load $(repr(libxbar)); set ENV[\"XBAR_LIB\"] to the path of libxbar.so " *
+              "(then recompile the package)"
+        return nothing
+    end
+    v = version_number()
+    if v >> 16 != HEADER_VERSION.major || (v >> 8) & 0xff < HEADER_VERSION.minor
+        @warn "Xbar: library version $(version()) does not match the bindings' $(HEADER_VERSION)"
+    end
+    return nothing
+end
+
+# ------------------------------------------------------------------ errors
+
+"Short names of the status codes, in order (`XBAR_OK` = 0, ...)."
+const STATUS_NAMES = (:OK, :NULL_ARGUMENT, :INVALID_ARGUMENT, :SHAPE, :PARAMS, :PARSE, :UNSUPPORTED,
+                      :BACKEND_UNAVAILABLE, :NOT_PROGRAMMED, :NO_CONVERGENCE, :BUFFER_TOO_SMALL,
+                      :OUT_OF_MEMORY, :IO, :INTERNAL)
+const OK = Cint(0)
+const ERR_SHAPE = Cint(3)
+const ERR_BUFFER_TOO_SMALL = Cint(10)
+
+"`status_name(3) == :SHAPE`; `:UNKNOWN` for codes this version does not know."
+status_name(s::Integer) = 0 <= s < length(STATUS_NAMES) ? STATUS_NAMES[s + 1] : :UNKNOWN
+
+"""
+    XbarError(status, name, msg)
+
+A failed xbar call: the C status code, its short name (`:SHAPE`, `:UNSUPPORTED`,
+...) and the library's message (which names the function and the argument).
+"""
+struct XbarError <: Exception
+    status::Cint
+    name::Symbol
+    msg::String
+end
+XbarError(status::Integer, msg::AbstractString) = XbarError(Cint(status), status_name(status), String(msg))
+
+Base.showerror(io::IO, e::XbarError) = print(io, "XbarError(:", e.name, "): ", e.msg)
+
+# Throws XbarError for a failing status, with this thread's last error message.
+function check(status::Cint)
+    status == OK && return nothing
+    msg = unsafe_string(@ccall libxbar.xbar_last_error_message()::Cstring)
+    throw(XbarError(status, msg))
+end
+
+"The library version as a `VersionNumber`."
+version() = VersionNumber(unsafe_string(@ccall libxbar.xbar_version()::Cstring))
+
+"The library version as `MAJOR << 16 | MINOR << 8 | PATCH`."
+version_number() = @ccall libxbar.xbar_version_number()::UInt32
+
+"Static English text of a status code."
+status_string(s::Integer) = unsafe_string(@ccall libxbar.xbar_status_string(Cint(s)::Cint)::Cstring)
+
+"Threads of xbar's own pool (0 = one per core)."
+set_num_threads(n::Integer) = check(@ccall libxbar.xbar_set_num_threads(n::Csize_t)::Cint)
+
+# ------------------------------------------------------------------ JSON text of Julia values
+
+_json(x::Nothing) = "null"
+_json(x::Bool) = x ? "true" : "false"
+_json(x::Integer) = string(x)
+function _json(x::AbstractFloat)
+    isfinite(x) || throw(ArgumentError("JSON has no $(x)"))
+    return repr(Float64(x))             # shortest text that reads back as the same Float64
+end
+function _json(s::AbstractString)
+    io = IOBuffer()
+    print(io, '"')
+    for c in s
+        if c == '"' || c == '\\'
+            print(io, '\\', c)
+        elseif c < ' '
+            print(io, "\\u", string(UInt16(c), base = 16, pad = 4))
+        else
+            print(io, c)
+        end
+    end
+    print(io, '"')
+    return String(take!(io))
+end
+_json(s::Symbol) = _json(String(s))
+_json(v::Union{AbstractVector,Tuple}) = "[" * join((_json(x) for x in v), ",") * "]"
+_json(d::AbstractDict) = "{" * join((_json(string(k)) * ":" * _json(v) for (k, v) in d), ",") * "}"
+_json(t::NamedTuple) = "{" * join((_json(string(k)) * ":" * _json(v) for (k, v) in pairs(t)), ",") * "}"
+
+# Query size, then fill: `call(buf, cap, len)` is one C text-returning call.
+function _fetch_text(call)
+    len = Ref{Csize_t}(0)
+    st = call(Ptr{UInt8}(C_NULL), 0, len)
+    st == ERR_BUFFER_TOO_SMALL || check(st)
+    while true
+        buf = Vector{UInt8}(undef, len[])
+        st = call(buf, length(buf), len)
+        st == ERR_BUFFER_TOO_SMALL && continue       # grew in between: len has the new size
+        check(st)
+        return String(buf[1:len[] - 1])             # without the terminating NUL
+    end
+end
+
+# ------------------------------------------------------------------ Params
+
+"""
+    Params()
+
+A parameter set (`xbar_params`), holding the defaults. See also
+[`preset`](@ref), [`fromjson`](@ref); change values with `set!`/`p[path] = value`,
+read them with `getjson`/`p[path]`. Freed by `close` or by the garbage collector.
+"""
+mutable struct Params
+    ptr::Ptr{Cvoid}
+    function Params(ptr::Ptr{Cvoid})
+        ptr == C_NULL && throw(ArgumentError("Params: null handle"))
+        p = new(ptr)
+        finalizer(close, p)
+        return p
+    end
+end
+
+function Params()
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(@ccall libxbar.xbar_params_new(out::Ref{Ptr{Cvoid}})::Cint)
+    return Params(out[])
+end
+
+"A preset shipped with xbar: \"default\", \"ISAAC\", \"ISAAC-SarADC\", \"PRIME\", \"SONOS-TCAS\"."
+function preset(name::AbstractString)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(@ccall libxbar.xbar_params_preset(String(name)::Cstring, out::Ref{Ptr{Cvoid}})::Cint)
+    return Params(out[])
+end
+
+"Parameters from xbar or CrossSim 3.x JSON text; absent keys keep their defaults."
+function fromjson(json::AbstractString)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(@ccall libxbar.xbar_params_from_json(String(json)::Cstring, out::Ref{Ptr{Cvoid}})::Cint)
+    return Params(out[])
+end
+
+"Parameters from a JSON file (xbar or CrossSim 3.x)."
+fromjsonfile(path::AbstractString) = fromjson(read(path, String))
+
+function Base.close(p::Params)        # idempotent; also the finalizer
+    p.ptr == C_NULL && return nothing
+    @ccall libxbar.xbar_params_free(p.ptr::Ptr{Cvoid})::Cvoid
+    p.ptr = C_NULL
+    return nothing
+end
+Base.isopen(p::Params) = p.ptr != C_NULL
+Base.unsafe_convert(::Type{Ptr{Cvoid}}, p::Params) =
+    p.ptr == C_NULL ? throw(ArgumentError("Params already closed")) : p.ptr
+
+"The whole parameter set as JSON text."
+tojson(p::Params) = _fetch_text((buf, cap, len) ->
+    @ccall libxbar.xbar_params_to_json(p::Ptr{Cvoid}, buf::Ptr{UInt8}, cap::Csize_t, len::Ref{Csize_t})::Cint)
+
+"One parameter, or a group, as JSON text: `getjson(p, \"xbar.adc.mvm.bits\") == \"8\"`."
+getjson(p::Params, path::AbstractString) = _fetch_text((buf, cap, len) ->
+    @ccall libxbar.xbar_params_get(p::Ptr{Cvoid}, String(path)::Cstring, buf::Ptr{UInt8}, cap::Csize_t,
+                                   len::Ref{Csize_t})::Cint)
+
+"Sets one parameter from JSON text: `setjson!(p, \"xbar.adc.mvm.model\", \"\\\"SarADC\\\"\")`."
+function setjson!(p::Params, path::AbstractString, json::AbstractString)
+    check(@ccall libxbar.xbar_params_set(p::Ptr{Cvoid}, String(path)::Cstring, String(json)::Cstring)::Cint)
+    return p
+end
+
+"""
+    set!(p, path, value)
+
+Sets one parameter from a Julia value (number, Bool, String, vector, Dict or
+NamedTuple), converted to JSON: `set!(p, "xbar.adc.mvm", (model = "QuantizerADC", bits = 8))`.
+"""
+set!(p::Params, path::AbstractString, value) = setjson!(p, path, _json(value))
+
+Base.getindex(p::Params, path::AbstractString) = getjson(p, path)
+Base.setindex!(p::Params, value, path::AbstractString) = set!(p, path, value)
+Base.copy(p::Params) = fromjson(tojson(p))
+Base.show(io::IO, p::Params) = print(io, "Xbar.Params(", isopen(p) ? "" : "closed", ")")
+
+# ------------------------------------------------------------------ AnalogCore
+
+"""
+    AnalogCore(params, rows, cols; seed = 0)
+
+One simulated `rows x cols` matrix (`xbar_core`) with a copy of `params`.
+MVM: `y = W x` (`core * X`, `X` is `cols x batch`); VMM: `y' = v' W`
+(`V' * core`, `V` is `rows x batch`). Freed by `close` or by the garbage
+collector; the do-block form closes it at the end:
+
+    AnalogCore(p, 64, 48) do core ... end
+"""
+mutable struct AnalogCore                 # not `Core`: that is Julia's built-in module
+    ptr::Ptr{Cvoid}
+    rows::Int
+    cols::Int
+    function AnalogCore(p::Params, rows::Integer, cols::Integer; seed::Integer = 0)
+        out = Ref{Ptr{Cvoid}}(C_NULL)
+        check(@ccall libxbar.xbar_core_new(p::Ptr{Cvoid}, rows::Csize_t, cols::Csize_t, seed::UInt64,
+                                           out::Ref{Ptr{Cvoid}})::Cint)
+        c = new(out[], Int(@ccall libxbar.xbar_core_rows(out[]::Ptr{Cvoid})::Csize_t),
+                Int(@ccall libxbar.xbar_core_cols(out[]::Ptr{Cvoid})::Csize_t))
+        finalizer(close, c)
+        return c
+    end
+end
+
+function AnalogCore(f::Function, p::Params, rows::Integer, cols::Integer; seed::Integer = 0)
+    c = AnalogCore(p, rows, cols; seed = seed)
+    try
+        return f(c)
+    finally
+        close(c)
+    end
+end
+
+function Base.close(c::AnalogCore)    # idempotent; also the finalizer
+    c.ptr == C_NULL && return nothing
+    @ccall libxbar.xbar_core_free(c.ptr::Ptr{Cvoid})::Cvoid
+    c.ptr = C_NULL
+    return nothing
+end
+Base.isopen(c::AnalogCore) = c.ptr != C_NULL
+Base.unsafe_convert(::Type{Ptr{Cvoid}}, c::AnalogCore) =
+    c.ptr == C_NULL ? throw(ArgumentError("AnalogCore already closed")) : c.ptr
+Base.size(c::AnalogCore) = (c.rows, c.cols)
+Base.size(c::AnalogCore, d::Integer) = d == 1 ? c.rows : d == 2 ? c.cols : 1
+Base.show(io::IO, c::AnalogCore) =
+    print(io, "Xbar.AnalogCore(", c.rows, " x ", c.cols, isopen(c) ? "" : ", closed", ")")
+
+_shape_error(msg) = throw(XbarError(ERR_SHAPE, msg))
+
+# Dense, contiguous arrays go to the C API as they are; anything else is
+# copied into one first.
+const _Dense{T} = Union{Vector{T},Matrix{T}}
+_dense(::Type{T}, x::_Dense{T}) where {T} = x
+_dense(::Type{T}, x::AbstractVector) where {T} = Vector{T}(x)
+_dense(::Type{T}, x::AbstractMatrix) where {T} = Matrix{T}(x)
+_eltype(x::AbstractArray{<:Complex}) = ComplexF64
+_eltype(x::AbstractArray{Float32}) = Float32
+_eltype(x::AbstractArray{<:Real}) = Float64
+
+# ---- program!
+
+"""
+    program!(core, W)
+
+Writes `W` (`rows x cols`) into the core's arrays. A `Matrix` is passed
+column-major without a copy; a `transpose`/adjoint of a `Matrix` is passed as
+the row-major matrix it is, also without a copy. `Float32` and complex
+matrices use the single-precision and complex C functions.
+"""
+program!(c::AnalogCore, W::Matrix{Float64}) = _program(c, W, size(W), COL_MAJOR)
+program!(c::AnalogCore, W::Matrix{Float32}) = _program(c, W, size(W), COL_MAJOR)
+program!(c::AnalogCore, W::Matrix{ComplexF64}) = _program(c, W, size(W), COL_MAJOR)
+program!(c::AnalogCore, W::Union{Transpose{T,Matrix{T}},Adjoint{T,Matrix{T}}}) where {T<:Union{Float64,Float32}} =
+    _program(c, parent(W), size(W), ROW_MAJOR)
+program!(c::AnalogCore, W::Transpose{ComplexF64,Matrix{ComplexF64}}) = _program(c, parent(W), size(W), ROW_MAJOR)
+program!(c::AnalogCore, W::AbstractMatrix) = program!(c, Matrix{_eltype(W)}(W))
+
+function _program(c::AnalogCore, W::Matrix{Float64}, (rows, cols), layout::UInt32)
+    check(@ccall libxbar.xbar_core_program(c::Ptr{Cvoid}, W::Ptr{Cdouble}, rows::Csize_t, cols::Csize_t,
+                                           layout::UInt32)::Cint)
+    return c
+end
+function _program(c::AnalogCore, W::Matrix{Float32}, (rows, cols), layout::UInt32)
+    check(@ccall libxbar.xbar_core_program_f32(c::Ptr{Cvoid}, W::Ptr{Cfloat}, rows::Csize_t, cols::Csize_t,
+                                               layout::UInt32)::Cint)
+    return c
+end
+function _program(c::AnalogCore, W::Matrix{ComplexF64}, (rows, cols), layout::UInt32)
+    check(@ccall libxbar.xbar_core_program_complex(c::Ptr{Cvoid}, W::Ptr{ComplexF64}, rows::Csize_t,
+                                                   cols::Csize_t, layout::UInt32)::Cint)
+    return c
+end
+
+# ---- weights (read back)
+
+"""
+    weights(core; eltype = Float64)
+
+The effective weights as the arrays store them now (`rows x cols`). `eltype`
+may be `Float64`, `Float32` or `ComplexF64` (for a complex core).
+"""
+weights(c::AnalogCore; eltype::Type = Float64) = weights!(Matrix{eltype}(undef, c.rows, c.cols), c)
+
+"Reads the weights into `W` (`rows x cols`, `Matrix{Float64|Float32|ComplexF64}`)."
+function weights!(W::Matrix{Float64}, c::AnalogCore)
+    check(@ccall libxbar.xbar_core_read(c::Ptr{Cvoid}, W::Ptr{Cdouble}, size(W, 1)::Csize_t,
+                                        size(W, 2)::Csize_t, COL_MAJOR::UInt32)::Cint)
+    return W
+end
+function weights!(W::Matrix{Float32}, c::AnalogCore)
+    check(@ccall libxbar.xbar_core_read_f32(c::Ptr{Cvoid}, W::Ptr{Cfloat}, size(W, 1)::Csize_t,
+                                            size(W, 2)::Csize_t, COL_MAJOR::UInt32)::Cint)
+    return W
+end
+function weights!(W::Matrix{ComplexF64}, c::AnalogCore)
+    check(@ccall libxbar.xbar_core_read_complex(c::Ptr{Cvoid}, W::Ptr{ComplexF64}, size(W, 1)::Csize_t,
+                                                size(W, 2)::Csize_t, COL_MAJOR::UInt32)::Cint)
+    return W
+end
+
+# ---- mvm / vmm
+
+# The C API takes a batch as row-major batch x n: exactly the memory of a
+# Julia n x batch Matrix (or of a Vector, batch 1), so X and Y go as they are.
+function _batch_sizes(fn, c, X, Y, n, m)
+    batch = size(X, 2)
+    (ndims(X) == ndims(Y) && size(Y, 2) == batch) ||
+        _shape_error("$fn: output has size $(size(Y)), expected ($m, $batch)")
+    return batch
+end
+
+"""
+    mvm!(Y, core, X)
+
+`Y[:, b] = W * X[:, b]` for each column of `X` (`cols x batch`); `Y` is
+`rows x batch`. Vectors are a batch of one. No copies are made.
+"""
+function mvm!(Y::_Dense{Float64}, c::AnalogCore, X::_Dense{Float64})
+    batch = _batch_sizes("mvm!", c, X, Y, c.cols, c.rows)
+    check(@ccall libxbar.xbar_core_mvm(c::Ptr{Cvoid}, X::Ptr{Cdouble}, batch::Csize_t, size(X, 1)::Csize_t,
+                                       Y::Ptr{Cdouble}, size(Y, 1)::Csize_t)::Cint)
+    return Y
+end
+function mvm!(Y::_Dense{Float32}, c::AnalogCore, X::_Dense{Float32})
+    batch = _batch_sizes("mvm!", c, X, Y, c.cols, c.rows)
+    check(@ccall libxbar.xbar_core_mvm_f32(c::Ptr{Cvoid}, X::Ptr{Cfloat}, batch::Csize_t, size(X, 1)::Csize_t,
+                                           Y::Ptr{Cfloat}, size(Y, 1)::Csize_t)::Cint)
+    return Y
+end
+function mvm!(Y::_Dense{ComplexF64}, c::AnalogCore, X::_Dense{ComplexF64})
+    batch = _batch_sizes("mvm!", c, X, Y, c.cols, c.rows)
+    check(@ccall libxbar.xbar_core_mvm_complex(c::Ptr{Cvoid}, X::Ptr{ComplexF64}, batch::Csize_t,
+                                               size(X, 1)::Csize_t, Y::Ptr{ComplexF64},
+                                               size(Y, 1)::Csize_t)::Cint)
+    return Y
+end
+
+"""
+    vmm!(Y, core, V)
+
+`Y[:, b] = transpose(W) * V[:, b]`, i.e. `Y[:, b]' = V[:, b]' * W` for each
+column of `V` (`rows x batch`); `Y` is `cols x batch`. No copies are made.
+"""
+function vmm!(Y::_Dense{Float64}, c::AnalogCore, V::_Dense{Float64})
+    batch = _batch_sizes("vmm!", c, V, Y, c.rows, c.cols)
+    check(@ccall libxbar.xbar_core_vmm(c::Ptr{Cvoid}, V::Ptr{Cdouble}, batch::Csize_t, size(V, 1)::Csize_t,
+                                       Y::Ptr{Cdouble}, size(Y, 1)::Csize_t)::Cint)
+    return Y
+end
+function vmm!(Y::_Dense{Float32}, c::AnalogCore, V::_Dense{Float32})
+    batch = _batch_sizes("vmm!", c, V, Y, c.rows, c.cols)
+    check(@ccall libxbar.xbar_core_vmm_f32(c::Ptr{Cvoid}, V::Ptr{Cfloat}, batch::Csize_t, size(V, 1)::Csize_t,
+                                           Y::Ptr{Cfloat}, size(Y, 1)::Csize_t)::Cint)
+    return Y
+end
+function vmm!(Y::_Dense{ComplexF64}, c::AnalogCore, V::_Dense{ComplexF64})
+    batch = _batch_sizes("vmm!", c, V, Y, c.rows, c.cols)
+    check(@ccall libxbar.xbar_core_vmm_complex(c::Ptr{Cvoid}, V::Ptr{ComplexF64}, batch::Csize_t,
+                                               size(V, 1)::Csize_t, Y::Ptr{ComplexF64},
+                                               size(Y, 1)::Csize_t)::Cint)
+    return Y
+end
+
+_similar_out(X::AbstractVector, ::Type{T}, m) where {T} = Vector{T}(undef, m)
+_similar_out(X::AbstractMatrix, ::Type{T}, m) where {T} = Matrix{T}(undef, m, size(X, 2))
+
+"`mvm(core, X)`: `W * X` through the arrays (`X` is `cols x batch`, or a vector)."
+function mvm(c::AnalogCore, X::AbstractVecOrMat)
+    T = _eltype(X)
+    return mvm!(_similar_out(X, T, c.rows), c, _dense(T, X))
+end
+
+"`vmm(core, V)`: `transpose(W) * V` through the arrays in the VMM direction (`V` is `rows x batch`)."
+function vmm(c::AnalogCore, V::AbstractVecOrMat)
+    T = _eltype(V)
+    return vmm!(_similar_out(V, T, c.cols), c, _dense(T, V))
+end
+
+"`core * X` is `mvm(core, X)`: `X` is `cols x batch` (or a vector), the result `rows x batch`."
+Base.:*(c::AnalogCore, X::AbstractVecOrMat) = mvm(c, X)
+
+# `V' * core` / `transpose(V) * core`: rows of the left factor times W, in the
+# VMM direction. The parent V (rows x batch) is the C API's row-major
+# batch x rows input, and the result cols x batch, transposed lazily, is the
+# batch x cols product, so no data is copied.
+Base.:*(Vt::Transpose{<:Any,<:AbstractVecOrMat}, c::AnalogCore) = transpose(vmm(c, parent(Vt)))
+Base.:*(Vt::Adjoint{<:Real,<:AbstractVecOrMat}, c::AnalogCore) = transpose(vmm(c, parent(Vt)))
+Base.:*(Vt::Adjoint{<:Complex,<:AbstractVecOrMat}, c::AnalogCore) = transpose(vmm(c, conj(parent(Vt))))
+
+# ---- update! / set_time!
+
+"""
+    update!(core, X, D, lr)
+
+Outer-product update through the device update model:
+`W += lr * sum_b D[:, b] * X[:, b]'` with `X` `cols x batch` and `D`
+`rows x batch`. This version of the library has no update model and throws
+`XbarError(:UNSUPPORTED)`.
+"""
+function update!(c::AnalogCore, X::_Dense{Float64}, D::_Dense{Float64}, lr::Real)
+    batch = _update_batch(c, X, D)
+    check(@ccall libxbar.xbar_core_update(c::Ptr{Cvoid}, X::Ptr{Cdouble}, D::Ptr{Cdouble}, batch::Csize_t,
+                                          Float64(lr)::Cdouble)::Cint)
+    return c
+end
+function update!(c::AnalogCore, X::_Dense{Float32}, D::_Dense{Float32}, lr::Real)
+    batch = _update_batch(c, X, D)
+    check(@ccall libxbar.xbar_core_update_f32(c::Ptr{Cvoid}, X::Ptr{Cfloat}, D::Ptr{Cfloat}, batch::Csize_t,
+                                              Float32(lr)::Cfloat)::Cint)
+    return c
+end
+update!(c::AnalogCore, X::AbstractVecOrMat{<:Real}, D::AbstractVecOrMat{<:Real}, lr::Real) =
+    update!(c, _dense(Float64, X), _dense(Float64, D), lr)
+
+# The C function takes the sizes from the core: check them here, before any
+# memory is read.
+function _update_batch(c::AnalogCore, X, D)
+    batch = size(X, 2)
+    (size(X, 1) == c.cols && size(D, 1) == c.rows && size(D, 2) == batch && ndims(X) == ndims(D)) ||
+        _shape_error("update!: X is $(size(X)) and D $(size(D)); expected ($(c.cols), batch) and ($(c.rows), batch)")
+    return batch
+end
+
+"""
+    set_time!(core, seconds)
+
+Moves the arrays to their drifted state `seconds` after programming, as the
+drift model of the parameters describes it (no change without one).
+"""
+function set_time!(c::AnalogCore, seconds::Real)
+    check(@ccall libxbar.xbar_core_set_time(c::Ptr{Cvoid}, Float64(seconds)::Cdouble)::Cint)
+    return c
+end
+
+end # module
