@@ -529,18 +529,22 @@ enum xbar_status xbar_core_vmm_complex(struct xbar_core *c,
                                        size_t n);
 
 /**
- * Outer-product update through the device update model:
- * `W += lr * sum_b d[b,:] (outer) x[b,:]`.
+ * Outer-product update through the device update model
+ * (`xbar.device.update`: "Ideal" or CrossSim 2's "Analytic" nonlinearity
+ * and write noise): `W += lr * sum_b d[b,:] (outer) x[b,:]`, one parallel
+ * write per sample or the batch summed and written once (`batch_mode`).
+ * Balanced cores write the change into both devices with opposite signs;
+ * devices saturate at the edges of the conductance window.
  *
  * `x` holds `batch * cols` doubles and `d` holds `batch * rows` doubles
  * (both row-major, sizes taken from the core); both are only read during
- * the call; every value, and `lr`, must be finite. An update that fails is
+ * the call; every value must be finite and `lr >= 0`. An update that fails is
  * not half-applied. Thread safety: needs exclusive access to `c`.
  *
  * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
- * (NaN/Inf in `x`, `d` or `lr`); `XBAR_ERR_SHAPE` (`batch` overflowing);
- * `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_UNSUPPORTED` (no update model in this
- * version); `XBAR_ERR_INTERNAL` (also when the core is poisoned).
+ * (NaN/Inf in `x`, `d` or `lr`, or `lr < 0`); `XBAR_ERR_SHAPE` (`batch` overflowing);
+ * `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_UNSUPPORTED` (bit-sliced or complex
+ * cores); `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
 enum xbar_status xbar_core_update(struct xbar_core *c,
                                   const double *x,

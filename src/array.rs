@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 /// Cell-operations below which a read runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 16;
-use crate::device::cells::ReadNoise;
+use crate::device::cells::{Cells, ReadNoise};
+use crate::device::update::DeviceUpdate;
 use crate::rng::{Purpose, Stream};
 
 /// Which product an array read computes.
@@ -41,6 +42,14 @@ pub struct ReadKey {
     pub slice: u32,
 }
 
+/// Identifies one write of `update`: the core seed and the write's call
+/// number (update call·2^24 + sample within the batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteKey {
+    pub seed: u64,
+    pub call: u64,
+}
+
 impl ReadKey {
     /// The read-noise stream of array `id` for vector `b` of the batch:
     /// array field `id·2^8 + slice`, call field `call·2^24 + b` (call counters
@@ -65,6 +74,38 @@ impl Array {
             noise: None,
         }
     }
+    /// Writes a requested change through the device update model: cell
+    /// `first + k` is asked to change by `scale·dg[k]` (normalised
+    /// conductance); cells asked for no change are not written. Write noise of
+    /// cell c is the normal draw c of the stream (seed, array id, Update, call).
+    /// The read-noise σ then follows the new conductances. Returns whether any
+    /// cell was written.
+    pub fn update(
+        &mut self,
+        first: usize,
+        dg: &[f64],
+        scale: f64,
+        model: &dyn DeviceUpdate,
+        key: &WriteKey,
+        cells: &Cells,
+    ) -> bool {
+        let s = Stream::new(key.seed, self.id, Purpose::Update, key.call & 0xFF_FFFF_FFFF_FFFF);
+        let noisy = model.is_noisy();
+        let mut written = false;
+        for (k, (g, d)) in self.g[first..].iter_mut().zip(dg).enumerate() {
+            let request = scale * d;
+            if request != 0.0 {
+                let xi = if noisy { s.normal_at((first + k) as u64) } else { 0.0 };
+                *g = model.apply(*g, request, xi);
+                written = true;
+            }
+        }
+        if written && self.noise.is_some() {
+            self.noise = cells.read_noise(&self.g);
+        }
+        written
+    }
+
     /// Number of inputs of `op` (cols for MVM, rows for VMM).
     pub fn inputs(&self, op: Op) -> usize {
         match op {

@@ -3,7 +3,7 @@
 //! Data path of one MVM (spec §1): inputs → per-vector scaling → per block:
 //! DAC → arrays → ADC → recombination → scale back → sum of blocks.
 
-use crate::array::{Op, ReadKey};
+use crate::array::{Op, ReadKey, WriteKey};
 use crate::batch::Batch;
 use crate::complex;
 use crate::device::cells::{Cells, Draws};
@@ -11,7 +11,7 @@ use crate::device::conductance::Window;
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::{BlockContext, Mapping};
-use crate::params::{DeviceModel, OutputDtype, Params};
+use crate::params::{BatchMode, CoreStyle, DeviceModel, OutputDtype, Params};
 use crate::support;
 use crate::tiling::Tiling;
 
@@ -48,6 +48,9 @@ pub struct Core {
     program_calls: u64,
     time_calls: u64,
     read_calls: u64,
+    update_calls: u64,
+    /// The arrays were updated since `matrix` was programmed.
+    updated: bool,
     /// Global drift compensation: the reference read at programming, and the
     /// factor applied to outputs (1 without compensation).
     drift_reference: f64,
@@ -147,6 +150,8 @@ impl Core {
             program_calls: 0,
             time_calls: 0,
             read_calls: 0,
+            update_calls: 0,
+            updated: false,
             drift_reference: 1.0,
             drift_factor: 1.0,
         };
@@ -298,6 +303,7 @@ impl Core {
         self.blocks = self.program_blocks(&m, call)?;
         self.program_calls = call;
         self.matrix = m;
+        self.updated = false;
         self.drift_factor = 1.0;
         if self.params.xbar.device.drift_compensation {
             self.drift_reference = self.reference_read();
@@ -480,18 +486,70 @@ impl Core {
         y.copy_from_slice(&complex::vmm_output(&out));
         Ok(())
     }
-    /// `W += lr · Σ_b d[b] ⊗ x[b]` through the device update model.
-    /// x is `batch × cols`, d is `batch × rows`.
-    pub fn update(&mut self, _x: &[f64], _d: &[f64], _batch: usize, _lr: f64) -> Result<()> {
-        Err(Error::unsupported(
-            "update: device update models are not available in this version of xbar",
-        ))
+    /// `W += lr · Σ_b d[b] ⊗ x[b]` through the device update model
+    /// (`xbar.device.update`): x is `batch × cols`, d is `batch × rows`,
+    /// `lr ≥ 0`. Each sample is one parallel outer-product write
+    /// (`batch_mode = "per_sample"`), or the batch is summed digitally and
+    /// written once (`"accumulate"`). Balanced cores write `±ΔG` into both
+    /// devices with independent write noise; offset cores write the data cells.
+    /// A later `set_time` starts from the updated weights.
+    pub fn update(&mut self, x: &[f64], d: &[f64], batch: usize, lr: f64) -> Result<()> {
+        if self.complex {
+            return Err(Error::unsupported("update: complex cores cannot be updated in place"));
+        }
+        self.require_programmed("update")?;
+        check_data("x", x, batch * self.cols, "batch x cols")?;
+        check_data("d", d, batch * self.rows, "batch x rows")?;
+        if !lr.is_finite() || lr < 0.0 {
+            return Err(Error::InvalidArgument(format!(
+                "update: lr must be finite and >= 0, got {lr}"
+            )));
+        }
+        if self.params.core.style == CoreStyle::BitSliced {
+            return Err(Error::unsupported(
+                "update: BITSLICED cores cannot be updated in place (a change would carry between weight slices); use BALANCED or OFFSET",
+            ));
+        }
+        let model = crate::device::update::model(&self.params.xbar.device.update, self.params.xbar.device.gmin_norm());
+        let writes: Vec<Vec<usize>> = match self.params.xbar.device.update.batch_mode {
+            BatchMode::PerSample => (0..batch).map(|b| vec![b]).collect(),
+            BatchMode::Accumulate => vec![(0..batch).collect()],
+        };
+        let call = self.update_calls + 1;
+        let (rows, cols) = (self.rows, self.cols);
+        let ncb = self.tiling.col_blocks.len();
+        for (w, samples) in writes.iter().enumerate() {
+            let key = WriteKey {
+                seed: self.seed,
+                call: (call << 24) | (w as u64 & 0xFF_FFFF),
+            };
+            for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
+                for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
+                    let mut dw = vec![0.0; nr * nc];
+                    for &b in samples {
+                        let (xb, db) = (
+                            &x[b * cols + c0..b * cols + c0 + nc],
+                            &d[b * rows + r0..b * rows + r0 + nr],
+                        );
+                        for (row, &di) in dw.chunks_mut(nc).zip(db) {
+                            for (o, &xj) in row.iter_mut().zip(xb) {
+                                *o += lr * di * xj;
+                            }
+                        }
+                    }
+                    self.blocks[ri * ncb + ci].update(&dw, model.as_ref(), &key, &self.cells)?;
+                }
+            }
+        }
+        self.update_calls = call;
+        self.updated = true;
+        Ok(())
     }
     /// As [`Core::update`] in single precision.
-    pub fn update_f32(&mut self, _x: &[f32], _d: &[f32], _batch: usize, _lr: f32) -> Result<()> {
-        Err(Error::unsupported(
-            "update: device update models are not available in this version of xbar",
-        ))
+    pub fn update_f32(&mut self, x: &[f32], d: &[f32], batch: usize, lr: f32) -> Result<()> {
+        let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let d: Vec<f64> = d.iter().map(|&v| v as f64).collect();
+        self.update(&x, &d, batch, lr as f64)
     }
     /// Moves the programmed arrays to their state `seconds` after programming,
     /// as the enabled drift model describes it (SONOS counts in days, PCMLike
@@ -520,7 +578,11 @@ impl Core {
         next.cells = cells;
         next.time = time;
         next.time_calls += 1;
-        next.blocks = next.program_blocks(&self.matrix, self.program_calls)?;
+        if self.updated {
+            next.matrix = self.read_phys();
+            next.updated = false;
+        }
+        next.blocks = next.program_blocks(&next.matrix, self.program_calls)?;
         next.drift_factor = 1.0;
         if next.params.xbar.device.drift_compensation {
             next.drift_factor = next.drift_reference / next.reference_read();

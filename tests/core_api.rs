@@ -74,8 +74,8 @@ fn errors_name_the_problem_and_leave_outputs_untouched() {
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
-        c.update(&[0.0; 3], &[0.0; 2], 1, 0.1),
-        Err(Error::Unsupported(_))
+        c.update(&[0.0; 3], &[0.0; 2], 1, -0.1),
+        Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(c.set_time(f64::NAN), Err(Error::InvalidArgument(_))));
     // No drift model: the arrays do not change with time.

@@ -70,10 +70,10 @@ fn a_failing_call_without_panic_does_not_poison() {
             XBAR_ERR_INVALID_ARGUMENT
         );
         assert_eq!(last_error(), "xbar_core_mvm: x[1] is NaN; inputs must be finite");
-        // Core::update is unsupported in this version: the Core's own error, not poisoning.
+        // A refused update (core not programmed) is the Core's own error, not poisoning.
         assert_eq!(
             xbar_core_update(c, [1.0, 1.0].as_ptr(), [1.0, 1.0].as_ptr(), 1, 0.1),
-            XBAR_ERR_UNSUPPORTED
+            XBAR_ERR_NOT_PROGRAMMED
         );
         assert!(!last_error().contains("poisoned"), "{}", last_error());
         xbar_core_free(c);

@@ -63,6 +63,11 @@ fn conformance_params_load_and_round_trip() {
             .unwrap()
             .remove("read_noise_sampling");
         assert_eq!(sampling, Some(json!("cell")));
+        assert!(written["xbar"]["device"]
+            .as_object_mut()
+            .unwrap()
+            .remove("update")
+            .is_some());
         assert_eq!(comp, Some(json!(false)));
         let original: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(normalise(&written), normalise(&original), "{}", f.display());

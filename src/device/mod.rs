@@ -10,4 +10,5 @@ pub mod pcm_like;
 pub mod rram_milo;
 pub mod rram_wan;
 pub mod sonos;
+pub mod update;
 pub mod us_window;

@@ -6,8 +6,10 @@ use super::currents::Currents;
 use super::input_slicing::{correct, correct_posneg, horner, slice_batch};
 use super::pair::Pair;
 use super::{BlockContext, Periphery};
-use crate::array::{Op, ReadKey};
+use crate::array::{Op, ReadKey, WriteKey};
 use crate::batch::Batch;
+use crate::device::cells::Cells;
+use crate::device::update::DeviceUpdate;
 use crate::error::Result;
 use crate::params::BalancedStyle;
 
@@ -21,6 +23,9 @@ pub struct Balanced {
     wmax: f64,
     /// The weight range came from a percentile of the matrix.
     percentile_range: bool,
+    /// The conductances are single-precision values written exactly (read
+    /// back in single precision, as CrossSim); false after errors or updates.
+    single: bool,
 }
 
 impl Balanced {
@@ -65,6 +70,7 @@ impl Balanced {
             grange,
             wmax: ctx.wmax,
             percentile_range: ctx.percentile_range,
+            single: ctx.cells.writes_exactly(),
         })
     }
 
@@ -114,6 +120,15 @@ impl Balanced {
         }
     }
 
+    /// Writes a weight change `dw` (`rows × cols`, weight units): each device
+    /// is asked for `±dw·grange/(2·wmax)`, so that `G+ - G-` moves by
+    /// `dw·grange/wmax`.
+    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) {
+        if self.pair.update(dw, self.grange / (2.0 * self.wmax), model, key, cells) {
+            self.single = false;
+        }
+    }
+
     /// `weight_scale = 2·wmax/grange` and the model factor 2: outputs are
     /// multiplied by `weight_scale/(s_in·2)`.
     pub fn output_factors(&self) -> (f64, f64) {
@@ -125,6 +140,8 @@ impl Balanced {
     /// range from a percentile is a double-precision NumPy scalar, so that
     /// product is rounded once from double; a fixed range is a Python float,
     /// rounded to single precision before the product (NumPy 2 promotion rules).
+    /// Conductances that are no longer single-precision values (programming
+    /// error, updates) are read back in double precision.
     pub fn read(&self) -> Vec<f64> {
         let gr = self.grange as f32;
         let wmax = self.wmax;
@@ -135,6 +152,9 @@ impl Balanced {
             .iter()
             .zip(&self.pair.neg.g)
             .map(|(&a, &b)| {
+                if !self.single {
+                    return (a - b) / self.grange * wmax;
+                }
                 let d = (a as f32 - b as f32) / gr;
                 let w = if percentile {
                     (d as f64 * wmax) as f32

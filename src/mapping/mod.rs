@@ -9,13 +9,14 @@ pub mod limits;
 pub mod offset;
 pub mod pair;
 
-use crate::array::{Array, Op, ReadKey};
+use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
 use crate::circuit::adc::{Adc, RangeContext};
 use crate::circuit::dac::Dac;
 use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
-use crate::error::Result;
+use crate::device::update::DeviceUpdate;
+use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, CoreStyle, Params};
 use crate::rng::{Purpose, Stream};
 
@@ -176,6 +177,23 @@ impl Mapping {
             Mapping::Offset(m) => m.output_factors(),
             Mapping::BitSliced(m) => m.output_factors(),
         }
+    }
+
+    /// Writes a weight change `dw` (`rows × cols` of this block, weight units)
+    /// through the device update model. Bit-sliced blocks are not written in
+    /// place: a change of one weight would carry between its slices, which
+    /// analog increments cannot do (`Error::Unsupported`).
+    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
+        match self {
+            Mapping::Balanced(m) => m.update(dw, model, key, cells),
+            Mapping::Offset(m) => m.update(dw, model, key, cells),
+            Mapping::BitSliced(_) => {
+                return Err(Error::unsupported(
+                    "update: BITSLICED cores cannot be updated in place (a change would carry between weight slices); use BALANCED or OFFSET",
+                ))
+            }
+        }
+        Ok(())
     }
 
     /// The block's stored weights, row-major.

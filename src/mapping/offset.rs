@@ -6,8 +6,10 @@ use super::currents::Currents;
 use super::input_slicing::{correct, horner, slice_batch};
 use super::pair::clip;
 use super::{BlockContext, Periphery};
-use crate::array::{Array, Op, ReadKey};
+use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
+use crate::device::cells::Cells;
+use crate::device::update::DeviceUpdate;
 use crate::error::Result;
 use crate::params::OffsetStyle;
 
@@ -111,6 +113,14 @@ impl Offset {
         }
         out.subtract_per_vector(&xd.sums(), self.g0 + 0.5 * self.wr);
         out
+    }
+
+    /// Writes a weight change `dw` (`rows × cols`, weight units) into the
+    /// data cells (the unit line is never written): `ΔG = dw·wr/(2·wmax)`.
+    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) {
+        let first = if self.unit_column { self.array.cols } else { 0 };
+        self.array
+            .update(first, dw, self.wr / (2.0 * self.wmax), model, key, cells);
     }
 
     /// `weight_scale = 2·wmax/wr` and model factor 1 (CrossSim divides by

@@ -3,8 +3,10 @@
 
 use super::currents::Currents;
 use super::BlockContext;
-use crate::array::{Array, Op, ReadKey};
+use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
+use crate::device::cells::Cells;
+use crate::device::update::DeviceUpdate;
 use crate::error::Result;
 
 /// G+ and G- arrays and how their currents are combined.
@@ -67,6 +69,22 @@ impl Pair {
             subtract: bal.subtract_current_in_xbar,
             icol_max,
         })
+    }
+
+    /// Writes the change `dg` (normalised conductance per cell): both devices
+    /// receive it, G+ with `+scale` and G- with `-scale`, each with its own
+    /// write noise (as CrossSim 2's balanced training cores). Returns whether
+    /// any cell was written.
+    pub fn update(&mut self, dg: &[f64], scale: f64, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> bool {
+        let pos = self.pos.update(0, dg, scale, model, key, cells);
+        let neg = self.neg.update(0, dg, -scale, model, key, cells);
+        let written = pos || neg;
+        if let (true, Some(d)) = (written, &mut self.diff) {
+            for ((o, a), b) in d.g.iter_mut().zip(&self.pos.g).zip(&self.neg.g) {
+                *o = a - b;
+            }
+        }
+        written
     }
 
     /// Currents for the inputs `x` (already through the DAC).

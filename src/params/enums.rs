@@ -189,6 +189,32 @@ str_enum!(
     }
 );
 str_enum!(
+    /// `xbar.device.update.model` (xbar): how a requested conductance change is applied.
+    UpdateModel {
+        /// Exactly, then clipped to [Gmin, Gmax].
+        Ideal => "Ideal",
+        /// CrossSim 2's analytic model: exponential or logistic nonlinearity and write noise.
+        Analytic => "Analytic",
+    }
+);
+str_enum!(
+    /// `xbar.device.update.write_noise_model` (xbar): how write noise scales.
+    WriteNoiseModel {
+        Independent => "G_INDEPENDENT",
+        Proportional => "G_PROPORTIONAL",
+        Inverse => "G_INVERSE",
+    }
+);
+str_enum!(
+    /// `xbar.device.update.batch_mode` (xbar): how a batch of samples is written.
+    BatchMode {
+        /// One parallel outer-product write per sample (the hardware way).
+        PerSample => "per_sample",
+        /// The batch's outer products summed digitally, then one write.
+        Accumulate => "accumulate",
+    }
+);
+str_enum!(
     /// `simulation.backend`: where the hot loops run.
     Backend { Auto => "auto", Cpu => "cpu", Cuda => "cuda" }
 );

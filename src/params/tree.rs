@@ -368,6 +368,39 @@ pub struct DeviceParams {
     /// draw per output line with the same variance; Normal models only).
     #[serde(default = "default_noise_sampling")]
     pub read_noise_sampling: NoiseSampling,
+    /// xbar: the in-situ update (`Core::update`) model.
+    #[serde(default)]
+    pub update: UpdateParams,
+}
+
+/// `xbar.device.update` (xbar): how `update` writes a requested change
+/// `ΔW = lr·Σ_b d_b ⊗ x_b` into the devices (CrossSim 2's analytic model, spec
+/// update-models.md §A.9). Conductances in units of Gmax.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpdateParams {
+    pub model: UpdateModel,
+    /// Nonlinearity α (0 = linear).
+    pub alpha: f64,
+    /// Logistic (symmetric) rather than exponential (asymmetric) nonlinearity.
+    pub symmetric: bool,
+    /// Write-noise scale σ_wn (0 = none).
+    pub write_noise: f64,
+    pub write_noise_model: WriteNoiseModel,
+    pub batch_mode: BatchMode,
+}
+
+impl Default for UpdateParams {
+    fn default() -> Self {
+        UpdateParams {
+            model: UpdateModel::Ideal,
+            alpha: 0.0,
+            symmetric: false,
+            write_noise: 0.0,
+            write_noise_model: WriteNoiseModel::Independent,
+            batch_mode: BatchMode::PerSample,
+        }
+    }
 }
 
 fn default_noise_sampling() -> NoiseSampling {
@@ -390,6 +423,7 @@ impl Default for DeviceParams {
             nonlinear_iv: WeightError::default(),
             drift_compensation: false,
             read_noise_sampling: NoiseSampling::Cell,
+            update: UpdateParams::default(),
         }
     }
 }

@@ -130,7 +130,8 @@ fn device(d: &DeviceParams) -> Result<()> {
     for (name, e) in errors {
         non_negative(&format!("xbar.device.{name}.magnitude"), e.magnitude)?;
     }
-    Ok(())
+    non_negative("xbar.device.update.alpha", d.update.alpha)?;
+    non_negative("xbar.device.update.write_noise", d.update.write_noise)
 }
 
 /// `xbar.array`: current limit and wire resistances.

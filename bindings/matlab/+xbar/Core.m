@@ -15,8 +15,7 @@ classdef Core < handle
     %
     % The results have the class of the input (double, single, complex double).
     % Errors have identifiers xbar:<STATUS> (xbar:SHAPE, xbar:NOT_PROGRAMMED,
-    % xbar:UNSUPPORTED, ...) and the library's message. This version of the
-    % library has no device update model: update raises xbar:UNSUPPORTED.
+    % xbar:UNSUPPORTED, ...) and the library's message.
 
     properties (SetAccess = private)
         rows = 0            % rows of W (outputs of an MVM)

@@ -274,11 +274,11 @@ void test_core() {
     EXPECT_ERROR(xbar::Core(p, 0, C), XBAR_ERR_SHAPE, "");
     CHECK(same_bits(core.mvm(x, B), y));  // failures left the core unchanged
 
-    // update is wrapped; this version of the library has no device update
-    // model and says so
+    // update: lr = 0 is a no-op, a negative lr is refused
     std::vector<double> d(B * R, 0.5);
-    EXPECT_ERROR(core.update(x, d, 0.1), XBAR_ERR_UNSUPPORTED, "update");
-    EXPECT_ERROR(core.update(xs, std::vector<float>(B * R, 0.5f), 0.1f), XBAR_ERR_UNSUPPORTED, "update");
+    core.update(x, d, 0.0);
+    core.update(xs, std::vector<float>(B * R, 0.5f), 0.0f);
+    EXPECT_ERROR(core.update(x, d, -0.1), XBAR_ERR_INVALID_ARGUMENT, "lr");
     EXPECT_ERROR(core.update(x, std::vector<double>(B * R + 1), 0.1), XBAR_ERR_SHAPE, "");
     // set_time: without a drift model in the parameters nothing changes
     core.set_time(3600.0);

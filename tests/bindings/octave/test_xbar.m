@@ -191,8 +191,12 @@ function test_update_and_set_time(~)
 core = xbar.Core(xbar.Params.preset('default'), 6, 5);
 core.program(weights_6x5());
 X = inputs_5x3();
-expect_error(@() core.update(X, ones(6, 3), 0.1), 'xbar:UNSUPPORTED', 'update');
-expect_error(@() core.update(single(X), single(ones(6, 3)), 0.1), 'xbar:UNSUPPORTED', 'update');
+before = core.read();
+core.update(X, ones(6, 3), 0.0);
+assert(isequal(core.read(), before), 'an update with lr = 0 changes nothing');
+core.update(single(X), single(ones(6, 3)), 0.01);
+assert(~isequal(core.read(), before), 'an update changes the weights');
+expect_error(@() core.update(X, ones(6, 3), -0.1), 'xbar:INVALID_ARGUMENT', 'lr');
 expect_error(@() core.update(X, ones(6, 2), 0.1), 'xbar:SHAPE', 'xbar_core_update');
 expect_error(@() core.update(X, ones(5, 3), 0.1), 'xbar:SHAPE', '');
 Y0 = core * X;
