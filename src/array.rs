@@ -76,8 +76,8 @@ impl Array {
     }
     /// Writes a requested change through the device update model: cell
     /// `first + k` is asked to change by `scale·dg[k]` (normalised
-    /// conductance); cells asked for no change are not written. Write noise of
-    /// cell c is the normal draw c of the stream (seed, array id, Update, call).
+    /// conductance); cells asked for no change are not written. The model
+    /// draws from the stream (seed, array id, Update, call) by cell index.
     /// The read-noise σ then follows the new conductances. Returns whether any
     /// cell was written.
     pub fn update(
@@ -90,13 +90,11 @@ impl Array {
         cells: &Cells,
     ) -> bool {
         let s = Stream::new(key.seed, self.id, Purpose::Update, key.call & 0xFF_FFFF_FFFF_FFFF);
-        let noisy = model.is_noisy();
         let mut written = false;
         for (k, (g, d)) in self.g[first..].iter_mut().zip(dg).enumerate() {
             let request = scale * d;
             if request != 0.0 {
-                let xi = if noisy { s.normal_at((first + k) as u64) } else { 0.0 };
-                *g = model.apply(*g, request, xi);
+                *g = model.apply(first + k, *g, request, &s);
                 written = true;
             }
         }

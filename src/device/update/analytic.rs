@@ -8,11 +8,12 @@
 //! * Symmetric (logistic) nonlinearity, `A = R(e^α + 1)/(e^α - 1)`,
 //!   `B = wmin - R/(e^α - 1)`: `w' = A/(1 + e^{-2αδ}(A/(w - B) - 1)) + B`.
 //! * α = 0: `Δ = ΔG` (linear).
-//! * Write noise σ_wn, zero where Δ = 0: G_INDEPENDENT `σ = sqrt(|Δ| R)·σ_wn`,
+//! * Write noise σ_wn, zero where Δ = 0 (one normal draw per request: dense draw c of cell c): G_INDEPENDENT `σ = sqrt(|Δ| R)·σ_wn`,
 //!   G_PROPORTIONAL `σ = sqrt(|Δ|)·w/sqrt(R)·σ_wn`, G_INVERSE `σ = sqrt(|Δ|)/w·R^{3/2}·σ_wn`.
 
 use super::DeviceUpdate;
 use crate::params::{UpdateParams, WriteNoiseModel};
+use crate::rng::Stream;
 
 /// The analytic model with its constants.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,8 +62,9 @@ impl Analytic {
     }
 }
 
-impl DeviceUpdate for Analytic {
-    fn apply(&self, g: f64, dg: f64, xi: f64) -> f64 {
+impl Analytic {
+    /// The new conductance for a request `dg` at `g` with unit normal draw `xi`.
+    pub fn step_with_noise(&self, g: f64, dg: f64, xi: f64) -> f64 {
         let mut delta = self.step(g, dg);
         if self.sigma > 0.0 && delta != 0.0 {
             let r = self.range;
@@ -75,9 +77,18 @@ impl DeviceUpdate for Analytic {
         }
         (g + delta).clamp(self.wmin, self.wmin + self.range)
     }
+}
 
-    fn is_noisy(&self) -> bool {
-        self.sigma > 0.0
+impl DeviceUpdate for Analytic {
+    fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64 {
+        let xi = if self.sigma > 0.0 {
+            let mut z = [0.0];
+            draws.fill_dense(cell as u64, &mut z, true);
+            z[0]
+        } else {
+            0.0
+        };
+        self.step_with_noise(g, dg, xi)
     }
 }
 
@@ -100,27 +111,27 @@ mod tests {
     fn asymmetric_steps_follow_the_exponential_trajectory() {
         // From wmin, a full-range request (δ = 1) reaches wmin + w0(1 - e^{-α}) = wmax.
         let m = model(2.0, false);
-        assert!((m.apply(0.1, 0.9, 0.0) - 1.0).abs() < 1e-12);
+        assert!((m.step_with_noise(0.1, 0.9, 0.0) - 1.0).abs() < 1e-12);
         // Two half steps equal one full step (a trajectory, not a per-step law).
-        let half = m.apply(m.apply(0.1, 0.45, 0.0), 0.45, 0.0);
+        let half = m.step_with_noise(m.step_with_noise(0.1, 0.45, 0.0), 0.45, 0.0);
         assert!((half - 1.0).abs() < 1e-12, "{half}");
         // Potentiation saturates: the same request moves less near the top.
-        assert!(m.apply(0.9, 0.05, 0.0) - 0.9 < m.apply(0.2, 0.05, 0.0) - 0.2);
+        assert!(m.step_with_noise(0.9, 0.05, 0.0) - 0.9 < m.step_with_noise(0.2, 0.05, 0.0) - 0.2);
     }
 
     #[test]
     fn symmetric_steps_are_logistic_and_reversible() {
         let m = model(1.5, true);
-        let up = m.apply(0.5, 0.2, 0.0);
-        let back = m.apply(up, -0.2, 0.0);
+        let up = m.step_with_noise(0.5, 0.2, 0.0);
+        let back = m.step_with_noise(up, -0.2, 0.0);
         assert!((back - 0.5).abs() < 1e-12, "{back}");
-        assert!((m.apply(0.1, 0.9, 0.0) - 1.0).abs() < 1e-9);
+        assert!((m.step_with_noise(0.1, 0.9, 0.0) - 1.0).abs() < 1e-9);
     }
 
     #[test]
     fn linear_without_alpha() {
         let m = model(0.0, false);
-        assert!((m.apply(0.3, 0.2, 0.0) - 0.5).abs() < 1e-15);
-        assert_eq!(m.apply(0.95, 0.2, 0.0), 1.0);
+        assert!((m.step_with_noise(0.3, 0.2, 0.0) - 0.5).abs() < 1e-15);
+        assert_eq!(m.step_with_noise(0.95, 0.2, 0.0), 1.0);
     }
 }

@@ -1,22 +1,24 @@
 //! Update models: what a device does when asked to change its conductance by
 //! `ΔG` (normalised to Gmax = 1). One model per file; each maps the present
-//! conductance, the requested change and a unit normal draw to the new
+//! conductance, the requested change and its random draws to the new
 //! conductance, clipped to the device window [Gmin, 1].
+//!
+//! Random draws: a write gives each model the write's counter-based stream
+//! and the cell index `c`; a model that needs `k` draws per request uses
+//! the dense draws `k·c .. k·c + k` (`Stream::fill_dense`), so results never
+//! depend on thread count or on the order in which cells are written.
 
 pub mod analytic;
 pub mod ideal;
 
 use crate::params::{UpdateModel, UpdateParams};
+use crate::rng::Stream;
 
 /// A device's response to one write request.
 pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
-    /// New conductance of a cell at `g` asked to change by `dg`, with the unit
-    /// normal draw `xi` for write noise.
-    fn apply(&self, g: f64, dg: f64, xi: f64) -> f64;
-    /// Whether `apply` uses its random draw.
-    fn is_noisy(&self) -> bool {
-        false
-    }
+    /// New conductance of cell `cell` (of its array) at `g`, asked to change
+    /// by `dg`, drawing its randomness from `draws`.
+    fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64;
 }
 
 /// The update model `p` describes for a device window starting at `gmin`.
