@@ -55,6 +55,8 @@ pub struct Core {
     /// factor applied to outputs (1 without compensation).
     drift_reference: f64,
     drift_factor: f64,
+    /// The update model (`xbar.device.update`), built once (lookup tables are loaded at `new`).
+    update_model: std::sync::Arc<dyn crate::device::update::DeviceUpdate>,
 }
 
 /// Checks a data buffer's length and that every value is finite.
@@ -136,6 +138,8 @@ impl Core {
         };
         let tiling = Tiling::plan(params, prows, pcols)?;
         let time = params.xbar.device.time;
+        let d = &params.xbar.device;
+        let update_model = crate::device::update::model(&d.update, d.gmin_norm(), seed)?.into();
         let core = Core {
             params: params.clone(),
             rows,
@@ -154,6 +158,7 @@ impl Core {
             updated: false,
             drift_reference: 1.0,
             drift_factor: 1.0,
+            update_model,
         };
         // Build the periphery of every block once so that bad ADC/DAC
         // settings fail here rather than at the first program.
@@ -510,7 +515,7 @@ impl Core {
                 "update: BITSLICED cores cannot be updated in place (a change would carry between weight slices); use BALANCED or OFFSET",
             ));
         }
-        let model = crate::device::update::model(&self.params.xbar.device.update, self.params.xbar.device.gmin_norm());
+        let model = self.update_model.clone();
         let writes: Vec<Vec<usize>> = match self.params.xbar.device.update.batch_mode {
             BatchMode::PerSample => (0..batch).map(|b| vec![b]).collect(),
             BatchMode::Accumulate => vec![(0..batch).collect()],

@@ -92,6 +92,7 @@ pub fn philox4x32(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 /// of `p - 1/2` in the centre (0.02425 ≤ p ≤ 0.97575) and of
 /// `sqrt(-2 ln p)` in the tails.
 #[inline]
+#[allow(clippy::excessive_precision)] // the published coefficients, digit for digit
 pub fn inverse_normal_cdf(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969683028665376e+01,

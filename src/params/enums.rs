@@ -195,6 +195,8 @@ str_enum!(
         Ideal => "Ideal",
         /// CrossSim 2's analytic model: exponential or logistic nonlinearity and write noise.
         Analytic => "Analytic",
+        /// CrossSim 2's measured lookup tables (`lut_dir`), spec update-models.md §A.2–A.8.
+        LookupTable => "LookupTable",
     }
 );
 str_enum!(

@@ -388,6 +388,14 @@ pub struct UpdateParams {
     pub write_noise: f64,
     pub write_noise_model: WriteNoiseModel,
     pub batch_mode: BatchMode,
+    /// LookupTable model: the folder of CrossSim 2 tables (`dG_increasing.txt`
+    /// and `dG_decreasing.txt`, numbered pairs, or subfolders of them for a set
+    /// of devices, one assigned per cell); loaded once by `Core::new`.
+    pub lut_dir: Option<String>,
+    /// LookupTable model: bottom and top of the target range as fractions of
+    /// the tabulated conductance range (CrossSim's `Gmin_relative`, `Gmax_relative`).
+    pub lut_gmin_relative: f64,
+    pub lut_gmax_relative: f64,
 }
 
 impl Default for UpdateParams {
@@ -399,6 +407,9 @@ impl Default for UpdateParams {
             write_noise: 0.0,
             write_noise_model: WriteNoiseModel::Independent,
             batch_mode: BatchMode::PerSample,
+            lut_dir: None,
+            lut_gmin_relative: 0.1,
+            lut_gmax_relative: 0.9,
         }
     }
 }

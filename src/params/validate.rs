@@ -131,7 +131,22 @@ fn device(d: &DeviceParams) -> Result<()> {
         non_negative(&format!("xbar.device.{name}.magnitude"), e.magnitude)?;
     }
     non_negative("xbar.device.update.alpha", d.update.alpha)?;
-    non_negative("xbar.device.update.write_noise", d.update.write_noise)
+    non_negative("xbar.device.update.write_noise", d.update.write_noise)?;
+    lookup_table(&d.update)
+}
+
+/// `xbar.device.update.lut_*`: a table folder for the LookupTable model and
+/// `0 <= lut_gmin_relative < lut_gmax_relative`.
+fn lookup_table(u: &UpdateParams) -> Result<()> {
+    let (lo, hi) = (u.lut_gmin_relative, u.lut_gmax_relative);
+    non_negative("xbar.device.update.lut_gmin_relative", lo)?;
+    require(hi.is_finite() && hi > lo, || {
+        format!("xbar.device.update.lut_gmax_relative: must be finite and > lut_gmin_relative ({lo}), got {hi}")
+    })?;
+    let dir = u.lut_dir.as_deref().unwrap_or("");
+    require(u.model != super::enums::UpdateModel::LookupTable || !dir.is_empty(), || {
+        "xbar.device.update.lut_dir: the LookupTable model needs a folder of lookup tables".to_string()
+    })
 }
 
 /// `xbar.array`: current limit and wire resistances.

@@ -10,7 +10,9 @@
 
 pub mod analytic;
 pub mod ideal;
+pub mod lookup_table;
 
+use crate::error::Result;
 use crate::params::{UpdateModel, UpdateParams};
 use crate::rng::Stream;
 
@@ -21,10 +23,14 @@ pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
     fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64;
 }
 
-/// The update model `p` describes for a device window starting at `gmin`.
-pub fn model(p: &UpdateParams, gmin: f64) -> Box<dyn DeviceUpdate> {
-    match p.model {
+/// The update model `p` describes for a device window starting at `gmin`;
+/// `seed` (the core's) keys the assignment of lookup tables to cells. Loads
+/// the lookup tables of the LookupTable model (`Error::Io`/`Error::Parse`
+/// naming the file).
+pub fn model(p: &UpdateParams, gmin: f64, seed: u64) -> Result<Box<dyn DeviceUpdate>> {
+    Ok(match p.model {
         UpdateModel::Ideal => Box::new(ideal::Ideal { gmin }),
         UpdateModel::Analytic => Box::new(analytic::Analytic::new(p, gmin)),
-    }
+        UpdateModel::LookupTable => Box::new(lookup_table::from_params(p, gmin, seed)?),
+    })
 }

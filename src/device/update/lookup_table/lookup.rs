@@ -1,0 +1,89 @@
+//! The per-request update of one device (spec update-models.md §A.6), in w
+//! units. A request `dw` at state `w` is `s = dw/A_dir` average pulses:
+//!
+//! `Δ = s·m_dir(w) + √s·e`, with `e = E_dir(u, w)` for one uniform draw `u`
+//! (or 0 without write noise); in the calibrated mode (CrossSim's
+//! `disable_nonlinearity`) `s = dw/m_dir(w)` (or `dw/A_dir` where the mean has
+//! the wrong sign) and `Δ = dw + √s·e`.
+//!
+//! Lookup on uniform grids: nearest node in w (index clamped to the table) and
+//! CDF row `k = ⌊u/Δc⌋`, so that every row but the last is drawn with the same
+//! weight `Δc` the mean was taken with and the noise has mean zero (CrossSim's
+//! nearest-row draw gives the end rows half weight, a small bias, §A.12 item 9).
+//! Non-uniform grids (ENODe): `m` linear in w and `E` bilinear in (u, w),
+//! both held constant beyond the grid, minus the interpolated error's mean.
+
+use super::preprocess::{Direction, Table};
+
+/// Index `i` with `v[i] ≤ x < v[i+1]` (clamped to `[0, n−2]`) and the fraction
+/// of the way from `v[i]` to `v[i+1]`, clamped to `[0, 1]`.
+#[inline]
+fn bracket(v: &[f64], x: f64) -> (usize, f64) {
+    let n = v.len();
+    let i = v.partition_point(|&y| y <= x).clamp(1, n - 1) - 1;
+    let t = ((x - v[i]) / (v[i + 1] - v[i])).clamp(0.0, 1.0);
+    (i, t)
+}
+
+impl Table {
+    /// Node index of state `w` on a uniform grid (nearest node, clamped).
+    #[inline]
+    fn node(&self, w: f64) -> usize {
+        let f = (w - (self.w[0] - 0.5 * self.dw)) / self.dw;
+        (f.max(0.0) as usize).min(self.w.len() - 1)
+    }
+
+    /// Mean change per pulse `m_dir(w)` and the error sample `E_dir(u, w)`
+    /// (`u` = None: no noise).
+    #[inline]
+    pub fn sample(&self, d: &Direction, w: f64, u: Option<f64>) -> (f64, f64) {
+        let ng = self.w.len();
+        if self.uniform {
+            let j = self.node(w);
+            let e = match u {
+                Some(u) => {
+                    let k = ((u / self.dc) as usize).min(self.cdf.len() - 2);
+                    d.err32[k * ng + j] as f64
+                }
+                None => 0.0,
+            };
+            (d.mean[j], e)
+        } else {
+            let (j, t) = bracket(&self.w, w);
+            let lerp = |v: &[f64]| v[j] + t * (v[j + 1] - v[j]);
+            let m = lerp(&d.mean);
+            let e = match u {
+                Some(u) => {
+                    let (k, s) = bracket(&self.cdf, u);
+                    let lo = lerp(&d.err[k * ng..(k + 1) * ng]);
+                    let hi = lerp(&d.err[(k + 1) * ng..(k + 2) * ng]);
+                    lo + s * (hi - lo) - lerp(&d.bias)
+                }
+                None => 0.0,
+            };
+            (m, e)
+        }
+    }
+
+    /// The change Δ (w units) for a request `dw` at state `w` with uniform
+    /// draw `u` (None: no write noise); `calibrated` is CrossSim's
+    /// `disable_nonlinearity`. Not clipped.
+    #[inline]
+    pub fn response(&self, w: f64, dw: f64, u: Option<f64>, calibrated: bool) -> f64 {
+        if dw == 0.0 {
+            return 0.0;
+        }
+        let d = if dw > 0.0 { &self.inc } else { &self.dec };
+        let (m, e) = self.sample(d, w, u);
+        if calibrated {
+            let mut s = dw / m;
+            if !(s.is_finite() && s > 0.0) {
+                s = dw * d.inv_norm;
+            }
+            dw + s.sqrt() * e
+        } else {
+            let s = dw * d.inv_norm;
+            s * m + s.sqrt() * e
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! CrossSim 2's lookup-table (LUT) update model (spec update-models.md §A.2–A.8):
+//! measured per-pulse conductance-change distributions, one table per pulse
+//! polarity and device.
+//!
+//! * [`format`](mod@format): the CrossSim table file format, read and written.
+//! * [`preprocess`]: normalisation, means, normalisers, error tables.
+//! * [`lookup`]: the per-request update `Δ = s·m(w) + √s·E(u, w)`, `s = dw/A`.
+//! * [`variability`]: several devices, one assigned per cell.
+//! * [`pulse_trains`]: a table built from raw pulse-train measurements.
+//!
+//! Use: [`load`] a directory (one device, or several for device-to-device
+//! variability), then either select `xbar.device.update.model = "LookupTable"`
+//! with `xbar.device.update.lut_dir` (the core loads the tables once, at
+//! `Core::new`), or bind a loaded model to a device window with
+//! [`LookupTableModel::bind`].
+//!
+//! Units: the tables' `w = G/Gmax` (Gmax from `gmax_relative`) has target
+//! range `[Gmin/Gmax, 1]` ([`LookupTableModel::target`]); a core's
+//! normalised conductance window `[gmin, 1]` (`Rmin/Rmax`) is mapped affinely
+//! onto it (the identity when `Rmin/Rmax` equals the table's `Gmin/Gmax`).
+//! States are clipped at the table edges ([`LookupTableModel::clip`]), which
+//! lie outside the target range, as in CrossSim.
+
+pub mod format;
+pub mod lookup;
+pub mod preprocess;
+pub mod pulse_trains;
+pub mod variability;
+
+use super::DeviceUpdate;
+use crate::error::{Error, Result};
+use crate::params::UpdateParams;
+use crate::rng::Stream;
+use format::TableFile;
+use preprocess::{Summary, Table};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How loaded tables are normalised and applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LutOptions {
+    /// Bottom and top of the target range as fractions of the tabulated
+    /// conductance range (CrossSim's `Gmin_relative`, `Gmax_relative`;
+    /// defaults 0.1 and 0.9, those of its training driver).
+    pub gmin_relative: f64,
+    pub gmax_relative: f64,
+    /// Draw cycle-to-cycle write noise from the tables (default true;
+    /// CrossSim's `disable_writenoise` = false).
+    pub write_noise: bool,
+    /// Calibrated update: the mean change is the request exactly, the noise
+    /// stays state dependent (CrossSim's `disable_nonlinearity`; default false).
+    pub calibrated: bool,
+    /// CrossSim's multi-table rule that leaves cells outside the target range
+    /// unchanged for good (§A.12 item 3). Default false: xbar updates them.
+    pub freeze_outside_target: bool,
+}
+
+impl Default for LutOptions {
+    fn default() -> Self {
+        LutOptions {
+            gmin_relative: 0.1,
+            gmax_relative: 0.9,
+            write_noise: true,
+            calibrated: false,
+            freeze_outside_target: false,
+        }
+    }
+}
+
+impl LutOptions {
+    /// The options `xbar.device.update` selects (the target range; the
+    /// other options keep their defaults).
+    pub fn from_params(p: &UpdateParams) -> LutOptions {
+        LutOptions {
+            gmin_relative: p.lut_gmin_relative,
+            gmax_relative: p.lut_gmax_relative,
+            ..LutOptions::default()
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        let (lo, hi) = (self.gmin_relative, self.gmax_relative);
+        if !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo < hi) {
+            return Err(Error::params(format!(
+                "lookup table: need 0 <= gmin_relative < gmax_relative, got {lo} and {hi}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Loaded, preprocessed tables of one device or a set of devices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupTableModel {
+    tables: Vec<Table>,
+    summary: Summary,
+    options: LutOptions,
+    sources: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Loads the tables under `dir` with default options ([`LutOptions`]):
+/// `dir` holds `dG_increasing.txt` and `dG_decreasing.txt` (one device,
+/// §A.5), numbered pairs `dG_increasing{N}.txt`/`dG_decreasing{N}.txt`, or
+/// subfolders holding such pairs (a set of devices, §A.7: common
+/// normalisation, each device normalised over its own range, one device per
+/// cell). Errors: [`Error::Io`] (missing or unreadable files, naming the
+/// path), [`Error::Parse`] (malformed files, naming file and line; grids of a
+/// pair that differ; an average pulse of the wrong sign).
+pub fn load(dir: &Path) -> Result<LookupTableModel> {
+    load_with(dir, &LutOptions::default())
+}
+
+/// [`load`] with explicit options.
+pub fn load_with(dir: &Path, options: &LutOptions) -> Result<LookupTableModel> {
+    options.check()?;
+    let sources = variability::find_pairs(dir)?;
+    let files = sources
+        .iter()
+        .map(|(i, d)| Ok((format::read(i)?, format::read(d)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let names: Vec<(String, String)> = sources
+        .iter()
+        .map(|(i, d)| (i.display().to_string(), d.display().to_string()))
+        .collect();
+    let mut m = LookupTableModel::from_tables(&files, &names, options)?;
+    m.sources = sources;
+    Ok(m)
+}
+
+impl LookupTableModel {
+    /// A model from parsed (increasing, decreasing) pairs: one pair is one
+    /// device (§A.5), several a set (§A.7). `names` name the files in errors.
+    pub fn from_tables(
+        pairs: &[(TableFile, TableFile)],
+        names: &[(String, String)],
+        options: &LutOptions,
+    ) -> Result<Self> {
+        options.check()?;
+        let rel = (options.gmin_relative, options.gmax_relative);
+        let (tables, summary) = match pairs.len() {
+            0 => return Err(Error::InvalidArgument("lookup table: no tables".into())),
+            1 => {
+                let (t, s) = preprocess::single(&pairs[0].0, &pairs[0].1, (&names[0].0, &names[0].1), rel)?;
+                (vec![t], s)
+            }
+            _ => preprocess::multi(pairs, names, rel)?,
+        };
+        Ok(LookupTableModel {
+            tables,
+            summary,
+            options: *options,
+            sources: Vec::new(),
+        })
+    }
+
+    /// The preprocessed tables, one per device.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+    /// Normalisation constants.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+    /// The options the model was loaded with.
+    pub fn options(&self) -> &LutOptions {
+        &self.options
+    }
+    /// The files read by [`load`], in device order.
+    pub fn sources(&self) -> &[(PathBuf, PathBuf)] {
+        &self.sources
+    }
+    /// Target range `[Gmin/Gmax, 1]` (w units).
+    pub fn target(&self) -> (f64, f64) {
+        self.summary.target
+    }
+    /// Clipping range: the table edges (w units).
+    pub fn clip(&self) -> (f64, f64) {
+        self.summary.clip
+    }
+    /// The device (table index) of cell `cell` under assignment seed `seed`.
+    pub fn table_of(&self, seed: u64, cell: usize) -> usize {
+        variability::assign(seed, cell, self.tables.len())
+    }
+
+    /// New state (w units, clipped to the table edges) of a device using
+    /// table `table` at `w`, asked to change by `dw`, with uniform draw `u`
+    /// (ignored without write noise).
+    #[inline]
+    pub fn step(&self, table: usize, w: f64, dw: f64, u: f64) -> f64 {
+        let (lo, hi) = self.summary.target;
+        if self.options.freeze_outside_target && self.tables.len() > 1 && !(lo <= w && w <= hi) {
+            return w;
+        }
+        let u = self.options.write_noise.then_some(u);
+        let d = self.tables[table].response(w, dw, u, self.options.calibrated);
+        (w + d).clamp(self.summary.clip.0, self.summary.clip.1)
+    }
+
+    /// This model as the update model of devices with normalised window
+    /// `[gmin, 1]`; `seed` keys the assignment of tables to cells.
+    pub fn bind(self: Arc<Self>, gmin: f64, seed: u64) -> LutUpdate {
+        let (lo, hi) = self.summary.target;
+        let k = (hi - lo) / (1.0 - gmin);
+        LutUpdate {
+            seed,
+            gmin,
+            k,
+            inv_k: 1.0 / k,
+            model: self,
+        }
+    }
+}
+
+/// A [`LookupTableModel`] bound to a device window and an assignment seed:
+/// conductance `g ∈ [gmin, 1]` ↔ `w = lo + (g − gmin)·k`, `k = (1 − lo)/(1 − gmin)`.
+/// One uniform draw per request: dense draw `cell` of the write's stream.
+#[derive(Debug, Clone)]
+pub struct LutUpdate {
+    model: Arc<LookupTableModel>,
+    seed: u64,
+    gmin: f64,
+    k: f64,
+    inv_k: f64,
+}
+
+impl LutUpdate {
+    /// The bound model.
+    pub fn model(&self) -> &LookupTableModel {
+        &self.model
+    }
+}
+
+impl DeviceUpdate for LutUpdate {
+    #[inline]
+    fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64 {
+        let m = &*self.model;
+        let lo = m.summary.target.0;
+        let mut u = [0.0];
+        if m.options.write_noise {
+            draws.fill_dense(cell as u64, &mut u, false);
+        }
+        let t = m.table_of(self.seed, cell);
+        let w = lo + (g - self.gmin) * self.k;
+        let wn = m.step(t, w, dg * self.k, u[0]);
+        self.gmin + (wn - lo) * self.inv_k
+    }
+}
+
+/// The update model `xbar.device.update` selects when `model = "LookupTable"`.
+pub fn from_params(p: &UpdateParams, gmin: f64, seed: u64) -> Result<LutUpdate> {
+    let dir = p
+        .lut_dir
+        .as_deref()
+        .ok_or_else(|| Error::params("xbar.device.update.lut_dir: required by the LookupTable model"))?;
+    let m = load_with(Path::new(dir), &LutOptions::from_params(p))?;
+    Ok(Arc::new(m).bind(gmin, seed))
+}
