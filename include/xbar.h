@@ -134,6 +134,12 @@ typedef enum xbar_status {
 typedef struct xbar_core xbar_core;
 
 /**
+ * An opaque set of measured device lookup tables (CrossSim 2 format).
+ * Create it with `xbar_lut_load`; destroy it with `xbar_lut_free`.
+ */
+typedef struct xbar_lut xbar_lut;
+
+/**
  * An opaque parameter set. Create it with `xbar_params_new`,
  * `xbar_params_from_json` or `xbar_params_preset`; destroy it with
  * `xbar_params_free`.
@@ -578,6 +584,53 @@ enum xbar_status xbar_core_update_f32(struct xbar_core *c,
  * `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
 enum xbar_status xbar_core_set_time(struct xbar_core *c, double seconds);
+
+/**
+ * Loads measured device lookup tables (CrossSim 2 format) from the folder
+ * `dir`: one pair `dG_increasing.txt` / `dG_decreasing.txt` (one device), or
+ * numbered pairs `dG_increasing<N>.txt` / `dG_decreasing<N>.txt`, or one
+ * sub-folder per device holding a pair (a device set: each cell is assigned
+ * one device). On success `*out` owns the tables: free them with
+ * `xbar_lut_free`; cores they are attached to keep their own reference.
+ * On failure `*out` is NULL.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
+ * (`dir` not UTF-8); `XBAR_ERR_IO` (missing or unreadable files, naming the
+ * path); `XBAR_ERR_PARSE` (a malformed table, naming file and line).
+ */
+enum xbar_status xbar_lut_load(const char *dir, struct xbar_lut **out);
+
+/**
+ * Destroys a table set. NULL is a no-op. Cores it was attached to keep
+ * their own reference and stay valid.
+ */
+void xbar_lut_free(struct xbar_lut *lut);
+
+/**
+ * Makes later `xbar_core_update` calls on `c` write through the lookup
+ * tables `lut` (replacing the update model of the core's parameters); each
+ * cell is assigned one device of the set from the core's seed.
+ * Thread safety: needs exclusive access to `c`; `lut` is only read.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INTERNAL` (a
+ * poisoned core).
+ */
+enum xbar_status xbar_core_set_lut(struct xbar_core *c, const struct xbar_lut *lut);
+
+/**
+ * Builds a lookup table from raw pulse-train measurements and writes it in
+ * the CrossSim 2 format (`dG_increasing.txt`, `dG_decreasing.txt`) into the
+ * existing folder `out_dir`. `set_csv` and `reset_csv` are CSV files whose
+ * columns are ramps of conductances (siemens), one value after each
+ * identical pulse (potentiation and depression).
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
+ * (a path not UTF-8); `XBAR_ERR_IO`; `XBAR_ERR_PARSE` (a malformed CSV,
+ * naming file and line).
+ */
+enum xbar_status xbar_lut_from_pulse_trains(const char *set_csv,
+                                            const char *reset_csv,
+                                            const char *out_dir);
 
 #ifdef __cplusplus
 }  // extern "C"

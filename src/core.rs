@@ -596,6 +596,14 @@ impl Core {
         Ok(())
     }
 
+    /// Writes later updates through the measured lookup tables `model`
+    /// (replacing the update model of the parameters); each cell is assigned
+    /// one of the model's tables from the core's seed.
+    pub fn set_lookup_table(&mut self, model: std::sync::Arc<crate::device::update::lookup_table::LookupTableModel>) {
+        let gmin = self.params.xbar.device.gmin_norm();
+        self.update_model = std::sync::Arc::new(model.bind(gmin, self.seed));
+    }
+
     /// Time since programming in the drift model's unit (days for SONOS, seconds otherwise).
     pub fn time(&self) -> f64 {
         self.time

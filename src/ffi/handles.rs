@@ -24,6 +24,13 @@ pub struct xbar_core {
     _private: [u8; 0],
 }
 
+/// An opaque set of measured device lookup tables (CrossSim 2 format).
+/// Create it with `xbar_lut_load`; destroy it with `xbar_lut_free`.
+#[allow(non_camel_case_types)]
+pub struct xbar_lut {
+    _private: [u8; 0],
+}
+
 /// Ties a marker type to the Rust value its pointer really points to.
 pub(crate) trait Castable {
     type RustType;
@@ -31,6 +38,10 @@ pub(crate) trait Castable {
 
 impl Castable for xbar_params {
     type RustType = Params;
+}
+
+impl Castable for xbar_lut {
+    type RustType = std::sync::Arc<crate::device::update::lookup_table::LookupTableModel>;
 }
 
 impl Castable for xbar_core {

@@ -29,6 +29,7 @@ mod library;
 mod params;
 
 mod cores;
+mod lut;
 
 // Internals.
 mod check;
@@ -40,7 +41,8 @@ mod status;
 pub mod test_hooks;
 
 pub use cores::*;
-pub use handles::{xbar_core, xbar_params};
+pub use handles::{xbar_core, xbar_lut, xbar_params};
 pub use library::*;
+pub use lut::*;
 pub use params::*;
 pub use status::xbar_status;
