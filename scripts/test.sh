@@ -10,7 +10,11 @@
 #     julia.sh      static check of the Julia package (tree-sitter: parse + @ccall vs header),
 #                   the checker's self-test; runtests.jl only when a julia is on the PATH
 #     octave.sh     MEX build with mkoctfile and the Octave test suite (octave-cli)
-# Missing system tools (gcc, g++, valgrind, cmake, pkg-config, octave, liboctave-dev) and
+#   then the main job (cargo run --release --example digits -- --quick: table, CSV and PNG),
+#   the plain C example (examples/c/mvm.c, built by the README's command) and the MPI check
+#   (tests/mpi/run.sh: examples/mpi/sweep.c on 2 and 3 ranks equals one process bit for bit).
+# Missing system tools (gcc, g++, valgrind, cmake, pkg-config, octave, liboctave-dev,
+# openmpi-bin, libopenmpi-dev) and
 # Python packages (tree-sitter, tree-sitter-julia, tree-sitter-c) are installed with
 # apt-get / pip when this runs as root (or with passwordless sudo); otherwise the suite
 # that needs them prints a loud "SKIPPED: <suite> (<tool> missing)" line and the run goes
@@ -71,10 +75,16 @@ as_root() {
     fi
 }
 missing=()
-for tool in gcc:gcc g++:g++ valgrind:valgrind nm:binutils readelf:binutils cmake:cmake \
+for tool in gcc:gcc g++:g++ valgrind:valgrind nm:binutils readelf:binutils cmake:cmake ngspice:ngspice \
     pkg-config:pkg-config octave-cli:octave mkoctfile:liboctave-dev python3:python3; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
 done
+# Open MPI for the MPI sweep: mpicc and mpirun (openmpi-bin) and mpi.h (libopenmpi-dev).
+mpi_ok() {
+    command -v mpicc >/dev/null && command -v mpirun >/dev/null &&
+        echo '#include <mpi.h>' | mpicc -x c -E - >/dev/null 2>&1
+}
+mpi_ok || missing+=(openmpi-bin libopenmpi-dev)
 if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null; then
     mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
     echo "installing missing packages: ${missing[*]}"
@@ -165,6 +175,35 @@ if tool="$(need cargo octave-cli mkoctfile)"; then
         bash tests/bindings/octave.sh
 else
     skip "MATLAB/Octave bindings suite (tests/bindings/octave.sh)" "$tool"
+fi
+
+# ---- examples: the README's main job and its plain C example
+if command -v cargo >/dev/null; then
+    suite "main job: cargo run --release --example digits -- --quick (table, CSV, PNG)" bash -c '
+        rm -rf target/digits-quick &&
+        cargo run --release --example digits -- --quick --out target/digits-quick &&
+        test -s target/digits-quick/digits.csv &&
+        head -c 8 target/digits-quick/digits.png | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a"'
+else
+    skip "main job (examples/digits)" "cargo"
+fi
+if tool="$(need cargo cc)"; then
+    suite "C example: examples/c/mvm.c built by the README command" bash -c '
+        cargo build --release --lib &&
+        cc -std=c11 -Wall -Wextra -Wpedantic -Werror -O2 -Iinclude examples/c/mvm.c target/release/libxbar.a \
+            -lm -lpthread -ldl -o target/mvm &&
+        target/mvm'
+else
+    skip "C example (examples/c/mvm.c)" "$tool"
+fi
+
+# ---- MPI: the Monte-Carlo sweep on 2 and 3 ranks equals the single-process run bit for bit
+if ! command -v cargo >/dev/null; then
+    skip "MPI sweep (tests/mpi/run.sh)" "cargo"
+elif mpi_ok; then
+    suite "MPI sweep: mpirun -np 2 / -np 3 vs one process, bit for bit (tests/mpi/run.sh)" bash tests/mpi/run.sh
+else
+    skip "MPI sweep (tests/mpi/run.sh)" "Open MPI (mpicc, mpirun, mpi.h: openmpi-bin libopenmpi-dev)"
 fi
 
 echo

@@ -2,3 +2,4 @@
 
 pub mod adc;
 pub mod dac;
+pub mod parasitics;

@@ -144,9 +144,10 @@ fn lookup_table(u: &UpdateParams) -> Result<()> {
         format!("xbar.device.update.lut_gmax_relative: must be finite and > lut_gmin_relative ({lo}), got {hi}")
     })?;
     let dir = u.lut_dir.as_deref().unwrap_or("");
-    require(u.model != super::enums::UpdateModel::LookupTable || !dir.is_empty(), || {
-        "xbar.device.update.lut_dir: the LookupTable model needs a folder of lookup tables".to_string()
-    })
+    require(
+        u.model != super::enums::UpdateModel::LookupTable || !dir.is_empty(),
+        || "xbar.device.update.lut_dir: the LookupTable model needs a folder of lookup tables".to_string(),
+    )
 }
 
 /// `xbar.array`: current limit and wire resistances.

@@ -22,6 +22,15 @@
 //! drivers are. In the frame this is the transpose turned half a turn:
 //! `c[i][j] = g[rows-1-j][cols-1-i]`, `x_frame[j] = x[rows-1-j]`,
 //! `y[k] = y_frame[cols-1-k]`, with the row and column resistances swapped.
+//! (CrossSim meant VMM as its MVM solver applied to the transposed matrix with
+//! the wires swapped, but passes the untransposed matrix; spec §12.1.)
+//!
+//! For a plain array this is the same physical circuit in both directions.
+//! An interleaved pair and separate supply lines keep their MVM structure in
+//! the frame (G+ and G− on their own driven lines, or supply lines beside the
+//! sensed lines), i.e. the structure is taken along with the transpose, as
+//! CrossSim intends: the physical layouts these options describe have no
+//! transposed read with the same wiring.
 
 use crate::array::Op;
 use crate::params::{Params, SelectedRows};
@@ -78,7 +87,10 @@ impl Wires {
     /// Whether reads need a circuit solve: parasitics enabled and at least one
     /// resistance above zero (CrossSim's `simulate_parasitics`).
     pub fn is_active(&self) -> bool {
-        self.enable && [self.r_row, self.r_col, self.r_row_terminal, self.r_col_terminal].iter().any(|&r| r > 0.0)
+        self.enable
+            && [self.r_row, self.r_col, self.r_row_terminal, self.r_col_terminal]
+                .iter()
+                .any(|&r| r > 0.0)
     }
 }
 
@@ -140,8 +152,24 @@ impl Frame {
     /// The frame of `op` on a `rows × cols` array with `wires`.
     pub fn new(wires: &Wires, op: Op, rows: usize, cols: usize) -> Frame {
         let (m, n, r_in, r_out, t_in, t_out, nmax_in) = match op {
-            Op::Mvm => (rows, cols, wires.r_row, wires.r_col, wires.r_row_terminal, wires.r_col_terminal, wires.rows_max),
-            Op::Vmm => (cols, rows, wires.r_col, wires.r_row, wires.r_col_terminal, wires.r_row_terminal, wires.cols_max),
+            Op::Mvm => (
+                rows,
+                cols,
+                wires.r_row,
+                wires.r_col,
+                wires.r_row_terminal,
+                wires.r_col_terminal,
+                wires.rows_max,
+            ),
+            Op::Vmm => (
+                cols,
+                rows,
+                wires.r_col,
+                wires.r_row,
+                wires.r_col_terminal,
+                wires.r_row_terminal,
+                wires.cols_max,
+            ),
         };
         let separate_source = !wires.current_from_input;
         let unused = if separate_source { nmax_in.saturating_sub(n) } else { 0 };
