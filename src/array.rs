@@ -3,7 +3,10 @@
 //! orientation, `g[i][j]` for output line i and input line j of an MVM.
 
 use crate::batch::Batch;
+use crate::circuit::parasitics::{solve_exact, solve_relaxation, Relaxation, Wires};
+use crate::error::{Error, Result};
 use rayon::prelude::*;
+use std::sync::{Arc, Mutex};
 
 /// Cell-operations below which a read runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 16;
@@ -22,7 +25,7 @@ pub enum Op {
 
 /// A `rows × cols` conductance matrix (row-major), its identity within the
 /// core (for its random streams) and its read noise.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Array {
     pub rows: usize,
     pub cols: usize,
@@ -31,6 +34,11 @@ pub struct Array {
     pub id: u32,
     /// Per-read conductance noise; `None` for exact reads.
     pub noise: Option<ReadNoise>,
+    /// Wire resistances: reads solve the resistive network; `None` for ideal wires.
+    pub wires: Option<Arc<Wires>>,
+    /// CrossSim's relaxation solver state of this array (MVM, VMM), when that
+    /// solver is chosen: its reduced gamma persists across calls, as in CrossSim.
+    pub relaxation: Option<Arc<Mutex<[Relaxation; 2]>>>,
 }
 
 /// Identifies one read of the arrays of a core: the core seed, the core's
@@ -72,6 +80,8 @@ impl Array {
             g,
             id: 0,
             noise: None,
+            wires: None,
+            relaxation: None,
         }
     }
     /// Writes a requested change through the device update model: cell
@@ -120,8 +130,58 @@ impl Array {
     }
     /// One analog read: column currents for every vector of `x`, with a fresh
     /// read-noise draw of every cell for every vector (`key` names the read).
-    pub fn read(&self, op: Op, x: &Batch, key: &ReadKey) -> Batch {
-        self.currents(op, x, self.noise.as_ref().map(|n| (n, key)))
+    pub fn read(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+        if self.wires.is_some() {
+            return self.circuit(op, x, key, None);
+        }
+        Ok(self.currents(op, x, self.noise.as_ref().map(|n| (n, key))))
+    }
+
+    /// A read through the resistive network of this array (with `neg`, the
+    /// G- array of an interleaved pair sharing its output lines), solved
+    /// exactly. With read noise every vector sees its own conductances, so
+    /// the network is solved once per vector.
+    pub fn circuit(&self, op: Op, x: &Batch, key: &ReadKey, neg: Option<&Array>) -> Result<Batch> {
+        let wires = self
+            .wires
+            .as_deref()
+            .ok_or_else(|| Error::Internal("circuit read without wires".into()))?;
+        let noisy = self.noise.is_some() || neg.is_some_and(|n| n.noise.is_some());
+        if let Some(state) = &self.relaxation {
+            if noisy {
+                return Err(Error::unsupported(
+                    "simulation.parasitic_solver: \"crosssim\" does not combine with read noise; use \"exact\"",
+                ));
+            }
+            let mut st = state
+                .lock()
+                .map_err(|_| Error::Internal("relaxation state poisoned".into()))?;
+            let r = &mut st[usize::from(op == Op::Vmm)];
+            let report = solve_relaxation(wires, op, self.rows, self.cols, &self.g, neg.map(|n| &n.g[..]), x, r)?;
+            return Ok(report.y);
+        }
+        if !noisy {
+            return solve_exact(wires, op, self.rows, self.cols, &self.g, neg.map(|n| &n.g[..]), x);
+        }
+        let mut y = Batch::zeros(self.outputs(op), x.count);
+        let seen = |a: &Array, b: usize| -> Vec<f64> {
+            match &a.noise {
+                Some(n) => {
+                    let mut out = vec![0.0; a.g.len()];
+                    n.sample(&a.g, 0, &key.stream(a.id, b), &mut out);
+                    out
+                }
+                None => a.g.clone(),
+            }
+        };
+        for b in 0..x.count {
+            let gp = seen(self, b);
+            let gn = neg.map(|n| seen(n, b));
+            let xb = Batch::from_vec(x.len, 1, x.vector(b).to_vec());
+            let yb = solve_exact(wires, op, self.rows, self.cols, &gp, gn.as_deref(), &xb)?;
+            y.vector_mut(b).copy_from_slice(yb.vector(0));
+        }
+        Ok(y)
     }
 
     /// Column currents for every vector of `x`: `I = G x` (MVM) or `I = x G` (VMM),

@@ -56,6 +56,8 @@ pub struct Core {
     drift_reference: f64,
     drift_factor: f64,
     /// The update model (`xbar.device.update`), built once (lookup tables are loaded at `new`).
+    /// Wire resistances of the arrays when parasitics are simulated.
+    wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
     update_model: std::sync::Arc<dyn crate::device::update::DeviceUpdate>,
 }
 
@@ -158,6 +160,10 @@ impl Core {
             updated: false,
             drift_reference: 1.0,
             drift_factor: 1.0,
+            wires: {
+                let w = crate::circuit::parasitics::Wires::from_params(params);
+                w.is_active().then(|| std::sync::Arc::new(w))
+            },
             update_model,
         };
         // Build the periphery of every block once so that bad ADC/DAC
@@ -244,6 +250,7 @@ impl Core {
                 time_call: self.time_calls,
             },
             block: 0,
+            wires: self.wires.clone(),
         }
     }
 
@@ -305,20 +312,39 @@ impl Core {
     /// Programs the physical matrix `m` as a new write of the arrays.
     fn install(&mut self, m: Vec<f64>) -> Result<()> {
         let call = self.program_calls + 1;
-        self.blocks = self.program_blocks(&m, call)?;
-        self.program_calls = call;
-        self.matrix = m;
-        self.updated = false;
-        self.drift_factor = 1.0;
-        if self.params.xbar.device.drift_compensation {
-            self.drift_reference = self.reference_read();
+        let blocks = self.program_blocks(&m, call)?;
+        let mut next = Core {
+            blocks,
+            matrix: m,
+            program_calls: call,
+            updated: false,
+            drift_factor: 1.0,
+            ..self.clone_settings()
+        };
+        if next.params.xbar.device.drift_compensation {
+            next.drift_reference = next.reference_read()?;
         }
+        *self = next;
         Ok(())
+    }
+
+    /// A copy of the core without its arrays (they are replaced by the caller).
+    fn clone_settings(&self) -> Core {
+        Core {
+            params: self.params.clone(),
+            tiling: self.tiling.clone(),
+            blocks: Vec::new(),
+            cells: self.cells.clone(),
+            matrix: Vec::new(),
+            update_model: self.update_model.clone(),
+            wires: self.wires.clone(),
+            ..*self
+        }
     }
 
     /// aihwkit's global drift compensation reference: `max(1e-4, mean |y|)`
     /// over the MVMs of every one-hot input (all non-idealities on).
-    fn reference_read(&mut self) -> f64 {
+    fn reference_read(&mut self) -> Result<f64> {
         let n = self.phys().1;
         let mut eye = Batch::zeros(n, n);
         for b in 0..n {
@@ -327,7 +353,7 @@ impl Core {
         let factor = std::mem::replace(&mut self.drift_factor, 1.0);
         let y = self.apply(Op::Mvm, &eye);
         self.drift_factor = factor;
-        (y.data.iter().map(|v| v.abs()).sum::<f64>() / y.data.len() as f64).max(1e-4)
+        Ok((y?.data.iter().map(|v| v.abs()).sum::<f64>() / (n * self.phys().0) as f64).max(1e-4))
     }
 
     /// The stored physical matrix (row-major, real, complex-expanded).
@@ -375,7 +401,7 @@ impl Core {
     }
 
     /// Runs `op` on physical inputs `x` through every block and sums the block outputs.
-    fn apply(&mut self, op: Op, x: &Batch) -> Batch {
+    fn apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
         self.read_calls += 1;
         let key = ReadKey {
             seed: self.seed,
@@ -416,7 +442,7 @@ impl Core {
                     })
                     .collect();
                 let (in0, nin, out0) = if op == Op::Mvm { (c0, nc, r0) } else { (r0, nr, c0) };
-                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out, key);
+                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out, key)?;
                 y.add_into(out0, &part);
             }
         }
@@ -427,7 +453,7 @@ impl Core {
         if self.params.core.output_dtype == OutputDtype::Float32 {
             y.map(|v| v as f32 as f64);
         }
-        y
+        Ok(y)
     }
 
     /// `y[b,:] = W x[b,:]`: x is `batch × cols`, y is `batch × rows`, row-major.
@@ -437,7 +463,7 @@ impl Core {
         self.require_programmed("mvm")?;
         check_data("x", x, batch * self.cols, "batch x cols")?;
         check_out("y", y.len(), batch * self.rows, "batch x rows")?;
-        let out = self.apply(Op::Mvm, &Batch::from_vec(self.cols, batch, x.to_vec()));
+        let out = self.apply(Op::Mvm, &Batch::from_vec(self.cols, batch, x.to_vec()))?;
         y.copy_from_slice(&out.data);
         Ok(())
     }
@@ -457,7 +483,7 @@ impl Core {
         self.require_programmed("mvm_complex")?;
         check_data("x", x, 2 * batch * self.cols, "2 x batch x cols, interleaved re/im")?;
         check_out("y", y.len(), 2 * batch * self.rows, "2 x batch x rows")?;
-        let out = self.apply(Op::Mvm, &complex::mvm_input(x, self.cols, batch));
+        let out = self.apply(Op::Mvm, &complex::mvm_input(x, self.cols, batch))?;
         y.copy_from_slice(&complex::mvm_output(&out));
         Ok(())
     }
@@ -467,7 +493,7 @@ impl Core {
         self.require_programmed("vmm")?;
         check_data("v", v, batch * self.rows, "batch x rows")?;
         check_out("y", y.len(), batch * self.cols, "batch x cols")?;
-        let out = self.apply(Op::Vmm, &Batch::from_vec(self.rows, batch, v.to_vec()));
+        let out = self.apply(Op::Vmm, &Batch::from_vec(self.rows, batch, v.to_vec()))?;
         y.copy_from_slice(&out.data);
         Ok(())
     }
@@ -487,7 +513,7 @@ impl Core {
         self.require_programmed("vmm_complex")?;
         check_data("v", v, 2 * batch * self.rows, "2 x batch x rows, interleaved re/im")?;
         check_out("y", y.len(), 2 * batch * self.cols, "2 x batch x cols")?;
-        let out = self.apply(Op::Vmm, &complex::vmm_input(v, self.rows, batch));
+        let out = self.apply(Op::Vmm, &complex::vmm_input(v, self.rows, batch))?;
         y.copy_from_slice(&complex::vmm_output(&out));
         Ok(())
     }
@@ -590,7 +616,7 @@ impl Core {
         next.blocks = next.program_blocks(&next.matrix, self.program_calls)?;
         next.drift_factor = 1.0;
         if next.params.xbar.device.drift_compensation {
-            next.drift_factor = next.drift_reference / next.reference_read();
+            next.drift_factor = next.drift_reference / next.reference_read()?;
         }
         *self = next;
         Ok(())

@@ -13,16 +13,6 @@ pub fn check(p: &Params) -> Result<()> {
             "xbar.device.nonlinear_IV: I-V nonlinearity needs the circuit solver, not available in this version",
         ));
     }
-    let par = &p.xbar.array.parasitics;
-    if par.enable
-        && [par.rp_row, par.rp_col, par.rp_row_terminal, par.rp_col_terminal]
-            .iter()
-            .any(|&r| r > 0.0)
-    {
-        return Err(Error::unsupported(
-            "xbar.array.parasitics: wire-resistance (IR drop) simulation needs the circuit solver, not available in this version",
-        ));
-    }
     let conv = &p.simulation.convolution;
     if conv.x_par * conv.y_par > 1 {
         return Err(Error::unsupported(

@@ -53,6 +53,11 @@ fn conformance_params_load_and_round_trip() {
         let mut written: Value = serde_json::from_str(&out).unwrap();
         let backend = written["simulation"].as_object_mut().unwrap().remove("backend");
         assert_eq!(backend, Some(json!("auto")));
+        let solver = written["simulation"]
+            .as_object_mut()
+            .unwrap()
+            .remove("parasitic_solver");
+        assert_eq!(solver, Some(json!("exact")));
         // xbar's own key, absent from CrossSim's files.
         let comp = written["xbar"]["device"]
             .as_object_mut()

@@ -3,7 +3,7 @@
 //! Rows marked "xbar fix" expect the corrected value where CrossSim is wrong
 //! (docs/crosssim-differences.md); the comment names the spec §16 item.
 
-use xbar::{Core, Error, Layout, Params};
+use xbar::{Core, Layout, Params};
 
 const W: [f64; 12] = [
     0.75, -0.5, 0.25, 0.0, 1.0, 0.125, -0.375, -1.0, -0.25, 0.5, 0.625, 0.875,
@@ -18,7 +18,6 @@ const TOL: f64 = 1e-12;
 
 enum Want {
     Values(&'static [f64]),
-    Error,
 }
 
 struct Example {
@@ -474,19 +473,6 @@ fn examples() -> Vec<Example> {
                 1.1071428571428572,
             ]),
         ),
-        // Parasitics come with the circuit solver: refused for now.
-        ex(
-            "T19a",
-            false,
-            &[
-                ("core.style", "\"OFFSET\""),
-                ("xbar.array.parasitics.enable", "true"),
-                ("xbar.array.parasitics.Rp_row", "10"),
-                ("xbar.array.parasitics.Rp_col", "10"),
-            ],
-            &[],
-            Error,
-        ),
     ]
 }
 
@@ -508,12 +494,7 @@ fn spec_section_17_examples() {
             p.set_json(path, value)
                 .unwrap_or_else(|err| panic!("{}: set {path} = {value}: {err}", e.id));
         }
-        let core = Core::new(&p, 3, 4, 7);
-        let mut core = match (core, &e.vmm) {
-            (Err(Error::Unsupported(_)), Want::Error) => continue,
-            (Err(err), _) => panic!("{}: {err}", e.id),
-            (Ok(c), _) => c,
-        };
+        let mut core = Core::new(&p, 3, 4, 7).unwrap_or_else(|err| panic!("{}: {err}", e.id));
         core.program(&W, Layout::RowMajor).unwrap();
         let (x, v) = if e.unsigned_inputs {
             (&X_ABS[..], &V_ABS[..])
@@ -526,16 +507,10 @@ fn spec_section_17_examples() {
             failures.push(format!("{} MVM: got {y:?}, want {:?}", e.id, e.mvm));
         }
         let mut yv = [0.0; 4];
-        match (core.vmm(v, 1, &mut yv), &e.vmm) {
-            (Ok(()), Want::Values(want)) if close(&yv, want) => {}
-            (r, want) => failures.push(format!(
-                "{} VMM: got {r:?} {yv:?}, want {:?}",
-                e.id,
-                match want {
-                    Want::Values(w) => format!("{w:?}"),
-                    Want::Error => "an error".into(),
-                }
-            )),
+        let Want::Values(want) = e.vmm;
+        match core.vmm(v, 1, &mut yv) {
+            Ok(()) if close(&yv, want) => {}
+            r => failures.push(format!("{} VMM: got {r:?} {yv:?}, want {want:?}", e.id)),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -83,23 +83,23 @@ impl Balanced {
     }
 
     /// Digitised output currents for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Batch {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Result<Batch> {
         let per = self.periphery(op);
         let adc = &per.adcs[0];
         if !per.dac.bitslicing() {
-            return self.pair.currents(op, xd, &key).digitise_and_combine(adc, &key);
+            return Ok(self.pair.currents(op, xd, &key)?.digitise_and_combine(adc, &key));
         }
         let slices = slice_batch(&per.dac, xd);
         let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
         let acc = horner(k, s, |i| {
             let slice_key = ReadKey { slice: i as u32, ..key };
-            let mut c = self.pair.currents(op, &slices[i], &slice_key);
+            let mut c = self.pair.currents(op, &slices[i], &slice_key)?;
             if per.adc_per_ibit {
                 c.digitise(adc, &slice_key);
             }
-            c
-        });
-        match acc {
+            Ok(c)
+        })?;
+        Ok(match acc {
             Currents::One(mut a) => {
                 correct(&mut a, s, k, mb);
                 if !per.adc_per_ibit {
@@ -117,7 +117,7 @@ impl Balanced {
                     c.digitise_and_combine(adc, &key)
                 }
             }
-        }
+        })
     }
 
     /// Writes a weight change `dw` (`rows × cols`, weight units): each device

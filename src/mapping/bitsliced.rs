@@ -184,23 +184,23 @@ impl BitSliced {
         self.unit_column && op == Op::Mvm
     }
 
-    fn currents(&self, i: usize, op: Op, x: &Batch, key: &ReadKey) -> Currents {
+    fn currents(&self, i: usize, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
         match &self.slices[i] {
             SliceArrays::Balanced(pair) => pair.currents(op, x, key),
             SliceArrays::Offset(a) => {
                 let mut c = if self.unit_column && op == Op::Vmm {
-                    a.read(op, &x.with_leading_zero(), key)
+                    a.read(op, &x.with_leading_zero(), key)?
                 } else {
-                    a.read(op, x, key)
+                    a.read(op, x, key)?
                 };
                 clip(&mut c, self.icol_max);
-                Currents::One(c)
+                Ok(Currents::One(c))
             }
         }
     }
 
     /// Digitised, recombined outputs for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Batch {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Result<Batch> {
         let per = self.periphery(op);
         let n = self.slices.len();
         let mut outs: Vec<Currents> = if per.dac.bitslicing() {
@@ -210,18 +210,18 @@ impl BitSliced {
                 .map(|i| {
                     let mut acc = horner(k, s, |j| {
                         let slice_key = ReadKey { slice: j as u32, ..key };
-                        let mut c = self.currents(i, op, &islices[j], &slice_key);
+                        let mut c = self.currents(i, op, &islices[j], &slice_key)?;
                         if per.adc_per_ibit {
                             c.digitise(&per.adcs[i], &slice_key);
                         }
-                        c
-                    });
+                        Ok(c)
+                    })?;
                     acc.each(|a| correct(a, s, k, mb));
-                    acc
+                    Ok(acc)
                 })
-                .collect()
+                .collect::<Result<_>>()?
         } else {
-            (0..n).map(|i| self.currents(i, op, xd, &key)).collect()
+            (0..n).map(|i| self.currents(i, op, xd, &key)).collect::<Result<_>>()?
         };
         let offset = matches!(self.slices[0], SliceArrays::Offset(_));
         let sums = xd.sums();
@@ -266,7 +266,7 @@ impl BitSliced {
         if self.gmin > 0.0 {
             out.map(|v| v * self.grange);
         }
-        out
+        Ok(out)
     }
 
     /// `weight_scale = 2·wmax/grange` and model factor 1.

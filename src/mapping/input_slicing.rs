@@ -6,6 +6,7 @@
 use super::currents::Currents;
 use crate::batch::Batch;
 use crate::circuit::dac::Dac;
+use crate::error::{Error, Result};
 
 /// The sliced form of a batch of DAC outputs: `slices[k]` holds slice k of every vector.
 pub fn slice_batch(dac: &Dac, xd: &Batch) -> Vec<Batch> {
@@ -20,11 +21,11 @@ pub fn slice_batch(dac: &Dac, xd: &Batch) -> Vec<Batch> {
 }
 
 /// `acc_0 = r_0 / 2^s`, `acc_k = (acc_{k-1} + r_k) / 2^s`, where `r_k = read(k)`.
-pub fn horner(num_slices: usize, slice_size: u32, mut read: impl FnMut(usize) -> Currents) -> Currents {
+pub fn horner(num_slices: usize, slice_size: u32, mut read: impl FnMut(usize) -> Result<Currents>) -> Result<Currents> {
     let shift = 2f64.powi(slice_size as i32);
     let mut acc: Option<Currents> = None;
     for k in 0..num_slices {
-        let r = read(k);
+        let r = read(k)?;
         let mut a = match acc {
             None => r,
             Some(mut a) => {
@@ -35,7 +36,7 @@ pub fn horner(num_slices: usize, slice_size: u32, mut read: impl FnMut(usize) ->
         a.each(|b| b.map(|v| v / shift));
         acc = Some(a);
     }
-    acc.expect("a sliced DAC has at least one slice")
+    acc.ok_or_else(|| Error::Internal("a sliced DAC has at least one slice".into()))
 }
 
 /// The three corrections after Horner accumulation, in CrossSim's order:

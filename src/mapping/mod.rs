@@ -38,6 +38,8 @@ pub struct BlockContext<'a> {
     pub draws: Draws,
     /// Index of the block being programmed (row-major in the tiling grid).
     pub block: u32,
+    /// Wire resistances of the arrays, when parasitics are simulated.
+    pub wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
 }
 
 impl BlockContext<'_> {
@@ -45,7 +47,7 @@ impl BlockContext<'_> {
     /// conductances with the inputs (no read noise), so that a balanced pair
     /// may be read as one difference array (CrossSim's fast balanced path).
     pub fn exact_reads(&self) -> bool {
-        !self.cells.noisy_reads()
+        !self.cells.noisy_reads() && self.wires.is_none()
     }
 
     /// Writes target conductances `g` (`rows × cols`, already quantised) as
@@ -55,12 +57,21 @@ impl BlockContext<'_> {
         let id = self.block * 128 + k;
         self.cells.write(&mut g, id, &self.draws)?;
         let noise = self.cells.read_noise(&g);
+        let relaxation = match (&self.wires, self.params.simulation.parasitic_solver) {
+            (Some(_), crate::params::ParasiticSolver::CrossSim) => {
+                let r = crate::circuit::parasitics::Relaxation::from_params(self.params);
+                Some(std::sync::Arc::new(std::sync::Mutex::new([r.clone(), r])))
+            }
+            _ => None,
+        };
         Ok(Array {
             rows,
             cols,
             g,
             id,
             noise,
+            wires: self.wires.clone(),
+            relaxation,
         })
     }
 }
@@ -133,7 +144,7 @@ impl Periphery {
 /// One block of a core: its weights in one of the three mappings.
 #[derive(Debug, Clone)]
 pub enum Mapping {
-    Balanced(balanced::Balanced),
+    Balanced(Box<balanced::Balanced>),
     Offset(offset::Offset),
     BitSliced(bitsliced::BitSliced),
 }
@@ -142,7 +153,7 @@ impl Mapping {
     /// Programs the `rows × cols` block `w` in the mapping `core.style` names.
     pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<Mapping> {
         Ok(match ctx.params.core.style {
-            CoreStyle::Balanced => Mapping::Balanced(balanced::Balanced::program(ctx, w, rows, cols)?),
+            CoreStyle::Balanced => Mapping::Balanced(Box::new(balanced::Balanced::program(ctx, w, rows, cols)?)),
             CoreStyle::Offset => Mapping::Offset(offset::Offset::program(ctx, w, rows, cols)?),
             CoreStyle::BitSliced => Mapping::BitSliced(bitsliced::BitSliced::program(ctx, w, rows, cols)?),
         })
@@ -208,7 +219,7 @@ impl Mapping {
     /// One operation on inputs `x` (weight-unit inputs of this block): scale by
     /// `s_in` (per vector), DAC, arrays, ADC, recombination, and scale back to
     /// weight units by `s_out = weight_scale/(s_in·model_factor)`.
-    pub fn apply(&self, op: Op, x: &Batch, s_in: &[f64], s_out: &[f64], key: ReadKey) -> Batch {
+    pub fn apply(&self, op: Op, x: &Batch, s_in: &[f64], s_out: &[f64], key: ReadKey) -> Result<Batch> {
         let dac = &self.periphery(op).dac;
         let mut xd = x.clone();
         for (b, &s) in s_in.iter().enumerate() {
@@ -222,12 +233,12 @@ impl Mapping {
             Mapping::Balanced(m) => m.run(op, &xd, key),
             Mapping::Offset(m) => m.run(op, &xd, key),
             Mapping::BitSliced(m) => m.run(op, &xd, key),
-        };
+        }?;
         for (b, f) in s_out.iter().enumerate() {
             for v in out.vector_mut(b) {
                 *v *= f;
             }
         }
-        out
+        Ok(out)
     }
 }

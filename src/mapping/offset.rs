@@ -74,18 +74,18 @@ impl Offset {
 
     /// Raw (clipped) array currents for DAC outputs `x`. A VMM input drives the
     /// matrix rows only: the unit line gets 0 V.
-    fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Batch {
+    fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
         let mut out = if self.unit_column && op == Op::Vmm {
-            self.array.read(op, &x.with_leading_zero(), key)
+            self.array.read(op, &x.with_leading_zero(), key)?
         } else {
-            self.array.read(op, x, key)
+            self.array.read(op, x, key)?
         };
         clip(&mut out, self.icol_max);
-        out
+        Ok(out)
     }
 
     /// Digitised, offset-free outputs for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Batch {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Result<Batch> {
         let per = self.periphery(op);
         let adc = &per.adcs[0];
         let mut out = if per.dac.bitslicing() {
@@ -93,26 +93,26 @@ impl Offset {
             let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
             let acc = horner(k, s, |i| {
                 let slice_key = ReadKey { slice: i as u32, ..key };
-                let mut c = self.currents(op, &slices[i], &slice_key);
+                let mut c = self.currents(op, &slices[i], &slice_key)?;
                 if per.adc_per_ibit {
                     adc.convert(&mut c, &slice_key, 0);
                 }
-                Currents::One(c)
-            });
+                Ok(Currents::One(c))
+            })?;
             let mut a = acc.combine();
             correct(&mut a, s, k, mb);
             a
         } else {
-            self.currents(op, xd, &key)
+            self.currents(op, xd, &key)?
         };
         if !per.adc_per_ibit {
             adc.convert(&mut out, &key, 0);
         }
         if self.unit_column && op == Op::Mvm {
-            return out.minus_first();
+            return Ok(out.minus_first());
         }
         out.subtract_per_vector(&xd.sums(), self.g0 + 0.5 * self.wr);
-        out
+        Ok(out)
     }
 
     /// Writes a weight change `dw` (`rows × cols`, weight units) into the

@@ -87,26 +87,33 @@ impl Pair {
         written
     }
 
-    /// Currents for the inputs `x` (already through the DAC).
-    pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Currents {
+    /// Currents for the inputs `x` (already through the DAC). With wire
+    /// resistance an interleaved pair is one network (both devices on each
+    /// output line).
+    pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
         if let Some(d) = &self.diff {
-            return Currents::One(d.product(op, x));
+            return Ok(Currents::One(d.product(op, x)));
         }
-        let mut p = self.pos.read(op, x, key);
-        let n = self.neg.read(op, x, key);
+        if self.interleaved && self.pos.wires.is_some() {
+            let mut i = self.pos.circuit(op, x, key, Some(&self.neg))?;
+            clip(&mut i, self.icol_max);
+            return Ok(Currents::One(i));
+        }
+        let mut p = self.pos.read(op, x, key)?;
+        let n = self.neg.read(op, x, key)?;
         if self.interleaved {
             p.zip_with(&n, |a, b| a - b);
             clip(&mut p, self.icol_max);
-            return Currents::One(p);
+            return Ok(Currents::One(p));
         }
         let mut n = n;
         clip(&mut p, self.icol_max);
         clip(&mut n, self.icol_max);
         if self.subtract {
             p.zip_with(&n, |a, b| a - b);
-            Currents::One(p)
+            Ok(Currents::One(p))
         } else {
-            Currents::Two(p, n)
+            Ok(Currents::Two(p, n))
         }
     }
 }

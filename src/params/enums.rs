@@ -217,6 +217,15 @@ str_enum!(
     }
 );
 str_enum!(
+    /// `simulation.parasitic_solver` (xbar): how wire-resistance networks are solved.
+    ParasiticSolver {
+        /// Exact nodal analysis (sparse Cholesky), residual-checked.
+        Exact => "exact",
+        /// CrossSim's iterative relaxation (its update rule, gamma schedule and stopping test).
+        CrossSim => "crosssim",
+    }
+);
+str_enum!(
     /// `simulation.backend`: where the hot loops run.
     Backend { Auto => "auto", Cpu => "cpu", Cuda => "cuda" }
 );

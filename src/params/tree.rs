@@ -254,6 +254,13 @@ pub struct SimulationParams {
     /// xbar: "auto" | "cpu" | "cuda".
     #[serde(default = "default_backend")]
     pub backend: Backend,
+    /// xbar: "exact" (default) or "crosssim" (CrossSim's relaxation, for its numbers).
+    #[serde(default = "default_parasitic_solver")]
+    pub parasitic_solver: ParasiticSolver,
+}
+
+fn default_parasitic_solver() -> ParasiticSolver {
+    ParasiticSolver::Exact
 }
 
 fn default_backend() -> Backend {
@@ -276,6 +283,7 @@ impl Default for SimulationParams {
             disable_fast_nonlinear_iv: false,
             hide_convergence_msg: false,
             backend: Backend::Auto,
+            parasitic_solver: ParasiticSolver::Exact,
         }
     }
 }
