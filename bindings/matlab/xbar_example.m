@@ -1,5 +1,5 @@
 p = xbar.Params.preset('default');
-p.set('xbar.adc.mvm', struct('model', 'QuantizerADC', 'bits', 8, 'calibrated_range', [-8 8]));
+p.set('xbar.adc.mvm', struct('model', 'QuantizerADC', 'bits', 8, 'calibrated_range', [-12 12]));
 core = xbar.Core(p, 64, 48, 1);           % a 64 x 48 matrix, seed 1
 W = rand(64, 48) - 0.5;
 core.program(W);                          % column-major, passed without a copy
