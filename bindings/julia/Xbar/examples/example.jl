@@ -1,6 +1,6 @@
 using Xbar
 p = Xbar.preset("default")
-p["xbar.adc.mvm"] = (model = "QuantizerADC", bits = 8, calibrated_range = [-8, 8])
+p["xbar.adc.mvm"] = (model = "QuantizerADC", bits = 8, calibrated_range = [-12, 12])
 core = AnalogCore(p, 64, 48; seed = 1)
 W = rand(64, 48) .- 0.5
 program!(core, W)                 # a Matrix goes in column-major, without a copy
