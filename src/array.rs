@@ -5,6 +5,7 @@
 use crate::batch::Batch;
 use crate::circuit::parasitics::{solve_exact, solve_relaxation, Relaxation, Wires};
 use crate::error::{Error, Result};
+use crate::product::{self, Sum};
 use rayon::prelude::*;
 use std::sync::{Arc, Mutex};
 
@@ -134,7 +135,11 @@ impl Array {
         if self.wires.is_some() {
             return self.circuit(op, x, key, None);
         }
-        Ok(self.currents(op, x, self.noise.as_ref().map(|n| (n, key))))
+        Ok(match &self.noise {
+            None => self.product(op, x),
+            Some(n) if n.per_output => self.per_output_noise(op, x, n, key),
+            Some(n) => self.noisy_currents(op, x, n, key),
+        })
     }
 
     /// A read through the resistive network of this array (with `neg`, the
@@ -187,98 +192,94 @@ impl Array {
     /// Column currents for every vector of `x`: `I = G x` (MVM) or `I = x G` (VMM),
     /// in units of one fully-on cell at full input.
     pub fn product(&self, op: Op, x: &Batch) -> Batch {
-        self.currents(op, x, None)
+        self.sum_with(op, &self.g, x, Sum::Linear)
     }
 
-    /// Outputs `o0..o0 + out.len()` of one vector `xv` with per-output read
-    /// noise: `I_i = Σ_j G_ij x_j + sqrt(Σ_j σ_ij² x_j²)·z_i`, with z_i the
-    /// dense normal draw i of `s`.
-    fn per_output_noise(&self, op: Op, xv: &[f64], o0: usize, out: &mut [f64], n: &ReadNoise, s: &Stream) {
-        let mut var = vec![0.0; out.len()];
+    /// Currents with per-output read noise: `I_i = Σ_j G_ij x_j + sqrt(Σ_j σ_ij² x_j²)·z_i`.
+    fn per_output_noise(&self, op: Op, x: &Batch, n: &ReadNoise, key: &ReadKey) -> Batch {
+        let mut y = self.product(op, x);
+        self.add_output_noise(op, x, &[n], key, &mut y);
+        y
+    }
+
+    /// Adds to the currents `y` of a read the Gaussian noise that the per-cell
+    /// read noise `noises` (of this array, or of this and its balanced partner,
+    /// whose currents `y` sums) would add: output i of vector b gets
+    /// `sqrt(Σ_n Σ_j σ_nij² x_j²)·z_i`, z_i the dense normal draw i of this
+    /// array's stream for vector b. A law with one σ for every cell
+    /// contributes `σ²·Σ_j x_j²`, the same for every output of the vector.
+    pub fn add_output_noise(&self, op: Op, x: &Batch, noises: &[&ReadNoise], key: &ReadKey, y: &mut Batch) {
+        let n_out = self.outputs(op);
+        let mut var = Batch::zeros(n_out, x.count);
+        for n in noises {
+            match n.uniform_sigma {
+                Some(sd) => {
+                    for b in 0..x.count {
+                        let v: f64 = x.vector(b).iter().map(|v| (sd * v) * (sd * v)).sum();
+                        var.vector_mut(b).iter_mut().for_each(|o| *o += v);
+                    }
+                }
+                None => var.zip_with(&self.sum_with(op, &n.sigma, x, Sum::Squares), |a, b| a + b),
+            }
+        }
+        let add = |(b, yb): (usize, &mut [f64])| {
+            let mut z = vec![0.0; n_out];
+            key.stream(self.id, b).fill_dense(0, &mut z, true);
+            for ((o, z), v) in yb.iter_mut().zip(&z).zip(var.vector(b)) {
+                *o += v.sqrt() * z;
+            }
+        };
+        if n_out * x.count >= PARALLEL_MIN_WORK / 16 {
+            crate::threads::install(|| y.data.par_chunks_mut(n_out.max(1)).enumerate().for_each(add));
+        } else {
+            y.data.chunks_mut(n_out.max(1)).enumerate().for_each(add);
+        }
+    }
+
+    /// `Σ_j a_ij x_j` (or its [`Sum::Squares`] form) over this array's shape for
+    /// every vector of `x`, with `a` a per-cell quantity of the array.
+    fn sum_with(&self, op: Op, a: &[f64], x: &Batch, sum: Sum) -> Batch {
+        let mut y = Batch::zeros(self.outputs(op), x.count);
         match op {
-            Op::Mvm => {
-                for (d, (o, v)) in out.iter_mut().zip(var.iter_mut()).enumerate() {
-                    let base = (o0 + d) * self.cols;
-                    let (g, sd) = (&self.g[base..base + self.cols], &n.sigma[base..base + self.cols]);
-                    for ((g, sd), x) in g.iter().zip(sd).zip(xv) {
-                        *o += g * x;
-                        *v += (sd * x) * (sd * x);
-                    }
-                }
-            }
-            Op::Vmm => {
-                for (i, &x) in xv.iter().enumerate() {
-                    let base = i * self.cols + o0;
-                    let (g, sd) = (&self.g[base..base + out.len()], &n.sigma[base..base + out.len()]);
-                    for (((o, v), g), sd) in out.iter_mut().zip(var.iter_mut()).zip(g).zip(sd) {
-                        *o += x * g;
-                        *v += (sd * x) * (sd * x);
-                    }
-                }
-            }
+            Op::Mvm => product::mvm(a, self.rows, self.cols, &x.data, x.count, sum, &mut y.data),
+            Op::Vmm => product::vmm(a, self.rows, self.cols, &x.data, x.count, sum, &mut y.data),
         }
-        let mut z = vec![0.0; out.len()];
-        s.fill_dense(o0 as u64, &mut z, true);
-        for ((o, v), z) in out.iter_mut().zip(&var).zip(&z) {
-            *o += v.sqrt() * z;
-        }
+        y
     }
 
-    /// Conductances of cells `base..base + len` as one read sees them: as
-    /// programmed, or redrawn into `buf` with `draw`'s noise and stream.
-    fn seen<'a>(
-        &'a self,
-        base: usize,
-        len: usize,
-        draw: &Option<(&ReadNoise, Stream)>,
-        buf: &'a mut [f64],
-    ) -> &'a [f64] {
-        match draw {
-            Some((n, s)) => {
-                n.sample(&self.g[base..base + len], base, s, &mut buf[..len]);
-                &buf[..len]
-            }
-            None => &self.g[base..base + len],
-        }
-    }
-
-    /// Currents, with the cells redrawn per vector when `noise` is given
-    /// (vector b of the read uses stream `key.stream(id, b)`, dense draw k for
-    /// cell k, generated in place a row segment at a time). Work is split over
-    /// vectors and blocks of `OUT_BLOCK` outputs in xbar's pool; each output
-    /// is summed by one thread in input order, so results do not depend on
-    /// the thread count.
-    fn currents(&self, op: Op, x: &Batch, noise: Option<(&ReadNoise, &ReadKey)>) -> Batch {
+    /// Currents with every cell redrawn per vector (vector b of the read uses
+    /// stream `key.stream(id, b)`, dense draw k for cell k, generated in place a
+    /// row segment at a time). Work is split over vectors and blocks of
+    /// `OUT_BLOCK` outputs in xbar's pool; each output is summed by one thread
+    /// in input order, so results do not depend on the thread count.
+    fn noisy_currents(&self, op: Op, x: &Batch, noise: &ReadNoise, key: &ReadKey) -> Batch {
         const OUT_BLOCK: usize = 64;
         debug_assert_eq!(x.len, self.inputs(op));
         let n_out = self.outputs(op);
         let mut y = Batch::zeros(n_out, x.count);
         let chunks_per_vector = n_out.div_ceil(OUT_BLOCK).max(1);
-        let per_output = noise.is_some_and(|(n, _)| n.per_output);
         let work = |(c, out): (usize, &mut [f64])| {
             let b = c / chunks_per_vector;
             let o0 = (c % chunks_per_vector) * OUT_BLOCK;
             let xv = x.vector(b);
-            if per_output {
-                if let Some((n, key)) = noise {
-                    self.per_output_noise(op, xv, o0, out, n, &key.stream(self.id, b));
-                }
-                return;
-            }
-            let draw = noise.map(|(n, key)| (n, key.stream(self.id, b)));
-            let mut buf = vec![0.0; if noise.is_some() { self.cols.max(OUT_BLOCK) } else { 0 }];
+            let s = key.stream(self.id, b);
+            let mut buf = vec![0.0; self.cols.max(OUT_BLOCK)];
+            // Cells `base..base + len` as this vector sees them.
+            let seen = |base: usize, len: usize, buf: &mut [f64]| {
+                noise.sample(&self.g[base..base + len], base, &s, &mut buf[..len]);
+            };
             match op {
                 Op::Mvm => {
                     for (d, o) in out.iter_mut().enumerate() {
-                        let row = self.seen((o0 + d) * self.cols, self.cols, &draw, &mut buf);
-                        *o = row.iter().zip(xv).map(|(g, x)| g * x).sum();
+                        seen((o0 + d) * self.cols, self.cols, &mut buf);
+                        *o = buf[..self.cols].iter().zip(xv).map(|(g, x)| g * x).sum();
                     }
                 }
                 Op::Vmm => {
                     let len = out.len();
                     for (i, &v) in xv.iter().enumerate() {
-                        let seg = self.seen(i * self.cols + o0, len, &draw, &mut buf);
-                        for (o, g) in out.iter_mut().zip(seg) {
+                        seen(i * self.cols + o0, len, &mut buf);
+                        for (o, g) in out.iter_mut().zip(&buf[..len]) {
                             *o += v * g;
                         }
                     }

@@ -192,6 +192,12 @@ impl Cells {
         self.read.is_some()
     }
 
+    /// Whether read noise, if any, is drawn per output (so that a read is the
+    /// exact product of the programmed conductances plus Gaussian output noise).
+    pub fn output_noise_only(&self) -> bool {
+        self.read.is_none() || self.per_output
+    }
+
     /// Writes target conductances `g` (already quantised) into array `array`,
     /// in place: the programmed (or drifted) state.
     pub fn write(&self, g: &mut [f64], array: u32, draws: &Draws) -> Result<()> {
@@ -226,8 +232,11 @@ impl Cells {
     /// distribution and the clip; `None` for noiseless reads.
     pub fn read_noise(&self, g: &[f64]) -> Option<ReadNoise> {
         let law = self.read.as_ref()?;
+        let sigma: Vec<f64> = g.iter().map(|&x| law.sigma(x)).collect();
+        let first = sigma.first().copied();
         Some(ReadNoise {
-            sigma: g.iter().map(|&x| law.sigma(x)).collect(),
+            uniform_sigma: first.filter(|&f| sigma.iter().all(|&s| s == f)),
+            sigma,
             dist: law.dist(),
             clip: self.clip,
             per_output: self.per_output,
@@ -242,6 +251,9 @@ impl Cells {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadNoise {
     pub sigma: Vec<f64>,
+    /// The σ shared by every cell, when all cells have the same one (the
+    /// conductance-independent laws).
+    pub uniform_sigma: Option<f64>,
     pub dist: Dist,
     pub clip: Clip,
     pub per_output: bool,

@@ -50,6 +50,13 @@ impl BlockContext<'_> {
         !self.cells.noisy_reads() && self.wires.is_none()
     }
 
+    /// Whether the arrays' currents are the plain product plus, at most,
+    /// per-output Gaussian read noise: a balanced pair may then still be read as
+    /// one difference array, its output noise the sum of both arrays'.
+    pub fn product_reads(&self) -> bool {
+        self.cells.output_noise_only() && self.wires.is_none()
+    }
+
     /// Writes target conductances `g` (`rows × cols`, already quantised) as
     /// array `k` of this block: programming error or drift, then its read noise.
     /// Array ids are `block·128 + k`.

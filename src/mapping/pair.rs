@@ -15,7 +15,8 @@ pub struct Pair {
     pub pos: Array,
     pub neg: Array,
     /// `G+ - G-` precomputed at programming when the read is a plain product
-    /// of the difference (CrossSim's "fast balanced" path).
+    /// of the difference (CrossSim's "fast balanced" path), plus per-output
+    /// read noise when that is on.
     pub diff: Option<Array>,
     /// G+ and G- cells share a column wire: only their difference leaves the array.
     pub interleaved: bool,
@@ -28,7 +29,8 @@ pub struct Pair {
 impl Pair {
     /// Programs target conductances `gp`, `gn` (`rows × cols`) as arrays `k`
     /// and `k + 1` of the block. The precomputed difference of CrossSim's fast
-    /// balanced path is used when reads are exact, currents are subtracted in
+    /// balanced path is used when reads are exact (or have only per-output
+    /// noise), currents are subtracted in
     /// analog, cells are not interleaved and no column limit applies; it is
     /// taken in single precision when `single` (float32 conductances written
     /// exactly, as CrossSim's balanced core).
@@ -44,7 +46,7 @@ impl Pair {
         let p = ctx.params;
         let bal = &p.core.balanced;
         let icol_max = p.xbar.array.icol_max;
-        let fast = ctx.exact_reads()
+        let fast = ctx.product_reads()
             && !p.simulation.disable_fast_balanced
             && bal.subtract_current_in_xbar
             && !bal.interleaved_posneg
@@ -92,7 +94,12 @@ impl Pair {
     /// output line).
     pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
         if let Some(d) = &self.diff {
-            return Ok(Currents::One(d.product(op, x)));
+            let mut y = d.product(op, x);
+            let noises: Vec<_> = [&self.pos.noise, &self.neg.noise].into_iter().flatten().collect();
+            if !noises.is_empty() {
+                self.pos.add_output_noise(op, x, &noises, key, &mut y);
+            }
+            return Ok(Currents::One(y));
         }
         if self.interleaved && self.pos.wires.is_some() {
             let mut i = self.pos.circuit(op, x, key, Some(&self.neg))?;
