@@ -1,11 +1,23 @@
-//! MVM throughput (matrix elements × vectors per second): a 256 x 256 matrix,
-//! batch 16, ideal and with an 8-bit DAC + 8-bit ADC; and the cost of read
-//! noise (generic normal, 0.01, a fresh draw per cell and vector) on a
-//! 1024 x 1024 matrix, batch 64, against the same MVM without noise.
-//! Run: `cargo bench --bench mvm`; compare two commits with
-//! `cargo bench --bench mvm -- --save-baseline a` then `-- --baseline a`.
+//! MVM / VMM throughput, in matrix elements × vectors per second, and the cost
+//! of programming.
+//!
+//! Configurations (1024 x 1024 with batch 1 and 256; 4096 x 4096 with batch 64):
+//! - `a_ideal`: balanced core, ideal devices and converters;
+//! - `b_noisy`: balanced, 8-bit sign-magnitude DAC, 8-bit quantizer ADC calibrated
+//!   to ±√n, programming error and read noise (generic normal, 0.01, a fresh
+//!   draw per cell and vector);
+//! - `c_bitsliced`: 8-bit weights in 4 slices, an 8-bit ADC per slice;
+//! - `d_input_slicing`: 8-bit DAC applied one bit at a time, an 8-bit ADC per input bit.
+//!
+//! `read_noise_1024x1024_batch64` compares the noiseless MVM with per-cell and
+//! per-output read-noise sampling. `program` times programming 1024² and 4096².
+//! After the 4096² noisy MVM the bench prints the process's peak resident memory.
+//!
+//! Run: `cargo bench --bench mvm` (all, several minutes) or a filter such as
+//! `cargo bench --bench mvm -- 1024x1024_batch1`. Compare two commits with
+//! `-- --save-baseline a` on the first and `-- --baseline a` on the second.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use xbar::{Core, Layout, Params};
 
@@ -13,21 +25,90 @@ fn data(n: usize, seed: f64) -> Vec<f64> {
     (0..n).map(|k| ((k as f64 * 0.618 + seed).sin() * 1.7).sin()).collect()
 }
 
-fn bench_mvm(c: &mut Criterion) {
-    let (n, batch) = (256usize, 16usize);
-    let w = data(n * n, 0.1);
-    let x = data(n * batch, 0.7);
-    let mut group = c.benchmark_group("mvm_256x256_batch16");
-    group.throughput(Throughput::Elements((n * n * batch) as u64));
-    let quantised = r#"{"xbar": {"dac": {"mvm": {"model": "SignMagnitudeDAC", "bits": 8}},
-        "adc": {"mvm": {"model": "QuantizerADC", "bits": 8, "calibrated_range": [-16, 16]}}}}"#;
-    for (name, json) in [("ideal", "{}"), ("dac8_adc8", quantised)] {
-        let p = Params::from_json(json).expect("parameters");
-        let mut core = Core::new(&p, n, n, 1).expect("core");
-        core.program(&w, Layout::RowMajor).expect("program");
-        let mut y = vec![0.0; n * batch];
-        group.bench_function(name, |b| {
-            b.iter(|| core.mvm(black_box(&x), batch, &mut y).expect("mvm"))
+/// The parameters of configuration `name` for an `n`-input array.
+fn config(name: &str, n: usize) -> Params {
+    let range = (n as f64).sqrt();
+    let json = match name {
+        "a_ideal" => "{}".to_string(),
+        "b_noisy" => format!(
+            r#"{{"xbar": {{
+                "dac": {{"mvm": {{"model": "SignMagnitudeDAC", "bits": 8}}, "vmm": {{"model": "SignMagnitudeDAC", "bits": 8}}}},
+                "adc": {{"mvm": {{"model": "QuantizerADC", "bits": 8, "calibrated_range": [-{range}, {range}]}},
+                         "vmm": {{"model": "QuantizerADC", "bits": 8, "calibrated_range": [-{range}, {range}]}}}},
+                "device": {{
+                    "programming_error": {{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}},
+                    "read_noise": {{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}}}}}}}}"#
+        ),
+        "c_bitsliced" => r#"{"core": {"style": "BITSLICED", "weight_bits": 8, "bit_sliced": {"num_slices": 4}},
+            "xbar": {"adc": {"mvm": {"model": "QuantizerADC", "bits": 8, "adc_range_option": "MAX"},
+                             "vmm": {"model": "QuantizerADC", "bits": 8, "adc_range_option": "MAX"}}}}"#
+            .to_string(),
+        "d_input_slicing" => r#"{"xbar": {
+            "dac": {"mvm": {"model": "SignMagnitudeDAC", "bits": 8, "input_bitslicing": true},
+                    "vmm": {"model": "SignMagnitudeDAC", "bits": 8, "input_bitslicing": true}},
+            "adc": {"mvm": {"model": "QuantizerADC", "bits": 8, "adc_per_ibit": true, "adc_range_option": "MAX"},
+                    "vmm": {"model": "QuantizerADC", "bits": 8, "adc_per_ibit": true, "adc_range_option": "MAX"}}}}"#
+            .to_string(),
+        _ => unreachable!("configuration {name}"),
+    };
+    Params::from_json(&json).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+const CONFIGS: [&str; 4] = ["a_ideal", "b_noisy", "c_bitsliced", "d_input_slicing"];
+
+fn bench_products(c: &mut Criterion) {
+    for (n, batch) in [(1024usize, 1usize), (1024, 256), (4096, 64)] {
+        let w = data(n * n, 0.1);
+        let x = data(n * batch, 0.7);
+        let mut group = c.benchmark_group(format!("{n}x{n}_batch{batch}"));
+        group.sample_size(10);
+        group.throughput(Throughput::Elements((n * n * batch) as u64));
+        for name in CONFIGS {
+            let mut core = Core::new(&config(name, n), n, n, 1).expect("core");
+            core.program(&w, Layout::RowMajor).expect("program");
+            let mut y = vec![0.0; n * batch];
+            group.bench_function(BenchmarkId::new("mvm", name), |b| {
+                b.iter(|| core.mvm(black_box(&x), batch, &mut y).expect("mvm"))
+            });
+            group.bench_function(BenchmarkId::new("vmm", name), |b| {
+                b.iter(|| core.vmm(black_box(&x), batch, &mut y).expect("vmm"))
+            });
+            if n == 4096 && name == "b_noisy" {
+                eprintln!(
+                    "peak resident memory after the 4096² noisy batch-64 MVM: {}",
+                    peak_rss()
+                );
+            }
+        }
+        group.finish();
+    }
+}
+
+/// The process's peak resident set size (VmHWM), as Linux reports it.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().skip(1).collect())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn bench_program(c: &mut Criterion) {
+    let mut group = c.benchmark_group("program");
+    group.sample_size(10);
+    for n in [1024usize, 4096] {
+        let w = data(n * n, 0.3);
+        let p = config("a_ideal", n);
+        group.throughput(Throughput::Elements((n * n) as u64));
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| {
+                let mut core = Core::new(&p, n, n, 1).expect("core");
+                core.program(black_box(&w), Layout::RowMajor).expect("program");
+                core
+            })
         });
     }
     group.finish();
@@ -40,15 +121,16 @@ fn bench_read_noise(c: &mut Criterion) {
     let mut group = c.benchmark_group("read_noise_1024x1024_batch64");
     group.sample_size(10);
     group.throughput(Throughput::Elements((n * n * batch) as u64));
-    let noisy = r#"{"xbar": {"device": {"read_noise": {"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}}}}"#;
-    let per_output = r#"{"xbar": {"device": {"read_noise_sampling": "output",
-        "read_noise": {"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}}}}"#;
+    let noise = r#""read_noise": {"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#;
     for (name, json) in [
-        ("noiseless", "{}"),
-        ("read_noise", noisy),
-        ("read_noise_per_output", per_output),
+        ("noiseless", "{}".to_string()),
+        ("per_cell", format!(r#"{{"xbar": {{"device": {{{noise}}}}}}}"#)),
+        (
+            "per_output",
+            format!(r#"{{"xbar": {{"device": {{"read_noise_sampling": "output", {noise}}}}}}}"#),
+        ),
     ] {
-        let p = Params::from_json(json).expect("parameters");
+        let p = Params::from_json(&json).expect("parameters");
         let mut core = Core::new(&p, n, n, 1).expect("core");
         core.program(&w, Layout::RowMajor).expect("program");
         let mut y = vec![0.0; n * batch];
@@ -59,5 +141,5 @@ fn bench_read_noise(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_mvm, bench_read_noise);
+criterion_group!(benches, bench_read_noise, bench_program, bench_products);
 criterion_main!(benches);

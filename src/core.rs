@@ -40,7 +40,8 @@ pub struct Core {
     /// The error laws of the cells at the core's current time.
     cells: Cells,
     /// The physical (real, complex-expanded) matrix last programmed, kept to
-    /// re-derive the drifted state at another time.
+    /// re-derive the drifted state at another time (empty when the device
+    /// does not drift: `set_time` then changes nothing).
     matrix: Vec<f64>,
     /// Time since programming, in the drift model's unit.
     time: f64,
@@ -315,7 +316,11 @@ impl Core {
         let blocks = self.program_blocks(&m, call)?;
         let mut next = Core {
             blocks,
-            matrix: m,
+            matrix: if self.params.xbar.device.drift_error.enable {
+                m
+            } else {
+                Vec::new()
+            },
             program_calls: call,
             updated: false,
             drift_factor: 1.0,

@@ -232,11 +232,14 @@ impl Cells {
     /// distribution and the clip; `None` for noiseless reads.
     pub fn read_noise(&self, g: &[f64]) -> Option<ReadNoise> {
         let law = self.read.as_ref()?;
-        let sigma: Vec<f64> = g.iter().map(|&x| law.sigma(x)).collect();
-        let first = sigma.first().copied();
+        let first = g.first().map(|&x| law.sigma(x));
+        let uniform_sigma = first.filter(|&f| g.iter().all(|&x| law.sigma(x) == f));
         Some(ReadNoise {
-            uniform_sigma: first.filter(|&f| sigma.iter().all(|&s| s == f)),
-            sigma,
+            sigma: match uniform_sigma {
+                Some(_) => Vec::new(),
+                None => g.iter().map(|&x| law.sigma(x)).collect(),
+            },
+            uniform_sigma,
             dist: law.dist(),
             clip: self.clip,
             per_output: self.per_output,
@@ -250,9 +253,10 @@ impl Cells {
 /// (exact in distribution when no noisy conductance would be clipped).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadNoise {
+    /// σ of every cell; empty when `uniform_sigma` holds it.
     pub sigma: Vec<f64>,
     /// The σ shared by every cell, when all cells have the same one (the
-    /// conductance-independent laws).
+    /// conductance-independent laws): then no per-cell σ is stored.
     pub uniform_sigma: Option<f64>,
     pub dist: Dist,
     pub clip: Clip,
@@ -265,8 +269,17 @@ impl ReadNoise {
     pub fn sample(&self, g: &[f64], start: usize, s: &Stream, out: &mut [f64]) {
         s.fill_dense(start as u64, out, self.dist == Dist::Normal);
         let shift = if self.dist == Dist::Uniform { -0.5 } else { 0.0 };
-        for ((o, &g), &sd) in out.iter_mut().zip(g).zip(&self.sigma[start..start + g.len()]) {
-            *o = self.clip.apply(g + sd * (*o + shift));
+        match self.uniform_sigma {
+            Some(sd) => {
+                for (o, &g) in out.iter_mut().zip(g) {
+                    *o = self.clip.apply(g + sd * (*o + shift));
+                }
+            }
+            None => {
+                for ((o, &g), &sd) in out.iter_mut().zip(g).zip(&self.sigma[start..start + g.len()]) {
+                    *o = self.clip.apply(g + sd * (*o + shift));
+                }
+            }
         }
     }
 }
