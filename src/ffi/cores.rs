@@ -260,11 +260,11 @@ pub unsafe extern "C" fn xbar_core_cols(c: *const xbar_core) -> usize {
 /// only read during the call. Every value must be finite. A complex core
 /// (`core.complex_matrix`) is programmed with `xbar_core_program_complex`.
 /// On failure the core is unchanged. Thread safety: needs exclusive access
-/// to `c`.
+/// to `c` (a call that finds `c` in use fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
 /// (unknown layout, or NaN/Inf in `w`: the message gives the first bad
-/// index); `XBAR_ERR_SHAPE`; `XBAR_ERR_UNSUPPORTED`; `XBAR_ERR_INTERNAL`
+/// index; `c` in use by a call on another thread); `XBAR_ERR_SHAPE`; `XBAR_ERR_UNSUPPORTED`; `XBAR_ERR_INTERNAL`
 /// (also when the core is poisoned).
 #[no_mangle]
 pub unsafe extern "C" fn xbar_core_program(
@@ -318,12 +318,12 @@ pub unsafe extern "C" fn xbar_core_program_complex(
 ///
 /// `w_out` receives `rows * cols` doubles in `layout` (`XBAR_ROW_MAJOR` or
 /// `XBAR_COL_MAJOR`); `rows` and `cols` must equal the core's. `w_out` is
-/// only written during the call, and not at all on failure. The core is not
-/// changed, but the handle is non-const; thread safety: needs exclusive
-/// access to `c`.
+/// only written during the call, and not at all on failure. The core is only
+/// read: thread safety: reads of one core may run concurrently, but not
+/// while a call changes it (such a read fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (unknown layout); `XBAR_ERR_SHAPE`; `XBAR_ERR_NOT_PROGRAMMED`;
+/// (unknown layout; `c` being changed by a call on another thread); `XBAR_ERR_SHAPE`; `XBAR_ERR_NOT_PROGRAMMED`;
 /// `XBAR_ERR_INTERNAL` (also when the core is poisoned).
 #[no_mangle]
 pub unsafe extern "C" fn xbar_core_read(
@@ -382,10 +382,11 @@ pub unsafe extern "C" fn xbar_core_read_complex(
 /// written during the call; they must not overlap; every value of `x` must
 /// be finite. On failure `y` is not written. Read noise advances the core's
 /// random stream, hence the non-const handle; thread safety: needs exclusive
-/// access to `c`.
+/// access to `c` (a call that finds `c` in use fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (NaN/Inf in `x`, with its index; overlapping buffers); `XBAR_ERR_SHAPE`
+/// (NaN/Inf in `x`, with its index; overlapping buffers; `c` in use by a
+/// call on another thread); `XBAR_ERR_SHAPE`
 /// (`n`, `m` or `batch * n` wrong or overflowing); `XBAR_ERR_NOT_PROGRAMMED`;
 /// `XBAR_ERR_NO_CONVERGENCE`; `XBAR_ERR_BACKEND_UNAVAILABLE`;
 /// `XBAR_ERR_INTERNAL` (also when the core is poisoned).
@@ -509,10 +510,12 @@ pub unsafe extern "C" fn xbar_core_vmm_complex(
 /// `x` holds `batch * cols` doubles and `d` holds `batch * rows` doubles
 /// (both row-major, sizes taken from the core); both are only read during
 /// the call; every value must be finite and `lr >= 0`. An update that fails is
-/// not half-applied. Thread safety: needs exclusive access to `c`.
+/// not half-applied. Thread safety: needs exclusive access to `c` (a call
+/// that finds `c` in use fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (NaN/Inf in `x`, `d` or `lr`, or `lr < 0`); `XBAR_ERR_SHAPE` (`batch` overflowing);
+/// (NaN/Inf in `x`, `d` or `lr`, or `lr < 0`; `c` in use by a call on
+/// another thread); `XBAR_ERR_SHAPE` (`batch` overflowing);
 /// `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_UNSUPPORTED` (bit-sliced or complex
 /// cores); `XBAR_ERR_INTERNAL` (also when the core is poisoned).
 #[no_mangle]
@@ -552,10 +555,11 @@ pub unsafe extern "C" fn xbar_core_update_f32(
 /// `xbar.device.drift_compensation` later outputs are rescaled by the ratio
 /// of reference reads at programming and now.
 ///
-/// `seconds` must be finite and >= 0. Thread safety: needs exclusive access to `c`.
+/// `seconds` must be finite and >= 0. Thread safety: needs exclusive access
+/// to `c` (a call that finds `c` in use fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (NaN/Inf or negative); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_PARAMS` (a
+/// (NaN/Inf or negative; `c` in use by a call on another thread); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_PARAMS` (a
 /// device outside the drift model's calibrated range);
 /// `XBAR_ERR_INTERNAL` (also when the core is poisoned).
 #[no_mangle]

@@ -48,9 +48,11 @@ pub unsafe extern "C" fn xbar_lut_free(lut: *mut xbar_lut) {
 /// Makes later `xbar_core_update` calls on `c` write through the lookup
 /// tables `lut` (replacing the update model of the core's parameters); each
 /// cell is assigned one device of the set from the core's seed.
-/// Thread safety: needs exclusive access to `c`; `lut` is only read.
+/// Thread safety: needs exclusive access to `c` (a call that finds `c` in
+/// use fails, see the header); `lut` is only read.
 ///
-/// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INTERNAL` (a
+/// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
+/// (`c` in use by a call on another thread); `XBAR_ERR_INTERNAL` (a
 /// poisoned core).
 #[no_mangle]
 pub unsafe extern "C" fn xbar_core_set_lut(c: *mut xbar_core, lut: *const xbar_lut) -> xbar_status {
