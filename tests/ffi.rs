@@ -265,6 +265,9 @@ impl Out {
     }
 }
 
+/// A call of one entry point on a core, writing into `Out`.
+type CoreCall = Box<dyn Fn(*mut xbar_core, &mut Out) -> xbar_status>;
+
 /// One entry point of the poisoning table: its name, whether it needs a
 /// complex core, whether it changes the core, and a call with valid
 /// arguments on a programmed 2 x 2 core.
@@ -272,7 +275,7 @@ struct Entry {
     name: &'static str,
     complex: bool,
     mutating: bool,
-    call: Box<dyn Fn(*mut xbar_core, &mut Out) -> xbar_status>,
+    call: CoreCall,
 }
 
 fn entry(

@@ -268,7 +268,8 @@ fn a_call_on_a_core_that_another_call_is_changing_fails_instead_of_racing() {
     // and writes nothing; another core is unaffected.
     let mut y = vec![7.0; ROWS];
     let mut wr = vec![7.0; ROWS * COLS];
-    let calls: [(&str, Box<dyn Fn(&mut [f64], &mut [f64]) -> xbar_status>); 6] = unsafe {
+    type Call<'a> = Box<dyn Fn(&mut [f64], &mut [f64]) -> xbar_status + 'a>;
+    let calls: [(&str, Call); 6] = unsafe {
         [
             (
                 "xbar_core_mvm",
