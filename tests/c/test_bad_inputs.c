@@ -599,6 +599,10 @@ static void core_lifecycle_matrix(struct fixture *fx) {
     if (out != NULL) fail("xbar_core_new(p = NULL)", "*out is not NULL");
     expect_status("xbar_core_new(out = NULL)", "xbar_core_new",
                   xbar_core_new(fx->params[0], R, C, 1, NULL), BIT(XBAR_ERR_NULL_ARGUMENT));
+    /* 2^40 weights and more: the core would keep 8 TiB or more; xbar_core_new
+       asks the allocator first (fallibly) and gets a refusal on any machine
+       whose kernel does not promise unlimited memory (vm.overcommit_memory 0
+       or 2, the Linux default). */
     const struct {
         size_t rows, cols;
         unsigned want;
