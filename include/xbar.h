@@ -203,7 +203,7 @@ const char *xbar_last_error_message(void);
 
 /**
  * Sets the number of worker threads of xbar's own thread pool; 0 (the
- * default) means one per available core.
+ * default) means one per available core; at most 65535 (the pool's limit).
  *
  * xbar never runs work in a process-global pool that the host may also
  * use, and results never depend on the thread count (bit for bit). Takes
@@ -211,7 +211,8 @@ const char *xbar_last_error_message(void);
  * Thread safety: may be called from any thread; calls already running keep
  * the thread count they started with.
  *
- * Returns `XBAR_OK`.
+ * Returns `XBAR_OK`; `XBAR_ERR_INVALID_ARGUMENT` (`n` above the limit; the
+ * setting is unchanged).
  */
 enum xbar_status xbar_set_num_threads(size_t n);
 

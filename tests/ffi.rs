@@ -245,6 +245,18 @@ fn num_threads_is_stored_for_the_backend() {
     assert_eq!(xbar::threads::num_threads(), 3);
     assert_eq!(xbar_set_num_threads(0), XBAR_OK);
     assert_eq!(xbar::threads::num_threads(), 0);
+    // Beyond the pool's limit: refused, the setting unchanged.
+    assert_eq!(xbar::threads::max_num_threads(), 65535);
+    assert_eq!(xbar_set_num_threads(2), XBAR_OK);
+    for bad in [65536, usize::MAX] {
+        assert_eq!(xbar_set_num_threads(bad), XBAR_ERR_INVALID_ARGUMENT);
+        assert_eq!(
+            last_error(),
+            format!("xbar_set_num_threads: n is {bad}; xbar's thread pool holds at most 65535 threads (0 = one per available core)")
+        );
+        assert_eq!(xbar::threads::num_threads(), 2);
+    }
+    assert_eq!(xbar_set_num_threads(0), XBAR_OK);
 }
 
 /// Output buffers of the poisoning table, filled with a sentinel.

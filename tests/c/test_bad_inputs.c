@@ -1108,6 +1108,13 @@ static void lut_matrix(struct fixture *fx) {
 /* ------------------------------------------------------------------ library */
 
 static void library_matrix(void) {
+    const size_t threads[] = {65536, (size_t)1 << 40, SIZE_MAX};
+    for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "xbar_set_num_threads(%zu)", threads[i]);
+        expect_status(label, "xbar_set_num_threads", xbar_set_num_threads(threads[i]),
+                      BIT(XBAR_ERR_INVALID_ARGUMENT));
+    }
     const int codes[] = {-1, 14, 15, 1000, INT_MAX, INT_MIN};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         cases++;
