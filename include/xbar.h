@@ -27,8 +27,15 @@
  * Thread safety. Functions taking a const handle may run concurrently on
  * the same handle; a non-const handle needs exclusive access for the
  * duration of the call (an MVM with read noise advances the core's random
- * stream, so it takes a non-const core). Distinct handles are independent
- * and may be used from different threads at once. Parallel work runs in a
+ * stream, so it takes a non-const core). The one exception is
+ * xbar_core_read and its twins, which only read the core: reads of one core
+ * may overlap each other, but not a call that changes it. A core shared
+ * between threads without a lock is checked, not raced: a call that finds
+ * its core in use in a conflicting way (a change while any other call runs,
+ * a read while a change runs) fails at once with XBAR_ERR_INVALID_ARGUMENT,
+ * a message saying so, and nothing changed; it does not wait, so serialise
+ * the calls on one core yourself. Distinct handles are independent and may
+ * be used from different threads at once. Parallel work runs in a
  * library-owned thread pool (xbar_set_num_threads), never in a global pool.
  *
  * Panics. No Rust panic crosses this interface: a caught panic returns
@@ -196,7 +203,7 @@ const char *xbar_last_error_message(void);
 
 /**
  * Sets the number of worker threads of xbar's own thread pool; 0 (the
- * default) means one per available core.
+ * default) means one per available core; at most 65535 (the pool's limit).
  *
  * xbar never runs work in a process-global pool that the host may also
  * use, and results never depend on the thread count (bit for bit). Takes
@@ -204,7 +211,8 @@ const char *xbar_last_error_message(void);
  * Thread safety: may be called from any thread; calls already running keep
  * the thread count they started with.
  *
- * Returns `XBAR_OK`.
+ * Returns `XBAR_OK`; `XBAR_ERR_INVALID_ARGUMENT` (`n` above the limit; the
+ * setting is unchanged).
  */
 enum xbar_status xbar_set_num_threads(size_t n);
 
@@ -372,11 +380,11 @@ size_t xbar_core_cols(const struct xbar_core *c);
  * only read during the call. Every value must be finite. A complex core
  * (`core.complex_matrix`) is programmed with `xbar_core_program_complex`.
  * On failure the core is unchanged. Thread safety: needs exclusive access
- * to `c`.
+ * to `c` (a call that finds `c` in use fails, see the header).
  *
  * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
  * (unknown layout, or NaN/Inf in `w`: the message gives the first bad
- * index); `XBAR_ERR_SHAPE`; `XBAR_ERR_UNSUPPORTED`; `XBAR_ERR_INTERNAL`
+ * index; `c` in use by a call on another thread); `XBAR_ERR_SHAPE`; `XBAR_ERR_UNSUPPORTED`; `XBAR_ERR_INTERNAL`
  * (also when the core is poisoned).
  */
 enum xbar_status xbar_core_program(struct xbar_core *c,
@@ -412,12 +420,12 @@ enum xbar_status xbar_core_program_complex(struct xbar_core *c,
  *
  * `w_out` receives `rows * cols` doubles in `layout` (`XBAR_ROW_MAJOR` or
  * `XBAR_COL_MAJOR`); `rows` and `cols` must equal the core's. `w_out` is
- * only written during the call, and not at all on failure. The core is not
- * changed, but the handle is non-const; thread safety: needs exclusive
- * access to `c`.
+ * only written during the call, and not at all on failure. The core is only
+ * read: thread safety: reads of one core may run concurrently, but not
+ * while a call changes it (such a read fails, see the header).
  *
  * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
- * (unknown layout); `XBAR_ERR_SHAPE`; `XBAR_ERR_NOT_PROGRAMMED`;
+ * (unknown layout; `c` being changed by a call on another thread); `XBAR_ERR_SHAPE`; `XBAR_ERR_NOT_PROGRAMMED`;
  * `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
 enum xbar_status xbar_core_read(struct xbar_core *c,
@@ -456,10 +464,11 @@ enum xbar_status xbar_core_read_complex(struct xbar_core *c,
  * written during the call; they must not overlap; every value of `x` must
  * be finite. On failure `y` is not written. Read noise advances the core's
  * random stream, hence the non-const handle; thread safety: needs exclusive
- * access to `c`.
+ * access to `c` (a call that finds `c` in use fails, see the header).
  *
  * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
- * (NaN/Inf in `x`, with its index; overlapping buffers); `XBAR_ERR_SHAPE`
+ * (NaN/Inf in `x`, with its index; overlapping buffers; `c` in use by a
+ * call on another thread); `XBAR_ERR_SHAPE`
  * (`n`, `m` or `batch * n` wrong or overflowing); `XBAR_ERR_NOT_PROGRAMMED`;
  * `XBAR_ERR_NO_CONVERGENCE`; `XBAR_ERR_BACKEND_UNAVAILABLE`;
  * `XBAR_ERR_INTERNAL` (also when the core is poisoned).
@@ -545,10 +554,12 @@ enum xbar_status xbar_core_vmm_complex(struct xbar_core *c,
  * `x` holds `batch * cols` doubles and `d` holds `batch * rows` doubles
  * (both row-major, sizes taken from the core); both are only read during
  * the call; every value must be finite and `lr >= 0`. An update that fails is
- * not half-applied. Thread safety: needs exclusive access to `c`.
+ * not half-applied. Thread safety: needs exclusive access to `c` (a call
+ * that finds `c` in use fails, see the header).
  *
  * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
- * (NaN/Inf in `x`, `d` or `lr`, or `lr < 0`); `XBAR_ERR_SHAPE` (`batch` overflowing);
+ * (NaN/Inf in `x`, `d` or `lr`, or `lr < 0`; `c` in use by a call on
+ * another thread); `XBAR_ERR_SHAPE` (`batch` overflowing);
  * `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_UNSUPPORTED` (bit-sliced or complex
  * cores); `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
@@ -576,14 +587,16 @@ enum xbar_status xbar_core_update_f32(struct xbar_core *c,
  * `xbar.device.drift_compensation` later outputs are rescaled by the ratio
  * of reference reads at programming and now.
  *
- * `seconds` must be finite and >= 0. Thread safety: needs exclusive access to `c`.
+ * `seconds` must be finite and >= 0. Thread safety: needs exclusive access
+ * to `c` (a call that finds `c` in use fails, see the header).
  *
  * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
- * (NaN/Inf or negative); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_PARAMS` (a
+ * (NaN/Inf or negative; `c` in use by a call on another thread); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_PARAMS` (a
  * device outside the drift model's calibrated range);
  * `XBAR_ERR_INTERNAL` (also when the core is poisoned).
  */
-enum xbar_status xbar_core_set_time(struct xbar_core *c, double seconds);
+enum xbar_status xbar_core_set_time(struct xbar_core *c,
+                                    double seconds);
 
 /**
  * Loads measured device lookup tables (CrossSim 2 format) from the folder
@@ -610,9 +623,11 @@ void xbar_lut_free(struct xbar_lut *lut);
  * Makes later `xbar_core_update` calls on `c` write through the lookup
  * tables `lut` (replacing the update model of the core's parameters); each
  * cell is assigned one device of the set from the core's seed.
- * Thread safety: needs exclusive access to `c`; `lut` is only read.
+ * Thread safety: needs exclusive access to `c` (a call that finds `c` in
+ * use fails, see the header); `lut` is only read.
  *
- * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INTERNAL` (a
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
+ * (`c` in use by a call on another thread); `XBAR_ERR_INTERNAL` (a
  * poisoned core).
  */
 enum xbar_status xbar_core_set_lut(struct xbar_core *c, const struct xbar_lut *lut);

@@ -2,7 +2,8 @@
 # The single command that runs every test suite of xbar:
 #   cargo test --all-targets, cargo test --doc, cargo clippy --all-targets -- -D warnings,
 #   cargo fmt --check, the C API suite (tests/c/run.sh: C11 test, valgrind, C++ include,
-#   exported symbols), and the binding suites (tests/bindings/):
+#   exported symbols), the sanitizer suite (tests/c/sanitizers.sh: the C tests and the C++
+#   bindings' tests built with clang under ASan + UBSan), and the binding suites (tests/bindings/):
 #     packaging.sh  scripts/install.sh into a temporary prefix; CMake find_package and
 #                   pkg-config consumers built and run
 #     cpp.sh        C reference case; C++ bindings' tests (C++17 and C++20, -Werror, valgrind);
@@ -14,7 +15,7 @@
 #   the plain C example (examples/c/mvm.c, built by the README's command) and the MPI check
 #   (tests/mpi/run.sh: examples/mpi/sweep.c on 2 and 3 ranks equals one process bit for bit).
 # Missing system tools (gcc, g++, valgrind, cmake, pkg-config, octave, liboctave-dev,
-# openmpi-bin, libopenmpi-dev) and
+# openmpi-bin, libopenmpi-dev, clang, libclang-rt-14-dev) and
 # Python packages (tree-sitter, tree-sitter-julia, tree-sitter-c) are installed with
 # apt-get / pip when this runs as root (or with passwordless sudo); otherwise the suite
 # that needs them prints a loud "SKIPPED: <suite> (<tool> missing)" line and the run goes
@@ -85,6 +86,16 @@ mpi_ok() {
         echo '#include <mpi.h>' | mpicc -x c -E - >/dev/null 2>&1
 }
 mpi_ok || missing+=(openmpi-bin libopenmpi-dev)
+# clang with its ASan/UBSan runtimes for the sanitizer suite.
+san_ok() {
+    local exe
+    exe="$(mktemp)" && echo 'int main(void) { return 0; }' |
+        clang -x c -fsanitize=address,undefined - -o "$exe" 2>/dev/null && "$exe"
+    local rc=$?
+    rm -f "$exe"
+    return $rc
+}
+san_ok || missing+=(clang libclang-rt-14-dev)
 if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null; then
     mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
     echo "installing missing packages: ${missing[*]}"
@@ -140,6 +151,15 @@ if [ $c_tools_ok = 1 ]; then
         skip "valgrind run of the C API test" "valgrind"
     fi
     suite "C API suite (tests/c/run.sh)" bash tests/c/run.sh
+fi
+
+# ---- the C and C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer
+if ! tool="$(need cargo clang clang++)"; then
+    skip "ASan+UBSan suite (tests/c/sanitizers.sh)" "$tool"
+elif ! san_ok; then
+    skip "ASan+UBSan suite (tests/c/sanitizers.sh)" "clang sanitizer runtimes (libclang-rt-14-dev)"
+else
+    suite "C and C++ tests under ASan+UBSan with clang (tests/c/sanitizers.sh)" bash tests/c/sanitizers.sh
 fi
 
 # ---- bindings and packaging (tests/bindings/)

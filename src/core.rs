@@ -88,6 +88,18 @@ fn check_out(name: &str, len: usize, expected: usize, what: &str) -> Result<()> 
     Ok(())
 }
 
+/// [`Error::OutOfMemory`] unless `n` values of `f64` (the physical matrix a
+/// programmed core keeps) can be allocated now. The sizes come from the
+/// caller: a core the allocator can never hold fails at `new`, with a status,
+/// instead of aborting the process at its first infallible allocation.
+fn check_allocatable(n: usize, rows: usize, cols: usize) -> Result<()> {
+    Vec::<f64>::new().try_reserve_exact(n).map_err(|e| {
+        Error::OutOfMemory(format!(
+            "a {rows} x {cols} matrix needs {n} values of 8 bytes, which cannot be allocated ({e})"
+        ))
+    })
+}
+
 /// `rows × cols` in `layout` → row-major (elementwise, `k` values per element).
 fn to_row_major(w: &[f64], rows: usize, cols: usize, k: usize, layout: Layout) -> Vec<f64> {
     match layout {
@@ -139,6 +151,7 @@ impl Core {
             (Some(r), Some(c)) if r.checked_mul(c).is_some_and(|n| n <= isize::MAX as usize / 16) => (r, c),
             _ => return Err(Error::shape(format!("a {rows} x {cols} matrix is too large"))),
         };
+        check_allocatable(prows * pcols, rows, cols)?;
         let tiling = Tiling::plan(params, prows, pcols)?;
         let time = params.xbar.device.time;
         let d = &params.xbar.device;

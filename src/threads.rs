@@ -19,6 +19,12 @@ pub fn set_num_threads(n: usize) {
     }
 }
 
+/// The largest pool that can be built: 65535 threads on 64-bit targets
+/// (rayon's limit; it would silently build fewer).
+pub fn max_num_threads() -> usize {
+    rayon::max_num_threads()
+}
+
 /// The requested number of worker threads (0 = all cores).
 pub fn num_threads() -> usize {
     POOL.lock().unwrap_or_else(|e| e.into_inner()).0

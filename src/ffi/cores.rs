@@ -4,7 +4,7 @@
 //! helpers at the top; the extern functions below them are one call each.
 
 use super::check::{self, Float};
-use super::handles::{clear_out, free_box, to_boxed_mut_ptr, try_mut, try_ref, xbar_core, xbar_params, CoreHandle};
+use super::handles::{clear_out, free_box, to_boxed_mut_ptr, try_ref, xbar_core, xbar_params, CoreHandle, CoreWriter};
 use super::panic::ffi_boundary;
 use super::status::{xbar_status, Failure};
 use crate::core::{Core, Layout};
@@ -30,15 +30,14 @@ fn dims<'n>(kind: Kind, a: (&'n str, usize), b: (&'n str, usize)) -> Vec<(&'n st
     }
 }
 
-/// The handle behind `c`: non-NULL and not poisoned.
+/// The core behind `c` taken exclusively, for a call that changes it: fails
+/// when `c` is NULL, the core is poisoned or another call is using it.
 ///
 /// # Safety
-/// `c` is NULL or a live handle from `xbar_core_new`, used by no other thread.
-unsafe fn core_handle<'a>(c: *mut xbar_core) -> Result<&'a mut CoreHandle, Failure> {
+/// `c` is NULL or a live handle from `xbar_core_new`, not freed during `'a`.
+pub(super) unsafe fn writer<'a>(c: *mut xbar_core) -> Result<CoreWriter<'a>, Failure> {
     // SAFETY: per the contract above.
-    let handle = unsafe { try_mut(c, "c")? };
-    handle.check_not_poisoned()?;
-    Ok(handle)
+    unsafe { try_ref(c.cast_const(), "c")? }.write()
 }
 
 /// Checks `rows` and `cols` against the core, then gives the element count
@@ -52,7 +51,7 @@ fn matrix_len<T>(core: &Core, rows: usize, cols: usize, kind: Kind) -> Result<us
 /// Body of the program functions.
 ///
 /// # Safety
-/// `c` as in [`core_handle`]; `w` NULL or valid for the documented reads.
+/// `c` as in [`writer`]; `w` NULL or valid for the documented reads.
 unsafe fn program<T: Float>(
     c: *mut xbar_core,
     w: *const T,
@@ -63,19 +62,20 @@ unsafe fn program<T: Float>(
     op: ProgramOp<T>,
 ) -> Result<(), Failure> {
     // SAFETY (here and below): per the contract above.
-    let handle = unsafe { core_handle(c)? };
+    let core = unsafe { writer(c)? };
     check::non_null(w, "w")?;
     let layout = check::layout(layout)?;
-    let len = matrix_len::<T>(&handle.core, rows, cols, kind)?;
+    let len = matrix_len::<T>(&core, rows, cols, kind)?;
     let w = unsafe { check::input(w, len, "w")? };
     check::finite(w, "w")?;
-    handle.mutate(|core| op(core, w, layout))
+    core.mutate(|core| op(core, w, layout))
 }
 
-/// Body of the read functions (the core is only read: no poisoning).
+/// Body of the read functions: the core is only read, taken shared (reads
+/// of one core may overlap; a read that overlaps a change fails).
 ///
 /// # Safety
-/// `c` as in [`core_handle`]; `w_out` NULL or valid for the documented writes.
+/// `c` as in [`writer`]; `w_out` NULL or valid for the documented writes.
 unsafe fn read<T>(
     c: *mut xbar_core,
     w_out: *mut T,
@@ -85,12 +85,12 @@ unsafe fn read<T>(
     kind: Kind,
     op: ReadOp<T>,
 ) -> Result<(), Failure> {
-    let handle = unsafe { core_handle(c)? };
+    let core = unsafe { try_ref(c.cast_const(), "c")? }.read()?;
     check::non_null(w_out, "w_out")?;
     let layout = check::layout(layout)?;
-    let len = matrix_len::<T>(&handle.core, rows, cols, kind)?;
+    let len = matrix_len::<T>(&core, rows, cols, kind)?;
     let w_out = unsafe { check::output(w_out, len, "w_out")? };
-    op(&handle.core, w_out, layout).map_err(Failure::from)
+    op(&core, w_out, layout).map_err(Failure::from)
 }
 
 /// Which side of the matrix a product multiplies: names and sizes for the
@@ -128,7 +128,7 @@ const VMM: Side = Side {
 /// Body of the mvm and vmm functions.
 ///
 /// # Safety
-/// `c` as in [`core_handle`]; `input` and `y` NULL or valid for the documented
+/// `c` as in [`writer`]; `input` and `y` NULL or valid for the documented
 /// reads and writes.
 #[allow(clippy::too_many_arguments)]
 unsafe fn product<T: Float>(
@@ -142,24 +142,24 @@ unsafe fn product<T: Float>(
     kind: Kind,
     op: ProductOp<T>,
 ) -> Result<(), Failure> {
-    let handle = unsafe { core_handle(c)? };
+    let core = unsafe { writer(c)? };
     check::non_null(input, side.input)?;
     check::non_null(y, "y")?;
-    check::size_matches(side.in_len, in_len, (side.in_dim)(&handle.core), side.in_what)?;
-    check::size_matches(side.out_len, out_len, (side.out_dim)(&handle.core), side.out_what)?;
+    check::size_matches(side.in_len, in_len, (side.in_dim)(&core), side.in_what)?;
+    check::size_matches(side.out_len, out_len, (side.out_dim)(&core), side.out_what)?;
     let n_in = check::count::<T>(side.input, &dims(kind, ("batch", batch), (side.in_len, in_len)))?;
     let n_out = check::count::<T>("y", &dims(kind, ("batch", batch), (side.out_len, out_len)))?;
     check::disjoint(input, n_in, side.input, y, n_out, "y")?;
     let input = unsafe { check::input(input, n_in, side.input)? };
     check::finite(input, side.input)?;
     let y = unsafe { check::output(y, n_out, "y")? };
-    handle.mutate(|core| op(core, input, batch, y))
+    core.mutate(|core| op(core, input, batch, y))
 }
 
 /// Body of the update functions.
 ///
 /// # Safety
-/// `c` as in [`core_handle`]; `x` and `d` NULL or valid for the documented reads.
+/// `c` as in [`writer`]; `x` and `d` NULL or valid for the documented reads.
 unsafe fn update<T: Float>(
     c: *mut xbar_core,
     x: *const T,
@@ -168,18 +168,18 @@ unsafe fn update<T: Float>(
     lr: T,
     op: UpdateOp<T>,
 ) -> Result<(), Failure> {
-    let handle = unsafe { core_handle(c)? };
+    let core = unsafe { writer(c)? };
     check::non_null(x, "x")?;
     check::non_null(d, "d")?;
     check::finite_scalar(lr, "lr")?;
-    let (rows, cols) = (handle.core.rows(), handle.core.cols());
+    let (rows, cols) = (core.rows(), core.cols());
     let n_x = check::count::<T>("x", &[("batch", batch), ("the core's columns", cols)])?;
     let n_d = check::count::<T>("d", &[("batch", batch), ("the core's rows", rows)])?;
     let x = unsafe { check::input(x, n_x, "x")? };
     let d = unsafe { check::input(d, n_d, "d")? };
     check::finite(x, "x")?;
     check::finite(d, "d")?;
-    handle.mutate(|core| op(core, x, d, batch, lr))
+    core.mutate(|core| op(core, x, d, batch, lr))
 }
 
 // ------------------------------------------------------------ life cycle
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn xbar_core_free(c: *mut xbar_core) {
 pub unsafe extern "C" fn xbar_core_rows(c: *const xbar_core) -> usize {
     ffi_boundary!("xbar_core_rows", {
         // SAFETY: per the documented contract.
-        unsafe { try_ref(c, "c") }.map_or(0, |h| h.core.rows())
+        unsafe { try_ref(c, "c") }.map_or(0, CoreHandle::rows)
     })
 }
 
@@ -246,7 +246,7 @@ pub unsafe extern "C" fn xbar_core_rows(c: *const xbar_core) -> usize {
 pub unsafe extern "C" fn xbar_core_cols(c: *const xbar_core) -> usize {
     ffi_boundary!("xbar_core_cols", {
         // SAFETY: per the documented contract.
-        unsafe { try_ref(c, "c") }.map_or(0, |h| h.core.cols())
+        unsafe { try_ref(c, "c") }.map_or(0, CoreHandle::cols)
     })
 }
 
@@ -260,11 +260,11 @@ pub unsafe extern "C" fn xbar_core_cols(c: *const xbar_core) -> usize {
 /// only read during the call. Every value must be finite. A complex core
 /// (`core.complex_matrix`) is programmed with `xbar_core_program_complex`.
 /// On failure the core is unchanged. Thread safety: needs exclusive access
-/// to `c`.
+/// to `c` (a call that finds `c` in use fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
 /// (unknown layout, or NaN/Inf in `w`: the message gives the first bad
-/// index); `XBAR_ERR_SHAPE`; `XBAR_ERR_UNSUPPORTED`; `XBAR_ERR_INTERNAL`
+/// index; `c` in use by a call on another thread); `XBAR_ERR_SHAPE`; `XBAR_ERR_UNSUPPORTED`; `XBAR_ERR_INTERNAL`
 /// (also when the core is poisoned).
 #[no_mangle]
 pub unsafe extern "C" fn xbar_core_program(
@@ -318,12 +318,12 @@ pub unsafe extern "C" fn xbar_core_program_complex(
 ///
 /// `w_out` receives `rows * cols` doubles in `layout` (`XBAR_ROW_MAJOR` or
 /// `XBAR_COL_MAJOR`); `rows` and `cols` must equal the core's. `w_out` is
-/// only written during the call, and not at all on failure. The core is not
-/// changed, but the handle is non-const; thread safety: needs exclusive
-/// access to `c`.
+/// only written during the call, and not at all on failure. The core is only
+/// read: thread safety: reads of one core may run concurrently, but not
+/// while a call changes it (such a read fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (unknown layout); `XBAR_ERR_SHAPE`; `XBAR_ERR_NOT_PROGRAMMED`;
+/// (unknown layout; `c` being changed by a call on another thread); `XBAR_ERR_SHAPE`; `XBAR_ERR_NOT_PROGRAMMED`;
 /// `XBAR_ERR_INTERNAL` (also when the core is poisoned).
 #[no_mangle]
 pub unsafe extern "C" fn xbar_core_read(
@@ -382,10 +382,11 @@ pub unsafe extern "C" fn xbar_core_read_complex(
 /// written during the call; they must not overlap; every value of `x` must
 /// be finite. On failure `y` is not written. Read noise advances the core's
 /// random stream, hence the non-const handle; thread safety: needs exclusive
-/// access to `c`.
+/// access to `c` (a call that finds `c` in use fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (NaN/Inf in `x`, with its index; overlapping buffers); `XBAR_ERR_SHAPE`
+/// (NaN/Inf in `x`, with its index; overlapping buffers; `c` in use by a
+/// call on another thread); `XBAR_ERR_SHAPE`
 /// (`n`, `m` or `batch * n` wrong or overflowing); `XBAR_ERR_NOT_PROGRAMMED`;
 /// `XBAR_ERR_NO_CONVERGENCE`; `XBAR_ERR_BACKEND_UNAVAILABLE`;
 /// `XBAR_ERR_INTERNAL` (also when the core is poisoned).
@@ -509,10 +510,12 @@ pub unsafe extern "C" fn xbar_core_vmm_complex(
 /// `x` holds `batch * cols` doubles and `d` holds `batch * rows` doubles
 /// (both row-major, sizes taken from the core); both are only read during
 /// the call; every value must be finite and `lr >= 0`. An update that fails is
-/// not half-applied. Thread safety: needs exclusive access to `c`.
+/// not half-applied. Thread safety: needs exclusive access to `c` (a call
+/// that finds `c` in use fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (NaN/Inf in `x`, `d` or `lr`, or `lr < 0`); `XBAR_ERR_SHAPE` (`batch` overflowing);
+/// (NaN/Inf in `x`, `d` or `lr`, or `lr < 0`; `c` in use by a call on
+/// another thread); `XBAR_ERR_SHAPE` (`batch` overflowing);
 /// `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_UNSUPPORTED` (bit-sliced or complex
 /// cores); `XBAR_ERR_INTERNAL` (also when the core is poisoned).
 #[no_mangle]
@@ -552,18 +555,19 @@ pub unsafe extern "C" fn xbar_core_update_f32(
 /// `xbar.device.drift_compensation` later outputs are rescaled by the ratio
 /// of reference reads at programming and now.
 ///
-/// `seconds` must be finite and >= 0. Thread safety: needs exclusive access to `c`.
+/// `seconds` must be finite and >= 0. Thread safety: needs exclusive access
+/// to `c` (a call that finds `c` in use fails, see the header).
 ///
 /// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
-/// (NaN/Inf or negative); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_PARAMS` (a
+/// (NaN/Inf or negative; `c` in use by a call on another thread); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_PARAMS` (a
 /// device outside the drift model's calibrated range);
 /// `XBAR_ERR_INTERNAL` (also when the core is poisoned).
 #[no_mangle]
 pub unsafe extern "C" fn xbar_core_set_time(c: *mut xbar_core, seconds: f64) -> xbar_status {
     ffi_boundary!("xbar_core_set_time", {
         // SAFETY: per the documented contract.
-        let handle = unsafe { core_handle(c)? };
+        let core = unsafe { writer(c)? };
         check::finite_scalar(seconds, "seconds")?;
-        handle.mutate(|core| core.set_time(seconds))
+        core.mutate(|core| core.set_time(seconds))
     })
 }

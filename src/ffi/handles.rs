@@ -4,6 +4,8 @@
 //! A handle is a `Box` of its Rust type whose pointer is cast to an empty
 //! marker struct; C only ever holds the pointer.
 
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+
 use super::status::Failure;
 use super::test_hooks;
 use crate::core::Core;
@@ -48,39 +50,97 @@ impl Castable for xbar_core {
     type RustType = CoreHandle;
 }
 
-/// What an `xbar_core *` points to: the core and whether a panic inside a
-/// mutating call may have left it half-changed.
+/// What an `xbar_core *` points to: the core behind a non-blocking
+/// reader-writer lock, and its shape (fixed at creation, readable at any time).
+///
+/// The lock enforces the thread-safety rule of the header instead of waiting
+/// on it: a call that changes the core takes it exclusively with `try_write`,
+/// a call that only reads it takes it shared with `try_read`, and a call that
+/// finds it taken in a conflicting way fails with `XBAR_ERR_INVALID_ARGUMENT`
+/// rather than racing. A panic while the core is taken exclusively poisons the
+/// lock, which marks the core poisoned: later calls fail with
+/// `XBAR_ERR_INTERNAL`.
 pub(crate) struct CoreHandle {
-    pub core: Core,
-    poisoned: bool,
+    rows: usize,
+    cols: usize,
+    core: RwLock<Core>,
 }
+
+// Reads of one core may run on several threads at once.
+const _: fn() = || {
+    fn shared_between_threads<T: Send + Sync>() {}
+    shared_between_threads::<Core>();
+};
+
+/// The message of a call that found its core in use by another thread.
+const IN_USE: &str = "the core is in use by a call on another thread; a call that changes a core \
+     (program, mvm, vmm, update, set_time, set_lut) needs it to itself, and reads must not overlap such \
+     a call: serialise the calls on one core (see Thread safety in xbar.h)";
+
+/// The message of a call on a poisoned core.
+const POISONED: &str = "core is poisoned by an earlier internal error; free it";
 
 impl CoreHandle {
     pub fn new(core: Core) -> Self {
-        CoreHandle { core, poisoned: false }
-    }
-
-    /// Fails when an earlier panic poisoned the core.
-    pub fn check_not_poisoned(&self) -> Result<(), Failure> {
-        if self.poisoned {
-            Err(Failure::new(
-                super::xbar_status::XBAR_ERR_INTERNAL,
-                "core is poisoned by an earlier internal error; free it",
-            ))
-        } else {
-            Ok(())
+        CoreHandle {
+            rows: core.rows(),
+            cols: core.cols(),
+            core: RwLock::new(core),
         }
     }
 
-    /// Runs a mutating operation on the core. The core is marked poisoned
-    /// while it runs, so a panic that unwinds out of `op` leaves the mark.
-    pub fn mutate<T>(&mut self, op: impl FnOnce(&mut Core) -> crate::Result<T>) -> Result<T, Failure> {
-        self.check_not_poisoned()?;
-        self.poisoned = true;
-        test_hooks::maybe_panic();
-        let result = op(&mut self.core);
-        self.poisoned = false;
-        result.map_err(Failure::from)
+    /// Matrix rows of the core.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Matrix columns of the core.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Shared access for a call that only reads the core: fails when the core
+    /// is poisoned or a call that changes it is running.
+    pub fn read(&self) -> Result<RwLockReadGuard<'_, Core>, Failure> {
+        self.core.try_read().map_err(lock_failure)
+    }
+
+    /// Exclusive access for a call that changes the core: fails when the core
+    /// is poisoned or any other call on it is running.
+    pub fn write(&self) -> Result<CoreWriter<'_>, Failure> {
+        self.core
+            .try_write()
+            .map(|guard| CoreWriter { guard })
+            .map_err(lock_failure)
+    }
+}
+
+fn lock_failure<G>(e: TryLockError<G>) -> Failure {
+    match e {
+        TryLockError::WouldBlock => Failure::invalid(IN_USE),
+        TryLockError::Poisoned(_) => Failure::new(super::xbar_status::XBAR_ERR_INTERNAL, POISONED),
+    }
+}
+
+/// A core taken exclusively: read it (through `Deref`) for the argument
+/// checks, then change it with [`CoreWriter::mutate`].
+pub(crate) struct CoreWriter<'a> {
+    guard: RwLockWriteGuard<'a, Core>,
+}
+
+impl std::ops::Deref for CoreWriter<'_> {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.guard
+    }
+}
+
+impl CoreWriter<'_> {
+    /// Runs a mutating operation on the core (where the test hooks fire). A
+    /// panic that unwinds out of `op` poisons the core.
+    pub fn mutate<T>(mut self, op: impl FnOnce(&mut Core) -> crate::Result<T>) -> Result<T, Failure> {
+        test_hooks::in_core_mutation();
+        op(&mut self.guard).map_err(Failure::from)
     }
 }
 

@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_int, CStr};
 
 use super::last_error;
 use super::panic::ffi_boundary;
-use super::status::{describe_ptr, xbar_status};
+use super::status::{describe_ptr, xbar_status, Failure};
 use crate::threads;
 
 /// The crate version, NUL-terminated.
@@ -88,7 +88,7 @@ pub extern "C" fn xbar_last_error_message() -> *const c_char {
 }
 
 /// Sets the number of worker threads of xbar's own thread pool; 0 (the
-/// default) means one per available core.
+/// default) means one per available core; at most 65535 (the pool's limit).
 ///
 /// xbar never runs work in a process-global pool that the host may also
 /// use, and results never depend on the thread count (bit for bit). Takes
@@ -96,10 +96,17 @@ pub extern "C" fn xbar_last_error_message() -> *const c_char {
 /// Thread safety: may be called from any thread; calls already running keep
 /// the thread count they started with.
 ///
-/// Returns `XBAR_OK`.
+/// Returns `XBAR_OK`; `XBAR_ERR_INVALID_ARGUMENT` (`n` above the limit; the
+/// setting is unchanged).
 #[no_mangle]
 pub extern "C" fn xbar_set_num_threads(n: usize) -> xbar_status {
     ffi_boundary!("xbar_set_num_threads", {
+        let max = threads::max_num_threads();
+        if n > max {
+            return Err(Failure::invalid(format!(
+                "n is {n}; xbar's thread pool holds at most {max} threads (0 = one per available core)"
+            )));
+        }
         threads::set_num_threads(n);
         Ok(())
     })

@@ -2,7 +2,8 @@
 //! updates, build a table from raw pulse-train measurements.
 
 use super::check;
-use super::handles::{clear_out, free_box, to_boxed_mut_ptr, try_mut, try_ref, xbar_core, xbar_lut, CoreHandle};
+use super::cores::writer;
+use super::handles::{clear_out, free_box, to_boxed_mut_ptr, try_ref, xbar_core, xbar_lut};
 use super::panic::ffi_boundary;
 use super::status::xbar_status;
 use crate::device::update::lookup_table::{self, pulse_trains};
@@ -47,17 +48,19 @@ pub unsafe extern "C" fn xbar_lut_free(lut: *mut xbar_lut) {
 /// Makes later `xbar_core_update` calls on `c` write through the lookup
 /// tables `lut` (replacing the update model of the core's parameters); each
 /// cell is assigned one device of the set from the core's seed.
-/// Thread safety: needs exclusive access to `c`; `lut` is only read.
+/// Thread safety: needs exclusive access to `c` (a call that finds `c` in
+/// use fails, see the header); `lut` is only read.
 ///
-/// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INTERNAL` (a
+/// Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
+/// (`c` in use by a call on another thread); `XBAR_ERR_INTERNAL` (a
 /// poisoned core).
 #[no_mangle]
 pub unsafe extern "C" fn xbar_core_set_lut(c: *mut xbar_core, lut: *const xbar_lut) -> xbar_status {
     ffi_boundary!("xbar_core_set_lut", {
         // SAFETY: per the documented contract.
-        let handle: &mut CoreHandle = unsafe { try_mut(c, "c")? };
+        let core = unsafe { writer(c)? };
         let model = unsafe { try_ref(lut, "lut")? }.clone();
-        handle.mutate(|core| {
+        core.mutate(|core| {
             core.set_lookup_table(model);
             Ok(())
         })

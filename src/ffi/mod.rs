@@ -12,7 +12,7 @@
 //! | `status.rs` | `xbar_status`, status texts, the internal `Failure` |
 //! | `last_error.rs` | the thread-local last error message |
 //! | `panic.rs` | `ffi_boundary!`: catch_unwind, status mapping |
-//! | `handles.rs` | opaque handle types and pointer helpers, core poisoning |
+//! | `handles.rs` | opaque handle types and pointer helpers, a core's lock (in-use checks, poisoning) |
 //! | `check.rs` | argument checks and slice construction |
 //! | `library.rs` | version, status text, last error, thread count |
 //! | `params.rs` | `xbar_params_*` |

@@ -85,7 +85,7 @@ impl PanicDefault for *const c_char {
 /// The body of `ffi_boundary!`.
 pub(crate) fn run<R: FfiReturn>(function: &'static str, body: impl FnOnce() -> R) -> R::C {
     // AssertUnwindSafe: after a panic no state the body touched is used again
-    // except a core, which the body marks poisoned before mutating it.
+    // except a core, whose lock the panic poisons if the body was changing it.
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(value) => value.into_c(function),
         Err(payload) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds libxbar (release), compiles the C API test against include/xbar.h,
-# runs it, runs it again under valgrind, checks that the header compiles as
+# Builds libxbar (release), compiles the C API tests against include/xbar.h
+# (test_api.c: the API end to end; test_bad_inputs.c: the bad-input matrix),
+# runs them, runs them again under valgrind, checks that the header compiles as
 # C++17 and that the library exports exactly the functions the header declares.
 #
 #   bash tests/c/run.sh            # everything
@@ -49,20 +50,19 @@ major="$(sed -n 's/^version *= *"\([0-9]*\)\..*/\1/p' Cargo.toml | head -n1)"
 ln -sf "$so" "$out/lib/libxbar.so"
 ln -sf "$so" "$out/lib/libxbar.so.$major"
 
-compile_c() {
+tests=(test_api test_bad_inputs)
+compile_c() { # compile_c TEST
     gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -g -O1 -pthread -Iinclude \
-        tests/c/test_api.c -o "$out/test_api" -L"$out/lib" -lxbar -lm \
+        "tests/c/$1.c" -o "$out/$1" -L"$out/lib" -lxbar -lm \
         -Wl,-rpath,"$out/lib"
 }
-step "compile tests/c/test_api.c (gcc -std=c11 -Wall -Wextra -Wpedantic -Werror)" compile_c
-
-run_test() {
-    RUST_BACKTRACE=0 "$out/test_api"
+run_test() { # run_test TEST
+    RUST_BACKTRACE=0 "$out/$1"
 }
-run_valgrind() {
-    local log="$out/valgrind.log"
+run_valgrind() { # run_valgrind TEST
+    local log="$out/valgrind-$1.log"
     RUST_BACKTRACE=0 valgrind --error-exitcode=1 --leak-check=full \
-        --errors-for-leak-kinds=definite,indirect --log-file="$log" "$out/test_api" >/dev/null
+        --errors-for-leak-kinds=definite,indirect --log-file="$log" "$out/$1" >/dev/null
     local rc=$?
     grep -E "ERROR SUMMARY|definitely lost|indirectly lost" "$log" | sed 's/^==[0-9]*== *//'
     if ! grep -q "ERROR SUMMARY: 0 errors" "$log"; then
@@ -72,18 +72,21 @@ run_valgrind() {
     [ $rc -eq 0 ] || echo "(valgrind clean; exit status $rc comes from failing test checks)"
     return $rc
 }
-if [ -x "$out/test_api" ]; then
-    step "run test_api" run_test
+for t in "${tests[@]}"; do
+    rm -f "$out/$t"
+    step "compile tests/c/$t.c (gcc -std=c11 -Wall -Wextra -Wpedantic -Werror)" compile_c "$t"
+    [ -x "$out/$t" ] || continue
+    step "run $t" run_test "$t"
     if [ "${XBAR_C_NO_VALGRIND:-0}" = 1 ]; then
-        results+=("SKIPPED valgrind run (XBAR_C_NO_VALGRIND=1)")
+        results+=("SKIPPED valgrind run of $t (XBAR_C_NO_VALGRIND=1)")
     elif command -v valgrind >/dev/null; then
-        step "run test_api under valgrind" run_valgrind
+        step "run $t under valgrind" run_valgrind "$t"
     else
-        echo "SKIPPED: valgrind run (valgrind missing)"
-        results+=("SKIPPED valgrind run (valgrind missing)")
+        echo "SKIPPED: valgrind run of $t (valgrind missing)"
+        results+=("SKIPPED valgrind run of $t (valgrind missing)")
         [ "${CI:-}" = true ] && status=1
     fi
-fi
+done
 
 compile_cxx() {
     printf '#include "xbar.h"\n#include "xbar.h"\nint main() { return xbar_version_number() == XBAR_VERSION_NUMBER ? 0 : 1; }\n' |

@@ -172,8 +172,21 @@ pub fn parse(text: &str, name: &str) -> Result<TableFile> {
 
 /// Reads a table file ([`Error::Io`] if it cannot be read, [`Error::Parse`] if malformed).
 pub fn read(path: &Path) -> Result<TableFile> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
-    parse(&text, &path.display().to_string())
+    parse(&read_text(path)?, &path.display().to_string())
+}
+
+/// The text of a data file: [`Error::Io`] if it cannot be read,
+/// [`Error::Parse`] if its content is not UTF-8 text (a malformed file, not a
+/// failed read).
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Parse(format!(
+            "{}: not UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// The file text of `t` (values printed with 17 significant digits: reading

@@ -51,8 +51,7 @@ impl Default for PulseTrainOptions {
 
 /// The ramps (columns) of a pulse-train CSV file.
 pub fn read_ramps(path: &Path) -> Result<Vec<Vec<f64>>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
-    parse_ramps(&text, &path.display().to_string())
+    parse_ramps(&format::read_text(path)?, &path.display().to_string())
 }
 
 /// [`read_ramps`] on text; `name` names it in errors.
