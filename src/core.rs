@@ -88,8 +88,8 @@ fn check_out(name: &str, len: usize, expected: usize, what: &str) -> Result<()> 
     Ok(())
 }
 
-/// [`Error::OutOfMemory`] unless `n` values of `f64` (the physical matrix a
-/// programmed core keeps) can be allocated now. The sizes come from the
+/// [`Error::OutOfMemory`] unless `n` values of `f64` (the physical matrix
+/// that programming builds) can be allocated now. The sizes come from the
 /// caller: a core the allocator can never hold fails at `new`, with a status,
 /// instead of aborting the process at its first infallible allocation.
 fn check_allocatable(n: usize, rows: usize, cols: usize) -> Result<()> {
