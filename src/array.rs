@@ -115,6 +115,12 @@ impl Array {
         written
     }
 
+    /// Whether a read's result does not depend on its key: no read noise and
+    /// ideal wires (the relaxation solver keeps state between calls).
+    pub fn key_independent(&self) -> bool {
+        self.noise.is_none() && self.wires.is_none()
+    }
+
     /// Number of inputs of `op` (cols for MVM, rows for VMM).
     pub fn inputs(&self, op: Op) -> usize {
         match op {

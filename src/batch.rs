@@ -32,6 +32,21 @@ impl Batch {
     pub fn vector_mut(&mut self, b: usize) -> &mut [f64] {
         &mut self.data[b * self.len..(b + 1) * self.len]
     }
+    /// The vectors of `parts` (of equal length), one batch after another.
+    pub fn concat(parts: &[Batch]) -> Batch {
+        let len = parts.first().map_or(0, |p| p.len);
+        debug_assert!(parts.iter().all(|p| p.len == len));
+        let data: Vec<f64> = parts.iter().flat_map(|p| p.data.iter().copied()).collect();
+        Batch::from_vec(len, data.len() / len.max(1), data)
+    }
+    /// The batch cut into consecutive batches of `count` vectors (the inverse of [`Batch::concat`]).
+    pub fn split(self, count: usize) -> Vec<Batch> {
+        let len = self.len;
+        self.data
+            .chunks(len * count.max(1))
+            .map(|c| Batch::from_vec(len, count, c.to_vec()))
+            .collect()
+    }
     /// Entries `start..start+len` of every vector, as a new batch.
     pub fn sub(&self, start: usize, len: usize) -> Batch {
         let mut out = Vec::with_capacity(len * self.count);

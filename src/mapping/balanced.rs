@@ -3,7 +3,7 @@
 //! at programming, as CrossSim does.
 
 use super::currents::Currents;
-use super::input_slicing::{correct, correct_posneg, horner, slice_batch};
+use super::input_slicing::{correct, correct_posneg, horner, slice_batch, slice_currents, slice_key};
 use super::pair::Pair;
 use super::{BlockContext, Periphery};
 use crate::array::{Op, ReadKey, WriteKey};
@@ -91,14 +91,18 @@ impl Balanced {
         }
         let slices = slice_batch(&per.dac, xd);
         let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
-        let acc = horner(k, s, |i| {
-            let slice_key = ReadKey { slice: i as u32, ..key };
-            let mut c = self.pair.currents(op, &slices[i], &slice_key)?;
-            if per.adc_per_ibit {
-                c.digitise(adc, &slice_key);
-            }
-            Ok(c)
+        let reads = slice_currents(&slices, key, self.pair.key_independent(), |x, k| {
+            self.pair.currents(op, x, k)
         })?;
+        let acc = horner(
+            s,
+            reads.into_iter().enumerate().map(|(i, mut c)| {
+                if per.adc_per_ibit {
+                    c.digitise(adc, &slice_key(key, i));
+                }
+                c
+            }),
+        )?;
         Ok(match acc {
             Currents::One(mut a) => {
                 correct(&mut a, s, k, mb);

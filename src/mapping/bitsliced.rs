@@ -3,7 +3,7 @@
 //! pair); slice outputs are digitised separately and recombined by shift-and-add.
 
 use super::currents::Currents;
-use super::input_slicing::{correct, horner, slice_batch};
+use super::input_slicing::{correct, horner, slice_batch, slice_currents, slice_key};
 use super::pair::{clip, Pair};
 use super::{BlockContext, Periphery, SliceInfo};
 use crate::array::{Array, Op, ReadKey};
@@ -184,6 +184,14 @@ impl BitSliced {
         self.unit_column && op == Op::Mvm
     }
 
+    /// Whether reads of slice `i`'s arrays do not depend on their key.
+    fn key_independent(&self, i: usize) -> bool {
+        match &self.slices[i] {
+            SliceArrays::Balanced(pair) => pair.key_independent(),
+            SliceArrays::Offset(a) => a.key_independent(),
+        }
+    }
+
     fn currents(&self, i: usize, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
         match &self.slices[i] {
             SliceArrays::Balanced(pair) => pair.currents(op, x, key),
@@ -208,14 +216,18 @@ impl BitSliced {
             let (s, k, mb) = (per.dac.slice_size(), islices.len(), per.dac.magnitude_bits());
             (0..n)
                 .map(|i| {
-                    let mut acc = horner(k, s, |j| {
-                        let slice_key = ReadKey { slice: j as u32, ..key };
-                        let mut c = self.currents(i, op, &islices[j], &slice_key)?;
-                        if per.adc_per_ibit {
-                            c.digitise(&per.adcs[i], &slice_key);
-                        }
-                        Ok(c)
+                    let reads = slice_currents(&islices, key, self.key_independent(i), |x, k| {
+                        self.currents(i, op, x, k)
                     })?;
+                    let mut acc = horner(
+                        s,
+                        reads.into_iter().enumerate().map(|(j, mut c)| {
+                            if per.adc_per_ibit {
+                                c.digitise(&per.adcs[i], &slice_key(key, j));
+                            }
+                            c
+                        }),
+                    )?;
                     acc.each(|a| correct(a, s, k, mb));
                     Ok(acc)
                 })

@@ -4,6 +4,7 @@
 //! product with the quantised input.
 
 use super::currents::Currents;
+use crate::array::ReadKey;
 use crate::batch::Batch;
 use crate::circuit::dac::Dac;
 use crate::error::{Error, Result};
@@ -20,12 +21,44 @@ pub fn slice_batch(dac: &Dac, xd: &Batch) -> Vec<Batch> {
     out
 }
 
-/// `acc_0 = r_0 / 2^s`, `acc_k = (acc_{k-1} + r_k) / 2^s`, where `r_k = read(k)`.
-pub fn horner(num_slices: usize, slice_size: u32, mut read: impl FnMut(usize) -> Result<Currents>) -> Result<Currents> {
+/// The currents of every input slice: `read(slices[k], key of slice k)`. When
+/// `batched` (the read does not depend on its key: no read noise, no wires),
+/// all slices go through the arrays as one batch, so that each conductance is
+/// fetched once for all of them; the results are the same bits either way.
+pub fn slice_currents(
+    slices: &[Batch],
+    key: ReadKey,
+    batched: bool,
+    read: impl Fn(&Batch, &ReadKey) -> Result<Currents>,
+) -> Result<Vec<Currents>> {
+    if !batched || slices.len() < 2 {
+        return (0..slices.len())
+            .map(|k| read(&slices[k], &slice_key(key, k)))
+            .collect();
+    }
+    let count = slices[0].count;
+    let all = read(&Batch::concat(slices), &key)?;
+    let split = |b: Batch| b.split(count);
+    Ok(match all {
+        Currents::One(a) => split(a).into_iter().map(Currents::One).collect(),
+        Currents::Two(p, n) => split(p)
+            .into_iter()
+            .zip(split(n))
+            .map(|(p, n)| Currents::Two(p, n))
+            .collect(),
+    })
+}
+
+/// The key of input slice `k` of the read `key`.
+pub fn slice_key(key: ReadKey, k: usize) -> ReadKey {
+    ReadKey { slice: k as u32, ..key }
+}
+
+/// `acc_0 = r_0 / 2^s`, `acc_k = (acc_{k-1} + r_k) / 2^s` over the slice results `r_k`.
+pub fn horner(slice_size: u32, reads: impl IntoIterator<Item = Currents>) -> Result<Currents> {
     let shift = 2f64.powi(slice_size as i32);
     let mut acc: Option<Currents> = None;
-    for k in 0..num_slices {
-        let r = read(k)?;
+    for r in reads {
         let mut a = match acc {
             None => r,
             Some(mut a) => {

@@ -3,7 +3,7 @@
 //! subtracting a reference "unit column" whose cells all hold zero weight.
 
 use super::currents::Currents;
-use super::input_slicing::{correct, horner, slice_batch};
+use super::input_slicing::{correct, horner, slice_batch, slice_currents, slice_key};
 use super::pair::clip;
 use super::{BlockContext, Periphery};
 use crate::array::{Array, Op, ReadKey, WriteKey};
@@ -91,14 +91,18 @@ impl Offset {
         let mut out = if per.dac.bitslicing() {
             let slices = slice_batch(&per.dac, xd);
             let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
-            let acc = horner(k, s, |i| {
-                let slice_key = ReadKey { slice: i as u32, ..key };
-                let mut c = self.currents(op, &slices[i], &slice_key)?;
-                if per.adc_per_ibit {
-                    adc.convert(&mut c, &slice_key, 0);
-                }
-                Ok(Currents::One(c))
+            let reads = slice_currents(&slices, key, self.array.key_independent(), |x, k| {
+                Ok(Currents::One(self.currents(op, x, k)?))
             })?;
+            let acc = horner(
+                s,
+                reads.into_iter().enumerate().map(|(i, mut c)| {
+                    if per.adc_per_ibit {
+                        c.digitise(adc, &slice_key(key, i));
+                    }
+                    c
+                }),
+            )?;
             let mut a = acc.combine();
             correct(&mut a, s, k, mb);
             a

@@ -89,6 +89,11 @@ impl Pair {
         written
     }
 
+    /// Whether reads of the pair do not depend on their key (no read noise, no wires).
+    pub fn key_independent(&self) -> bool {
+        self.pos.key_independent() && self.neg.key_independent()
+    }
+
     /// Currents for the inputs `x` (already through the DAC). With wire
     /// resistance an interleaved pair is one network (both devices on each
     /// output line).
