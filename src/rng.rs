@@ -90,7 +90,7 @@ pub fn philox4x32(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 /// [`philox4x32`] of the four counters `[c0 + l, c1, c2, c3]`, `l = 0..4`, written
 /// lane-parallel (structure of arrays) so that the compiler can run the four
 /// encryptions in SIMD registers. `out[l]` is the block of counter `c0 + l`.
-#[inline]
+#[inline(always)]
 pub fn philox4x32_lanes(counter: [u32; 4], key: [u32; 2]) -> [[u32; 4]; 4] {
     // c[word][lane]
     let mut c = [
@@ -301,7 +301,7 @@ impl Stream {
     ///
     /// # Panics
     /// If `i + 3 >= 2^32` ([`MAX_INDEX`]).
-    #[inline]
+    #[inline(always)]
     pub fn blocks4_at(&self, i: u64) -> [[u32; 4]; 4] {
         assert!(i + 3 < MAX_INDEX, "rng: element index {} exceeds 2^32", i + 3);
         philox4x32_lanes([i as u32, self.array, self.word2, self.word3], self.key)
@@ -357,6 +357,25 @@ impl Stream {
     /// # Panics
     /// If a block index reaches `2^32` (dense indices below `2^34` are fine).
     pub fn fill_dense(&self, start: u64, out: &mut [f64], normal: bool) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2 (checked just above).
+                return unsafe { self.fill_dense_avx2(start, out, normal) };
+            }
+        }
+        self.fill_dense_with(start, out, normal)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn fill_dense_avx2(&self, start: u64, out: &mut [f64], normal: bool) {
+        self.fill_dense_with(start, out, normal)
+    }
+
+    /// The body of [`Stream::fill_dense`], inlined into each instruction-set variant.
+    #[inline(always)]
+    fn fill_dense_with(&self, start: u64, out: &mut [f64], normal: bool) {
         // The words first (whole blocks straight into `out`), then the
         // conversion as one loop of independent elements.
         let head = ((4 - start % 4) % 4).min(out.len() as u64) as usize;
@@ -394,7 +413,7 @@ impl Stream {
         }
         if normal {
             out.iter_mut().for_each(|o| *o = (*o + 0.5) * TWO_POW_M32);
-            inverse_normal_cdf_in_place(out);
+            inverse_normal_cdf_chunks(out);
         } else {
             out.iter_mut().for_each(|o| *o *= TWO_POW_M32);
         }
