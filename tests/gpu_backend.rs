@@ -171,6 +171,30 @@ fn gpu_ideal_products_match_the_cpu() {
     assert_close(&zc, &zg, &v, rows, "VMM");
 }
 
+#[test]
+fn gpu_double_precision_products_match_the_cpu() {
+    if !gpu_present("GPU double-precision products") {
+        return;
+    }
+    let (rows, cols, batch) = (50, 90, 3);
+    let w = values(rows * cols, 14);
+    let mut p = noisy("NormalProportionalDevice");
+    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+    p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+    let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+    let x = values(batch * cols, 15);
+    let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+    cpu.mvm(&x, batch, &mut yc).unwrap();
+    gpu.mvm(&x, batch, &mut yg).unwrap();
+    // Same draws, f64 products: only the MVM's summation order (warp lanes)
+    // and the device's log in tail draws differ, ~1e-16 relative per term.
+    for (k, (a, b)) in yc.iter().zip(&yg).enumerate() {
+        let v = k / rows;
+        let scale: f64 = x[v * cols..(v + 1) * cols].iter().map(|x| x.abs()).sum();
+        assert!((a - b).abs() <= 1e-12 * scale, "output {k}: CPU {a}, GPU {b}");
+    }
+}
+
 fn noisy(model: &str) -> Params {
     let mut p = params("cuda");
     p.set_json(

@@ -11,7 +11,7 @@ use super::device::Gpu;
 use super::resident::Precision;
 use crate::circuit::parasitics::Wires;
 use crate::error::{Error, Result};
-use crate::params::{Backend, NoiseSampling, Params};
+use crate::params::{Backend, GpuPrecision, NoiseSampling, Params};
 use std::sync::Arc;
 
 /// The GPU a core's arrays live on and the precision they are kept in.
@@ -48,7 +48,10 @@ pub fn choose(p: &Params) -> Result<Option<GpuBackend>> {
     match gpu {
         Ok(gpu) => Ok(Some(GpuBackend {
             gpu,
-            precision: Precision::F32,
+            precision: match s.gpu_precision {
+                GpuPrecision::Float32 => Precision::F32,
+                GpuPrecision::Float64 => Precision::F64,
+            },
         })),
         Err(Error::BackendUnavailable(why)) if required => Err(Error::BackendUnavailable(format!(
             "simulation.backend = \"cuda\": the CUDA backend cannot run: {why}"
