@@ -118,6 +118,17 @@ if command -v python3 >/dev/null && ! py_ok; then
     fi
 fi
 
+# ---- NVRTC (CUDA 13 runtime compiler from the nvidia-cuda-nvrtc wheel) for tests/gpu_kernels.rs,
+# which compiles every kernel to PTX without a GPU; only its own lib folder goes on the path.
+nvrtc_dir="$(python3 -c 'import glob, os, nvidia
+print(next(d for p in nvidia.__path__ for d in sorted(glob.glob(os.path.join(p, "*", "lib")))
+           if os.path.exists(os.path.join(d, "libnvrtc.so.13"))))' 2>/dev/null)"
+if [ -n "$nvrtc_dir" ]; then
+    export LD_LIBRARY_PATH="$nvrtc_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+else
+    echo "!!!!!!!! libnvrtc.so.13 not found (pip install \"nvidia-cuda-nvrtc==13.0.*\"): tests/gpu_kernels.rs will skip (fail under CI=true) !!!!!!!!"
+fi
+
 # ---- Rust
 if command -v cargo >/dev/null; then
     suite "cargo test --all-targets" cargo test --all-targets

@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 const PARALLEL_MIN_WORK: usize = 1 << 16;
 use crate::device::cells::{Cells, ReadNoise};
 use crate::device::update::DeviceUpdate;
+use crate::gpu::resident::{NoiseStream, Resident};
+use crate::gpu::select::GpuBackend;
 use crate::rng::{Purpose, Stream};
 
 /// Which product an array read computes.
@@ -40,6 +42,8 @@ pub struct Array {
     /// CrossSim's relaxation solver state of this array (MVM, VMM), when that
     /// solver is chosen: its reduced gamma persists across calls, as in CrossSim.
     pub relaxation: Option<Arc<Mutex<[Relaxation; 2]>>>,
+    /// A copy of `g` on the GPU when the core runs there: reads without wires use it.
+    pub resident: Option<Arc<Resident>>,
 }
 
 /// Identifies one read of the arrays of a core: the core seed, the core's
@@ -65,9 +69,17 @@ impl ReadKey {
     /// below 2^32, batches below 2^24 vectors and 256 input slices keep
     /// streams distinct).
     pub fn stream(&self, id: u32, b: usize) -> Stream {
-        let array = (id << 8) | (self.slice & 0xFF);
-        let call = ((self.call & 0xFFFF_FFFF) << 24) | (b as u64 & 0xFF_FFFF);
-        Stream::new(self.seed, array, Purpose::ReadNoise, call)
+        let s = self.streams(id);
+        Stream::new(s.seed, s.array, Purpose::ReadNoise, s.call | (b as u64 & 0xFF_FFFF))
+    }
+
+    /// The fields of [`ReadKey::stream`] shared by every vector (call field of vector 0).
+    pub fn streams(&self, id: u32) -> NoiseStream {
+        NoiseStream {
+            seed: self.seed,
+            array: (id << 8) | (self.slice & 0xFF),
+            call: (self.call & 0xFFFF_FFFF) << 24,
+        }
     }
 }
 
@@ -83,14 +95,32 @@ impl Array {
             noise: None,
             wires: None,
             relaxation: None,
+            resident: None,
         }
+    }
+
+    /// Keeps a copy of the conductances on the GPU (a no-op without `gpu`).
+    pub fn place(mut self, gpu: Option<&GpuBackend>) -> Result<Array> {
+        if let Some(b) = gpu {
+            let r = Resident::upload(&b.gpu, b.precision, self.rows, self.cols, &self.g, self.noise.as_ref())?;
+            self.resident = Some(Arc::new(r));
+        }
+        Ok(self)
+    }
+
+    /// Brings the GPU copy (if any) up to date with `g` after a write.
+    pub fn refresh(&mut self) -> Result<()> {
+        if let Some(r) = &self.resident {
+            self.resident = Some(Arc::new(r.reupload(&self.g, self.noise.as_ref())?));
+        }
+        Ok(())
     }
     /// Writes a requested change through the device update model: cell
     /// `first + k` is asked to change by `scale·dg[k]` (normalised
     /// conductance); cells asked for no change are not written. The model
     /// draws from the stream (seed, array id, Update, call) by cell index.
     /// The read-noise σ then follows the new conductances. Returns whether any
-    /// cell was written.
+    /// cell was written. The GPU copy, if any, is refreshed.
     pub fn update(
         &mut self,
         first: usize,
@@ -99,7 +129,7 @@ impl Array {
         model: &dyn DeviceUpdate,
         key: &WriteKey,
         cells: &Cells,
-    ) -> bool {
+    ) -> Result<bool> {
         let s = Stream::new(key.seed, self.id, Purpose::Update, key.call & 0xFF_FFFF_FFFF_FFFF);
         let mut written = false;
         for (k, (g, d)) in self.g[first..].iter_mut().zip(dg).enumerate() {
@@ -112,7 +142,10 @@ impl Array {
         if written && self.noise.is_some() {
             self.noise = cells.read_noise(&self.g);
         }
-        written
+        if written {
+            self.refresh()?;
+        }
+        Ok(written)
     }
 
     /// Whether a read's result does not depend on its key: no read noise and
@@ -140,6 +173,9 @@ impl Array {
     pub fn read(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
         if self.wires.is_some() {
             return self.circuit(op, x, key, None);
+        }
+        if let Some(r) = &self.resident {
+            return r.read(op, x, self.noise.as_ref(), key.streams(self.id));
         }
         Ok(match &self.noise {
             None => self.product(op, x),

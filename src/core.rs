@@ -60,6 +60,8 @@ pub struct Core {
     /// Wire resistances of the arrays when parasitics are simulated.
     wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
     update_model: std::sync::Arc<dyn crate::device::update::DeviceUpdate>,
+    /// The GPU the arrays are kept and read on (`None`: the CPU), chosen at `new`.
+    gpu: Option<crate::gpu::select::GpuBackend>,
 }
 
 /// Checks a data buffer's length and that every value is finite.
@@ -156,6 +158,7 @@ impl Core {
         let time = params.xbar.device.time;
         let d = &params.xbar.device;
         let update_model = crate::device::update::model(&d.update, d.gmin_norm(), seed)?.into();
+        let gpu = crate::gpu::select::choose(params)?;
         let core = Core {
             params: params.clone(),
             rows,
@@ -179,6 +182,7 @@ impl Core {
                 w.is_active().then(|| std::sync::Arc::new(w))
             },
             update_model,
+            gpu,
         };
         // Build the periphery of every block once so that bad ADC/DAC
         // settings fail here rather than at the first program.
@@ -213,6 +217,10 @@ impl Core {
     /// Whether `program` has succeeded on this core.
     pub fn is_programmed(&self) -> bool {
         !self.blocks.is_empty()
+    }
+    /// The GPU the core runs on (`"cuda"`, or `"auto"` with a usable GPU); `None`: the CPU.
+    pub fn gpu(&self) -> Option<&crate::gpu::Gpu> {
+        self.gpu.as_ref().map(|b| b.gpu.as_ref())
     }
     /// Number of physical array blocks the matrix is tiled over.
     pub fn num_blocks(&self) -> usize {
@@ -265,6 +273,7 @@ impl Core {
             },
             block: 0,
             wires: self.wires.clone(),
+            gpu: self.gpu.clone(),
         }
     }
 
@@ -356,6 +365,7 @@ impl Core {
             matrix: Vec::new(),
             update_model: self.update_model.clone(),
             wires: self.wires.clone(),
+            gpu: self.gpu.clone(),
             ..*self
         }
     }

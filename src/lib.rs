@@ -12,6 +12,7 @@ pub mod core;
 pub mod device;
 pub mod error;
 pub mod ffi;
+pub mod gpu;
 pub mod mapping;
 pub mod params;
 pub mod product;

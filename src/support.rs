@@ -3,7 +3,7 @@
 //! naming the parameter, never silently ignored.
 
 use crate::error::{Error, Result};
-use crate::params::{Backend, OutputDtype, Params};
+use crate::params::{OutputDtype, Params};
 
 /// Refuses parameter sets that need models this version does not have.
 pub fn check(p: &Params) -> Result<()> {
@@ -27,11 +27,6 @@ pub fn check(p: &Params) -> Result<()> {
     if p.core.output_dtype == OutputDtype::Float16 {
         return Err(Error::unsupported(
             "core.output_dtype: FLOAT16 outputs are not available",
-        ));
-    }
-    if p.simulation.backend == Backend::Cuda || p.simulation.use_gpu {
-        return Err(Error::BackendUnavailable(
-            "simulation.backend: the CUDA backend is not available in this version; use \"cpu\" or \"auto\"".into(),
         ));
     }
     Ok(())

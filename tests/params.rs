@@ -58,6 +58,8 @@ fn conformance_params_load_and_round_trip() {
             .unwrap()
             .remove("parasitic_solver");
         assert_eq!(solver, Some(json!("exact")));
+        let precision = written["simulation"].as_object_mut().unwrap().remove("gpu_precision");
+        assert_eq!(precision, Some(json!("float32")));
         // xbar's own key, absent from CrossSim's files.
         let comp = written["xbar"]["device"]
             .as_object_mut()

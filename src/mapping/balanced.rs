@@ -127,10 +127,14 @@ impl Balanced {
     /// Writes a weight change `dw` (`rows × cols`, weight units): each device
     /// is asked for `±dw·grange/(2·wmax)`, so that `G+ - G-` moves by
     /// `dw·grange/wmax`.
-    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) {
-        if self.pair.update(dw, self.grange / (2.0 * self.wmax), model, key, cells) {
+    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
+        if self
+            .pair
+            .update(dw, self.grange / (2.0 * self.wmax), model, key, cells)?
+        {
             self.single = false;
         }
+        Ok(())
     }
 
     /// `weight_scale = 2·wmax/grange` and the model factor 2: outputs are

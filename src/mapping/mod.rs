@@ -40,6 +40,8 @@ pub struct BlockContext<'a> {
     pub block: u32,
     /// Wire resistances of the arrays, when parasitics are simulated.
     pub wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
+    /// The GPU the arrays are kept on, when the core runs there.
+    pub gpu: Option<crate::gpu::select::GpuBackend>,
 }
 
 impl BlockContext<'_> {
@@ -71,7 +73,7 @@ impl BlockContext<'_> {
             }
             _ => None,
         };
-        Ok(Array {
+        Array {
             rows,
             cols,
             g,
@@ -79,7 +81,9 @@ impl BlockContext<'_> {
             noise,
             wires: self.wires.clone(),
             relaxation,
-        })
+            resident: None,
+        }
+        .place(self.gpu.as_ref())
     }
 }
 
@@ -203,8 +207,8 @@ impl Mapping {
     /// analog increments cannot do (`Error::Unsupported`).
     pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
         match self {
-            Mapping::Balanced(m) => m.update(dw, model, key, cells),
-            Mapping::Offset(m) => m.update(dw, model, key, cells),
+            Mapping::Balanced(m) => m.update(dw, model, key, cells)?,
+            Mapping::Offset(m) => m.update(dw, model, key, cells)?,
             Mapping::BitSliced(_) => {
                 return Err(Error::unsupported(
                     "update: BITSLICED cores cannot be updated in place (a change would carry between weight slices); use BALANCED or OFFSET",

@@ -121,10 +121,11 @@ impl Offset {
 
     /// Writes a weight change `dw` (`rows × cols`, weight units) into the
     /// data cells (the unit line is never written): `ΔG = dw·wr/(2·wmax)`.
-    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) {
+    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
         let first = if self.unit_column { self.array.cols } else { 0 };
         self.array
-            .update(first, dw, self.wr / (2.0 * self.wmax), model, key, cells);
+            .update(first, dw, self.wr / (2.0 * self.wmax), model, key, cells)?;
+        Ok(())
     }
 
     /// `weight_scale = 2·wmax/wr` and model factor 1 (CrossSim divides by

@@ -54,15 +54,17 @@ impl Pair {
         let pos = ctx.program_array(k, rows, cols, gp)?;
         let neg = ctx.program_array(k + 1, rows, cols, gn)?;
         let single = single && ctx.cells.writes_exactly();
-        let diff = fast.then(|| {
-            let d = pos.g.iter().zip(&neg.g);
-            let g = if single {
-                d.map(|(&a, &b)| (a as f32 - b as f32) as f64).collect()
-            } else {
-                d.map(|(a, b)| a - b).collect()
-            };
-            Array::new(rows, cols, g)
-        });
+        let diff = fast
+            .then(|| {
+                let d = pos.g.iter().zip(&neg.g);
+                let g = if single {
+                    d.map(|(&a, &b)| (a as f32 - b as f32) as f64).collect()
+                } else {
+                    d.map(|(a, b)| a - b).collect()
+                };
+                Array::new(rows, cols, g).place(ctx.gpu.as_ref())
+            })
+            .transpose()?;
         Ok(Pair {
             pos,
             neg,
@@ -77,16 +79,24 @@ impl Pair {
     /// receive it, G+ with `+scale` and G- with `-scale`, each with its own
     /// write noise (as CrossSim 2's balanced training cores). Returns whether
     /// any cell was written.
-    pub fn update(&mut self, dg: &[f64], scale: f64, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> bool {
-        let pos = self.pos.update(0, dg, scale, model, key, cells);
-        let neg = self.neg.update(0, dg, -scale, model, key, cells);
+    pub fn update(
+        &mut self,
+        dg: &[f64],
+        scale: f64,
+        model: &dyn DeviceUpdate,
+        key: &WriteKey,
+        cells: &Cells,
+    ) -> Result<bool> {
+        let pos = self.pos.update(0, dg, scale, model, key, cells)?;
+        let neg = self.neg.update(0, dg, -scale, model, key, cells)?;
         let written = pos || neg;
         if let (true, Some(d)) = (written, &mut self.diff) {
             for ((o, a), b) in d.g.iter_mut().zip(&self.pos.g).zip(&self.neg.g) {
                 *o = a - b;
             }
+            d.refresh()?;
         }
-        written
+        Ok(written)
     }
 
     /// Whether reads of the pair do not depend on their key (no read noise, no wires).
@@ -99,7 +109,7 @@ impl Pair {
     /// output line).
     pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
         if let Some(d) = &self.diff {
-            let mut y = d.product(op, x);
+            let mut y = d.read(op, x, key)?;
             let noises: Vec<_> = [&self.pos.noise, &self.neg.noise].into_iter().flatten().collect();
             if !noises.is_empty() {
                 self.pos.add_output_noise(op, x, &noises, key, &mut y);

@@ -229,3 +229,7 @@ str_enum!(
     /// `simulation.backend`: where the hot loops run.
     Backend { Auto => "auto", Cpu => "cpu", Cuda => "cuda" }
 );
+str_enum!(
+    /// `simulation.gpu_precision` (xbar): the number type of conductances and products on the GPU.
+    GpuPrecision { Float32 => "float32", Float64 => "float64" }
+);

@@ -257,6 +257,13 @@ pub struct SimulationParams {
     /// xbar: "exact" (default) or "crosssim" (CrossSim's relaxation, for its numbers).
     #[serde(default = "default_parasitic_solver")]
     pub parasitic_solver: ParasiticSolver,
+    /// xbar: "float32" (default) or "float64" on the GPU backend.
+    #[serde(default = "default_gpu_precision")]
+    pub gpu_precision: GpuPrecision,
+}
+
+fn default_gpu_precision() -> GpuPrecision {
+    GpuPrecision::Float32
 }
 
 fn default_parasitic_solver() -> ParasiticSolver {
@@ -284,6 +291,7 @@ impl Default for SimulationParams {
             hide_convergence_msg: false,
             backend: Backend::Auto,
             parasitic_solver: ParasiticSolver::Exact,
+            gpu_precision: GpuPrecision::Float32,
         }
     }
 }

@@ -1,0 +1,96 @@
+// The analog product of one crossbar array for a batch of vectors, with
+// optional per-cell read noise (src/array.rs: Array::read without wires).
+//
+// Conductances g are row-major rows x cols, normalised (Gmax = 1), resident on
+// the device. Vector b of the batch reads every cell k = i*cols + j as
+//     g'_k = clamp(g_k + sigma_k * (e_k + shift), lo, hi)
+// with e_k dense draw k of the read-noise stream of vector b (philox.cuh):
+// Φ⁻¹ of word k mod 4 of Philox block k / 4 for a Normal law (shift 0), the
+// uniform w·2^-32 for a Uniform law (shift -1/2). The stream is
+// (seed, array, ReadNoise, call_base | (b & 0xFFFFFF)), as ReadKey::stream.
+// The noisy conductance is formed in double precision, then multiplied and
+// summed in T (float or double).
+//
+//     MVM: y[b*rows + i] = sum_j g'_ij x[b*cols + j]   (one warp per output)
+//     VMM: y[b*cols + j] = sum_i x[b*rows + i] g'_ij   (one thread per output, i in order)
+
+#define XBAR_NOISE_NONE 0
+#define XBAR_NOISE_NORMAL 1
+#define XBAR_NOISE_UNIFORM 2
+
+// Cell k as vector b sees it; `words` is Philox block k / 4 of its stream.
+template <typename T>
+__device__ __forceinline__ T xbar_seen(const T* g, const T* sigma, int per_cell, double sigma_uniform,
+                                       int noise, double lo, double hi, size_t k, unsigned int word) {
+    if (noise == XBAR_NOISE_NONE) return g[k];
+    const double sd = per_cell ? (double)sigma[k] : sigma_uniform;
+    const double e = noise == XBAR_NOISE_NORMAL ? xbar_normal_of(word) : xbar_uniform_of(word) - 0.5;
+    return (T)fmin(fmax((double)g[k] + sd * e, lo), hi);
+}
+
+__device__ __forceinline__ unsigned int xbar_word(uint4 w, int q) {
+    return q == 0 ? w.x : q == 1 ? w.y : q == 2 ? w.z : w.w;
+}
+
+template <typename T>
+__device__ void xbar_mvm(const T* g, const T* sigma, int per_cell, double sigma_uniform, int noise, double lo,
+                         double hi, const T* x, T* y, int rows, int cols, int count, unsigned long long seed,
+                         unsigned int array, unsigned long long call_base) {
+    const long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) / 32;
+    const int lane = threadIdx.x % 32;
+    if (warp >= (long long)rows * count) return;  // every lane of the warp leaves together
+    const int i = (int)(warp % rows), b = (int)(warp / rows);
+    const T* xv = x + (size_t)b * cols;
+    const size_t k0 = (size_t)i * cols, k1 = k0 + cols;
+    T acc = 0;
+    if (noise == XBAR_NOISE_NONE) {
+        for (int j = lane; j < cols; j += 32) acc += g[k0 + j] * xv[j];
+    } else {
+        const xbar_stream s =
+            xbar_stream_new(seed, array, XBAR_PURPOSE_READ_NOISE, call_base | ((unsigned long long)b & 0xFFFFFFull));
+        // Each lane takes whole Philox blocks overlapping the row: four cells per block.
+        for (size_t blk = k0 / 4 + lane; blk * 4 < k1; blk += 32) {
+            const uint4 w = xbar_block_at(s, (unsigned int)blk);
+#pragma unroll
+            for (int q = 0; q < 4; ++q) {
+                const size_t k = blk * 4 + q;
+                if (k >= k0 && k < k1)
+                    acc += xbar_seen(g, sigma, per_cell, sigma_uniform, noise, lo, hi, k, xbar_word(w, q)) * xv[k - k0];
+            }
+        }
+    }
+#pragma unroll
+    for (int off = 16; off > 0; off /= 2) acc += __shfl_down_sync(0xFFFFFFFFu, acc, off);
+    if (lane == 0) y[(size_t)b * rows + i] = acc;
+}
+
+template <typename T>
+__device__ void xbar_vmm(const T* g, const T* sigma, int per_cell, double sigma_uniform, int noise, double lo,
+                         double hi, const T* x, T* y, int rows, int cols, int count, unsigned long long seed,
+                         unsigned int array, unsigned long long call_base) {
+    const long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= (long long)cols * count) return;
+    const int j = (int)(t % cols), b = (int)(t / cols);
+    const T* xv = x + (size_t)b * rows;
+    const xbar_stream s =
+        xbar_stream_new(seed, array, XBAR_PURPOSE_READ_NOISE, call_base | ((unsigned long long)b & 0xFFFFFFull));
+    T acc = 0;
+    for (int i = 0; i < rows; ++i) {
+        const size_t k = (size_t)i * cols + j;
+        const unsigned int word = noise == XBAR_NOISE_NONE ? 0u : xbar_word(xbar_block_at(s, (unsigned int)(k / 4)), (int)(k % 4));
+        acc += xv[i] * xbar_seen(g, sigma, per_cell, sigma_uniform, noise, lo, hi, k, word);
+    }
+    y[(size_t)b * cols + j] = acc;
+}
+
+#define XBAR_PRODUCT_KERNEL(name, body, T)                                                                        \
+    extern "C" __global__ void name(const T* g, const T* sigma, int per_cell, double sigma_uniform, int noise,     \
+                                    double lo, double hi, const T* x, T* y, int rows, int cols, int count,          \
+                                    unsigned long long seed, unsigned int array, unsigned long long call_base) {    \
+        body<T>(g, sigma, per_cell, sigma_uniform, noise, lo, hi, x, y, rows, cols, count, seed, array, call_base); \
+    }
+
+XBAR_PRODUCT_KERNEL(xbar_mvm_f32, xbar_mvm, float)
+XBAR_PRODUCT_KERNEL(xbar_mvm_f64, xbar_mvm, double)
+XBAR_PRODUCT_KERNEL(xbar_vmm_f32, xbar_vmm, float)
+XBAR_PRODUCT_KERNEL(xbar_vmm_f64, xbar_vmm, double)

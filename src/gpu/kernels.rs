@@ -1,0 +1,61 @@
+//! The CUDA sources of the backend (`kernels/*.cu`, embedded at build time)
+//! and their compilation by NVRTC to PTX.
+//!
+//! Each kernel file is compiled as one translation unit after the shared
+//! header `kernels/philox.cuh` (the random streams of [`crate::rng`]), with
+//! `--fmad=false` so that no `a*b + c` is fused: the device then rounds
+//! every product and sum as the CPU does.
+
+use super::probe;
+use crate::error::{Error, Result};
+
+/// The header prepended to every kernel file.
+pub const HEADER: &str = include_str!("../../kernels/philox.cuh");
+
+/// Every kernel file of `kernels/`: (file name, source).
+pub const SOURCES: &[(&str, &str)] = &[("mvm.cu", include_str!("../../kernels/mvm.cu"))];
+
+/// The full NVRTC program of kernel file `name` (header + file).
+pub fn program(name: &str) -> Result<String> {
+    SOURCES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, src)| format!("{HEADER}\n{src}"))
+        .ok_or_else(|| Error::Internal(format!("no kernel file {name}")))
+}
+
+/// `"sm_XY"` for compute capability `major.minor`.
+pub fn arch(major: i32, minor: i32) -> String {
+    format!("sm_{major}{minor}")
+}
+
+/// Compiles kernel file `name` with NVRTC for `arch` (e.g. `"sm_90"`) and
+/// returns the PTX text. NVRTC's log is part of the error message when the
+/// compilation fails ([`Error::Internal`]: the sources ship with the
+/// library); a missing NVRTC is [`Error::BackendUnavailable`].
+pub fn compile(name: &str, arch: &str) -> Result<String> {
+    compile_program(name, &program(name)?, arch)
+}
+
+/// Compiles the CUDA program `src` (named `name` in messages) for `arch`, as [`compile`].
+pub fn compile_program(name: &str, src: &str, arch: &str) -> Result<String> {
+    probe::require_nvrtc()?;
+    probe::guard("NVRTC compilation", || {
+        let opts = cudarc::nvrtc::CompileOptions {
+            fmad: Some(false),
+            options: vec![format!("--gpu-architecture={arch}"), "--std=c++17".into()],
+            name: Some(name.into()),
+            ..Default::default()
+        };
+        match cudarc::nvrtc::compile_ptx_with_opts(src, opts) {
+            Ok(ptx) => Ok(ptx.to_src()),
+            Err(cudarc::nvrtc::CompileError::CompileError { nvrtc, log, options }) => Err(Error::Internal(format!(
+                "NVRTC could not compile kernels/{name} for {arch} ({nvrtc:?}, options {options:?}):\n{}",
+                log.to_string_lossy()
+            ))),
+            Err(e) => Err(Error::Internal(format!(
+                "NVRTC could not compile kernels/{name} for {arch}: {e:?}"
+            ))),
+        }
+    })
+}

@@ -1,0 +1,62 @@
+//! Which backend a core runs on (`simulation.backend`, `simulation.gpu_id`).
+//!
+//! * `"cpu"`: the CPU.
+//! * `"auto"` (default): the GPU `gpu_id` when the CUDA driver and NVRTC load,
+//!   the device exists, its kernels compile and the configuration is one the
+//!   GPU backend supports ([`unsupported`]); the CPU otherwise.
+//! * `"cuda"` (or CrossSim's `useGPU = true`): the GPU, or
+//!   [`Error::BackendUnavailable`] saying why not — never a silent CPU run.
+
+use super::device::Gpu;
+use super::resident::Precision;
+use crate::circuit::parasitics::Wires;
+use crate::error::{Error, Result};
+use crate::params::{Backend, GpuPrecision, NoiseSampling, Params};
+use std::sync::Arc;
+
+/// The GPU a core's arrays live on and the precision they are kept in.
+#[derive(Debug, Clone)]
+pub struct GpuBackend {
+    pub gpu: Arc<Gpu>,
+    pub precision: Precision,
+}
+
+/// Why the GPU backend cannot run `p`, if it cannot: the parts of the model
+/// that have no GPU implementation yet.
+pub fn unsupported(p: &Params) -> Option<&'static str> {
+    if Wires::from_params(p).is_active() {
+        return Some("parasitic resistances (xbar.array.parasitics) are solved on the CPU only");
+    }
+    let d = &p.xbar.device;
+    if d.read_noise.enable && d.read_noise_sampling == NoiseSampling::Output {
+        return Some("per-output read noise (xbar.device.read_noise_sampling = \"output\") runs on the CPU only");
+    }
+    None
+}
+
+/// The backend for `p`: `None` for the CPU.
+pub fn choose(p: &Params) -> Result<Option<GpuBackend>> {
+    let s = &p.simulation;
+    let required = s.backend == Backend::Cuda || s.use_gpu;
+    if s.backend == Backend::Cpu && !required {
+        return Ok(None);
+    }
+    let gpu = match unsupported(p) {
+        Some(why) => Err(Error::BackendUnavailable(format!("unsupported configuration: {why}"))),
+        None => Gpu::open(s.gpu_id),
+    };
+    match gpu {
+        Ok(gpu) => Ok(Some(GpuBackend {
+            gpu,
+            precision: match s.gpu_precision {
+                GpuPrecision::Float32 => Precision::F32,
+                GpuPrecision::Float64 => Precision::F64,
+            },
+        })),
+        Err(Error::BackendUnavailable(why)) if required => Err(Error::BackendUnavailable(format!(
+            "simulation.backend = \"cuda\": the CUDA backend cannot run: {why}"
+        ))),
+        Err(e) if required => Err(e),
+        Err(_) => Ok(None),
+    }
+}

@@ -1,0 +1,288 @@
+//! The choice of backend (`simulation.backend`) and, where a GPU is present,
+//! agreement of the GPU backend with the CPU backend.
+//!
+//! Backend choice runs everywhere: without a GPU "auto" runs on the CPU and
+//! "cuda" is refused with `XBAR_ERR_BACKEND_UNAVAILABLE` and its reason. The
+//! agreement tests need a GPU: without one they print a loud SKIPPED line and
+//! pass, unless `XBAR_REQUIRE_GPU=1` (set on GPU machines) makes that a failure.
+
+use std::ffi::{CStr, CString};
+use std::ptr;
+use xbar::ffi::xbar_status::*;
+use xbar::ffi::*;
+use xbar::gpu::{probe, Gpu};
+use xbar::{Core, Error, Layout, Params};
+
+fn params(backend: &str) -> Params {
+    let mut p = Params::default();
+    p.xbar.device.infinite_on_off_ratio = true;
+    p.set_json("simulation.backend", &format!("\"{backend}\"")).unwrap();
+    p
+}
+
+/// Whether a usable GPU is present; prints why not when it is not.
+fn gpu_present(test: &str) -> bool {
+    let why = if let Err(e) = probe::libraries() {
+        e.to_string()
+    } else if Gpu::count() == 0 {
+        "no CUDA device".to_string()
+    } else {
+        return true;
+    };
+    if std::env::var("XBAR_REQUIRE_GPU").as_deref() == Ok("1") {
+        panic!("{test}: XBAR_REQUIRE_GPU=1 but {why}");
+    }
+    eprintln!("\n!!!!!!!! SKIPPED: {test} (no GPU: {why}) !!!!!!!!\n");
+    false
+}
+
+/// Deterministic weights and inputs in [-1, 1] (a fixed LCG, no dependency).
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+#[test]
+fn a_configuration_the_gpu_cannot_run_is_refused_for_cuda_and_runs_on_the_cpu_for_auto() {
+    for backend in ["cuda", "auto"] {
+        let mut p = params(backend);
+        p.set_json(
+            "xbar.device.read_noise",
+            r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#,
+        )
+        .unwrap();
+        p.set_json("xbar.device.read_noise_sampling", "\"output\"").unwrap();
+        match (backend, Core::new(&p, 4, 3, 1)) {
+            ("cuda", Err(Error::BackendUnavailable(m))) => {
+                assert!(
+                    m.contains("unsupported configuration") && m.contains("read_noise_sampling"),
+                    "{m}"
+                )
+            }
+            ("auto", Ok(core)) => assert!(core.gpu().is_none()),
+            (_, other) => panic!("{backend}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn without_a_gpu_auto_runs_on_the_cpu_and_cuda_is_refused_with_the_reason() {
+    if Gpu::count() > 0 && probe::libraries().is_ok() {
+        eprintln!("\n!!!!!!!! SKIPPED: the no-GPU backend choice (a GPU is present) !!!!!!!!\n");
+        return;
+    }
+    let w = values(12, 1);
+    let x = values(3, 2);
+    let mut y = [[0.0; 4]; 2];
+    for (k, backend) in ["auto", "cpu"].iter().enumerate() {
+        let mut core = Core::new(&params(backend), 4, 3, 7).unwrap();
+        assert!(core.gpu().is_none());
+        core.program(&w, Layout::RowMajor).unwrap();
+        core.mvm(&x, 1, &mut y[k]).unwrap();
+    }
+    assert_eq!(y[0], y[1], "auto without a GPU is the CPU backend");
+
+    let reason = probe::libraries()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "no such CUDA device".into());
+    let reason_head = &reason[..reason.find(':').unwrap_or(reason.len())];
+    // Through the Rust API, for "cuda" and for CrossSim's useGPU.
+    for (path, value) in [("simulation.backend", "\"cuda\""), ("simulation.useGPU", "true")] {
+        let mut p = params("auto");
+        p.set_json(path, value).unwrap();
+        match Core::new(&p, 4, 3, 7) {
+            Err(Error::BackendUnavailable(m)) => {
+                assert!(
+                    m.contains("simulation.backend = \"cuda\"") && m.contains(reason_head),
+                    "{m}"
+                )
+            }
+            other => panic!("{path} = {value}: {other:?}"),
+        }
+    }
+    // Through the C ABI: the status and the last-error message.
+    unsafe {
+        let mut p = ptr::null_mut();
+        let mut c = ptr::null_mut();
+        assert_eq!(xbar_params_new(&mut p), XBAR_OK);
+        let (path, value) = (
+            CString::new("simulation.backend").unwrap(),
+            CString::new("\"cuda\"").unwrap(),
+        );
+        assert_eq!(xbar_params_set(p, path.as_ptr(), value.as_ptr()), XBAR_OK);
+        assert_eq!(xbar_core_new(p, 4, 3, 7, &mut c), XBAR_ERR_BACKEND_UNAVAILABLE);
+        assert!(c.is_null());
+        let msg = CStr::from_ptr(xbar_last_error_message()).to_str().unwrap().to_owned();
+        assert!(msg.contains(reason_head), "{msg}");
+        xbar_params_free(p);
+    }
+}
+
+/// A programmed pair of cores (CPU, GPU) with the same parameters and seed.
+fn pair(p: &Params, rows: usize, cols: usize, w: &[f64]) -> (Core, Core) {
+    let mut cpu_p = p.clone();
+    cpu_p.set_json("simulation.backend", "\"cpu\"").unwrap();
+    let mut gpu_p = p.clone();
+    gpu_p.set_json("simulation.backend", "\"cuda\"").unwrap();
+    let mut cpu = Core::new(&cpu_p, rows, cols, 11).unwrap();
+    let mut gpu = Core::new(&gpu_p, rows, cols, 11).unwrap();
+    cpu.program(w, Layout::RowMajor).unwrap();
+    gpu.program(w, Layout::RowMajor).unwrap();
+    (cpu, gpu)
+}
+
+/// f32 tolerance of one output: 1e-5·Σ_j |x_j|. With |W| ≤ 1 (conductances
+/// in [0, 1] per device) each product and partial sum is rounded to f32
+/// (2^-24 ≈ 6e-8 relative): over n ≤ 256 inputs summed in 32 lanes then a
+/// 5-level tree, the error stays below ~ (n/32 + 7)·2^-24·Σ|G x| ≈ 1e-6·Σ|x|
+/// for both devices of a pair, so 1e-5 leaves a tenfold margin.
+fn assert_close(cpu: &[f64], gpu: &[f64], x: &[f64], n_in: usize, what: &str) {
+    for (k, (a, b)) in cpu.iter().zip(gpu).enumerate() {
+        let v = k / (cpu.len() / (x.len() / n_in));
+        let scale: f64 = x[v * n_in..(v + 1) * n_in].iter().map(|x| x.abs()).sum();
+        assert!((a - b).abs() <= 1e-5 * scale, "{what}: output {k}: CPU {a}, GPU {b}");
+    }
+}
+
+#[test]
+fn gpu_ideal_products_match_the_cpu() {
+    if !gpu_present("GPU ideal products") {
+        return;
+    }
+    let (rows, cols, batch) = (70, 130, 9);
+    let w = values(rows * cols, 3);
+    let (mut cpu, mut gpu) = pair(&params("cuda"), rows, cols, &w);
+    assert!(gpu.gpu().is_some() && cpu.gpu().is_none());
+    let x = values(batch * cols, 4);
+    let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+    cpu.mvm(&x, batch, &mut yc).unwrap();
+    gpu.mvm(&x, batch, &mut yg).unwrap();
+    assert_close(&yc, &yg, &x, cols, "MVM");
+    let v = values(batch * rows, 5);
+    let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+    cpu.vmm(&v, batch, &mut zc).unwrap();
+    gpu.vmm(&v, batch, &mut zg).unwrap();
+    assert_close(&zc, &zg, &v, rows, "VMM");
+}
+
+#[test]
+fn gpu_double_precision_products_match_the_cpu() {
+    if !gpu_present("GPU double-precision products") {
+        return;
+    }
+    let (rows, cols, batch) = (50, 90, 3);
+    let w = values(rows * cols, 14);
+    let mut p = noisy("NormalProportionalDevice");
+    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+    p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+    let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+    let x = values(batch * cols, 15);
+    let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+    cpu.mvm(&x, batch, &mut yc).unwrap();
+    gpu.mvm(&x, batch, &mut yg).unwrap();
+    // Same draws, f64 products: only the MVM's summation order (warp lanes)
+    // and the device's log in tail draws differ, ~1e-16 relative per term.
+    for (k, (a, b)) in yc.iter().zip(&yg).enumerate() {
+        let v = k / rows;
+        let scale: f64 = x[v * cols..(v + 1) * cols].iter().map(|x| x.abs()).sum();
+        assert!((a - b).abs() <= 1e-12 * scale, "output {k}: CPU {a}, GPU {b}");
+    }
+}
+
+fn noisy(model: &str) -> Params {
+    let mut p = params("cuda");
+    p.set_json(
+        "xbar.device.read_noise",
+        &format!(r#"{{"enable": true, "model": "{model}", "magnitude": 0.05}}"#),
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn gpu_read_noise_draws_the_cpu_numbers() {
+    if !gpu_present("GPU read noise") {
+        return;
+    }
+    let (rows, cols, batch) = (33, 67, 5);
+    let w = values(rows * cols, 6);
+    for model in ["NormalProportionalDevice", "UniformIndependentDevice"] {
+        let (mut cpu, mut gpu) = pair(&noisy(model), rows, cols, &w);
+        let x = values(batch * cols, 7);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        for _ in 0..3 {
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            // The same streams: each noisy output agrees within the f32 tolerance.
+            assert_close(&yc, &yg, &x, cols, model);
+        }
+        let v = values(batch * rows, 8);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        cpu.vmm(&v, batch, &mut zc).unwrap();
+        gpu.vmm(&v, batch, &mut zg).unwrap();
+        assert_close(&zc, &zg, &v, rows, model);
+    }
+}
+
+#[test]
+fn gpu_read_noise_statistics_match_the_cpu() {
+    if !gpu_present("GPU read-noise statistics") {
+        return;
+    }
+    const READS: usize = 400;
+    let (rows, cols) = (16, 64);
+    let w = values(rows * cols, 9);
+    let (mut cpu, mut gpu) = pair(&noisy("NormalIndependentDevice"), rows, cols, &w);
+    let x = values(cols, 10);
+    let stats = |core: &mut Core| -> Vec<(f64, f64)> {
+        let mut y = vec![0.0; rows];
+        let mut s = vec![(0.0, 0.0); rows];
+        for _ in 0..READS {
+            core.mvm(&x, 1, &mut y).unwrap();
+            for (a, v) in s.iter_mut().zip(&y) {
+                a.0 += v;
+                a.1 += v * v;
+            }
+        }
+        let n = READS as f64;
+        s.iter()
+            .map(|(m, q)| (m / n, ((q - m * m / n) / (n - 1.0)).sqrt()))
+            .collect()
+    };
+    let (sc, sg) = (stats(&mut cpu), stats(&mut gpu));
+    for (i, ((mc, dc), (mg, dg))) in sc.iter().zip(&sg).enumerate() {
+        assert!(*dc > 0.0, "output {i}: no noise on the CPU");
+        // The issue's 5 % for stochastic statistics (the draws are the same,
+        // so the agreement is in fact far closer); the mean within 5 % of the std.
+        assert!((dg / dc - 1.0).abs() < 0.05, "output {i}: std CPU {dc}, GPU {dg}");
+        assert!((mg - mc).abs() < 0.05 * dc, "output {i}: mean CPU {mc}, GPU {mg}");
+    }
+}
+
+#[test]
+fn gpu_results_repeat_for_a_seed() {
+    if !gpu_present("GPU repeatability") {
+        return;
+    }
+    let (rows, cols, batch) = (40, 50, 4);
+    let w = values(rows * cols, 12);
+    let x = values(batch * cols, 13);
+    let run = |seed: u64| {
+        let mut core = Core::new(&noisy("NormalProportionalDevice"), rows, cols, seed).unwrap();
+        core.program(&w, Layout::RowMajor).unwrap();
+        let mut y = vec![0.0; 2 * batch * rows];
+        core.mvm(&x, batch, &mut y[..batch * rows]).unwrap();
+        core.mvm(&x, batch, &mut y[batch * rows..]).unwrap();
+        y
+    };
+    let a = run(21);
+    assert_eq!(a, run(21), "same seed, same GPU results");
+    assert_ne!(a, run(22), "another seed draws other noise");
+    assert_ne!(a[..batch * rows], a[batch * rows..], "each read draws afresh");
+}
