@@ -13,6 +13,9 @@
 //! per-output read-noise sampling. `program` times programming 1024² and 4096².
 //! After the 4096² noisy MVM the bench prints the process's peak resident memory.
 //!
+//! `cargo test --all-targets` runs every benchmark once as a smoke test,
+//! unoptimised: there the sizes shrink to 64–128 (see [`sizes`]).
+//!
 //! Run: `cargo bench --bench mvm` (all, several minutes) or a filter such as
 //! `cargo bench --bench mvm -- 1024x1024_batch1`. Compare two commits with
 //! `-- --save-baseline a` on the first and `-- --baseline a` on the second.
@@ -54,10 +57,22 @@ fn config(name: &str, n: usize) -> Params {
     Params::from_json(&json).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// `full` when run by `cargo bench` (which passes `--bench`), else the smoke-test sizes.
+fn sizes<T>(full: T, smoke: T) -> T {
+    if std::env::args().any(|a| a == "--bench") {
+        full
+    } else {
+        smoke
+    }
+}
+
 const CONFIGS: [&str; 4] = ["a_ideal", "b_noisy", "c_bitsliced", "d_input_slicing"];
 
 fn bench_products(c: &mut Criterion) {
-    for (n, batch) in [(1024usize, 1usize), (1024, 256), (4096, 64)] {
+    for (n, batch) in sizes(
+        [(1024usize, 1usize), (1024, 256), (4096, 64)],
+        [(64, 1), (64, 16), (128, 4)],
+    ) {
         let w = data(n * n, 0.1);
         let x = data(n * batch, 0.7);
         let mut group = c.benchmark_group(format!("{n}x{n}_batch{batch}"));
@@ -99,7 +114,7 @@ fn peak_rss() -> String {
 fn bench_program(c: &mut Criterion) {
     let mut group = c.benchmark_group("program");
     group.sample_size(10);
-    for n in [1024usize, 4096] {
+    for n in sizes([1024usize, 4096], [64, 128]) {
         let w = data(n * n, 0.3);
         let p = config("a_ideal", n);
         group.throughput(Throughput::Elements((n * n) as u64));
@@ -115,10 +130,10 @@ fn bench_program(c: &mut Criterion) {
 }
 
 fn bench_read_noise(c: &mut Criterion) {
-    let (n, batch) = (1024usize, 64usize);
+    let (n, batch) = sizes((1024usize, 64usize), (64, 4));
     let w = data(n * n, 0.3);
     let x = data(n * batch, 0.9);
-    let mut group = c.benchmark_group("read_noise_1024x1024_batch64");
+    let mut group = c.benchmark_group(format!("read_noise_{n}x{n}_batch{batch}"));
     group.sample_size(10);
     group.throughput(Throughput::Elements((n * n * batch) as u64));
     let noise = r#""read_noise": {"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#;
