@@ -968,7 +968,7 @@ fn ngspice_agrees_with_the_exact_solver() {
         }
         let y = c.exact();
         for b in 0..c.x.count {
-            let deck = netlist(&c.w, op, rows, cols, &c.g, c.gn.as_deref(), c.x.vector(b), 0.2).unwrap();
+            let deck = netlist(&c.w, op, rows, cols, &c.g, c.gn.as_deref(), c.x.vector(b), 0.2, None).unwrap();
             let file = dir.join(format!("case{k}_{b}.cir"));
             std::fs::write(&file, &deck).unwrap();
             let out = Command::new("ngspice").arg("-b").arg(&file).output().unwrap();
@@ -993,7 +993,7 @@ fn ngspice_agrees_with_the_exact_solver() {
 #[test]
 fn netlist_names_and_units() {
     let w = wires(0.002, 0.001, 0.0, 0.005, true, SelectedRows::Top, (0, 0));
-    let deck = netlist(&w, Op::Mvm, 2, 2, &[1.0, 0.5, 0.0, 0.25], None, &[1.0, -0.5], 0.1).unwrap();
+    let deck = netlist(&w, Op::Mvm, 2, 2, &[1.0, 0.5, 0.0, 0.25], None, &[1.0, -0.5], 0.1, None).unwrap();
     // Cell of G = 0.5 at Rmin = 1 kΩ is 2 kΩ; the empty cell is left out; wire segments in ohms.
     assert!(deck.contains("RCp0_1 p0_1 o0_1 2e3"), "{deck}");
     assert!(!deck.contains("RCp1_0 "));
@@ -1006,4 +1006,142 @@ fn netlist_names_and_units() {
     let parsed = parse_ngspice_currents("i(vy0) = 1.5e-05\ni(vy1) = -2e-06\n", 2).unwrap();
     assert_eq!(parsed, vec![1.5e-5, -2e-6]);
     assert!(parse_ngspice_currents("i(vy0) = 1\n", 2).is_err());
+}
+
+// ---------------------------------------------------------------- core export through the C API
+
+/// Runs ngspice on `deck` and returns the currents `i(vy<k>)` (amperes).
+fn run_ngspice(deck: &str, outputs: usize, name: &str) -> Vec<f64> {
+    let dir = std::env::temp_dir().join(format!("xbar-ngspice-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.cir"));
+    std::fs::write(&file, deck).unwrap();
+    let out = Command::new("ngspice").arg("-b").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let amps = parse_ngspice_currents(&text, outputs).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+    if std::env::var_os("XBAR_KEEP_NETLISTS").is_none() {
+        let _ = std::fs::remove_file(&file);
+    }
+    amps
+}
+
+/// xbar's own solution, from the deck's `* xbar i(vy<k>) = <A>` comment lines.
+fn xbar_solution(deck: &str) -> Vec<f64> {
+    deck.lines()
+        .filter_map(|l| l.strip_prefix("* xbar i(vy"))
+        .map(|l| l.split_once("= ").unwrap().1.trim().parse().unwrap())
+        .collect()
+}
+
+/// `xbar_core_export_spice` on a core built through the C API from `params`.
+fn export_through_c(params: &Params, rows: usize, cols: usize, w: &[f64], x: &[f64]) -> String {
+    use std::ffi::CString;
+    use xbar::ffi::xbar_status::*;
+    use xbar::ffi::*;
+    let json = CString::new(params.to_json()).unwrap();
+    let (mut p, mut c) = (std::ptr::null_mut(), std::ptr::null_mut());
+    unsafe {
+        let st = xbar_params_from_json(json.as_ptr(), &mut p);
+        let msg = std::ffi::CStr::from_ptr(xbar_last_error_message()).to_string_lossy();
+        assert_eq!(st, XBAR_OK, "{msg}");
+        let st = xbar_core_new(p, rows, cols, 7, &mut c);
+        let msg = std::ffi::CStr::from_ptr(xbar_last_error_message()).to_string_lossy();
+        assert_eq!(st, XBAR_OK, "{msg}");
+        xbar_params_free(p);
+        assert_eq!(xbar_core_program(c, w.as_ptr(), rows, cols, 0), XBAR_OK);
+        let mut len = 0usize;
+        // Query the size, then fill; a wrong n and a NULL len are refused first.
+        let st = xbar_core_export_spice(c, x.as_ptr(), cols + 1, std::ptr::null_mut(), 0, &mut len);
+        assert_eq!((st, len), (XBAR_ERR_SHAPE, 0));
+        let st = xbar_core_export_spice(c, x.as_ptr(), cols, std::ptr::null_mut(), 0, std::ptr::null_mut());
+        assert_eq!(st, XBAR_ERR_NULL_ARGUMENT);
+        assert_eq!(
+            xbar_core_export_spice(c, x.as_ptr(), cols, std::ptr::null_mut(), 0, &mut len),
+            XBAR_ERR_BUFFER_TOO_SMALL
+        );
+        let mut buf = vec![0u8; len];
+        let mut len2 = 0usize;
+        let st = xbar_core_export_spice(c, x.as_ptr(), cols, buf.as_mut_ptr().cast(), len, &mut len2);
+        assert_eq!((st, len2), (XBAR_OK, len));
+        xbar_core_free(c);
+        assert_eq!(buf.pop(), Some(0));
+        String::from_utf8(buf).unwrap()
+    }
+}
+
+/// Exported cores of every style and wiring, up to 64 × 64, Rp 1–10 Ω with
+/// Rmin 1–10 kΩ: ngspice's currents equal xbar's to 1e-6, and for an
+/// interleaved balanced core with ideal periphery the core's MVM is those
+/// currents scaled back to weight units.
+#[test]
+fn ngspice_agrees_with_exported_cores() {
+    if !ngspice_available() {
+        return;
+    }
+    // (style json, rows, cols, Rp_row, Rp_col, terminals, from_input, Rmin, interleaved)
+    #[allow(clippy::type_complexity)]
+    let table: &[(&str, usize, usize, f64, f64, (f64, f64), bool, f64, bool)] = &[
+        (r#""BALANCED""#, 64, 64, 1.0, 1.0, (2.0, 2.0), true, 1e3, false),
+        (r#""BALANCED""#, 64, 48, 10.0, 5.0, (0.0, 0.0), true, 1e4, true),
+        (r#""BALANCED""#, 40, 64, 2.0, 3.0, (1.0, 0.0), false, 2e3, true),
+        (r#""OFFSET""#, 32, 24, 4.0, 2.0, (0.0, 3.0), true, 5e3, false),
+        (r#""BITSLICED""#, 48, 64, 1.0, 10.0, (0.0, 0.0), true, 1e3, false),
+        (r#""BALANCED""#, 16, 12, 0.0, 0.0, (0.0, 0.0), true, 1e3, false),
+    ];
+    let mut worst = 0.0f64;
+    for (k, &(style, rows, cols, rp_row, rp_col, (t_row, t_col), from_input, rmin, interleaved)) in
+        table.iter().enumerate()
+    {
+        let mut p = Params::default();
+        p.set_json("core.style", style).unwrap();
+        p.core.weight_bits = 8;
+        p.core.balanced.interleaved_posneg = interleaved;
+        p.xbar.device.rmin = rmin;
+        p.xbar.device.rmax = 10.0 * rmin;
+        p.xbar.device.vread = 0.2;
+        let pp = &mut p.xbar.array.parasitics;
+        pp.enable = rp_row + rp_col > 0.0;
+        (pp.rp_row, pp.rp_col, pp.rp_row_terminal, pp.rp_col_terminal) = (rp_row, rp_col, t_row, t_col);
+        pp.current_from_input = from_input;
+        if !from_input {
+            // Separate supply lines: 1-bit input slices of an 8-bit DAC.
+            p.set_json(
+                "xbar.dac.mvm",
+                r#"{"model": "SignMagnitudeDAC", "bits": 8, "input_bitslicing": true, "slice_size": 1}"#,
+            )
+            .unwrap();
+        }
+        let mut rng = Rng(500 + k as u64);
+        let w = rng.vec(rows * cols, -1.0, 1.0);
+        let x = if from_input {
+            rng.vec(cols, -1.0, 1.0)
+        } else {
+            rng.ternary(cols)
+        };
+        let deck = export_through_c(&p, rows, cols, &w, &x);
+        let want = xbar_solution(&deck);
+        assert!(want.len() >= rows, "{deck}");
+        let spice = run_ngspice(&deck, want.len(), &format!("core{k}"));
+        let e = rel_err(&spice, &want);
+        worst = worst.max(e);
+        // ngspice solves the same linear circuit by sparse LU and prints 15 digits.
+        assert!(e <= 1e-6, "case {k}: {e:e}");
+        if interleaved && from_input {
+            // Ideal DAC and ADC, inputs in [-1, 1], weight range from the matrix
+            // (wmax = max |w|): y = I·Rmin/Vread · 2·wmax/(grange·2).
+            let mut core = xbar::Core::new(&p, rows, cols, 7).unwrap();
+            core.program(&w, xbar::Layout::RowMajor).unwrap();
+            let mut y = vec![0.0; rows];
+            core.mvm(&x, 1, &mut y).unwrap();
+            let grange = 1.0 - p.xbar.device.gmin_norm();
+            let wmax = w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let scaled: Vec<f64> = want.iter().map(|a| a * rmin / 0.2 / grange * wmax).collect();
+            let e = rel_err(&y, &scaled);
+            assert!(e <= 1e-12, "case {k}: MVM vs exported currents {e:e}");
+        }
+    }
+    eprintln!(
+        "ngspice vs exported cores: worst relative difference {worst:.2e} over {} netlists",
+        table.len()
+    );
 }

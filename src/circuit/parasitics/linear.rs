@@ -36,11 +36,11 @@ const RHS_BLOCK_VALUES: usize = 8 << 20;
 /// The exact circuit solver of one read direction of one array (or of one
 /// interleaved pair); see the module documentation of `parasitics`.
 pub struct LinearSolver {
-    net: Network,
+    pub(super) net: Network,
     /// `None` when every line is ideal (no unknowns).
-    symbolic: Option<SymbolicCholesky<usize>>,
+    pub(super) symbolic: Option<SymbolicCholesky<usize>>,
     /// Frame-ordered conductances, `pols × m × n`.
-    cells: Vec<f64>,
+    pub(super) cells: Vec<f64>,
     /// `K` and its Cholesky factor for the current conductances (input-source only).
     values: Vec<f64>,
     factor_values: Vec<f64>,
@@ -124,6 +124,21 @@ impl LinearSolver {
     /// network numerically, reusing the symbolic analysis. Call again
     /// whenever the conductances change.
     pub fn factor(&mut self, g: &[f64], gn: Option<&[f64]>) -> Result<()> {
+        self.set_cells(g, gn)?;
+        if !self.net.frame.separate_source {
+            let mut values = std::mem::take(&mut self.values);
+            self.net.assemble(&self.cells, None, &mut values);
+            self.values = values;
+            let mut l = std::mem::take(&mut self.factor_values);
+            self.numeric(&self.values, &mut l)?;
+            self.factor_values = l;
+        }
+        self.factored = true;
+        Ok(())
+    }
+
+    /// Checks the conductances and stores them in frame order (no factorisation).
+    pub(super) fn set_cells(&mut self, g: &[f64], gn: Option<&[f64]>) -> Result<()> {
         let f = &self.net.frame;
         let size = f.rows * f.cols;
         if gn.is_some() != (self.net.pols == 2) {
@@ -151,20 +166,11 @@ impl LinearSolver {
             self.cells.extend(f.cells(arr));
         }
         self.factored = false;
-        if !f.separate_source {
-            let mut values = std::mem::take(&mut self.values);
-            self.net.assemble(&self.cells, None, &mut values);
-            self.values = values;
-            let mut l = std::mem::take(&mut self.factor_values);
-            self.numeric(&self.values, &mut l)?;
-            self.factor_values = l;
-        }
-        self.factored = true;
         Ok(())
     }
 
     /// Numeric Cholesky factorisation of `values` into `l`.
-    fn numeric(&self, values: &[f64], l: &mut Vec<f64>) -> Result<()> {
+    pub(super) fn numeric(&self, values: &[f64], l: &mut Vec<f64>) -> Result<()> {
         let Some(symbolic) = &self.symbolic else {
             return Ok(());
         };
@@ -326,7 +332,13 @@ impl LinearSolver {
     }
 
     /// `K d = rhs` in place for the `k` columns of `rhs`.
-    fn triangular_solves(&self, llt: &LltRef<'_, usize, f64>, rhs: &mut [f64], k: usize, mem: &mut GlobalPodBuffer) {
+    pub(super) fn triangular_solves(
+        &self,
+        llt: &LltRef<'_, usize, f64>,
+        rhs: &mut [f64],
+        k: usize,
+        mem: &mut GlobalPodBuffer,
+    ) {
         let n = self.net.nodes;
         let mat = faer::mat::from_column_major_slice_mut::<f64, usize, usize>(rhs, n, k);
         llt.solve_in_place_with_conj(Conj::No, mat, Parallelism::None, PodStack::new(mem));
@@ -348,11 +360,11 @@ impl LinearSolver {
     }
 }
 
-fn overflow() -> Error {
+pub(super) fn overflow() -> Error {
     Error::Unsupported("parasitic circuit: workspace size overflows".into())
 }
 
-fn oom() -> Error {
+pub(super) fn oom() -> Error {
     Error::OutOfMemory("parasitic circuit solve: out of memory".into())
 }
 

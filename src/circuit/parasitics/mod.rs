@@ -33,6 +33,9 @@
 //!   its gamma schedule and its terminal-resistance placement, for CrossSim's
 //!   numbers. Without terminal resistances, run to a tight threshold, it
 //!   converges to the exact solution.
+//! * [`solve_nonlinear`]: cells with a nonlinear I-V law
+//!   ([`IvModel`](crate::device::iv::IvModel)): Newton's method around the
+//!   exact solver, reusing its symbolic factorisation, with a convergence report.
 //! * [`netlist`]: the exact solver's circuit as an ngspice deck.
 //!
 //! Inputs are the read's DAC outputs (normalised volts, `inputs(op)` per
@@ -66,11 +69,13 @@
 mod iterative;
 mod linear;
 mod network;
+mod newton;
 mod ordering;
 mod spice;
 mod wires;
 
 pub use iterative::{solve_relaxation, Relaxation, RelaxationReport};
 pub use linear::{solve_exact, LinearSolver, ACTIVE_INPUT, RESIDUAL_LIMIT};
+pub use newton::{solve_nonlinear, NewtonReport, NewtonSettings};
 pub use spice::{netlist, parse_ngspice_currents};
 pub use wires::Wires;
