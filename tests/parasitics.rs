@@ -1145,3 +1145,95 @@ fn ngspice_agrees_with_exported_cores() {
         table.len()
     );
 }
+
+// ---------------------------------------------------------------- nonlinear cells
+
+/// Nonlinear cells in resistive networks: ngspice (behavioural sources with
+/// the cubic I-V law) against xbar's Newton solve, MVM and VMM, single arrays
+/// and interleaved pairs, current from the input or separate supply lines;
+/// and a nonlinear interleaved core exported through the C API.
+#[test]
+fn ngspice_agrees_with_nonlinear_cells() {
+    if !ngspice_available() {
+        return;
+    }
+    use xbar::circuit::parasitics::{solve_nonlinear, NewtonSettings};
+    use xbar::device::iv::IvModel;
+    let milo = IvModel::RramMilo { rmin: 5e3, vread: 0.5 };
+    let cubic = IvModel::Cubic { vread: 1.5 };
+    // (rows, cols, op, interleaved, from_input, iv); wires 5 Ω and 3 Ω, Rmin 5 kΩ.
+    let table = [
+        (12, 10, Op::Mvm, false, true, milo),
+        (10, 12, Op::Vmm, true, true, cubic),
+        (16, 16, Op::Mvm, true, true, milo),
+        (9, 11, Op::Mvm, false, false, cubic),
+        (32, 24, Op::Mvm, true, true, cubic),
+    ];
+    let mut worst = 0.0f64;
+    for (k, &(rows, cols, op, interleaved, from_input, iv)) in table.iter().enumerate() {
+        let mut w = wires(1e-3, 6e-4, 4e-4, 2e-4, from_input, SelectedRows::Top, (0, 0));
+        w.rmin_ohm = 5e3;
+        let c = Case::random(900 + k as u64, rows, cols, op, interleaved, w, 1);
+        let vread = match iv {
+            IvModel::RramMilo { vread, .. } | IvModel::Cubic { vread } => vread,
+        };
+        let r = solve_nonlinear(
+            &c.w,
+            op,
+            rows,
+            cols,
+            &c.g,
+            c.gn.as_deref(),
+            &iv,
+            &c.x,
+            &NewtonSettings::default(),
+        )
+        .unwrap();
+        let deck = netlist(
+            &c.w,
+            op,
+            rows,
+            cols,
+            &c.g,
+            c.gn.as_deref(),
+            c.x.vector(0),
+            vread,
+            Some(&iv),
+        )
+        .unwrap();
+        assert!(deck.contains(" I=(("), "{deck}");
+        let amps = run_ngspice(&deck, r.y.len, &format!("nonlinear{k}"));
+        let spice: Vec<f64> = amps.iter().map(|a| a * 5e3 / vread).collect();
+        let e = rel_err(&spice, r.y.vector(0));
+        worst = worst.max(e);
+        eprintln!(
+            "nonlinear case {k}: {} Newton steps, residual {:.1e}, vs ngspice {e:.1e}",
+            r.iterations[0], r.residual
+        );
+        // Both solve the same equations to tight tolerances (ngspice: reltol 1e-12 in the deck).
+        assert!(e <= 1e-6, "case {k}: {e:e}");
+    }
+    // A nonlinear interleaved core through the C API.
+    let mut p = Params::default();
+    p.set_json(
+        "xbar.device",
+        r#"{"Rmin": 5000, "Rmax": 20000, "Vread": 0.4, "nonlinear_IV": {"enable": true, "model": "RRAMMilo"}}"#,
+    )
+    .unwrap();
+    p.set_json(
+        "xbar.array.parasitics",
+        r#"{"enable": true, "Rp_row": 4.0, "Rp_col": 2.0}"#,
+    )
+    .unwrap();
+    p.core.balanced.interleaved_posneg = true;
+    let mut rng = Rng(77);
+    let (rows, cols) = (24, 20);
+    let wts = rng.vec(rows * cols, -1.0, 1.0);
+    let x = rng.vec(cols, -1.0, 1.0);
+    let deck = export_through_c(&p, rows, cols, &wts, &x);
+    let want = xbar_solution(&deck);
+    let e = rel_err(&run_ngspice(&deck, rows, "nonlinear-core"), &want);
+    worst = worst.max(e);
+    assert!(e <= 1e-6, "nonlinear core: {e:e}");
+    eprintln!("ngspice vs nonlinear cells: worst relative difference {worst:.2e}");
+}

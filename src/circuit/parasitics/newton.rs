@@ -8,10 +8,11 @@
 //! `J = K_w + Σ_c f_c'(u_c)·(δ_a − δ_o)(δ_a − δ_o)ᵀ` has the pattern of the
 //! linear `K` (each cell's slope in place of its conductance), so every
 //! iteration reuses the symbolic Cholesky analysis and only refactorises
-//! numerically. Slopes are floored at `SLOPE_FLOOR·g` so that `J` stays
-//! positive definite where a device's slope falls (CubicDevice above
-//! `V = 2/√3` volts): the fixed point is unchanged, convergence there is merely
-//! linear. Each step is damped by halving until `‖F‖∞` decreases.
+//! numerically. Where cells have negative slopes (CubicDevice above
+//! `V = 2/√3` volts) the wires usually keep `J` positive definite; when they
+//! do not, the slopes are floored at `SLOPE_FLOOR·g` for that step (the fixed
+//! point is unchanged, convergence merely slower). Each step is damped by
+//! halving until `‖F‖∞` decreases.
 //!
 //! Iteration starts from ideal wires (`d = 0`) and stops when the relative
 //! residual `‖F‖∞ / (‖K_w‖∞‖d‖∞ + max_c |I_c|)` is at most the tolerance, or
@@ -199,15 +200,27 @@ impl Newton<'_> {
             if rel <= self.settings.tolerance {
                 return Ok((d, it, rel));
             }
-            // Jacobian at d: slopes (floored) in place of conductances.
-            slope.fill(0.0);
-            self.cells(active, v, &d, |c, _, s| {
-                slope[c] = s.max(SLOPE_FLOOR * self.lin.cells[c])
-            });
+            // Jacobian at d: the cells' slopes in place of their conductances;
+            // slopes floored if the exact Jacobian is not positive definite.
             let mut values = std::mem::take(&mut self.values);
             let mut factor = std::mem::take(&mut self.factor);
-            self.net().assemble(&slope, active, &mut values);
-            self.lin.numeric(&values, &mut factor)?;
+            let mut floored = false;
+            loop {
+                slope.fill(0.0);
+                self.cells(active, v, &d, |c, _, s| {
+                    slope[c] = if floored {
+                        s.max(SLOPE_FLOOR * self.lin.cells[c])
+                    } else {
+                        s
+                    }
+                });
+                self.net().assemble(&slope, active, &mut values);
+                match self.lin.numeric(&values, &mut factor) {
+                    Ok(()) => break,
+                    Err(_) if !floored => floored = true,
+                    Err(e) => return Err(e),
+                }
+            }
             let mut step = r.clone();
             self.lin.triangular_solves(
                 &LltRef::<usize, f64>::new(symbolic, &factor[..]),
