@@ -26,7 +26,9 @@
 //! # Solvers
 //!
 //! * [`LinearSolver`] (exact): nodal analysis with a sparse Cholesky
-//!   factorisation; the terminal resistances sit at **each** line's own
+//!   factorisation, or, for input-source arrays of 64 × 64 cells and more,
+//!   conjugate gradients on the cell currents ([`Method`]), both
+//!   residual-checked; the terminal resistances sit at **each** line's own
 //!   driver/terminal. This deliberately differs from CrossSim, which adds the
 //!   row terminal resistance to every segment of input line 0 only.
 //! * [`solve_relaxation`]: CrossSim's iterative solver, with its stopping rule,
@@ -71,11 +73,12 @@ mod linear;
 mod network;
 mod newton;
 mod ordering;
+mod pcg;
 mod spice;
 mod wires;
 
 pub use iterative::{solve_relaxation, Relaxation, RelaxationReport};
-pub use linear::{solve_exact, LinearSolver, ACTIVE_INPUT, RESIDUAL_LIMIT};
+pub use linear::{solve_exact, LinearSolver, Method, ACTIVE_INPUT, RESIDUAL_LIMIT};
 pub use newton::{solve_nonlinear, NewtonReport, NewtonSettings};
 pub use spice::{netlist, parse_ngspice_currents};
 pub use wires::Wires;

@@ -188,7 +188,7 @@ impl Newton<'_> {
     fn solve(&mut self, active: Option<&[bool]>, v: &[f64]) -> Result<(Vec<f64>, usize, f64)> {
         let nodes = self.net().nodes;
         let mut d = vec![0.0; nodes];
-        let Some(symbolic) = &self.lin.symbolic else {
+        let Some(symbolic) = self.lin.symbolic()? else {
             return Ok((d, 0, 0.0));
         };
         let (mut r, mut trial, mut rt) = (vec![0.0; nodes], vec![0.0; nodes], vec![0.0; nodes]);
