@@ -131,9 +131,10 @@ mod tests {
         let nl3 = 8.8710e-5 * l.powi(2) + 6.7919e-4 * l + 1.2968e-3;
         let v = u * vread;
         let amps = gs * v + nl2 * v * v + nl3 * v * v * v;
-        // Normalised: amperes / (Gmax·Vread).
+        // Normalised: amperes / (Gmax·Vread). (CrossSim's `+ 1e-16` inside the
+        // log and the different grouping move the result by about 1e-13.)
         let want = amps * rmin / vread;
-        assert!((m.current(g, u) - want).abs() <= 1e-14 * want.abs());
+        assert!((m.current(g, u) - want).abs() <= 1e-12 * want.abs());
         let (a2, a3) = m.coefficients(g);
         let h = 1e-6;
         let slope = (cubic(g, a2, a3, u + h) - cubic(g, a2, a3, u - h)) / (2.0 * h);
