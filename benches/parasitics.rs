@@ -1,8 +1,10 @@
-//! Parasitic circuit solvers: the exact sparse solver on a 256×256 balanced
-//! pair (batch 16) and a 1024×1024 array (batch 1), per call with new
-//! conductances (read noise: numeric factorisation + solve) and with the
-//! factorisation reused; CrossSim's relaxation at Verr 1e-10 on the same
-//! circuits for the ratio.
+//! Parasitic circuit solvers: the exact solver on a 256×256 balanced pair
+//! (batch 16) and a 1024×1024 array (batch 1), per call with new
+//! conductances (read noise): conjugate gradients on the cell currents (the
+//! default for these input-source arrays), and the sparse Cholesky
+//! factorisation (numeric factorisation + solve, and with the factorisation
+//! reused); CrossSim's relaxation at Verr 1e-10 on the same circuits for the
+//! ratio.
 //!
 //! Wires (Rmin = 10 kΩ): Rp_row = Rp_col = 0.2 Ω (r = 2e-5) on 256×256 and
 //! 10 mΩ (r = 1e-6) on 1024×1024, weak enough for the relaxation to converge
@@ -14,7 +16,7 @@ use std::hint::black_box;
 use std::time::Duration;
 use xbar::array::Op;
 use xbar::batch::Batch;
-use xbar::circuit::parasitics::{solve_relaxation, LinearSolver, Relaxation, Wires};
+use xbar::circuit::parasitics::{solve_relaxation, LinearSolver, Method, Relaxation, Wires};
 use xbar::params::{SelectedRows, VerrCriterion};
 
 fn wires(r: f64) -> Wires {
@@ -62,6 +64,8 @@ fn bench(c: &mut Criterion) {
     let x = Batch::from_vec(n, batch, values(n * batch, 3, -1.0, 1.0));
     let mut sp = LinearSolver::new(&w, Op::Mvm, n, n, false).unwrap();
     let mut sn = LinearSolver::new(&w, Op::Mvm, n, n, false).unwrap();
+    sp.set_method(Method::Direct);
+    sn.set_method(Method::Direct);
     sp.factor(&gp, None).unwrap();
     sn.factor(&gn, None).unwrap();
     let (mut stp, mut stn) = (relaxation(), relaxation());
@@ -70,21 +74,34 @@ fn bench(c: &mut Criterion) {
     eprintln!(
         "256x256: {} unknowns, {} factor entries per array; relaxation: {} + {} iterations, {} retries",
         sp.nodes(),
-        sp.factor_entries(),
+        sp.factor_entries().unwrap(),
         it_p.iterations,
         it_n.iterations,
         it_p.retries + it_n.retries
     );
     let mut g = c.benchmark_group("parasitics 256x256 pair, batch 16");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    g.bench_function("exact: factor both + solve", |b| {
+    g.bench_function("exact, Cholesky: factor both + solve", |b| {
         b.iter(|| {
             sp.factor(black_box(&gp), None).unwrap();
             sn.factor(black_box(&gn), None).unwrap();
             (sp.solve(&x).unwrap(), sn.solve(&x).unwrap())
         })
     });
-    g.bench_function("exact: solve both (factors reused)", |b| {
+    let (mut ip, mut in_) = (
+        LinearSolver::new(&w, Op::Mvm, n, n, false).unwrap(),
+        LinearSolver::new(&w, Op::Mvm, n, n, false).unwrap(),
+    );
+    ip.set_method(Method::Iterative);
+    in_.set_method(Method::Iterative);
+    g.bench_function("exact, conjugate gradients (default): both arrays", |b| {
+        b.iter(|| {
+            ip.factor(black_box(&gp), None).unwrap();
+            in_.factor(black_box(&gn), None).unwrap();
+            (ip.solve(&x).unwrap(), in_.solve(&x).unwrap())
+        })
+    });
+    g.bench_function("exact, Cholesky: solve both (factors reused)", |b| {
         b.iter(|| (sp.solve(black_box(&x)).unwrap(), sn.solve(black_box(&x)).unwrap()))
     });
     g.bench_function("relaxation Verr 1e-10", |b| {
@@ -108,25 +125,34 @@ fn bench(c: &mut Criterion) {
     let g1 = values(n * n, 4, 0.1, 1.0);
     let x1 = Batch::from_vec(n, 1, values(n, 5, -1.0, 1.0));
     let mut s1 = LinearSolver::new(&w, Op::Mvm, n, n, false).unwrap();
+    s1.set_method(Method::Direct);
     s1.factor(&g1, None).unwrap();
+    // The default for this size and batch: conjugate gradients.
+    let mut s2 = LinearSolver::new(&w, Op::Mvm, n, n, false).unwrap();
     let mut st = relaxation();
     let it = solve_relaxation(&w, Op::Mvm, n, n, &g1, None, &x1, &mut st).unwrap();
     eprintln!(
         "1024x1024: {} unknowns, {} factor entries; relaxation: {} iterations, {} retries",
         s1.nodes(),
-        s1.factor_entries(),
+        s1.factor_entries().unwrap(),
         it.iterations,
         it.retries
     );
     let mut g = c.benchmark_group("parasitics 1024x1024, batch 1");
     g.sample_size(10).measurement_time(Duration::from_secs(15));
-    g.bench_function("exact: factor + solve", |b| {
+    g.bench_function("exact, conjugate gradients (default)", |b| {
+        b.iter(|| {
+            s2.factor(black_box(&g1), None).unwrap();
+            s2.solve(&x1).unwrap()
+        })
+    });
+    g.bench_function("exact, Cholesky: factor + solve", |b| {
         b.iter(|| {
             s1.factor(black_box(&g1), None).unwrap();
             s1.solve(&x1).unwrap()
         })
     });
-    g.bench_function("exact: solve (factor reused)", |b| {
+    g.bench_function("exact, Cholesky: solve (factor reused)", |b| {
         b.iter(|| s1.solve(black_box(&x1)).unwrap())
     });
     g.bench_function("relaxation Verr 1e-10", |b| {

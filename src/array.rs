@@ -3,7 +3,8 @@
 //! orientation, `g[i][j]` for output line i and input line j of an MVM.
 
 use crate::batch::Batch;
-use crate::circuit::parasitics::{solve_exact, solve_relaxation, Relaxation, Wires};
+use crate::circuit::parasitics::{solve_exact, solve_nonlinear, solve_relaxation, NewtonSettings, Relaxation, Wires};
+use crate::device::iv::IvModel;
 use crate::error::{Error, Result};
 use crate::product::{self, Sum};
 use rayon::prelude::*;
@@ -44,6 +45,8 @@ pub struct Array {
     pub relaxation: Option<Arc<Mutex<[Relaxation; 2]>>>,
     /// A copy of `g` on the GPU when the core runs there: reads without wires use it.
     pub resident: Option<Arc<Resident>>,
+    /// The cells' nonlinear I-V law; `None` for ohmic cells.
+    pub iv: Option<IvModel>,
 }
 
 /// Identifies one read of the arrays of a core: the core seed, the core's
@@ -96,6 +99,7 @@ impl Array {
             wires: None,
             relaxation: None,
             resident: None,
+            iv: None,
         }
     }
 
@@ -174,6 +178,9 @@ impl Array {
         if self.wires.is_some() {
             return self.circuit(op, x, key, None);
         }
+        if let Some(iv) = &self.iv {
+            return Ok(self.uncoupled(op, x, key, iv));
+        }
         if let Some(r) = &self.resident {
             return r.read(op, x, self.noise.as_ref(), key.streams(self.id));
         }
@@ -186,8 +193,8 @@ impl Array {
 
     /// A read through the resistive network of this array (with `neg`, the
     /// G- array of an interleaved pair sharing its output lines), solved
-    /// exactly. With read noise every vector sees its own conductances, so
-    /// the network is solved once per vector.
+    /// exactly (by Newton's method for nonlinear cells). With read noise every
+    /// vector sees its own conductances, so the network is solved once per vector.
     pub fn circuit(&self, op: Op, x: &Batch, key: &ReadKey, neg: Option<&Array>) -> Result<Batch> {
         let wires = self
             .wires
@@ -207,28 +214,66 @@ impl Array {
             let report = solve_relaxation(wires, op, self.rows, self.cols, &self.g, neg.map(|n| &n.g[..]), x, r)?;
             return Ok(report.y);
         }
+        let solve = |gp: &[f64], gn: Option<&[f64]>, xb: &Batch| match &self.iv {
+            Some(iv) => solve_nonlinear(
+                wires,
+                op,
+                self.rows,
+                self.cols,
+                gp,
+                gn,
+                iv,
+                xb,
+                &NewtonSettings::default(),
+            )
+            .map(|r| r.y),
+            None => solve_exact(wires, op, self.rows, self.cols, gp, gn, xb),
+        };
         if !noisy {
-            return solve_exact(wires, op, self.rows, self.cols, &self.g, neg.map(|n| &n.g[..]), x);
+            return solve(&self.g, neg.map(|n| &n.g[..]), x);
         }
         let mut y = Batch::zeros(self.outputs(op), x.count);
-        let seen = |a: &Array, b: usize| -> Vec<f64> {
-            match &a.noise {
-                Some(n) => {
-                    let mut out = vec![0.0; a.g.len()];
-                    n.sample(&a.g, 0, &key.stream(a.id, b), &mut out);
-                    out
-                }
-                None => a.g.clone(),
-            }
-        };
         for b in 0..x.count {
-            let gp = seen(self, b);
-            let gn = neg.map(|n| seen(n, b));
+            let gp = self.seen_by(key, b);
+            let gn = neg.map(|n| n.seen_by(key, b));
             let xb = Batch::from_vec(x.len, 1, x.vector(b).to_vec());
-            let yb = solve_exact(wires, op, self.rows, self.cols, &gp, gn.as_deref(), &xb)?;
+            let yb = solve(&gp, gn.as_deref(), &xb)?;
             y.vector_mut(b).copy_from_slice(yb.vector(0));
         }
         Ok(y)
+    }
+
+    /// Every cell's conductance as vector `b` of read `key` sees it (a fresh
+    /// read-noise draw, or as programmed).
+    fn seen_by(&self, key: &ReadKey, b: usize) -> Vec<f64> {
+        match &self.noise {
+            Some(n) => {
+                let mut out = vec![0.0; self.g.len()];
+                n.sample(&self.g, 0, &key.stream(self.id, b), &mut out);
+                out
+            }
+            None => self.g.clone(),
+        }
+    }
+
+    /// Nonlinear cells with ideal wires (spec §12.6): each cell carries its
+    /// I-V law at its own input, `y_i = Σ_j I(G_ij, x_j)` (MVM) or
+    /// `y_j = Σ_i I(G_ij, v_i)` (VMM), with per-vector read noise.
+    fn uncoupled(&self, op: Op, x: &Batch, key: &ReadKey, iv: &IvModel) -> Batch {
+        let mut y = Batch::zeros(self.outputs(op), x.count);
+        for b in 0..x.count {
+            let g = self.seen_by(key, b);
+            let (xv, yv) = (x.vector(b), y.vector_mut(b));
+            for (i, row) in g.chunks_exact(self.cols.max(1)).enumerate() {
+                for (j, &gij) in row.iter().enumerate() {
+                    match op {
+                        Op::Mvm => yv[i] += iv.current(gij, xv[j]),
+                        Op::Vmm => yv[j] += iv.current(gij, xv[i]),
+                    }
+                }
+            }
+        }
+        y
     }
 
     /// Column currents for every vector of `x`: `I = G x` (MVM) or `I = x G` (VMM),

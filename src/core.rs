@@ -15,6 +15,9 @@ use crate::params::{BatchMode, CoreStyle, DeviceModel, OutputDtype, Params};
 use crate::support;
 use crate::tiling::Tiling;
 
+mod spice;
+pub use spice::SpiceExport;
+
 /// Memory order of a matrix passed to [`Core::program`] or [`Core::read`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -59,6 +62,8 @@ pub struct Core {
     /// The update model (`xbar.device.update`), built once (lookup tables are loaded at `new`).
     /// Wire resistances of the arrays when parasitics are simulated.
     wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
+    /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
+    iv: Option<crate::device::iv::IvModel>,
     update_model: std::sync::Arc<dyn crate::device::update::DeviceUpdate>,
     /// The GPU the arrays are kept and read on (`None`: the CPU), chosen at `new`.
     gpu: Option<crate::gpu::select::GpuBackend>,
@@ -181,6 +186,7 @@ impl Core {
                 let w = crate::circuit::parasitics::Wires::from_params(params);
                 w.is_active().then(|| std::sync::Arc::new(w))
             },
+            iv: crate::device::iv::IvModel::from_params(&params.xbar.device)?,
             update_model,
             gpu,
         };
@@ -274,6 +280,7 @@ impl Core {
             block: 0,
             wires: self.wires.clone(),
             gpu: self.gpu.clone(),
+            iv: self.iv,
         }
     }
 
@@ -428,6 +435,27 @@ impl Core {
         Ok(())
     }
 
+    /// The input scale of every vector of `x` for `op`: `2/(max − min)` of the
+    /// input range (1/(max − min) for an unsigned DAC), the range fixed or a
+    /// percentile of the vector.
+    fn input_scales(&self, op: Op, x: &Batch) -> Vec<f64> {
+        let p = &self.params;
+        let (inputs, dac) = match op {
+            Op::Mvm => (&p.core.mapping.inputs.mvm, &p.xbar.dac.mvm),
+            Op::Vmm => (&p.core.mapping.inputs.vmm, &p.xbar.dac.vmm),
+        };
+        let pre = if dac.signed { 2.0 } else { 1.0 };
+        (0..x.count)
+            .map(|b| match inputs.percentile {
+                Some(pc) => {
+                    let (lo, hi) = percentile_limits(x.vector(b), pc);
+                    pre / (hi - lo)
+                }
+                None => pre / (inputs.max.unwrap_or(1.0) - inputs.min.unwrap_or(-1.0)),
+            })
+            .collect()
+    }
+
     /// Runs `op` on physical inputs `x` through every block and sums the block outputs.
     fn apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
         self.read_calls += 1;
@@ -436,21 +464,11 @@ impl Core {
             call: self.read_calls,
             slice: 0,
         };
-        let p = &self.params;
-        let (inputs, dac) = match op {
-            Op::Mvm => (&p.core.mapping.inputs.mvm, &p.xbar.dac.mvm),
-            Op::Vmm => (&p.core.mapping.inputs.vmm, &p.xbar.dac.vmm),
+        let inputs = match op {
+            Op::Mvm => &self.params.core.mapping.inputs.mvm,
+            Op::Vmm => &self.params.core.mapping.inputs.vmm,
         };
-        let pre = if dac.signed { 2.0 } else { 1.0 };
-        let s_in: Vec<f64> = (0..x.count)
-            .map(|b| match inputs.percentile {
-                Some(pc) => {
-                    let (lo, hi) = percentile_limits(x.vector(b), pc);
-                    pre / (hi - lo)
-                }
-                None => pre / (inputs.max.unwrap_or(1.0) - inputs.min.unwrap_or(-1.0)),
-            })
-            .collect();
+        let s_in = self.input_scales(op, x);
         let (prows, pcols) = self.phys();
         let out_len = if op == Op::Mvm { prows } else { pcols };
         let mut y = Batch::zeros(out_len, x.count);

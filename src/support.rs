@@ -3,14 +3,18 @@
 //! naming the parameter, never silently ignored.
 
 use crate::error::{Error, Result};
-use crate::params::{OutputDtype, Params};
+use crate::params::{DeviceModel, OutputDtype, Params, ParasiticSolver};
 
 /// Refuses parameter sets that need models this version does not have.
 pub fn check(p: &Params) -> Result<()> {
     let d = &p.xbar.device;
-    if d.nonlinear_iv.enable {
+    let nonlinear = d.nonlinear_iv.enable && d.nonlinear_iv.model != DeviceModel::Ideal;
+    if nonlinear
+        && crate::circuit::parasitics::Wires::from_params(p).is_active()
+        && p.simulation.parasitic_solver == ParasiticSolver::CrossSim
+    {
         return Err(Error::unsupported(
-            "xbar.device.nonlinear_IV: I-V nonlinearity needs the circuit solver, not available in this version",
+            "simulation.parasitic_solver: \"crosssim\" does not model nonlinear I-V cells (xbar.device.nonlinear_IV); use \"exact\"",
         ));
     }
     let conv = &p.simulation.convolution;

@@ -98,7 +98,7 @@ fn calibrated_adc_without_a_range_is_refused_at_creation() {
 
 #[test]
 fn models_of_later_versions_are_refused_not_ignored() {
-    let cases: &[(&str, &str)] = &[("xbar.device.nonlinear_IV", r#"{"enable": true, "model": "RRAMMilo"}"#)];
+    let cases: &[(&str, &str)] = &[("simulation.analytics.profile_adc_inputs", "true")];
     for (path, value) in cases {
         let mut p = ideal();
         p.set_json(path, value).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -968,7 +968,7 @@ fn ngspice_agrees_with_the_exact_solver() {
         }
         let y = c.exact();
         for b in 0..c.x.count {
-            let deck = netlist(&c.w, op, rows, cols, &c.g, c.gn.as_deref(), c.x.vector(b), 0.2).unwrap();
+            let deck = netlist(&c.w, op, rows, cols, &c.g, c.gn.as_deref(), c.x.vector(b), 0.2, None).unwrap();
             let file = dir.join(format!("case{k}_{b}.cir"));
             std::fs::write(&file, &deck).unwrap();
             let out = Command::new("ngspice").arg("-b").arg(&file).output().unwrap();
@@ -993,7 +993,7 @@ fn ngspice_agrees_with_the_exact_solver() {
 #[test]
 fn netlist_names_and_units() {
     let w = wires(0.002, 0.001, 0.0, 0.005, true, SelectedRows::Top, (0, 0));
-    let deck = netlist(&w, Op::Mvm, 2, 2, &[1.0, 0.5, 0.0, 0.25], None, &[1.0, -0.5], 0.1).unwrap();
+    let deck = netlist(&w, Op::Mvm, 2, 2, &[1.0, 0.5, 0.0, 0.25], None, &[1.0, -0.5], 0.1, None).unwrap();
     // Cell of G = 0.5 at Rmin = 1 kΩ is 2 kΩ; the empty cell is left out; wire segments in ohms.
     assert!(deck.contains("RCp0_1 p0_1 o0_1 2e3"), "{deck}");
     assert!(!deck.contains("RCp1_0 "));
@@ -1006,4 +1006,281 @@ fn netlist_names_and_units() {
     let parsed = parse_ngspice_currents("i(vy0) = 1.5e-05\ni(vy1) = -2e-06\n", 2).unwrap();
     assert_eq!(parsed, vec![1.5e-5, -2e-6]);
     assert!(parse_ngspice_currents("i(vy0) = 1\n", 2).is_err());
+}
+
+// ---------------------------------------------------------------- core export through the C API
+
+/// Runs ngspice on `deck` and returns the currents `i(vy<k>)` (amperes).
+fn run_ngspice(deck: &str, outputs: usize, name: &str) -> Vec<f64> {
+    let dir = std::env::temp_dir().join(format!("xbar-ngspice-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.cir"));
+    std::fs::write(&file, deck).unwrap();
+    let out = Command::new("ngspice").arg("-b").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let amps = parse_ngspice_currents(&text, outputs).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+    if std::env::var_os("XBAR_KEEP_NETLISTS").is_none() {
+        let _ = std::fs::remove_file(&file);
+    }
+    amps
+}
+
+/// xbar's own solution, from the deck's `* xbar i(vy<k>) = <A>` comment lines.
+fn xbar_solution(deck: &str) -> Vec<f64> {
+    deck.lines()
+        .filter_map(|l| l.strip_prefix("* xbar i(vy"))
+        .map(|l| l.split_once("= ").unwrap().1.trim().parse().unwrap())
+        .collect()
+}
+
+/// `xbar_core_export_spice` on a core built through the C API from `params`.
+fn export_through_c(params: &Params, rows: usize, cols: usize, w: &[f64], x: &[f64]) -> String {
+    use std::ffi::CString;
+    use xbar::ffi::xbar_status::*;
+    use xbar::ffi::*;
+    let json = CString::new(params.to_json()).unwrap();
+    let (mut p, mut c) = (std::ptr::null_mut(), std::ptr::null_mut());
+    unsafe {
+        let st = xbar_params_from_json(json.as_ptr(), &mut p);
+        let msg = std::ffi::CStr::from_ptr(xbar_last_error_message()).to_string_lossy();
+        assert_eq!(st, XBAR_OK, "{msg}");
+        let st = xbar_core_new(p, rows, cols, 7, &mut c);
+        let msg = std::ffi::CStr::from_ptr(xbar_last_error_message()).to_string_lossy();
+        assert_eq!(st, XBAR_OK, "{msg}");
+        xbar_params_free(p);
+        assert_eq!(xbar_core_program(c, w.as_ptr(), rows, cols, 0), XBAR_OK);
+        let mut len = 0usize;
+        // Query the size, then fill; a wrong n and a NULL len are refused first.
+        let st = xbar_core_export_spice(c, x.as_ptr(), cols + 1, std::ptr::null_mut(), 0, &mut len);
+        assert_eq!((st, len), (XBAR_ERR_SHAPE, 0));
+        let st = xbar_core_export_spice(c, x.as_ptr(), cols, std::ptr::null_mut(), 0, std::ptr::null_mut());
+        assert_eq!(st, XBAR_ERR_NULL_ARGUMENT);
+        assert_eq!(
+            xbar_core_export_spice(c, x.as_ptr(), cols, std::ptr::null_mut(), 0, &mut len),
+            XBAR_ERR_BUFFER_TOO_SMALL
+        );
+        let mut buf = vec![0u8; len];
+        let mut len2 = 0usize;
+        let st = xbar_core_export_spice(c, x.as_ptr(), cols, buf.as_mut_ptr().cast(), len, &mut len2);
+        assert_eq!((st, len2), (XBAR_OK, len));
+        xbar_core_free(c);
+        assert_eq!(buf.pop(), Some(0));
+        String::from_utf8(buf).unwrap()
+    }
+}
+
+/// Exported cores of every style and wiring, up to 64 × 64, Rp 1–10 Ω with
+/// Rmin 1–10 kΩ: ngspice's currents equal xbar's to 1e-6, and for an
+/// interleaved balanced core with ideal periphery the core's MVM is those
+/// currents scaled back to weight units.
+#[test]
+fn ngspice_agrees_with_exported_cores() {
+    if !ngspice_available() {
+        return;
+    }
+    // (style json, rows, cols, Rp_row, Rp_col, terminals, from_input, Rmin, interleaved)
+    #[allow(clippy::type_complexity)]
+    let table: &[(&str, usize, usize, f64, f64, (f64, f64), bool, f64, bool)] = &[
+        (r#""BALANCED""#, 64, 64, 1.0, 1.0, (2.0, 2.0), true, 1e3, false),
+        (r#""BALANCED""#, 64, 48, 10.0, 5.0, (0.0, 0.0), true, 1e4, true),
+        (r#""BALANCED""#, 40, 64, 2.0, 3.0, (1.0, 0.0), false, 2e3, true),
+        (r#""OFFSET""#, 32, 24, 4.0, 2.0, (0.0, 3.0), true, 5e3, false),
+        (r#""BITSLICED""#, 48, 64, 1.0, 10.0, (0.0, 0.0), true, 1e3, false),
+        (r#""BALANCED""#, 16, 12, 0.0, 0.0, (0.0, 0.0), true, 1e3, false),
+    ];
+    let mut worst = 0.0f64;
+    for (k, &(style, rows, cols, rp_row, rp_col, (t_row, t_col), from_input, rmin, interleaved)) in
+        table.iter().enumerate()
+    {
+        let mut p = Params::default();
+        p.set_json("core.style", style).unwrap();
+        p.core.weight_bits = 8;
+        p.core.balanced.interleaved_posneg = interleaved;
+        p.xbar.device.rmin = rmin;
+        p.xbar.device.rmax = 10.0 * rmin;
+        p.xbar.device.vread = 0.2;
+        let pp = &mut p.xbar.array.parasitics;
+        pp.enable = rp_row + rp_col > 0.0;
+        (pp.rp_row, pp.rp_col, pp.rp_row_terminal, pp.rp_col_terminal) = (rp_row, rp_col, t_row, t_col);
+        pp.current_from_input = from_input;
+        if !from_input {
+            // Separate supply lines: 1-bit input slices of an 8-bit DAC.
+            p.set_json(
+                "xbar.dac.mvm",
+                r#"{"model": "SignMagnitudeDAC", "bits": 8, "input_bitslicing": true, "slice_size": 1}"#,
+            )
+            .unwrap();
+        }
+        let mut rng = Rng(500 + k as u64);
+        let w = rng.vec(rows * cols, -1.0, 1.0);
+        let x = if from_input {
+            rng.vec(cols, -1.0, 1.0)
+        } else {
+            rng.ternary(cols)
+        };
+        let deck = export_through_c(&p, rows, cols, &w, &x);
+        let want = xbar_solution(&deck);
+        assert!(want.len() >= rows, "{deck}");
+        let spice = run_ngspice(&deck, want.len(), &format!("core{k}"));
+        let e = rel_err(&spice, &want);
+        worst = worst.max(e);
+        // ngspice solves the same linear circuit by sparse LU and prints 15 digits.
+        assert!(e <= 1e-6, "case {k}: {e:e}");
+        if interleaved && from_input {
+            // Ideal DAC and ADC, inputs in [-1, 1], weight range from the matrix
+            // (wmax = max |w|): y = I·Rmin/Vread · 2·wmax/(grange·2).
+            let mut core = xbar::Core::new(&p, rows, cols, 7).unwrap();
+            core.program(&w, xbar::Layout::RowMajor).unwrap();
+            let mut y = vec![0.0; rows];
+            core.mvm(&x, 1, &mut y).unwrap();
+            let grange = 1.0 - p.xbar.device.gmin_norm();
+            let wmax = w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let scaled: Vec<f64> = want.iter().map(|a| a * rmin / 0.2 / grange * wmax).collect();
+            let e = rel_err(&y, &scaled);
+            assert!(e <= 1e-12, "case {k}: MVM vs exported currents {e:e}");
+        }
+    }
+    eprintln!(
+        "ngspice vs exported cores: worst relative difference {worst:.2e} over {} netlists",
+        table.len()
+    );
+}
+
+// ---------------------------------------------------------------- nonlinear cells
+
+/// Nonlinear cells in resistive networks: ngspice (behavioural sources with
+/// the cubic I-V law) against xbar's Newton solve, MVM and VMM, single arrays
+/// and interleaved pairs, current from the input or separate supply lines;
+/// and a nonlinear interleaved core exported through the C API.
+#[test]
+fn ngspice_agrees_with_nonlinear_cells() {
+    if !ngspice_available() {
+        return;
+    }
+    use xbar::circuit::parasitics::{solve_nonlinear, NewtonSettings};
+    use xbar::device::iv::IvModel;
+    let milo = IvModel::RramMilo { rmin: 5e3, vread: 0.5 };
+    let cubic = IvModel::Cubic { vread: 1.5 };
+    // (rows, cols, op, interleaved, from_input, iv); wires 5 Ω and 3 Ω, Rmin 5 kΩ.
+    let table = [
+        (12, 10, Op::Mvm, false, true, milo),
+        (10, 12, Op::Vmm, true, true, cubic),
+        (16, 16, Op::Mvm, true, true, milo),
+        (9, 11, Op::Mvm, false, false, cubic),
+        (32, 24, Op::Mvm, true, true, cubic),
+    ];
+    let mut worst = 0.0f64;
+    for (k, &(rows, cols, op, interleaved, from_input, iv)) in table.iter().enumerate() {
+        let mut w = wires(1e-3, 6e-4, 4e-4, 2e-4, from_input, SelectedRows::Top, (0, 0));
+        w.rmin_ohm = 5e3;
+        let c = Case::random(900 + k as u64, rows, cols, op, interleaved, w, 1);
+        let vread = match iv {
+            IvModel::RramMilo { vread, .. } | IvModel::Cubic { vread } => vread,
+        };
+        let r = solve_nonlinear(
+            &c.w,
+            op,
+            rows,
+            cols,
+            &c.g,
+            c.gn.as_deref(),
+            &iv,
+            &c.x,
+            &NewtonSettings::default(),
+        )
+        .unwrap();
+        let deck = netlist(
+            &c.w,
+            op,
+            rows,
+            cols,
+            &c.g,
+            c.gn.as_deref(),
+            c.x.vector(0),
+            vread,
+            Some(&iv),
+        )
+        .unwrap();
+        assert!(deck.contains(" I=(("), "{deck}");
+        let amps = run_ngspice(&deck, r.y.len, &format!("nonlinear{k}"));
+        let spice: Vec<f64> = amps.iter().map(|a| a * 5e3 / vread).collect();
+        let e = rel_err(&spice, r.y.vector(0));
+        worst = worst.max(e);
+        eprintln!(
+            "nonlinear case {k}: {} Newton steps, residual {:.1e}, vs ngspice {e:.1e}",
+            r.iterations[0], r.residual
+        );
+        // Both solve the same equations to tight tolerances (ngspice: reltol 1e-12 in the deck).
+        assert!(e <= 1e-6, "case {k}: {e:e}");
+    }
+    // A nonlinear interleaved core through the C API.
+    let mut p = Params::default();
+    p.set_json(
+        "xbar.device",
+        r#"{"Rmin": 5000, "Rmax": 20000, "Vread": 0.4, "nonlinear_IV": {"enable": true, "model": "RRAMMilo"}}"#,
+    )
+    .unwrap();
+    p.set_json(
+        "xbar.array.parasitics",
+        r#"{"enable": true, "Rp_row": 4.0, "Rp_col": 2.0}"#,
+    )
+    .unwrap();
+    p.core.balanced.interleaved_posneg = true;
+    let mut rng = Rng(77);
+    let (rows, cols) = (24, 20);
+    let wts = rng.vec(rows * cols, -1.0, 1.0);
+    let x = rng.vec(cols, -1.0, 1.0);
+    let deck = export_through_c(&p, rows, cols, &wts, &x);
+    let want = xbar_solution(&deck);
+    let e = rel_err(&run_ngspice(&deck, rows, "nonlinear-core"), &want);
+    worst = worst.max(e);
+    assert!(e <= 1e-6, "nonlinear core: {e:e}");
+    eprintln!("ngspice vs nonlinear cells: worst relative difference {worst:.2e}");
+}
+
+/// Conjugate gradients on the cell currents against the factorisation, on
+/// every input-source topology of the table and 96 × 80 arrays with strong
+/// wires and terminal resistances: the same currents to 1e-9.
+#[test]
+fn iterative_solver_agrees_with_the_factorisation() {
+    use xbar::circuit::parasitics::Method;
+    let mut cases: Vec<Case> = table().into_iter().filter(|c| c.w.current_from_input).collect();
+    let w = wires(5e-3, 3e-3, 1e-2, 2e-3, true, SelectedRows::Top, (0, 0));
+    cases.push(Case::random(31, 96, 80, Op::Mvm, true, w.clone(), 2));
+    cases.push(Case::random(32, 80, 96, Op::Vmm, false, w, 2));
+    let mut worst = 0.0f64;
+    for c in &cases {
+        let solve = |method| {
+            let mut s = LinearSolver::new(&c.w, c.op, c.rows, c.cols, c.interleaved).unwrap();
+            s.set_method(method);
+            s.factor(&c.g, c.gn.as_deref()).unwrap();
+            s.solve(&c.x).unwrap()
+        };
+        let e = rel_err(&solve(Method::Iterative).data, &solve(Method::Direct).data);
+        worst = worst.max(e);
+        // CG stops at a relative residual of 1e-12 (condition number below 2 here).
+        assert!(e <= 1e-9, "{c:?}: {e:e}");
+    }
+    eprintln!(
+        "iterative vs direct: worst relative difference {worst:.2e} over {} cases",
+        cases.len()
+    );
+}
+
+/// Wires so strong that conjugate gradients would need more than their step
+/// limit (1 Ω segments against 1 kΩ cells on 96 × 80): the solver falls back
+/// to the factorisation and still returns the exact currents.
+#[test]
+fn iterative_solver_falls_back_to_the_factorisation() {
+    use xbar::circuit::parasitics::Method;
+    let w = wires(1.0, 1.0, 0.0, 0.0, true, SelectedRows::Top, (0, 0));
+    let c = Case::random(34, 96, 80, Op::Mvm, false, w, 1);
+    let solve = |method| {
+        let mut s = LinearSolver::new(&c.w, c.op, c.rows, c.cols, false).unwrap();
+        s.set_method(method);
+        s.factor(&c.g, None).unwrap();
+        s.solve(&c.x).unwrap()
+    };
+    let e = rel_err(&solve(Method::Iterative).data, &solve(Method::Direct).data);
+    assert!(e <= 1e-12, "{e:e}");
 }

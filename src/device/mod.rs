@@ -4,6 +4,7 @@
 pub mod cells;
 pub mod conductance;
 pub mod generic;
+pub mod iv;
 pub mod law;
 pub mod pcm_joshi;
 pub mod pcm_like;

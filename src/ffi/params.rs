@@ -20,7 +20,7 @@ unsafe fn give_params(out: *mut *mut xbar_params, params: Params) {
 
 /// Checks the (buf, cap, len) triple of a query-size-then-fill output before
 /// any work: `len` is required, `buf` may be NULL only when `cap` is 0.
-fn check_text_output(buf: *mut c_char, cap: usize, len: *mut usize) -> Result<(), Failure> {
+pub(super) fn check_text_output(buf: *mut c_char, cap: usize, len: *mut usize) -> Result<(), Failure> {
     check::non_null(len, "len")?;
     if cap > 0 {
         check::non_null(buf, "buf")?;
@@ -33,7 +33,7 @@ fn check_text_output(buf: *mut c_char, cap: usize, len: *mut usize) -> Result<()
 ///
 /// # Safety
 /// `len` is valid for one write; `buf` is valid for `cap` byte writes when `cap > 0`.
-unsafe fn write_text(text: &str, buf: *mut c_char, cap: usize, len: *mut usize) -> Result<(), Failure> {
+pub(super) unsafe fn write_text(text: &str, buf: *mut c_char, cap: usize, len: *mut usize) -> Result<(), Failure> {
     if text.as_bytes().contains(&0) {
         return Err(Failure::new(
             xbar_status::XBAR_ERR_INTERNAL,

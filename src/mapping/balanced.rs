@@ -74,6 +74,11 @@ impl Balanced {
         })
     }
 
+    /// The G+/G- pair.
+    pub fn pair(&self) -> &Pair {
+        &self.pair
+    }
+
     /// The periphery of `op`.
     pub fn periphery(&self, op: Op) -> &Periphery {
         match op {

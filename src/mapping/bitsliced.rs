@@ -170,6 +170,15 @@ impl BitSliced {
         })
     }
 
+    /// The network of the least significant weight slice: its array, or its
+    /// pair as [`Pair::network`] gives it.
+    pub fn first_slice(&self) -> (&Array, Option<&Array>) {
+        match &self.slices[0] {
+            SliceArrays::Offset(a) => (a, None),
+            SliceArrays::Balanced(p) => p.network(),
+        }
+    }
+
     /// The periphery of `op`.
     pub fn periphery(&self, op: Op) -> &Periphery {
         match op {

@@ -42,21 +42,24 @@ pub struct BlockContext<'a> {
     pub wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
     /// The GPU the arrays are kept on, when the core runs there.
     pub gpu: Option<crate::gpu::select::GpuBackend>,
+    /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
+    pub iv: Option<crate::device::iv::IvModel>,
 }
 
 impl BlockContext<'_> {
     /// Whether the arrays' currents are a plain product of programmed
-    /// conductances with the inputs (no read noise), so that a balanced pair
-    /// may be read as one difference array (CrossSim's fast balanced path).
+    /// conductances with the inputs (no read noise, ideal wires, ohmic cells),
+    /// so that a balanced pair may be read as one difference array (CrossSim's
+    /// fast balanced path).
     pub fn exact_reads(&self) -> bool {
-        !self.cells.noisy_reads() && self.wires.is_none()
+        !self.cells.noisy_reads() && self.wires.is_none() && self.iv.is_none()
     }
 
     /// Whether the arrays' currents are the plain product plus, at most,
     /// per-output Gaussian read noise: a balanced pair may then still be read as
     /// one difference array, its output noise the sum of both arrays'.
     pub fn product_reads(&self) -> bool {
-        self.cells.output_noise_only() && self.wires.is_none()
+        self.cells.output_noise_only() && self.wires.is_none() && self.iv.is_none()
     }
 
     /// Writes target conductances `g` (`rows × cols`, already quantised) as
@@ -82,6 +85,7 @@ impl BlockContext<'_> {
             wires: self.wires.clone(),
             relaxation,
             resident: None,
+            iv: self.iv,
         }
         .place(self.gpu.as_ref())
     }
@@ -188,6 +192,17 @@ impl Mapping {
             Mapping::Balanced(m) => m.periphery(op),
             Mapping::Offset(m) => m.periphery(op),
             Mapping::BitSliced(m) => m.periphery(op),
+        }
+    }
+
+    /// The block's first network (what `Core::export_spice` writes): the G+
+    /// array of a balanced block (the G+/G− pair when interleaved), an offset
+    /// block's array, or that of the least significant weight slice.
+    pub fn first_network(&self) -> (&Array, Option<&Array>) {
+        match self {
+            Mapping::Balanced(m) => m.pair().network(),
+            Mapping::Offset(m) => (m.array(), None),
+            Mapping::BitSliced(m) => m.first_slice(),
         }
     }
 

@@ -64,6 +64,11 @@ impl Offset {
         })
     }
 
+    /// The array (its unit line first when the style is UNIT_COLUMN).
+    pub fn array(&self) -> &Array {
+        &self.array
+    }
+
     /// The periphery of `op`.
     pub fn periphery(&self, op: Op) -> &Periphery {
         match op {

@@ -104,6 +104,12 @@ impl Pair {
         self.pos.key_independent() && self.neg.key_independent()
     }
 
+    /// The G+ array, with the G− array when the pair is interleaved (then both
+    /// are one network: their cells share the output lines).
+    pub fn network(&self) -> (&Array, Option<&Array>) {
+        (&self.pos, self.interleaved.then_some(&self.neg))
+    }
+
     /// Currents for the inputs `x` (already through the DAC). With wire
     /// resistance an interleaved pair is one network (both devices on each
     /// output line).

@@ -798,6 +798,36 @@ static void test_lut(void) {
     remove(dir);
 }
 
+/* SPICE export: query the size, fill, the deck's cards; argument errors. */
+static void test_export_spice(void) {
+    xbar_params *p = NULL;
+    xbar_core *c = NULL;
+    EXPECT_OK(xbar_params_new(&p));
+    EXPECT_OK(xbar_params_set(p, "xbar.array.parasitics", "{\"enable\": true, \"Rp_row\": 1.0, \"Rp_col\": 2.0}"));
+    EXPECT_OK(xbar_core_new(p, 2, 2, 5, &c));
+    xbar_params_free(p);
+    const double w[4] = {0.5, -0.25, 1.0, 0.0}, x[2] = {0.5, -1.0};
+    size_t len = 0;
+    EXPECT_ERR(xbar_core_export_spice(c, x, 2, NULL, 0, &len), XBAR_ERR_NOT_PROGRAMMED);
+    EXPECT_OK(xbar_core_program(c, w, 2, 2, XBAR_ROW_MAJOR));
+    EXPECT_ERR(xbar_core_export_spice(c, NULL, 2, NULL, 0, &len), XBAR_ERR_NULL_ARGUMENT);
+    EXPECT_ERR(xbar_core_export_spice(c, x, 2, NULL, 0, NULL), XBAR_ERR_NULL_ARGUMENT);
+    EXPECT_ERR_MSG(xbar_core_export_spice(c, x, 3, NULL, 0, &len), XBAR_ERR_SHAPE, "n", NULL);
+    EXPECT_ERR(xbar_core_export_spice(c, x, 2, NULL, 0, &len), XBAR_ERR_BUFFER_TOO_SMALL);
+    CHECK(len > 100);
+    char *deck = malloc(len);
+    CHECK(deck != NULL);
+    if (deck != NULL) {
+        size_t len2 = 0;
+        EXPECT_OK(xbar_core_export_spice(c, x, 2, deck, len, &len2));
+        CHECK(len2 == len && strlen(deck) + 1 == len);
+        CHECK(strstr(deck, "VY0 t0 0 DC 0") != NULL && strstr(deck, ".op") != NULL);
+        CHECK(strstr(deck, "* xbar i(vy1) = ") != NULL && strstr(deck, "\n.end\n") != NULL);
+        free(deck);
+    }
+    xbar_core_free(c);
+}
+
 int main(void) {
     test_library();
     test_lut();
@@ -806,6 +836,7 @@ int main(void) {
     test_core_new();
     test_core_real();
     test_core_complex();
+    test_export_spice();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

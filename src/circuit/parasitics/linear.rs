@@ -7,9 +7,16 @@
 //! [`LinearSolver::new`]; [`LinearSolver::factor`] is the numeric
 //! factorisation, to be redone whenever the conductances change (read noise);
 //! [`LinearSolver::solve`] costs two triangular solves per vector.
+//!
+//! Input-source networks of at least 64 × 64 cells, whose factor fills in
+//! heavily (about 50 entries per node at 1024 × 1024), are solved instead by
+//! conjugate gradients on the cell currents (`pcg.rs`), each vector to a
+//! relative residual of 1e-12 checked on the true residual, with the
+//! factorisation as the fallback (see [`Method`]).
 
 use super::network::Network;
 use super::ordering::{nested_dissection, Order};
+use super::pcg::CellCg;
 use super::wires::{Frame, Wires};
 use crate::array::Op;
 use crate::batch::Batch;
@@ -21,6 +28,7 @@ use faer::sparse::linalg::cholesky::{
 use faer::sparse::{FaerError, SparseColMatRef, SymbolicSparseColMatRef};
 use faer::{Conj, Parallelism, Side};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// A solution is refined once (one step of iterative refinement) when its
 /// relative residual `‖b − K d‖∞ / (‖K‖∞ ‖d‖∞ + ‖b‖∞)` exceeds this; Cholesky
@@ -32,19 +40,45 @@ pub const RESIDUAL_LIMIT: f64 = 1e-9;
 pub const ACTIVE_INPUT: f64 = 1e-9;
 /// Right-hand sides held at once: about this many values (64 MB).
 const RHS_BLOCK_VALUES: usize = 8 << 20;
+/// Input-source networks with at least this many cells are solved by
+/// conjugate gradients on the cell currents ([`Method::Auto`]).
+const ITERATIVE_MIN_CELLS: usize = 64 * 64;
+/// Conjugate gradients stop at a relative residual (of the scaled cell-current
+/// system, checked on the true residual) of this.
+const ITERATIVE_TOLERANCE: f64 = 1e-12;
+/// ... or give way to the factorisation after this many steps (very strong
+/// wires: the iteration count grows as the square root of the IR drop).
+const ITERATIVE_MAX_STEPS: usize = 300;
+
+/// How [`LinearSolver`] solves the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Conjugate gradients for input-source networks of at least 64 × 64
+    /// cells, the sparse Cholesky factorisation otherwise.
+    Auto,
+    /// Always the sparse Cholesky factorisation.
+    Direct,
+    /// Conjugate gradients on the cell currents wherever the network allows
+    /// it (current from the input); the factorisation elsewhere and as the
+    /// fallback when they do not converge.
+    Iterative,
+}
 
 /// The exact circuit solver of one read direction of one array (or of one
 /// interleaved pair); see the module documentation of `parasitics`.
 pub struct LinearSolver {
-    net: Network,
-    /// `None` when every line is ideal (no unknowns).
-    symbolic: Option<SymbolicCholesky<usize>>,
+    pub(super) net: Network,
+    /// The symbolic factorisation, analysed when first needed (see [`Self::symbolic`]).
+    symbolic: OnceLock<Result<Option<SymbolicCholesky<usize>>>>,
     /// Frame-ordered conductances, `pols × m × n`.
-    cells: Vec<f64>,
+    pub(super) cells: Vec<f64>,
     /// `K` and its Cholesky factor for the current conductances (input-source only).
     values: Vec<f64>,
     factor_values: Vec<f64>,
     factored: bool,
+    /// The iterative solver, where the network allows it and the method asks for it.
+    pcg: Option<CellCg>,
+    method: Method,
 }
 
 impl std::fmt::Debug for LinearSolver {
@@ -55,7 +89,13 @@ impl std::fmt::Debug for LinearSolver {
             .field("cols", &self.net.frame.cols)
             .field("interleaved", &(self.net.pols == 2))
             .field("nodes", &self.net.nodes)
-            .field("factor_entries", &self.factor_entries())
+            .field(
+                "factor_entries",
+                &self
+                    .symbolic
+                    .get()
+                    .map(|s| s.as_ref().map(|s| s.as_ref().map_or(0, |s| s.len_values()))),
+            )
             .finish()
     }
 }
@@ -69,18 +109,40 @@ fn faer_error(e: FaerError) -> Error {
 
 impl LinearSolver {
     /// The solver for `op` on a `rows × cols` array (or an interleaved pair of
-    /// them) with `wires`: builds the network and its symbolic factorisation.
-    /// Call [`factor`](Self::factor) before solving.
+    /// them) with `wires`: builds the network (its symbolic factorisation
+    /// follows when the factorisation is first needed). Call
+    /// [`factor`](Self::factor) before solving.
     pub fn new(wires: &Wires, op: Op, rows: usize, cols: usize, interleaved: bool) -> Result<LinearSolver> {
         let frame = Frame::new(wires, op, rows, cols);
         let net = Network::new(frame, if interleaved { 2 } else { 1 });
-        let symbolic = if net.nodes == 0 {
-            None
-        } else {
+        Ok(LinearSolver {
+            net,
+            symbolic: OnceLock::new(),
+            cells: Vec::new(),
+            values: Vec::new(),
+            factor_values: Vec::new(),
+            factored: false,
+            pcg: None,
+            method: Method::Auto,
+        })
+        .map(|mut s| {
+            s.set_method(Method::Auto);
+            s
+        })
+    }
+
+    /// The symbolic factorisation (ordering, elimination tree, supernodes),
+    /// analysed on first use; `None` when every line is ideal (no unknowns).
+    pub(super) fn symbolic(&self) -> Result<Option<&SymbolicCholesky<usize>>> {
+        let analysed = self.symbolic.get_or_init(|| {
+            let net = &self.net;
+            if net.nodes == 0 {
+                return Ok(None);
+            }
             let n = net.nodes;
             let pattern = SymbolicSparseColMatRef::new_checked(n, n, &net.col_ptr, None, &net.row_idx);
             let params = CholeskySymbolicParams::default();
-            let symbolic = match Order::for_network(&net) {
+            let symbolic = match Order::for_network(net) {
                 Order::Natural => {
                     factorize_symbolic_cholesky(pattern, Side::Upper, SymmetricOrdering::Identity, params)
                 }
@@ -88,7 +150,7 @@ impl LinearSolver {
                     factorize_symbolic_cholesky(pattern, Side::Upper, SymmetricOrdering::Amd, params)
                 }
                 Order::NestedDissection => {
-                    let fwd = nested_dissection(&net);
+                    let fwd = nested_dissection(net);
                     let mut inv = vec![0usize; n];
                     for (k, &node) in fwd.iter().enumerate() {
                         inv[node] = k;
@@ -97,16 +159,9 @@ impl LinearSolver {
                     factorize_symbolic_cholesky(pattern, Side::Upper, SymmetricOrdering::Custom(perm), params)
                 }
             };
-            Some(symbolic.map_err(faer_error)?)
-        };
-        Ok(LinearSolver {
-            net,
-            symbolic,
-            cells: Vec::new(),
-            values: Vec::new(),
-            factor_values: Vec::new(),
-            factored: false,
-        })
+            symbolic.map(Some).map_err(faer_error)
+        });
+        analysed.as_ref().map(Option::as_ref).map_err(Clone::clone)
     }
 
     /// Unknown node potentials of the network.
@@ -114,9 +169,10 @@ impl LinearSolver {
         self.net.nodes
     }
 
-    /// Stored entries of the Cholesky factor (memory: 8 bytes each).
-    pub fn factor_entries(&self) -> usize {
-        self.symbolic.as_ref().map_or(0, |s| s.len_values())
+    /// Stored entries of the Cholesky factor (memory: 8 bytes each; analyses
+    /// the network if that was not needed yet).
+    pub fn factor_entries(&self) -> Result<usize> {
+        Ok(self.symbolic()?.map_or(0, |s| s.len_values()))
     }
 
     /// Sets the conductances (`g`, and `gn` for an interleaved pair; each
@@ -124,6 +180,47 @@ impl LinearSolver {
     /// network numerically, reusing the symbolic analysis. Call again
     /// whenever the conductances change.
     pub fn factor(&mut self, g: &[f64], gn: Option<&[f64]>) -> Result<()> {
+        self.set_cells(g, gn)?;
+        if !self.net.frame.separate_source {
+            let mut values = std::mem::take(&mut self.values);
+            self.net.assemble(&self.cells, None, &mut values);
+            self.values = values;
+            let mut l = std::mem::take(&mut self.factor_values);
+            l.clear();
+            if let Some(pcg) = &mut self.pcg {
+                // The factorisation waits until the iteration fails.
+                pcg.set_cells(&self.cells);
+            } else {
+                self.numeric(&self.values, &mut l)?;
+            }
+            self.factor_values = l;
+        }
+        self.factored = true;
+        Ok(())
+    }
+
+    /// Chooses how later factorisations and solves are done (default
+    /// [`Method::Auto`]); call before [`factor`](Self::factor).
+    pub fn set_method(&mut self, method: Method) {
+        self.method = method;
+        let eligible = !self.net.frame.separate_source && self.net.nodes > 0;
+        let big = self.net.frame.m * self.net.frame.n >= ITERATIVE_MIN_CELLS;
+        let wanted = eligible
+            && match method {
+                Method::Auto => big,
+                Method::Direct => false,
+                Method::Iterative => true,
+            };
+        match (wanted, self.pcg.is_some()) {
+            (true, false) => self.pcg = Some(CellCg::new(&self.net.frame, self.net.pols)),
+            (false, true) => self.pcg = None,
+            _ => {}
+        }
+        self.factored = false;
+    }
+
+    /// Checks the conductances and stores them in frame order (no factorisation).
+    pub(super) fn set_cells(&mut self, g: &[f64], gn: Option<&[f64]>) -> Result<()> {
         let f = &self.net.frame;
         let size = f.rows * f.cols;
         if gn.is_some() != (self.net.pols == 2) {
@@ -151,21 +248,12 @@ impl LinearSolver {
             self.cells.extend(f.cells(arr));
         }
         self.factored = false;
-        if !f.separate_source {
-            let mut values = std::mem::take(&mut self.values);
-            self.net.assemble(&self.cells, None, &mut values);
-            self.values = values;
-            let mut l = std::mem::take(&mut self.factor_values);
-            self.numeric(&self.values, &mut l)?;
-            self.factor_values = l;
-        }
-        self.factored = true;
         Ok(())
     }
 
     /// Numeric Cholesky factorisation of `values` into `l`.
-    fn numeric(&self, values: &[f64], l: &mut Vec<f64>) -> Result<()> {
-        let Some(symbolic) = &self.symbolic else {
+    pub(super) fn numeric(&self, values: &[f64], l: &mut Vec<f64>) -> Result<()> {
+        let Some(symbolic) = self.symbolic()? else {
             return Ok(());
         };
         let n = self.net.nodes;
@@ -241,7 +329,19 @@ impl LinearSolver {
             }
         } else {
             let members: Vec<usize> = (0..x.count).collect();
-            self.solve_group(&self.values, &self.factor_values, None, &v, &members, &mut y_frame)?;
+            let done = match &self.pcg {
+                Some(pcg) => self.solve_iterative(pcg, &v, &mut y_frame)?,
+                None => false,
+            };
+            if !done {
+                if self.pcg.is_some() {
+                    let mut l = Vec::new();
+                    self.numeric(&self.values, &mut l)?;
+                    self.solve_group(&self.values, &l, None, &v, &members, &mut y_frame)?;
+                } else {
+                    self.solve_group(&self.values, &self.factor_values, None, &v, &members, &mut y_frame)?;
+                }
+            }
         }
         let mut y = Batch::zeros(f.m, x.count);
         for (b, yf) in y_frame.iter().enumerate() {
@@ -251,6 +351,40 @@ impl LinearSolver {
             }
         }
         Ok(y)
+    }
+
+    /// Solves every vector of `v` by conjugate gradients on the cell
+    /// currents (in xbar's pool, one vector per task); `false` (nothing
+    /// written) when one of them does not converge, so that the caller
+    /// factorises instead.
+    fn solve_iterative(&self, cg: &CellCg, v: &[Vec<f64>], y: &mut [Vec<f64>]) -> Result<bool> {
+        use rayon::prelude::*;
+        let f = &self.net.frame;
+        let (m, pols) = (f.m, self.net.pols);
+        let solved: Vec<Option<Vec<f64>>> = crate::threads::install(|| {
+            v.par_iter()
+                .map(|vb| {
+                    let e: Vec<f64> = (0..pols)
+                        .flat_map(|p| {
+                            let sign = if p == 0 { 1.0 } else { -1.0 };
+                            (0..m).flat_map(move |_| vb.iter().map(move |x| sign * x))
+                        })
+                        .collect();
+                    cg.solve(&e, ITERATIVE_TOLERANCE, ITERATIVE_MAX_STEPS).map(|(i, _)| {
+                        let mut yb = vec![0.0; m];
+                        cg.outputs(&i, &mut yb);
+                        yb
+                    })
+                })
+                .collect()
+        });
+        if solved.iter().any(Option::is_none) {
+            return Ok(false);
+        }
+        for (o, yb) in y.iter_mut().zip(solved.into_iter().flatten()) {
+            *o = yb;
+        }
+        Ok(true)
     }
 
     /// Solves the vectors `members` of `v` against the factor `l` of `values`.
@@ -264,7 +398,7 @@ impl LinearSolver {
         y: &mut [Vec<f64>],
     ) -> Result<()> {
         let n = self.net.nodes;
-        let Some(symbolic) = &self.symbolic else {
+        let Some(symbolic) = self.symbolic()? else {
             for &b in members {
                 self.net.outputs(&self.cells, active, &v[b], &[], &mut y[b]);
             }
@@ -326,7 +460,13 @@ impl LinearSolver {
     }
 
     /// `K d = rhs` in place for the `k` columns of `rhs`.
-    fn triangular_solves(&self, llt: &LltRef<'_, usize, f64>, rhs: &mut [f64], k: usize, mem: &mut GlobalPodBuffer) {
+    pub(super) fn triangular_solves(
+        &self,
+        llt: &LltRef<'_, usize, f64>,
+        rhs: &mut [f64],
+        k: usize,
+        mem: &mut GlobalPodBuffer,
+    ) {
         let n = self.net.nodes;
         let mat = faer::mat::from_column_major_slice_mut::<f64, usize, usize>(rhs, n, k);
         llt.solve_in_place_with_conj(Conj::No, mat, Parallelism::None, PodStack::new(mem));
@@ -348,11 +488,11 @@ impl LinearSolver {
     }
 }
 
-fn overflow() -> Error {
+pub(super) fn overflow() -> Error {
     Error::Unsupported("parasitic circuit: workspace size overflows".into())
 }
 
-fn oom() -> Error {
+pub(super) fn oom() -> Error {
     Error::OutOfMemory("parasitic circuit solve: out of memory".into())
 }
 

@@ -26,13 +26,18 @@
 //! # Solvers
 //!
 //! * [`LinearSolver`] (exact): nodal analysis with a sparse Cholesky
-//!   factorisation; the terminal resistances sit at **each** line's own
+//!   factorisation, or, for input-source arrays of 64 × 64 cells and more,
+//!   conjugate gradients on the cell currents ([`Method`]), both
+//!   residual-checked; the terminal resistances sit at **each** line's own
 //!   driver/terminal. This deliberately differs from CrossSim, which adds the
 //!   row terminal resistance to every segment of input line 0 only.
 //! * [`solve_relaxation`]: CrossSim's iterative solver, with its stopping rule,
 //!   its gamma schedule and its terminal-resistance placement, for CrossSim's
 //!   numbers. Without terminal resistances, run to a tight threshold, it
 //!   converges to the exact solution.
+//! * [`solve_nonlinear`]: cells with a nonlinear I-V law
+//!   ([`IvModel`](crate::device::iv::IvModel)): Newton's method around the
+//!   exact solver, reusing its symbolic factorisation, with a convergence report.
 //! * [`netlist`]: the exact solver's circuit as an ngspice deck.
 //!
 //! Inputs are the read's DAC outputs (normalised volts, `inputs(op)` per
@@ -66,11 +71,14 @@
 mod iterative;
 mod linear;
 mod network;
+mod newton;
 mod ordering;
+mod pcg;
 mod spice;
 mod wires;
 
 pub use iterative::{solve_relaxation, Relaxation, RelaxationReport};
-pub use linear::{solve_exact, LinearSolver, ACTIVE_INPUT, RESIDUAL_LIMIT};
+pub use linear::{solve_exact, LinearSolver, Method, ACTIVE_INPUT, RESIDUAL_LIMIT};
+pub use newton::{solve_nonlinear, NewtonReport, NewtonSettings};
 pub use spice::{netlist, parse_ngspice_currents};
 pub use wires::Wires;

@@ -377,7 +377,7 @@ impl Network {
     /// Calls `f(cell index, G, sign)` for every switched-on cell with `G ≠ 0`
     /// (`sign` is −1 for the negative cells of a pair).
     #[inline]
-    fn each_cell(&self, cells: &[f64], active: Option<&[bool]>, mut f: impl FnMut(usize, f64, f64)) {
+    pub fn each_cell(&self, cells: &[f64], active: Option<&[bool]>, mut f: impl FnMut(usize, f64, f64)) {
         let (m, n) = (self.frame.m, self.frame.n);
         if n == 0 {
             return;
@@ -390,6 +390,11 @@ impl Network {
                 }
             }
         }
+    }
+
+    /// The wire part of `K`'s values (no cells).
+    pub fn wire_values(&self) -> &[f64] {
+        &self.base
     }
 
     /// Right-hand side `b` for frame inputs `v` (see the module documentation).

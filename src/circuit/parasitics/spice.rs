@@ -23,6 +23,11 @@
 //!   otherwise the supply lines start at ground and each active cell has its
 //!   input voltage as a series source `VC…` (the same circuit equations).
 //!
+//! Nonlinear cells (an [`IvModel`]) are behavioural current sources
+//! `BC…  a o I=((c3*V(a,o)+c2)*V(a,o)+c1)*V(a,o)` with the model's coefficients
+//! in physical units (`c1 = G/Rmin`, `c2 = a2/(Rmin·V₁)`, `c3 = a3/(Rmin·V₁²)`,
+//! V₁ = `volts_per_unit`), and the deck tightens ngspice's Newton tolerances.
+//!
 //! The deck ends with `.op` and an ngspice `.control` block that runs it,
 //! prints every `i(vy{k})` with 15 digits and quits (`ngspice -b deck.cir`);
 //! [`parse_ngspice_currents`] reads that output back. Other SPICE programs
@@ -31,12 +36,14 @@
 use super::network::Network;
 use super::wires::{Frame, LineKind, Wires};
 use crate::array::Op;
+use crate::device::iv::IvModel;
 use crate::error::{Error, Result};
 use std::fmt::Write;
 
 /// The ngspice netlist of `op` on the `rows × cols` array `g` (and `gn`: an
 /// interleaved pair) for one input vector `x` (normalised), with input 1
-/// written as `volts_per_unit` volts (e.g. `xbar.device.Vread`).
+/// written as `volts_per_unit` volts (e.g. `xbar.device.Vread`); with `iv`
+/// the cells follow that nonlinear I-V law.
 #[allow(clippy::too_many_arguments)]
 pub fn netlist(
     wires: &Wires,
@@ -47,6 +54,7 @@ pub fn netlist(
     gn: Option<&[f64]>,
     x: &[f64],
     volts_per_unit: f64,
+    iv: Option<&IvModel>,
 ) -> Result<String> {
     let f = Frame::new(wires, op, rows, cols);
     if g.len() != rows * cols || gn.is_some_and(|a| a.len() != rows * cols) || x.len() != f.n {
@@ -58,9 +66,9 @@ pub fn netlist(
             x.len()
         )));
     }
-    if !(wires.rmin_ohm > 0.0 && volts_per_unit.is_finite()) {
+    if !(wires.rmin_ohm > 0.0 && volts_per_unit.is_finite() && (iv.is_none() || volts_per_unit != 0.0)) {
         return Err(Error::InvalidArgument(
-            "SPICE export: Rmin must be > 0 and the volts per unit finite".into(),
+            "SPICE export: Rmin must be > 0 and the volts per unit finite (and non-zero for nonlinear cells)".into(),
         ));
     }
     let net = Network::new(f.clone(), if gn.is_some() { 2 } else { 1 });
@@ -201,11 +209,25 @@ pub fn netlist(
                     deck.line(&format!("VC{}{k}_{l} {mid} {a} DC {value}", side(p)));
                     a = mid;
                 }
-                deck.line(&format!("{name} {a} {} {:e}", out_name(i, j), wires.rmin_ohm / gij));
+                let o = out_name(i, j);
+                match iv {
+                    None => deck.line(&format!("{name} {a} {o} {:e}", wires.rmin_ohm / gij)),
+                    Some(model) => {
+                        let (a2, a3) = model.coefficients(gij);
+                        let (r, u) = (wires.rmin_ohm, volts_per_unit);
+                        let (c1, c2, c3) = (gij / r, a2 / (r * u), a3 / (r * u * u));
+                        let vv = format!("V({a},{o})");
+                        deck.line(&format!("B{name} {a} {o} I=(({c3:e}*{vv}+{c2:e})*{vv}+{c1:e})*{vv}"));
+                    }
+                }
             }
         }
     }
 
+    if iv.is_some() {
+        // ngspice's default Newton tolerances (reltol 1e-3) are far looser than the comparison.
+        deck.line(".options reltol=1e-12 vntol=1e-15 abstol=1e-20 itl1=1000");
+    }
     deck.line(".op");
     deck.line(".control");
     deck.line("set numdgt=15");
