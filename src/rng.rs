@@ -160,6 +160,12 @@ pub enum Purpose {
     Update = 6,
     /// Read noise accumulated while a programmed device drifts (drawn per `set_time`).
     DriftReadNoise = 7,
+    /// Pulse trains of a pulsed (stochastic) update.
+    PulseTrain = 8,
+    /// Device-to-device parameters of pulsed devices (fixed per cell for a core's life).
+    DeviceToDevice = 9,
+    /// Stochastic rounding of the update vectors x and d.
+    UpdateRounding = 10,
 }
 
 /// One counter-based random stream, identified by `(seed, array, purpose, call)`.
@@ -200,6 +206,20 @@ impl Stream {
             word2: ((purpose as u32) << 24) | (((call >> 32) as u32) & 0x00FF_FFFF),
             word3: call as u32,
         }
+    }
+
+    /// The stream of the same seed and array for `purpose` and `call`.
+    pub fn sibling(&self, purpose: Purpose, call: u64) -> Stream {
+        Stream {
+            key: self.key,
+            array: self.array,
+            ..Stream::new(0, 0, purpose, call)
+        }
+    }
+
+    /// The call counter of this stream.
+    pub fn call(&self) -> u64 {
+        (u64::from(self.word2 & 0x00FF_FFFF) << 32) | u64::from(self.word3)
     }
 
     /// The Philox block owned by element `i`.

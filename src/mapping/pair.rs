@@ -6,7 +6,7 @@ use super::BlockContext;
 use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
 use crate::device::cells::Cells;
-use crate::device::update::DeviceUpdate;
+use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
 
 /// G+ and G- arrays and how their currents are combined.
@@ -75,7 +75,14 @@ impl Pair {
     /// receive it, G+ with `+scale` and G- with `-scale`, each with its own
     /// write noise (as CrossSim 2's balanced training cores). Returns whether
     /// any cell was written.
-    pub fn update(&mut self, dg: &[f64], scale: f64, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> bool {
+    pub fn update(
+        &mut self,
+        dg: &Request,
+        scale: f64,
+        model: &dyn DeviceUpdate,
+        key: &WriteKey,
+        cells: &Cells,
+    ) -> bool {
         let pos = self.pos.update(0, dg, scale, model, key, cells);
         let neg = self.neg.update(0, dg, -scale, model, key, cells);
         let written = pos || neg;
