@@ -524,6 +524,8 @@ impl Core {
     /// (`batch_mode = "per_sample"`), or the batch is summed digitally and
     /// written once (`"accumulate"`). Balanced cores write `±ΔG` into both
     /// devices with independent write noise; offset cores write the data cells.
+    /// x and d are first quantised when `x_bits`/`d_bits` are set. A pulsed
+    /// model drives a per-sample write with pulse trains on the lines.
     /// A later `set_time` starts from the updated weights.
     pub fn update(&mut self, x: &[f64], d: &[f64], batch: usize, lr: f64) -> Result<()> {
         if self.complex {

@@ -141,8 +141,8 @@ fn device(d: &DeviceParams) -> Result<()> {
     lookup_table(&d.update)
 }
 
-/// `xbar.device.update.pulsed`: train length, a positive step, bounds around
-/// zero, non-negative spreads and matching piecewise node lists.
+/// `xbar.device.update.pulsed`: train length, a positive step, bounds on
+/// either side of zero, non-negative spreads and matching piecewise node lists.
 fn pulsed(p: &super::pulsed::PulsedParams) -> Result<()> {
     let path = |k: &str| format!("xbar.device.update.pulsed.{k}");
     require((1..=64).contains(&p.desired_bl), || {
