@@ -31,7 +31,8 @@
 //! `cell·(desired_bl + 1) + 1 + t` of the write's stream.
 //!
 //! Writes: a `per_sample` write (one outer product) is driven by pulse trains
-//! ([`trains`]); a `Dense` request (the `accumulate` batch mode) gives cell
+//! ([`trains`]; each array draws its own, so the two devices of a balanced
+//! pair are independent); a `Dense` request (the `accumulate` batch mode) gives cell
 //! `c` `n = ⌊|Δw|/ε + u⌋` pulses (`u` = dense uniform `c·(desired_bl + 1)`,
 //! so `E[n]·ε = |Δw|`), at most `desired_bl`, like the longest train.
 //! The granularity ε is the device type's mean step (§B.1).
