@@ -140,6 +140,12 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
     }
 }
 
+/// The standard normal of one word in the dense layout: `Φ⁻¹((w + 1/2)·2^-32)`.
+#[inline]
+pub fn dense_normal(w: u32) -> f64 {
+    inverse_normal_cdf((w as f64 + 0.5) * TWO_POW_M32)
+}
+
 /// What a random draw is for. The numeric value is part of the stream identity
 /// (it is packed into counter word 2), so these values are stable and must never be
 /// renumbered: changing one changes every draw made for that purpose.
@@ -265,8 +271,7 @@ impl Stream {
     /// is a function of one word and the largest magnitude is about 6.3.
     #[inline]
     pub fn normals4(&self, blk: u64) -> [f64; 4] {
-        self.block_at(blk)
-            .map(|w| inverse_normal_cdf((w as f64 + 0.5) * TWO_POW_M32))
+        self.block_at(blk).map(dense_normal)
     }
 
     /// Four uniforms in `[0, 1)` with 32 random bits each from block `blk`
@@ -285,15 +290,17 @@ impl Stream {
         let mut k = start;
         let mut j = 0;
         while j < out.len() {
-            let blk = k / 4;
-            let words = if normal {
-                self.normals4(blk)
-            } else {
-                self.uniforms4(blk)
-            };
+            let words = self.block_at(k / 4);
             let first = (k % 4) as usize;
             let n = (4 - first).min(out.len() - j);
-            out[j..j + n].copy_from_slice(&words[first..first + n]);
+            // Only the words used are converted (the values of normals4/uniforms4).
+            for (o, &w) in out[j..j + n].iter_mut().zip(&words[first..first + n]) {
+                *o = if normal {
+                    dense_normal(w)
+                } else {
+                    w as f64 * TWO_POW_M32
+                };
+            }
             j += n;
             k += n as u64;
         }

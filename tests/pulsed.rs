@@ -35,7 +35,7 @@ fn trajectory<S: Step>(step: S, p: &PulsedParams, w0: f64, up: bool, n: usize) -
     let mut w = vec![w0];
     for _ in 0..n {
         let last = *w.last().unwrap();
-        w.push(m.pulses(&cell, &own, last, up, &[1.0]));
+        w.push(m.pulses(&cell, &own, last, up, [1.0]));
     }
     w
 }
@@ -178,7 +178,7 @@ fn noisy_pulses_stay_within_each_cells_bounds() {
         noise.fill_dense(400 * cell as u64, &mut f, true);
         let mut w = 0.0;
         for (k, xi) in f.iter().enumerate() {
-            w = m.pulses(&c, &own, w, (k / 50) % 2 == 0, &[1.0 + 0.3 * xi]);
+            w = m.pulses(&c, &own, w, (k / 50) % 2 == 0, [1.0 + 0.3 * xi]);
             assert!(
                 c.w_min <= w && w <= c.w_max,
                 "cell {cell}: {w} outside [{}, {}]",

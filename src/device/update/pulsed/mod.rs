@@ -28,12 +28,13 @@
 //! `[b_min, b_max]`, and after each pulse is clipped again; pulse `t` uses the
 //! cycle-to-cycle factor `f = 1 + dw_min_std·ξ_t` (not made positive: a
 //! pulse may move the wrong way, Part C.2), `ξ_t` = dense normal
-//! `cell·(desired_bl + 1) + 1 + t` of the write's stream.
+//! `cell·S + t` of the write's stream, `S` = `desired_bl + 1` rounded up to
+//! a multiple of 4 (so that a cell's draws start a Philox block).
 //!
 //! Writes: a `per_sample` write (one outer product) is driven by pulse trains
 //! ([`trains`]; each array draws its own, so the two devices of a balanced
 //! pair are independent); a `Dense` request (the `accumulate` batch mode) gives cell
-//! `c` `n = ⌊|Δw|/ε + u⌋` pulses (`u` = dense uniform `c·(desired_bl + 1)`,
+//! `c` `n = ⌊|Δw|/ε + u⌋` pulses (`u` = dense uniform `c·S + desired_bl`,
 //! so `E[n]·ε = |Δw|`), at most `desired_bl`, like the longest train.
 //! The granularity ε is the device type's mean step (§B.1).
 //!
@@ -51,7 +52,7 @@ pub mod trains;
 
 use super::{DeviceUpdate, Request};
 use crate::params::{PulsedParams, StepDevice};
-use crate::rng::{Purpose, Stream};
+use crate::rng::{dense_normal, Purpose, Stream};
 use rayon::prelude::*;
 use trains::{Management, MAX_BL};
 
@@ -156,9 +157,10 @@ impl<S: Step> Pulsed<S> {
         self.k
     }
 
-    /// Dense draws per cell and write: a rounding uniform and one normal per pulse.
+    /// Dense draws per cell and write: one normal per pulse, then a rounding
+    /// uniform, padded to whole Philox blocks.
     fn stride(&self) -> u64 {
-        u64::from(self.management.desired_bl) + 1
+        (u64::from(self.management.desired_bl) + 1).next_multiple_of(4)
     }
 
     /// The common and own parameters of cell `cell` of the array of `d2d`.
@@ -173,11 +175,11 @@ impl<S: Step> Pulsed<S> {
         (c, own)
     }
 
-    /// `w` after `factors.len()` pulses (up or down), each with its
-    /// cycle-to-cycle factor, starting inside the cell's bounds.
-    pub fn pulses(&self, cell: &Cell, own: &S::Own, w: f64, up: bool, factors: &[f64]) -> f64 {
+    /// `w` after one pulse (up or down) per cycle-to-cycle factor of
+    /// `factors`, starting inside the cell's bounds.
+    pub fn pulses(&self, cell: &Cell, own: &S::Own, w: f64, up: bool, factors: impl IntoIterator<Item = f64>) -> f64 {
         let mut w = w.clamp(cell.w_min, cell.w_max);
-        for &f in factors {
+        for f in factors {
             w = self.step.pulse(cell, own, w, up, f).clamp(cell.w_min, cell.w_max);
         }
         w
@@ -188,17 +190,20 @@ impl<S: Step> Pulsed<S> {
     fn write_cell(&self, cell: usize, g: f64, up: bool, n: usize, draws: &Stream) -> f64 {
         let d2d = draws.sibling(Purpose::DeviceToDevice, 0);
         let (c, own) = self.cell(&d2d, cell);
-        let mut f = [1.0; MAX_BL as usize];
-        let f = &mut f[..n];
         let std = self.params.dw_min_std;
-        if std > 0.0 {
-            draws.fill_dense(cell as u64 * self.stride() + 1, f, true);
-            for v in f.iter_mut() {
-                *v = 1.0 + std * *v;
+        let base = cell as u64 * self.stride() / 4;
+        let mut words = [0u32; 4];
+        let factors = (0..n).map(|t| {
+            if std == 0.0 {
+                return 1.0;
             }
-        }
+            if t % 4 == 0 {
+                words = draws.block_at(base + (t / 4) as u64);
+            }
+            1.0 + std * dense_normal(words[t % 4])
+        });
         let w = self.params.w_min + (g - self.gmin) * self.k;
-        let w = self.pulses(&c, &own, w, up, f);
+        let w = self.pulses(&c, &own, w, up, factors);
         self.gmin + (w - self.params.w_min) / self.k
     }
 
@@ -247,9 +252,10 @@ impl<S: Step> DeviceUpdate for Pulsed<S> {
     /// A request `dg` as `n = ⌊|dg·k|/ε + u⌋` pulses (at most `desired_bl`).
     fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64 {
         let mut u = [0.0];
-        draws.fill_dense(cell as u64 * self.stride(), &mut u, false);
+        let bl = self.management.desired_bl;
+        draws.fill_dense(cell as u64 * self.stride() + u64::from(bl), &mut u, false);
         let n = ((dg * self.k).abs() / self.eps + u[0]).floor();
-        let n = n.min(f64::from(self.management.desired_bl)) as usize;
+        let n = n.min(f64::from(bl)) as usize;
         if n == 0 {
             return g;
         }
