@@ -360,3 +360,39 @@ fn bad_parameters_name_their_path() {
         assert!(e.to_string().contains(path), "{json}: {e}");
     }
 }
+
+#[test]
+fn device_to_device_draws_have_the_given_spreads() {
+    // 20,000 cells of the default device: steps dw_min·|1 + 0.3ξ ± 0.01ξ'|
+    // (mean dw_min, std dw_min·sqrt(0.3² + 0.01²)), bounds ±0.6·|1 + 0.3ξ|
+    // (std 0.18). Standard errors: 0.2 % of the mean, 0.5 % of a std;
+    // bounds at 5 of them (the |·| changes a std by less than 1e-4).
+    let p = PulsedParams::default();
+    let m = Pulsed::new(ConstantStep, &p, 0.1);
+    let d2d = Stream::new(3, 130, Purpose::DeviceToDevice, 0);
+    let cells: Vec<_> = (0..20_000).map(|c| m.cell(&d2d, c).0).collect();
+    let stats = |v: Vec<f64>| {
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        (
+            mean,
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt(),
+        )
+    };
+    let step_sd = 0.001 * (0.3f64.powi(2) + 0.01f64.powi(2)).sqrt();
+    for (name, v, mean, sd) in [
+        ("up", cells.iter().map(|c| c.up).collect::<Vec<_>>(), 0.001, step_sd),
+        ("down", cells.iter().map(|c| c.down).collect(), 0.001, step_sd),
+        ("w_max", cells.iter().map(|c| c.w_max).collect(), 0.6, 0.18),
+        ("w_min", cells.iter().map(|c| c.w_min).collect(), -0.6, 0.18),
+    ] {
+        let (m, s) = stats(v);
+        assert!(
+            (m - mean).abs() < 5.0 * sd / 20_000f64.sqrt(),
+            "{name}: mean {m} vs {mean}"
+        );
+        assert!((s / sd - 1.0).abs() < 0.025, "{name}: std {s} vs {sd}");
+    }
+    // Fixed per cell: the same parameters at every write.
+    assert_eq!(m.cell(&d2d, 17).0, cells[17]);
+}
