@@ -3,7 +3,8 @@
 //! the analytic (α = 2, write noise 0.01) and the lookup-table model with a
 //! table per cell (three devices: TaOx_all/1–3 from `../shared/data` when
 //! present, else three synthetic 501 x 501 devices; `XBAR_BENCH_LUT_DIR`
-//! names another table folder).
+//! names another table folder), and the pulsed model (SoftBounds with
+//! aihwkit's default variations, pulse trains of up to 31 slots).
 //! Run: `cargo bench --bench update`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -80,6 +81,10 @@ fn bench_update(c: &mut Criterion) {
             r#"{"model": "Analytic", "alpha": 2, "write_noise": 0.01}"#.to_string(),
         ),
         ("lookup_table", lut),
+        (
+            "pulsed_soft_bounds",
+            r#"{"model": "Pulsed", "pulsed": {"device": "SoftBounds"}}"#.to_string(),
+        ),
     ];
     for (name, update) in models {
         let mut p = Params::default();

@@ -12,6 +12,8 @@
 #                   the checker's self-test; runtests.jl only when a julia is on the PATH
 #     octave.sh     MEX build with mkoctfile and the Octave test suite (octave-cli)
 #   then the main job (cargo run --release --example digits -- --quick: table, CSV and PNG),
+#   the in-situ training example (cargo run --release --example train: exits 1 unless the
+#   ideal update model reaches the floating-point accuracy),
 #   the plain C example (examples/c/mvm.c, built by the README's command) and the MPI check
 #   (tests/mpi/run.sh: examples/mpi/sweep.c on 2 and 3 ranks equals one process bit for bit).
 # Missing system tools (gcc, g++, valgrind, cmake, pkg-config, octave, liboctave-dev,
@@ -217,6 +219,12 @@ if command -v cargo >/dev/null; then
         head -c 8 target/digits-quick/digits.png | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a"'
 else
     skip "main job (examples/digits)" "cargo"
+fi
+if command -v cargo >/dev/null; then
+    suite "in-situ training: cargo run --release --example train (the ideal model reaches floating point)" \
+        cargo run --release --example train
+else
+    skip "in-situ training example (examples/train.rs)" "cargo"
 fi
 if tool="$(need cargo cc)"; then
     suite "C example: examples/c/mvm.c built by the README command" bash -c '

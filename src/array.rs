@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 /// Cell-operations below which a read runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 16;
 use crate::device::cells::{Cells, ReadNoise};
-use crate::device::update::DeviceUpdate;
+use crate::device::update::{DeviceUpdate, Request};
 use crate::gpu::resident::{NoiseStream, Resident};
 use crate::gpu::select::GpuBackend;
 use crate::rng::{Purpose, Stream};
@@ -119,8 +119,9 @@ impl Array {
         }
         Ok(())
     }
-    /// Writes a requested change through the device update model: cell
-    /// `first + k` is asked to change by `scale·dg[k]` (normalised
+
+    /// Writes a requested change through the device update model: the cells
+    /// from `first` on are asked for `scale` times `request` (normalised
     /// conductance); cells asked for no change are not written. The model
     /// draws from the stream (seed, array id, Update, call) by cell index.
     /// The read-noise σ then follows the new conductances. Returns whether any
@@ -128,21 +129,14 @@ impl Array {
     pub fn update(
         &mut self,
         first: usize,
-        dg: &[f64],
+        request: &Request,
         scale: f64,
         model: &dyn DeviceUpdate,
         key: &WriteKey,
         cells: &Cells,
     ) -> Result<bool> {
         let s = Stream::new(key.seed, self.id, Purpose::Update, key.call & 0xFF_FFFF_FFFF_FFFF);
-        let mut written = false;
-        for (k, (g, d)) in self.g[first..].iter_mut().zip(dg).enumerate() {
-            let request = scale * d;
-            if request != 0.0 {
-                *g = model.apply(first + k, *g, request, &s);
-                written = true;
-            }
-        }
+        let written = model.write(&mut self.g[first..], first, request, scale, &s);
         if written && self.noise.is_some() {
             self.noise = cells.read_noise(&self.g);
         }

@@ -8,6 +8,7 @@ use crate::batch::Batch;
 use crate::complex;
 use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
+use crate::device::update::{quantize, Request};
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::{BlockContext, Mapping};
@@ -569,6 +570,8 @@ impl Core {
     /// (`batch_mode = "per_sample"`), or the batch is summed digitally and
     /// written once (`"accumulate"`). Balanced cores write `±ΔG` into both
     /// devices with independent write noise; offset cores write the data cells.
+    /// x and d are first quantised when `x_bits`/`d_bits` are set. A pulsed
+    /// model drives a per-sample write with pulse trains on the lines.
     /// A later `set_time` starts from the updated weights.
     pub fn update(&mut self, x: &[f64], d: &[f64], batch: usize, lr: f64) -> Result<()> {
         if self.complex {
@@ -588,12 +591,15 @@ impl Core {
             ));
         }
         let model = self.update_model.clone();
-        let writes: Vec<Vec<usize>> = match self.params.xbar.device.update.batch_mode {
-            BatchMode::PerSample => (0..batch).map(|b| vec![b]).collect(),
-            BatchMode::Accumulate => vec![(0..batch).collect()],
+        let per_sample = self.params.xbar.device.update.batch_mode == BatchMode::PerSample;
+        let writes: Vec<Vec<usize>> = if per_sample {
+            (0..batch).map(|b| vec![b]).collect()
+        } else {
+            vec![(0..batch).collect()]
         };
         let call = self.update_calls + 1;
         let (rows, cols) = (self.rows, self.cols);
+        let (x, d) = &quantize::vectors(&self.params.xbar.device.update, x, d, batch, self.seed, call);
         let ncb = self.tiling.col_blocks.len();
         for (w, samples) in writes.iter().enumerate() {
             let key = WriteKey {
@@ -602,19 +608,29 @@ impl Core {
             };
             for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
                 for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
-                    let mut dw = vec![0.0; nr * nc];
-                    for &b in samples {
-                        let (xb, db) = (
+                    let slices = |b: usize| {
+                        (
                             &x[b * cols + c0..b * cols + c0 + nc],
                             &d[b * rows + r0..b * rows + r0 + nr],
-                        );
+                        )
+                    };
+                    if per_sample {
+                        let (x, d) = slices(samples[0]);
+                        let request = Request::Outer { x, d, lr };
+                        self.blocks[ri * ncb + ci].update(&request, model.as_ref(), &key, &self.cells)?;
+                        continue;
+                    }
+                    let mut dw = vec![0.0; nr * nc];
+                    for &b in samples {
+                        let (xb, db) = slices(b);
                         for (row, &di) in dw.chunks_mut(nc).zip(db) {
                             for (o, &xj) in row.iter_mut().zip(xb) {
                                 *o += lr * di * xj;
                             }
                         }
                     }
-                    self.blocks[ri * ncb + ci].update(&dw, model.as_ref(), &key, &self.cells)?;
+                    let request = Request::Dense(&dw);
+                    self.blocks[ri * ncb + ci].update(&request, model.as_ref(), &key, &self.cells)?;
                 }
             }
         }

@@ -225,6 +225,12 @@ fn acklam_tail(p: f64) -> f64 {
         / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
 }
 
+/// The standard normal of one word in the dense layout: `Φ⁻¹((w + 1/2)·2^-32)`.
+#[inline]
+pub fn dense_normal(w: u32) -> f64 {
+    inverse_normal_cdf((w as f64 + 0.5) * TWO_POW_M32)
+}
+
 /// What a random draw is for. The numeric value is part of the stream identity
 /// (it is packed into counter word 2), so these values are stable and must never be
 /// renumbered: changing one changes every draw made for that purpose.
@@ -245,6 +251,12 @@ pub enum Purpose {
     Update = 6,
     /// Read noise accumulated while a programmed device drifts (drawn per `set_time`).
     DriftReadNoise = 7,
+    /// Pulse trains of a pulsed (stochastic) update.
+    PulseTrain = 8,
+    /// Device-to-device parameters of pulsed devices (fixed per cell for a core's life).
+    DeviceToDevice = 9,
+    /// Stochastic rounding of the update vectors x and d.
+    UpdateRounding = 10,
 }
 
 /// One counter-based random stream, identified by `(seed, array, purpose, call)`.
@@ -285,6 +297,20 @@ impl Stream {
             word2: ((purpose as u32) << 24) | (((call >> 32) as u32) & 0x00FF_FFFF),
             word3: call as u32,
         }
+    }
+
+    /// The stream of the same seed and array for `purpose` and `call`.
+    pub fn sibling(&self, purpose: Purpose, call: u64) -> Stream {
+        Stream {
+            key: self.key,
+            array: self.array,
+            ..Stream::new(0, 0, purpose, call)
+        }
+    }
+
+    /// The call counter of this stream.
+    pub fn call(&self) -> u64 {
+        (u64::from(self.word2 & 0x00FF_FFFF) << 32) | u64::from(self.word3)
     }
 
     /// The Philox block owned by element `i`.
@@ -340,8 +366,7 @@ impl Stream {
     /// is a function of one word and the largest magnitude is about 6.3.
     #[inline]
     pub fn normals4(&self, blk: u64) -> [f64; 4] {
-        self.block_at(blk)
-            .map(|w| inverse_normal_cdf((w as f64 + 0.5) * TWO_POW_M32))
+        self.block_at(blk).map(dense_normal)
     }
 
     /// Four uniforms in `[0, 1)` with 32 random bits each from block `blk`

@@ -105,7 +105,7 @@ fn analog(init: &Mlp<Dense>, s: &Settings, update: &str) -> xbar::Result<Mlp<Ana
 }
 
 /// Trains `net` for `s.epochs` epochs; the test accuracy after each.
-fn train_curve<L: super::mlp::Layer>(
+pub fn train_curve<L: super::mlp::Layer>(
     mut net: Mlp<L>,
     train: &Set,
     test: &Set,

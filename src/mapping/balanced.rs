@@ -9,7 +9,7 @@ use super::{BlockContext, Periphery};
 use crate::array::{Op, ReadKey, WriteKey};
 use crate::batch::Batch;
 use crate::device::cells::Cells;
-use crate::device::update::DeviceUpdate;
+use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
 use crate::params::BalancedStyle;
 
@@ -132,7 +132,7 @@ impl Balanced {
     /// Writes a weight change `dw` (`rows × cols`, weight units): each device
     /// is asked for `±dw·grange/(2·wmax)`, so that `G+ - G-` moves by
     /// `dw·grange/wmax`.
-    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
+    pub fn update(&mut self, dw: &Request, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
         if self
             .pair
             .update(dw, self.grange / (2.0 * self.wmax), model, key, cells)?

@@ -15,7 +15,7 @@ use crate::circuit::adc::{Adc, RangeContext};
 use crate::circuit::dac::Dac;
 use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
-use crate::device::update::DeviceUpdate;
+use crate::device::update::{DeviceUpdate, Request};
 use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, CoreStyle, Params};
 use crate::rng::{Purpose, Stream};
@@ -220,7 +220,7 @@ impl Mapping {
     /// through the device update model. Bit-sliced blocks are not written in
     /// place: a change of one weight would carry between its slices, which
     /// analog increments cannot do (`Error::Unsupported`).
-    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
+    pub fn update(&mut self, dw: &Request, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
         match self {
             Mapping::Balanced(m) => m.update(dw, model, key, cells)?,
             Mapping::Offset(m) => m.update(dw, model, key, cells)?,

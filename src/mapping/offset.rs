@@ -9,7 +9,7 @@ use super::{BlockContext, Periphery};
 use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
 use crate::device::cells::Cells;
-use crate::device::update::DeviceUpdate;
+use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
 use crate::params::OffsetStyle;
 
@@ -126,7 +126,7 @@ impl Offset {
 
     /// Writes a weight change `dw` (`rows × cols`, weight units) into the
     /// data cells (the unit line is never written): `ΔG = dw·wr/(2·wmax)`.
-    pub fn update(&mut self, dw: &[f64], model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
+    pub fn update(&mut self, dw: &Request, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
         let first = if self.unit_column { self.array.cols } else { 0 };
         self.array
             .update(first, dw, self.wr / (2.0 * self.wmax), model, key, cells)?;

@@ -6,7 +6,7 @@ use super::BlockContext;
 use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
 use crate::device::cells::Cells;
-use crate::device::update::DeviceUpdate;
+use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
 
 /// G+ and G- arrays and how their currents are combined.
@@ -81,7 +81,7 @@ impl Pair {
     /// any cell was written.
     pub fn update(
         &mut self,
-        dg: &[f64],
+        dg: &Request,
         scale: f64,
         model: &dyn DeviceUpdate,
         key: &WriteKey,

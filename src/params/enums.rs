@@ -197,6 +197,25 @@ str_enum!(
         Analytic => "Analytic",
         /// CrossSim 2's measured lookup tables (`lut_dir`), spec update-models.md §A.2–A.8.
         LookupTable => "LookupTable",
+        /// aihwkit's pulsed stochastic update with a step device (`pulsed`), spec update-models.md §B.
+        Pulsed => "Pulsed",
+    }
+);
+str_enum!(
+    /// `xbar.device.update.pulsed.device` (xbar): what one pulse does to one cell (spec update-models.md §B.5).
+    StepDevice {
+        /// A constant step `dw_min` per pulse.
+        ConstantStep => "ConstantStep",
+        /// A step that changes linearly with the weight (`linear_step`).
+        LinearStep => "LinearStep",
+        /// A step shrinking linearly to zero at each cell's own bound.
+        SoftBounds => "SoftBounds",
+        /// An exponential step law (`exp_step`).
+        ExpStep => "ExpStep",
+        /// A power-law step towards each bound (`pow_step`).
+        PowStep => "PowStep",
+        /// A step interpolated between nodes over the weight range (`piecewise_step`).
+        PiecewiseStep => "PiecewiseStep",
     }
 );
 str_enum!(

@@ -14,10 +14,12 @@ pub mod enums;
 mod json;
 mod path;
 mod presets;
+pub mod pulsed;
 pub mod tree;
 mod validate;
 
 pub use enums::*;
+pub use pulsed::*;
 pub use tree::*;
 
 use crate::error::{Error, Result};

@@ -412,6 +412,14 @@ pub struct UpdateParams {
     /// the tabulated conductance range (CrossSim's `Gmin_relative`, `Gmax_relative`).
     pub lut_gmin_relative: f64,
     pub lut_gmax_relative: f64,
+    /// Pulsed model: pulse trains and the step device (spec update-models.md §B).
+    pub pulsed: super::pulsed::PulsedParams,
+    /// Bits of x and of d before the update (sign included; 0 = unquantised):
+    /// `2^bits - 1` levels spread over `±max|v|` of each vector.
+    pub x_bits: u32,
+    pub d_bits: u32,
+    /// Round x and d to a neighbouring level at random (unbiased) rather than to the nearest.
+    pub stochastic_rounding: bool,
 }
 
 impl Default for UpdateParams {
@@ -426,6 +434,10 @@ impl Default for UpdateParams {
             lut_dir: None,
             lut_gmin_relative: 0.1,
             lut_gmax_relative: 0.9,
+            pulsed: super::pulsed::PulsedParams::default(),
+            x_bits: 0,
+            d_bits: 0,
+            stochastic_rounding: false,
         }
     }
 }

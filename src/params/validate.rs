@@ -132,7 +132,80 @@ fn device(d: &DeviceParams) -> Result<()> {
     }
     non_negative("xbar.device.update.alpha", d.update.alpha)?;
     non_negative("xbar.device.update.write_noise", d.update.write_noise)?;
+    for (name, bits) in [("x_bits", d.update.x_bits), ("d_bits", d.update.d_bits)] {
+        require(bits == 0 || (2..=32).contains(&bits), || {
+            format!("xbar.device.update.{name}: expected 0 (off) or 2 to 32 bits, got {bits}")
+        })?;
+    }
+    pulsed(&d.update.pulsed)?;
     lookup_table(&d.update)
+}
+
+/// `xbar.device.update.pulsed`: train length, a positive step, bounds on
+/// either side of zero, non-negative spreads and matching piecewise node lists.
+fn pulsed(p: &super::pulsed::PulsedParams) -> Result<()> {
+    let path = |k: &str| format!("xbar.device.update.pulsed.{k}");
+    require((1..=64).contains(&p.desired_bl), || {
+        format!("{}: expected 1 to 64 pulses, got {}", path("desired_bl"), p.desired_bl)
+    })?;
+    num(&path("dw_min"), p.dw_min, |x| x > 0.0, "a finite number > 0")?;
+    num(&path("w_min"), p.w_min, |x| x <= 0.0, "a finite number <= 0")?;
+    num(
+        &path("w_max"),
+        p.w_max,
+        |x| x >= 0.0 && x > p.w_min,
+        "a finite number >= 0 and > w_min",
+    )?;
+    let spreads = [
+        ("dw_min_dtod", p.dw_min_dtod),
+        ("dw_min_std", p.dw_min_std),
+        ("w_min_dtod", p.w_min_dtod),
+        ("w_max_dtod", p.w_max_dtod),
+        ("up_down_dtod", p.up_down_dtod),
+        ("linear_step.gamma_up_dtod", p.linear_step.gamma_up_dtod),
+        ("linear_step.gamma_down_dtod", p.linear_step.gamma_down_dtod),
+        ("pow_step.gamma_dtod", p.pow_step.gamma_dtod),
+        ("pow_step.up_down_dtod", p.pow_step.up_down_dtod),
+    ];
+    for (k, v) in spreads {
+        non_negative(&path(k), v)?;
+    }
+    let l = &p.linear_step;
+    let e = &p.exp_step;
+    let signed = [
+        ("up_down", p.up_down),
+        ("linear_step.gamma_up", l.gamma_up),
+        ("linear_step.gamma_down", l.gamma_down),
+        ("exp_step.a_up", e.a_up),
+        ("exp_step.a_down", e.a_down),
+        ("exp_step.gamma_up", e.gamma_up),
+        ("exp_step.gamma_down", e.gamma_down),
+        ("exp_step.a", e.a),
+        ("exp_step.b", e.b),
+        ("pow_step.gamma", p.pow_step.gamma),
+        ("pow_step.up_down", p.pow_step.up_down),
+    ];
+    for (k, v) in signed {
+        finite(&path(k), v)?;
+    }
+    let pw = &p.piecewise_step;
+    require(!pw.up.is_empty() && pw.up.len() == pw.down.len(), || {
+        format!(
+            "{}: up and down need the same number (>= 1) of nodes, got {} and {}",
+            path("piecewise_step"),
+            pw.up.len(),
+            pw.down.len()
+        )
+    })?;
+    for (k, v) in pw
+        .up
+        .iter()
+        .map(|v| ("piecewise_step.up", *v))
+        .chain(pw.down.iter().map(|v| ("piecewise_step.down", *v)))
+    {
+        finite(&path(k), v)?;
+    }
+    Ok(())
 }
 
 /// `xbar.device.update.lut_*`: a table folder for the LookupTable model and

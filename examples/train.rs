@@ -1,0 +1,179 @@
+//! In-situ training of a small MLP (64-32-10, the digits example's network
+//! and data) on xbar cores, with each update model: every minibatch runs
+//! forward through the cores (MVM), the errors back through the second core
+//! (VMM), and both cores receive the outer-product update `W += lr Σ d ⊗ x`
+//! through the device update model, one write per sample. Printed: the test
+//! accuracy after each epoch for floating-point training (the reference,
+//! same initial weights and minibatch order) and for the ideal, analytic,
+//! measured TaOx lookup-table and pulsed SoftBounds devices.
+//!
+//! The ideal model must reach the floating-point accuracy: the example fails
+//! (exit status 1) when its final accuracy is more than `MARGIN` percentage
+//! points below.
+//!
+//! The TaOx tables are CrossSim's measured devices (`../shared/data/lookup_tables/TaOx_all`,
+//! three devices assigned per cell, or the folder `XBAR_TAOX_DIR` names); the
+//! model is skipped with a message when they are absent.
+//!
+//! Run: `cargo run --release --example train [-- --epochs N]` (default 8).
+
+// The digits example's modules, shared rather than copied (their other items serve that example).
+#[allow(dead_code)]
+#[path = "digits/analog.rs"]
+mod analog;
+#[path = "digits/data.rs"]
+mod data;
+#[allow(dead_code)]
+#[path = "digits/insitu.rs"]
+mod insitu;
+#[allow(dead_code)]
+#[path = "digits/mlp.rs"]
+mod mlp;
+#[path = "digits/random.rs"]
+mod random;
+
+use analog::Analog;
+use mlp::{Dense, Mlp};
+use random::Rng;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use xbar::{Core, Layout, Params};
+
+/// Largest shortfall of the ideal model's final accuracy below floating
+/// point (percentage points): a few test images of 450, the effect of the
+/// weight clip at ±1 and of single-precision conductances.
+const MARGIN: f64 = 1.5;
+
+/// The TaOx lookup tables, when present.
+fn taox_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("XBAR_TAOX_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/lookup_tables/TaOx_all"));
+    dir.is_dir().then_some(dir)
+}
+
+/// `init` programmed on two cores with the update section `update`: weights
+/// in [-w_range, w_range] (clipped), TWO_SIDED balanced pairs (both devices of
+/// a weight mid-range, so that each can move both ways), ideal periphery.
+fn cores(init: &Mlp<Dense>, s: &insitu::Settings, update: &str) -> xbar::Result<Mlp<Analog>> {
+    let mut p = Params::default();
+    p.set_json("xbar.device.update", update)?;
+    p.set_json("core.balanced.style", r#""TWO_SIDED""#)?;
+    p.set_json(
+        "core.mapping.weights",
+        &format!(
+            r#"{{"clipping": true, "min": {}, "max": {}, "percentile": null}}"#,
+            -s.w_range, s.w_range
+        ),
+    )?;
+    let core = |d: &Dense, seed: u64| -> xbar::Result<Analog> {
+        let mut core = Core::new(&p, d.rows, d.cols, seed)?;
+        core.program(&d.w, Layout::RowMajor)?;
+        Ok(Analog { core })
+    };
+    Ok(Mlp {
+        l1: core(&init.l1, 2 * s.seed)?,
+        b1: init.b1.clone(),
+        l2: core(&init.l2, 2 * s.seed + 1)?,
+        b2: init.b2.clone(),
+    })
+}
+
+fn epochs() -> Result<usize, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok(8),
+        [flag, n] if flag == "--epochs" => n.parse().map_err(|e| format!("--epochs {n}: {e}")),
+        _ => Err("usage: train [--epochs N]".into()),
+    }
+}
+
+fn run() -> Result<bool, String> {
+    let start = Instant::now();
+    let s = insitu::Settings {
+        epochs: epochs()?,
+        batch: 16,
+        lr: 0.1,
+        w_range: 1.0,
+        seed: 11,
+    };
+    let (train, test) = data::split(&data::load()?, 0.25, 2024);
+    let mut rng = Rng::new(7);
+    let init = Mlp {
+        l1: Dense::init(32, data::PIXELS, &mut rng),
+        b1: vec![0.0; 32],
+        l2: Dense::init(data::CLASSES, 32, &mut rng),
+        b2: vec![0.0; data::CLASSES],
+    };
+    println!(
+        "64-32-10 MLP on the digits ({} training / {} test images), batch {}, lr {} / (1 + epoch/4); test accuracy (%) per epoch",
+        train.len(),
+        test.len(),
+        s.batch,
+        s.lr
+    );
+    let mut variants: Vec<(&str, Option<String>)> = vec![
+        ("float64", None),
+        ("Ideal", Some(r#"{"model": "Ideal"}"#.into())),
+        (
+            "Analytic (alpha 1, write noise 0.01)",
+            Some(r#"{"model": "Analytic", "alpha": 1.0, "write_noise": 0.01}"#.into()),
+        ),
+    ];
+    match taox_dir() {
+        Some(dir) => variants.push((
+            "LookupTable TaOx",
+            Some(format!(
+                r#"{{"model": "LookupTable", "lut_dir": {:?}}}"#,
+                dir.display().to_string()
+            )),
+        )),
+        None => println!(
+            "LookupTable TaOx: skipped (no tables at ../shared/data/lookup_tables/TaOx_all; set XBAR_TAOX_DIR)"
+        ),
+    }
+    variants.push((
+        "Pulsed SoftBounds",
+        Some(r#"{"model": "Pulsed", "pulsed": {"device": "SoftBounds"}}"#.into()),
+    ));
+    let mut finals = Vec::new();
+    for (name, update) in &variants {
+        let t = Instant::now();
+        let curve = match update {
+            None => {
+                let float = Mlp {
+                    l1: init.l1.clone(),
+                    b1: init.b1.clone(),
+                    l2: init.l2.clone(),
+                    b2: init.b2.clone(),
+                };
+                insitu::train_curve(float, &train, &test, &s, &mut || {})
+            }
+            Some(u) => cores(&init, &s, u).and_then(|net| insitu::train_curve(net, &train, &test, &s, &mut || {})),
+        }
+        .map_err(|e| format!("{name}: {e}"))?;
+        let line: Vec<String> = curve.iter().map(|a| format!("{a:5.1}")).collect();
+        println!("{name:<38} {}   ({:.1} s)", line.join(" "), t.elapsed().as_secs_f64());
+        finals.push(*curve.last().unwrap_or(&0.0));
+    }
+    let (float, ideal) = (finals[0], finals[1]);
+    let ok = ideal >= float - MARGIN;
+    println!(
+        "ideal model {ideal:.1} % vs floating point {float:.1} %: {} (margin {MARGIN} points); {:.1} s in all",
+        if ok { "reached" } else { "NOT reached" },
+        start.elapsed().as_secs_f64()
+    );
+    Ok(ok)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("train: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
