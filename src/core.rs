@@ -15,6 +15,8 @@ use crate::params::{BatchMode, CoreStyle, DeviceModel, OutputDtype, Params};
 use crate::support;
 use crate::tiling::Tiling;
 
+mod snapshot;
+
 /// Memory order of a matrix passed to [`Core::program`] or [`Core::read`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -124,6 +126,18 @@ impl Core {
     /// of every block; nothing is programmed yet. `seed` keys the core's
     /// random streams.
     pub fn new(params: &Params, rows: usize, cols: usize, seed: u64) -> Result<Core> {
+        Core::with_update_model(params, rows, cols, seed, None)
+    }
+
+    /// As [`Core::new`]; with `update_model`, updates write through it and
+    /// the model the parameters select is not built (no tables are loaded).
+    fn with_update_model(
+        params: &Params,
+        rows: usize,
+        cols: usize,
+        seed: u64,
+        update_model: Option<std::sync::Arc<dyn crate::device::update::DeviceUpdate>>,
+    ) -> Result<Core> {
         params.validate()?;
         support::check(params)?;
         if rows == 0 || cols == 0 {
@@ -141,7 +155,10 @@ impl Core {
         let tiling = Tiling::plan(params, prows, pcols)?;
         let time = params.xbar.device.time;
         let d = &params.xbar.device;
-        let update_model = crate::device::update::model(&d.update, d.gmin_norm(), seed)?.into();
+        let update_model = match update_model {
+            Some(m) => m,
+            None => crate::device::update::model(&d.update, d.gmin_norm(), seed)?.into(),
+        };
         let core = Core {
             params: params.clone(),
             rows,

@@ -14,6 +14,7 @@ pub mod error;
 pub mod ffi;
 pub mod mapping;
 pub mod params;
+pub mod persist;
 pub mod rng;
 pub mod support;
 pub mod threads;

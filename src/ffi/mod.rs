@@ -17,6 +17,7 @@
 //! | `library.rs` | version, status text, last error, thread count |
 //! | `params.rs` | `xbar_params_*` |
 //! | `cores.rs` | `xbar_core_*` |
+//! | `persist.rs` | `xbar_core_save`, `_load`, `_serialize`, `_deserialize` |
 //! | `test_hooks.rs` | Rust-only hooks for tests (no C symbols) |
 
 #![warn(unsafe_op_in_unsafe_fn)]
@@ -30,6 +31,7 @@ mod params;
 
 mod cores;
 mod lut;
+mod persist;
 
 // Internals.
 mod check;
@@ -45,4 +47,5 @@ pub use handles::{xbar_core, xbar_lut, xbar_params};
 pub use library::*;
 pub use lut::*;
 pub use params::*;
+pub use persist::*;
 pub use status::xbar_status;

@@ -21,6 +21,10 @@ pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
     /// New conductance of cell `cell` (of its array) at `g`, asked to change
     /// by `dg`, drawing its randomness from `draws`.
     fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64;
+    /// The measured tables this model writes through, if it is a lookup-table model.
+    fn lookup_table(&self) -> Option<&std::sync::Arc<lookup_table::LookupTableModel>> {
+        None
+    }
 }
 
 /// The update model `p` describes for a device window starting at `gmin`;

@@ -96,6 +96,8 @@ pub struct LookupTableModel {
     summary: Summary,
     options: LutOptions,
     sources: Vec<(PathBuf, PathBuf)>,
+    /// The parsed (increasing, decreasing) files the tables were built from.
+    files: Vec<(TableFile, TableFile)>,
 }
 
 /// Loads the tables under `dir` with default options ([`LutOptions`]):
@@ -150,6 +152,7 @@ impl LookupTableModel {
             summary,
             options: *options,
             sources: Vec::new(),
+            files: pairs.to_vec(),
         })
     }
 
@@ -164,6 +167,12 @@ impl LookupTableModel {
     /// The options the model was loaded with.
     pub fn options(&self) -> &LutOptions {
         &self.options
+    }
+    /// The parsed files the model was built from, (increasing, decreasing)
+    /// per device: [`LookupTableModel::from_tables`] of them with
+    /// [`LookupTableModel::options`] rebuilds this model.
+    pub fn files(&self) -> &[(TableFile, TableFile)] {
+        &self.files
     }
     /// The files read by [`load`], in device order.
     pub fn sources(&self) -> &[(PathBuf, PathBuf)] {
@@ -243,6 +252,10 @@ impl DeviceUpdate for LutUpdate {
         let w = lo + (g - self.gmin) * self.k;
         let wn = m.step(t, w, dg * self.k, u[0]);
         self.gmin + (wn - lo) * self.inv_k
+    }
+
+    fn lookup_table(&self) -> Option<&Arc<LookupTableModel>> {
+        Some(&self.model)
     }
 }
 
