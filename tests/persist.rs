@@ -428,3 +428,81 @@ fn a_killed_save_leaves_the_previous_file() {
         "the child never completed a save: the test did not exercise saving"
     );
 }
+
+/// Writes the seeds of the saved-core fuzz target: each saved core as it is,
+/// and its payload after an odd byte (the target frames those itself).
+fn write_fuzz_seeds(dir: &Path) {
+    let offset = [
+        ("core.style", r#""OFFSET""#),
+        ("core.offset.style", r#""UNIT_COLUMN_SUBTRACTION""#),
+        ("core.rows_max", "2"),
+        ("simulation.parasitic_solver", r#""crosssim""#),
+        (
+            "xbar.array.parasitics",
+            r#"{"enable": true, "Rp_row": 0.01, "Rp_col": 0.01}"#,
+        ),
+    ];
+    let sliced = [
+        ("core.style", r#""BITSLICED""#),
+        ("core.weight_bits", "6"),
+        ("core.bit_sliced.num_slices", "2"),
+        ("xbar.device.drift_error", r#"{"enable": true, "model": "PCMLike"}"#),
+    ];
+    let lut = LookupTableModel::from_tables(&[device(1.0)], &[("+".into(), "-".into())], &LutOptions::default());
+    let lut = std::sync::Arc::new(lut.unwrap());
+    let cases: [(&str, Params, bool, bool, bool); 6] = [
+        ("unprogrammed", Params::default(), false, false, false),
+        ("balanced", Params::default(), true, false, false),
+        ("noisy-updated", with(&NOISY), true, true, false),
+        ("bitsliced-drift", with(&sliced), true, false, false),
+        ("offset-tiled-relaxation", with(&offset), true, true, false),
+        ("lookup-table", with(&NOISY), true, true, true),
+    ];
+    for (name, p, program, update, lookup) in cases {
+        let mut c = Core::new(&p, 3, 4, 5).unwrap();
+        if lookup {
+            c.set_lookup_table(lut.clone());
+        }
+        if program {
+            c.program(&data(12, 1), Layout::RowMajor).unwrap();
+            round(&mut c, 0, update);
+        }
+        if name == "bitsliced-drift" {
+            c.set_time(100.0).unwrap();
+        }
+        let bytes = c.to_bytes().unwrap();
+        std::fs::write(dir.join(name), &bytes).unwrap();
+        let payload = [&[1u8][..], &bytes[20..bytes.len() - 4]].concat();
+        std::fs::write(dir.join(format!("{name}-payload")), payload).unwrap();
+    }
+}
+
+/// The seeds of the saved-core fuzz target (fuzz/corpus/saved_core/) are
+/// valid saved cores of this format version, so that the fuzzer starts from
+/// inputs that reach every stage of restoring. `XBAR_BLESS=1` rewrites them.
+#[test]
+fn committed_fuzz_seeds_are_current_saved_cores() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/saved_core");
+    if std::env::var_os("XBAR_BLESS").is_some_and(|v| v == "1") {
+        write_fuzz_seeds(&dir);
+    }
+    let mut loaded = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let core = if path.to_string_lossy().ends_with("-payload") {
+            // The fuzz target frames payload seeds (odd first byte) itself.
+            Core::from_bytes(&xbar::persist::frame::seal(&bytes[1..]))
+        } else {
+            Core::from_bytes(&bytes)
+        };
+        core.unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; rewrite the seeds with XBAR_BLESS=1 cargo test --test persist committed_fuzz_seeds",
+                path.display()
+            )
+        });
+        loaded += 1;
+    }
+    assert!(loaded >= 10, "{loaded} seeds in {}", dir.display());
+}
