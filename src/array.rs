@@ -102,7 +102,8 @@ impl Array {
         let s = Stream::new(key.seed, self.id, Purpose::Update, key.call & 0xFF_FFFF_FFFF_FFFF);
         let mut written = false;
         for (k, (g, d)) in self.g[first..].iter_mut().zip(dg).enumerate() {
-            let request = scale * d;
+            // A request beyond the floating-point range asks for the window's edge just the same.
+            let request = (scale * d).clamp(-f64::MAX, f64::MAX);
             if request != 0.0 {
                 *g = model.apply(first + k, *g, request, &s);
                 written = true;

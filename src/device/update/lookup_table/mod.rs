@@ -147,6 +147,13 @@ impl LookupTableModel {
             }
             _ => preprocess::multi(pairs, names, rel)?,
         };
+        for (t, (inc, dec)) in tables.iter().zip(names) {
+            if !t.is_finite() {
+                return Err(Error::Parse(format!(
+                    "lookup table {inc} / {dec}: the changes are too large: their means or spreads overflow"
+                )));
+            }
+        }
         Ok(LookupTableModel {
             tables,
             summary,
@@ -202,6 +209,9 @@ impl LookupTableModel {
         }
         let u = self.options.write_noise.then_some(u);
         let d = self.tables[table].response(w, dw, u, self.options.calibrated);
+        // A request so large that `s·m + √s·E` is inf − inf drives the device
+        // to the edge it asks for, as any request beyond the range does.
+        let d = if d.is_nan() { dw.signum() * f64::INFINITY } else { d };
         (w + d).clamp(self.summary.clip.0, self.summary.clip.1)
     }
 
