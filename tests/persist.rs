@@ -348,7 +348,7 @@ fn kill_test_states() -> [Vec<u8>; 2] {
 }
 
 /// Run by `a_killed_save_leaves_the_previous_file` in a child process:
-/// saves the two states alternately to the given path until killed.
+/// saves the two states alternately to the given path until killed (or for 60 s at most).
 #[test]
 #[ignore = "helper process of a_killed_save_leaves_the_previous_file"]
 fn child_saves_in_a_loop() {
@@ -358,8 +358,13 @@ fn child_saves_in_a_loop() {
     let path = PathBuf::from(path);
     let cores = kill_test_states().map(|b| Core::from_bytes(&b).unwrap());
     std::fs::write(ready_marker(&path), b"").unwrap();
+    // Bounded, so that a child whose parent failed before killing it ends by itself.
+    let end = std::time::Instant::now() + Duration::from_secs(60);
     for k in 1.. {
         cores[k % 2].save(&path).unwrap();
+        if std::time::Instant::now() > end {
+            break;
+        }
     }
 }
 
