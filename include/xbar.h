@@ -698,6 +698,82 @@ enum xbar_status xbar_core_export_spice(const struct xbar_core *c,
                                         size_t cap,
                                         size_t *len);
 
+/**
+ * Saves the whole state of core `c` to the file `path`: its parameters, the
+ * programmed matrix, the current conductances of every array, the drift
+ * time, the random-stream counters and any lookup tables it updates
+ * through, so that `xbar_core_load` gives a core that continues bit for bit
+ * as `c` would. The file is written atomically: the bytes go to a temporary
+ * file in the same directory, which is flushed to disk and renamed over
+ * `path`, so a crash mid-save leaves any previous file at `path` intact.
+ *
+ * `c` and `path` must not be NULL; `path` is a NUL-terminated UTF-8 string,
+ * only read during the call. Thread safety: `c` is only read; concurrent
+ * const calls on `c` are fine as long as no thread modifies it.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
+ * (`path` not UTF-8 or naming no file); `XBAR_ERR_IO` (the file or its
+ * temporary sibling cannot be written; the message names the path);
+ * `XBAR_ERR_INTERNAL` (a poisoned core).
+ */
+enum xbar_status xbar_core_save(const struct xbar_core *c, const char *path);
+
+/**
+ * Creates a core from a file written by `xbar_core_save`. Nothing else is
+ * read: lookup tables come from the file, not from their original folder.
+ *
+ * `path` and `out` must not be NULL; `path` is a NUL-terminated UTF-8
+ * string, only read during the call. On success `*out` receives a new core
+ * that the caller owns and must release with `xbar_core_free`; on failure
+ * `*out` is set to NULL. Thread safety: may be called from any thread.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT`
+ * (`path` not UTF-8); `XBAR_ERR_IO` (the file cannot be read);
+ * `XBAR_ERR_PARSE` (not a saved core, another format version, a truncated
+ * or corrupted file: the message says which); `XBAR_ERR_BACKEND_UNAVAILABLE`
+ * (the saved parameters ask for a backend this machine lacks).
+ */
+enum xbar_status xbar_core_load(const char *path, struct xbar_core **out);
+
+/**
+ * Writes the whole state of core `c` (the content of an `xbar_core_save`
+ * file) into a caller buffer: query size, then fill.
+ *
+ * `c` and `len` must not be NULL. `buf` points to `cap` writable bytes; it
+ * may be NULL when `cap` is 0. On `XBAR_OK` and on
+ * `XBAR_ERR_BUFFER_TOO_SMALL`, `*len` receives the number of bytes the state
+ * needs; on success they are in `buf`. When `cap` is too small nothing is
+ * written to `buf`: call once with `cap` 0 to learn the size, allocate `*len`
+ * bytes, call again (the size stays the same while the core is not
+ * modified). On other failures neither `buf` nor `*len` is written.
+ * Thread safety: `c` is only read; concurrent const calls on `c` are fine as
+ * long as no thread modifies it.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT` (`c` or `len` NULL, or `buf`
+ * NULL with `cap` > 0); `XBAR_ERR_BUFFER_TOO_SMALL`; `XBAR_ERR_INTERNAL` (a
+ * poisoned core).
+ */
+enum xbar_status xbar_core_serialize(const struct xbar_core *c,
+                                     uint8_t *buf,
+                                     size_t cap,
+                                     size_t *len);
+
+/**
+ * Creates a core from `len` bytes written by `xbar_core_serialize` (or read
+ * from an `xbar_core_save` file).
+ *
+ * `buf` and `out` must not be NULL; `buf` points to `len` readable bytes,
+ * only read during the call. On success `*out` receives a new core that the
+ * caller owns and must release with `xbar_core_free`; on failure `*out` is
+ * set to NULL. Thread safety: may be called from any thread.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_PARSE` (not a saved
+ * core, another format version, truncated or corrupted bytes: the message
+ * says which); `XBAR_ERR_BACKEND_UNAVAILABLE` (the saved parameters ask for a
+ * backend this machine lacks).
+ */
+enum xbar_status xbar_core_deserialize(const uint8_t *buf, size_t len, struct xbar_core **out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -15,7 +15,9 @@
 #   the in-situ training example (cargo run --release --example train: exits 1 unless the
 #   ideal update model reaches the floating-point accuracy),
 #   the plain C example (examples/c/mvm.c, built by the README's command) and the MPI check
-#   (tests/mpi/run.sh: examples/mpi/sweep.c on 2 and 3 ranks equals one process bit for bit).
+#   (tests/mpi/run.sh: examples/mpi/sweep.c on 2 and 3 ranks equals one process bit for bit),
+#   and the fuzz targets (tests/fuzz/run.sh: cargo fuzz, FUZZ_SECONDS each, default 60; cargo-fuzz
+#   is installed with cargo install when this runs as root or under CI).
 # Missing system tools (gcc, g++, valgrind, cmake, pkg-config, octave, liboctave-dev,
 # openmpi-bin, libopenmpi-dev, clang, libclang-rt-14-dev) and
 # Python packages (tree-sitter, tree-sitter-julia, tree-sitter-c) are installed with
@@ -243,6 +245,19 @@ elif mpi_ok; then
     suite "MPI sweep: mpirun -np 2 / -np 3 vs one process, bit for bit (tests/mpi/run.sh)" bash tests/mpi/run.sh
 else
     skip "MPI sweep (tests/mpi/run.sh)" "Open MPI (mpicc, mpirun, mpi.h: openmpi-bin libopenmpi-dev)"
+fi
+
+# ---- fuzzing: each cargo-fuzz target of fuzz/ for FUZZ_SECONDS (default 60) from its seed corpus
+if command -v cargo >/dev/null && ! cargo fuzz --help >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || [ "$ci" = true ]; }; then
+    echo "installing cargo-fuzz"
+    cargo install cargo-fuzz --locked || echo "could not install cargo-fuzz"
+fi
+if ! command -v cargo >/dev/null; then
+    skip "fuzzing (tests/fuzz/run.sh)" "cargo"
+elif tool="$(need c++)" && cargo fuzz --help >/dev/null 2>&1; then
+    suite "fuzzing: every target ${FUZZ_SECONDS:-60} s from fuzz/corpus, sanitizer ${FUZZ_SANITIZER:-address} (tests/fuzz/run.sh)" bash tests/fuzz/run.sh
+else
+    skip "fuzzing (tests/fuzz/run.sh)" "${tool:-cargo-fuzz (cargo install cargo-fuzz --locked)}"
 fi
 
 echo

@@ -16,6 +16,7 @@ use crate::params::{BatchMode, CoreStyle, DeviceModel, OutputDtype, Params};
 use crate::support;
 use crate::tiling::Tiling;
 
+mod snapshot;
 mod spice;
 pub use spice::SpiceExport;
 
@@ -44,8 +45,7 @@ pub struct Core {
     /// The error laws of the cells at the core's current time.
     cells: Cells,
     /// The physical (real, complex-expanded) matrix last programmed, kept to
-    /// re-derive the drifted state at another time (empty when the device
-    /// does not drift: `set_time` then changes nothing).
+    /// re-derive the drifted state at another time and to rebuild a saved core.
     matrix: Vec<f64>,
     /// Time since programming, in the drift model's unit.
     time: f64,
@@ -96,8 +96,8 @@ fn check_out(name: &str, len: usize, expected: usize, what: &str) -> Result<()> 
     Ok(())
 }
 
-/// [`Error::OutOfMemory`] unless `n` values of `f64` (the physical matrix
-/// that programming builds) can be allocated now. The sizes come from the
+/// [`Error::OutOfMemory`] unless `n` values of `f64` (the physical matrix a
+/// programmed core keeps) can be allocated now. The sizes come from the
 /// caller: a core the allocator can never hold fails at `new`, with a status,
 /// instead of aborting the process at its first infallible allocation.
 fn check_allocatable(n: usize, rows: usize, cols: usize) -> Result<()> {
@@ -145,6 +145,18 @@ impl Core {
     /// of every block; nothing is programmed yet. `seed` keys the core's
     /// random streams.
     pub fn new(params: &Params, rows: usize, cols: usize, seed: u64) -> Result<Core> {
+        Core::with_update_model(params, rows, cols, seed, None)
+    }
+
+    /// As [`Core::new`]; with `update_model`, updates write through it and
+    /// the model the parameters select is not built (no tables are loaded).
+    fn with_update_model(
+        params: &Params,
+        rows: usize,
+        cols: usize,
+        seed: u64,
+        update_model: Option<std::sync::Arc<dyn crate::device::update::DeviceUpdate>>,
+    ) -> Result<Core> {
         params.validate()?;
         support::check(params)?;
         if rows == 0 || cols == 0 {
@@ -163,7 +175,10 @@ impl Core {
         let tiling = Tiling::plan(params, prows, pcols)?;
         let time = params.xbar.device.time;
         let d = &params.xbar.device;
-        let update_model = crate::device::update::model(&d.update, d.gmin_norm(), seed)?.into();
+        let update_model = match update_model {
+            Some(m) => m,
+            None => crate::device::update::model(&d.update, d.gmin_norm(), seed)?.into(),
+        };
         let gpu = crate::gpu::select::choose(params)?;
         let core = Core {
             params: params.clone(),

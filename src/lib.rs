@@ -15,6 +15,7 @@ pub mod ffi;
 pub mod gpu;
 pub mod mapping;
 pub mod params;
+pub mod persist;
 pub mod product;
 pub mod rng;
 pub mod support;

@@ -18,6 +18,7 @@
 //! | `params.rs` | `xbar_params_*` |
 //! | `cores.rs` | `xbar_core_*` |
 //! | `spice.rs` | `xbar_core_export_spice` |
+//! | `persist.rs` | `xbar_core_save`, `_load`, `_serialize`, `_deserialize` |
 //! | `test_hooks.rs` | Rust-only hooks for tests (no C symbols) |
 
 #![warn(unsafe_op_in_unsafe_fn)]
@@ -31,6 +32,7 @@ mod params;
 
 mod cores;
 mod lut;
+mod persist;
 mod spice;
 
 // Internals.
@@ -47,5 +49,6 @@ pub use handles::{xbar_core, xbar_lut, xbar_params};
 pub use library::*;
 pub use lut::*;
 pub use params::*;
+pub use persist::*;
 pub use spice::*;
 pub use status::xbar_status;

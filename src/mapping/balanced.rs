@@ -16,7 +16,7 @@ use crate::params::BalancedStyle;
 /// A block of weights stored on a G+/G- pair.
 #[derive(Debug, Clone)]
 pub struct Balanced {
-    pair: Pair,
+    pub(crate) pair: Pair,
     mvm: Periphery,
     vmm: Periphery,
     grange: f64,
@@ -25,7 +25,7 @@ pub struct Balanced {
     percentile_range: bool,
     /// The conductances are single-precision values written exactly (read
     /// back in single precision, as CrossSim); false after errors or updates.
-    single: bool,
+    pub(crate) single: bool,
 }
 
 impl Balanced {

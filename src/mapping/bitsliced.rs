@@ -13,15 +13,32 @@ use crate::params::{BitSliceStyle, OffsetStyle, Params};
 
 /// The arrays of one weight slice.
 #[derive(Debug, Clone)]
-enum SliceArrays {
+pub(crate) enum SliceArrays {
     Offset(Array),
     Balanced(Box<Pair>),
+}
+
+impl SliceArrays {
+    /// The arrays of the slice (see `Mapping::arrays`).
+    pub(crate) fn arrays(&self) -> Vec<&Array> {
+        match self {
+            SliceArrays::Offset(a) => vec![a],
+            SliceArrays::Balanced(p) => p.arrays().collect(),
+        }
+    }
+    /// As [`SliceArrays::arrays`], mutably.
+    pub(crate) fn arrays_mut(&mut self) -> Vec<&mut Array> {
+        match self {
+            SliceArrays::Offset(a) => vec![a],
+            SliceArrays::Balanced(p) => p.arrays_mut().collect(),
+        }
+    }
 }
 
 /// A block of weights split over weight slices.
 #[derive(Debug, Clone)]
 pub struct BitSliced {
-    slices: Vec<SliceArrays>,
+    pub(crate) slices: Vec<SliceArrays>,
     mvm: Periphery,
     vmm: Periphery,
     /// Weight resolution B.

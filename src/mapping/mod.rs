@@ -233,6 +233,45 @@ impl Mapping {
         Ok(())
     }
 
+    /// Every array of the block in a fixed order (per weight slice: G+, G-
+    /// and their precomputed difference, or the one offset array): the
+    /// state that updates and CrossSim's relaxation solver change, which a
+    /// saved core keeps.
+    pub(crate) fn arrays(&self) -> Vec<&Array> {
+        match self {
+            Mapping::Balanced(m) => m.pair.arrays().collect(),
+            Mapping::Offset(m) => vec![&m.array],
+            Mapping::BitSliced(m) => m.slices.iter().flat_map(bitsliced::SliceArrays::arrays).collect(),
+        }
+    }
+    /// As [`Mapping::arrays`], mutably.
+    pub(crate) fn arrays_mut(&mut self) -> Vec<&mut Array> {
+        match self {
+            Mapping::Balanced(m) => m.pair.arrays_mut().collect(),
+            Mapping::Offset(m) => vec![&mut m.array],
+            Mapping::BitSliced(m) => m
+                .slices
+                .iter_mut()
+                .flat_map(bitsliced::SliceArrays::arrays_mut)
+                .collect(),
+        }
+    }
+    /// Balanced blocks: whether the conductances are still exact
+    /// single-precision values (see `Balanced::read`); `None` otherwise.
+    pub(crate) fn exact_single(&self) -> Option<bool> {
+        match self {
+            Mapping::Balanced(m) => Some(m.single),
+            _ => None,
+        }
+    }
+    /// As [`Mapping::exact_single`], mutably.
+    pub(crate) fn exact_single_mut(&mut self) -> Option<&mut bool> {
+        match self {
+            Mapping::Balanced(m) => Some(&mut m.single),
+            _ => None,
+        }
+    }
+
     /// The block's stored weights, row-major.
     pub fn read(&self) -> Vec<f64> {
         match self {

@@ -16,7 +16,7 @@ use crate::params::OffsetStyle;
 /// A block of weights stored as offset conductances on one array.
 #[derive(Debug, Clone)]
 pub struct Offset {
-    array: Array,
+    pub(crate) array: Array,
     mvm: Periphery,
     vmm: Periphery,
     /// Conductance span used by weights: `grange`, or `grange·(2^cb - 2)/(2^cb - 1)`

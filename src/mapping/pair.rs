@@ -75,6 +75,15 @@ impl Pair {
         })
     }
 
+    /// G+, G- and the precomputed difference (when there is one).
+    pub fn arrays(&self) -> impl Iterator<Item = &Array> {
+        [&self.pos, &self.neg].into_iter().chain(self.diff.as_ref())
+    }
+    /// As [`Pair::arrays`], mutably.
+    pub fn arrays_mut(&mut self) -> impl Iterator<Item = &mut Array> {
+        [&mut self.pos, &mut self.neg].into_iter().chain(self.diff.as_mut())
+    }
+
     /// Writes the change `dg` (normalised conductance per cell): both devices
     /// receive it, G+ with `+scale` and G- with `-scale`, each with its own
     /// write noise (as CrossSim 2's balanced training cores). Returns whether

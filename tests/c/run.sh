@@ -88,6 +88,13 @@ for t in "${tests[@]}"; do
     fi
 done
 
+# Saving and restoring cores: tests/c/test_persist.c.
+run_persist() {
+    gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -g -O1 -Iinclude tests/c/test_persist.c \
+        -o "$out/test_persist" -L"$out/lib" -lxbar -Wl,-rpath,"$out/lib" && RUST_BACKTRACE=0 "$out/test_persist"
+}
+step "compile and run tests/c/test_persist.c (save, load, serialize, deserialize)" run_persist
+
 compile_cxx() {
     printf '#include "xbar.h"\n#include "xbar.h"\nint main() { return xbar_version_number() == XBAR_VERSION_NUMBER ? 0 : 1; }\n' |
         g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude -x c++ - \

@@ -34,6 +34,11 @@ pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
     fn write(&self, g: &mut [f64], first: usize, request: &Request, scale: f64, draws: &Stream) -> bool {
         write_cells(self, g, first, request, scale, draws)
     }
+
+    /// The measured tables this model writes through, if it is a lookup-table model.
+    fn lookup_table(&self) -> Option<&std::sync::Arc<lookup_table::LookupTableModel>> {
+        None
+    }
 }
 
 /// Asks every cell with a non-zero change for it through [`DeviceUpdate::apply`]
@@ -48,6 +53,8 @@ pub fn write_cells<M: DeviceUpdate + ?Sized>(
 ) -> bool {
     let mut written = false;
     let mut cell = |k: usize, g: &mut f64, change: f64| {
+        // A request beyond the floating-point range asks for the window's edge just the same.
+        let change = change.clamp(-f64::MAX, f64::MAX);
         if change != 0.0 {
             *g = model.apply(first + k, *g, change, draws);
             written = true;

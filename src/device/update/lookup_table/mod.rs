@@ -96,6 +96,8 @@ pub struct LookupTableModel {
     summary: Summary,
     options: LutOptions,
     sources: Vec<(PathBuf, PathBuf)>,
+    /// The parsed (increasing, decreasing) files the tables were built from.
+    files: Vec<(TableFile, TableFile)>,
 }
 
 /// Loads the tables under `dir` with default options ([`LutOptions`]):
@@ -145,11 +147,19 @@ impl LookupTableModel {
             }
             _ => preprocess::multi(pairs, names, rel)?,
         };
+        for (t, (inc, dec)) in tables.iter().zip(names) {
+            if !t.is_finite() {
+                return Err(Error::Parse(format!(
+                    "lookup table {inc} / {dec}: the changes are too large: their means or spreads overflow"
+                )));
+            }
+        }
         Ok(LookupTableModel {
             tables,
             summary,
             options: *options,
             sources: Vec::new(),
+            files: pairs.to_vec(),
         })
     }
 
@@ -164,6 +174,12 @@ impl LookupTableModel {
     /// The options the model was loaded with.
     pub fn options(&self) -> &LutOptions {
         &self.options
+    }
+    /// The parsed files the model was built from, (increasing, decreasing)
+    /// per device: [`LookupTableModel::from_tables`] of them with
+    /// [`LookupTableModel::options`] rebuilds this model.
+    pub fn files(&self) -> &[(TableFile, TableFile)] {
+        &self.files
     }
     /// The files read by [`load`], in device order.
     pub fn sources(&self) -> &[(PathBuf, PathBuf)] {
@@ -193,6 +209,9 @@ impl LookupTableModel {
         }
         let u = self.options.write_noise.then_some(u);
         let d = self.tables[table].response(w, dw, u, self.options.calibrated);
+        // A request so large that `s·m + √s·E` is inf − inf drives the device
+        // to the edge it asks for, as any request beyond the range does.
+        let d = if d.is_nan() { dw.signum() * f64::INFINITY } else { d };
         (w + d).clamp(self.summary.clip.0, self.summary.clip.1)
     }
 
@@ -243,6 +262,10 @@ impl DeviceUpdate for LutUpdate {
         let w = lo + (g - self.gmin) * self.k;
         let wn = m.step(t, w, dg * self.k, u[0]);
         self.gmin + (wn - lo) * self.inv_k
+    }
+
+    fn lookup_table(&self) -> Option<&Arc<LookupTableModel>> {
+        Some(&self.model)
     }
 }
 

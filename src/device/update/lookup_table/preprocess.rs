@@ -54,6 +54,22 @@ pub struct Table {
     pub avg_cols: (usize, usize),
 }
 
+impl Table {
+    /// Whether every derived value is a finite number (the changes of a
+    /// table may be finite yet overflow in the means or in single precision).
+    pub fn is_finite(&self) -> bool {
+        let all = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        [&self.inc, &self.dec].iter().all(|d| {
+            all(&d.mean)
+                && all(&d.err)
+                && all(&d.bias)
+                && d.err32.iter().all(|x| x.is_finite())
+                && d.norm.is_finite()
+                && d.inv_norm.is_finite()
+        })
+    }
+}
+
 /// Normalisation constants of a loaded model (siemens and w units).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {

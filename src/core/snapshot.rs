@@ -1,0 +1,363 @@
+//! Saving a core and restoring it: [`Core::to_bytes`] / [`Core::from_bytes`]
+//! in memory, [`Core::save`] / [`Core::load`] for files. A restored core
+//! continues bit for bit as the saved one would have: same outputs, same
+//! noise, same updates.
+//!
+//! The payload (inside the frame of [`crate::persist::frame`]) is one CBOR
+//! map, [`Snapshot`]: the parameters as xbar JSON, the shape and seed, the
+//! drift time, the random-stream call counters, the drift-compensation
+//! factors, the programmed (physical) matrix, then per block the current
+//! conductances of every array (they change with updates), the relaxation
+//! factors of CrossSim's iterative solver and the single-precision flag of
+//! balanced blocks, and the measured lookup tables the core updates through.
+//!
+//! Restoring rebuilds the blocks from the matrix exactly as the last
+//! `program` or `set_time` did (same cells, same call counters: the same
+//! programming draws and the same ADC mismatch draws, which are functions of
+//! the seed, the block and the program call), then puts back the saved
+//! conductances; the read-noise σ of each array is re-derived from them, as
+//! every write does. Lookup tables are rebuilt from their saved files, and
+//! their per-cell device assignment is a function of the seed. Nothing is
+//! read from the file system besides the saved file (not the `lut_dir`).
+
+use super::Core;
+use crate::device::cells::Cells;
+use crate::device::update::lookup_table::format::TableFile;
+use crate::device::update::lookup_table::{LookupTableModel, LutOptions};
+use crate::device::update::DeviceUpdate;
+use crate::error::{Error, Result};
+use crate::params::{Params, UpdateModel};
+use crate::persist::{file, frame};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Everything a core needs to continue (see the module docs).
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    /// `Params::to_json` of the core's parameters.
+    params: String,
+    rows: u64,
+    cols: u64,
+    seed: u64,
+    /// Time since programming, in the drift model's unit.
+    time: f64,
+    program_calls: u64,
+    time_calls: u64,
+    read_calls: u64,
+    update_calls: u64,
+    updated: bool,
+    drift_reference: f64,
+    drift_factor: f64,
+    /// The physical matrix last programmed (empty before `program`).
+    #[serde(with = "crate::persist::floats")]
+    matrix: Vec<f64>,
+    blocks: Vec<BlockState>,
+    lookup_table: Option<LutState>,
+}
+
+/// The state of one block that is not a function of the matrix and the counters.
+#[derive(Serialize, Deserialize)]
+struct BlockState {
+    arrays: Vec<ArrayState>,
+    /// Balanced blocks only.
+    exact_single: Option<bool>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ArrayState {
+    /// Current conductances (normalised, row-major).
+    #[serde(with = "crate::persist::floats")]
+    g: Vec<f64>,
+    /// CrossSim's relaxation factor (MVM, VMM) when that solver is used.
+    relaxation_gamma: Option<[f64; 2]>,
+}
+
+/// A lookup-table model: its options and its files, one pair per device.
+#[derive(Serialize, Deserialize)]
+struct LutState {
+    gmin_relative: f64,
+    gmax_relative: f64,
+    write_noise: bool,
+    calibrated: bool,
+    freeze_outside_target: bool,
+    devices: Vec<[TableState; 2]>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TableState {
+    #[serde(with = "crate::persist::floats")]
+    g: Vec<f64>,
+    #[serde(with = "crate::persist::floats")]
+    cdf: Vec<f64>,
+    #[serde(with = "crate::persist::floats")]
+    dg: Vec<f64>,
+}
+
+fn parse(msg: impl std::fmt::Display) -> Error {
+    Error::Parse(format!("saved core: {msg}"))
+}
+
+/// Errors of rebuilding a core from saved values: the file is at fault
+/// (`Error::Parse`), unless this build or machine cannot run what it describes.
+fn rebuilding(e: Error) -> Error {
+    match e {
+        Error::Unsupported(_) | Error::BackendUnavailable(_) | Error::OutOfMemory(_) => e,
+        other => parse(other),
+    }
+}
+
+fn finite(name: &str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(parse(format!("{name}[{i}] is {}, not a finite number", values[i]))),
+        None => Ok(()),
+    }
+}
+
+impl LutState {
+    fn of(m: &LookupTableModel) -> LutState {
+        let o = m.options();
+        let table = |t: &TableFile| TableState {
+            g: t.g.clone(),
+            cdf: t.cdf.clone(),
+            dg: t.dg.clone(),
+        };
+        LutState {
+            gmin_relative: o.gmin_relative,
+            gmax_relative: o.gmax_relative,
+            write_noise: o.write_noise,
+            calibrated: o.calibrated,
+            freeze_outside_target: o.freeze_outside_target,
+            devices: m.files().iter().map(|(i, d)| [table(i), table(d)]).collect(),
+        }
+    }
+
+    fn model(self) -> Result<LookupTableModel> {
+        let options = LutOptions {
+            gmin_relative: self.gmin_relative,
+            gmax_relative: self.gmax_relative,
+            write_noise: self.write_noise,
+            calibrated: self.calibrated,
+            freeze_outside_target: self.freeze_outside_target,
+        };
+        let mut names = Vec::with_capacity(self.devices.len());
+        let pairs: Vec<(TableFile, TableFile)> = self
+            .devices
+            .into_iter()
+            .enumerate()
+            .map(|(k, [i, d])| {
+                names.push((
+                    format!("saved lookup table {k} (increasing)"),
+                    format!("saved lookup table {k} (decreasing)"),
+                ));
+                let file = |t: TableState| TableFile {
+                    g: t.g,
+                    cdf: t.cdf,
+                    dg: t.dg,
+                };
+                (file(i), file(d))
+            })
+            .collect();
+        for (k, (i, d)) in pairs.iter().enumerate() {
+            for (t, dir) in [(i, "increasing"), (d, "decreasing")] {
+                if t.dg.len() != t.g.len().saturating_mul(t.cdf.len()) {
+                    return Err(parse(format!(
+                        "lookup table {k} ({dir}): {} changes for a {} x {} grid",
+                        t.dg.len(),
+                        t.cdf.len(),
+                        t.g.len()
+                    )));
+                }
+            }
+        }
+        LookupTableModel::from_tables(&pairs, &names, &options).map_err(rebuilding)
+    }
+}
+
+impl Core {
+    /// The core's whole state as bytes (the format of `src/persist/frame.rs`
+    /// around the payload of this module); [`Core::from_bytes`] restores it.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|b| {
+                let arrays = b
+                    .arrays()
+                    .into_iter()
+                    .map(|a| {
+                        let relaxation_gamma = match &a.relaxation {
+                            Some(r) => {
+                                let r = r
+                                    .lock()
+                                    .map_err(|_| Error::Internal("relaxation state poisoned".into()))?;
+                                Some([r[0].gamma, r[1].gamma])
+                            }
+                            None => None,
+                        };
+                        Ok(ArrayState {
+                            g: a.g.clone(),
+                            relaxation_gamma,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(BlockState {
+                    arrays,
+                    exact_single: b.exact_single(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let snapshot = Snapshot {
+            params: self.params.to_json(),
+            rows: self.rows as u64,
+            cols: self.cols as u64,
+            seed: self.seed,
+            time: self.time,
+            program_calls: self.program_calls,
+            time_calls: self.time_calls,
+            read_calls: self.read_calls,
+            update_calls: self.update_calls,
+            updated: self.updated,
+            drift_reference: self.drift_reference,
+            drift_factor: self.drift_factor,
+            matrix: self.matrix.clone(),
+            blocks,
+            lookup_table: self.update_model.lookup_table().map(|m| LutState::of(m)),
+        };
+        let mut payload = Vec::new();
+        ciborium::into_writer(&snapshot, &mut payload).map_err(|e| Error::Internal(format!("saving a core: {e}")))?;
+        Ok(frame::seal(&payload))
+    }
+
+    /// A core from [`Core::to_bytes`] output. A damaged, truncated or foreign
+    /// buffer, or one from another format version, is `Error::Parse` saying
+    /// what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Core> {
+        let mut payload = frame::open(bytes)?;
+        let snapshot: Snapshot = ciborium::from_reader(&mut payload).map_err(|e| parse(format!("payload: {e}")))?;
+        if !payload.is_empty() {
+            return Err(parse(format!("{} bytes after the payload", payload.len())));
+        }
+        snapshot.restore()
+    }
+
+    /// Saves the core to the file `path`, atomically: a crash mid-save leaves
+    /// the previous file intact (see `src/persist/file.rs`). `Error::Io` names
+    /// the path when it cannot be written.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        file::write_atomically(path, &self.to_bytes()?)
+    }
+
+    /// The core saved in the file `path` ([`Core::save`]); `Error::Io` when it
+    /// cannot be read, `Error::Parse` as [`Core::from_bytes`].
+    pub fn load(path: &Path) -> Result<Core> {
+        Core::from_bytes(&file::read(path)?).map_err(|e| match e {
+            Error::Parse(m) => Error::Parse(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+}
+
+impl Snapshot {
+    fn restore(self) -> Result<Core> {
+        let params = Params::from_json(&self.params).map_err(|e| parse(format!("parameters: {e}")))?;
+        let rows = usize::try_from(self.rows).map_err(|_| parse(format!("{} rows", self.rows)))?;
+        let cols = usize::try_from(self.cols).map_err(|_| parse(format!("{} columns", self.cols)))?;
+        if !(self.time.is_finite() && self.time >= 0.0) {
+            return Err(parse(format!("time {} is not a finite number >= 0", self.time)));
+        }
+        finite("drift factors", &[self.drift_reference, self.drift_factor])?;
+        finite("matrix", &self.matrix)?;
+        let gmin = params.xbar.device.gmin_norm();
+        let update_model: Option<Arc<dyn DeviceUpdate>> = match self.lookup_table {
+            Some(l) => Some(Arc::new(Arc::new(l.model()?).bind(gmin, self.seed))),
+            None if params.xbar.device.update.model == UpdateModel::LookupTable => {
+                return Err(parse(
+                    "the parameters select the LookupTable update model but no lookup tables were saved",
+                ))
+            }
+            None => None,
+        };
+        let mut core = Core::with_update_model(&params, rows, cols, self.seed, update_model).map_err(rebuilding)?;
+        core.time = self.time;
+        core.cells = Cells::new(&params.xbar.device, self.time).map_err(rebuilding)?;
+        core.program_calls = self.program_calls;
+        core.time_calls = self.time_calls;
+        core.read_calls = self.read_calls;
+        core.update_calls = self.update_calls;
+        core.updated = self.updated;
+        core.drift_reference = self.drift_reference;
+        core.drift_factor = self.drift_factor;
+        if self.matrix.is_empty() {
+            if !self.blocks.is_empty() {
+                return Err(parse("blocks saved for a core that was never programmed"));
+            }
+            return Ok(core);
+        }
+        let (prows, pcols) = core.phys();
+        if self.matrix.len() != prows * pcols {
+            return Err(parse(format!(
+                "the matrix has {} values, expected {prows} x {pcols}",
+                self.matrix.len()
+            )));
+        }
+        let mut blocks = core
+            .program_blocks(&self.matrix, self.program_calls)
+            .map_err(rebuilding)?;
+        if blocks.len() != self.blocks.len() {
+            return Err(parse(format!(
+                "{} blocks saved, the parameters tile the matrix into {}",
+                self.blocks.len(),
+                blocks.len()
+            )));
+        }
+        for (k, (block, saved)) in blocks.iter_mut().zip(self.blocks).enumerate() {
+            match (block.exact_single_mut(), saved.exact_single) {
+                (Some(flag), Some(v)) => *flag = v,
+                (None, None) => {}
+                _ => return Err(parse(format!("block {k}: the mapping differs from the parameters'"))),
+            }
+            let mut arrays = block.arrays_mut();
+            if arrays.len() != saved.arrays.len() {
+                return Err(parse(format!(
+                    "block {k}: {} arrays saved, the parameters give {}",
+                    saved.arrays.len(),
+                    arrays.len()
+                )));
+            }
+            for (j, (a, s)) in arrays.iter_mut().zip(saved.arrays).enumerate() {
+                if s.g.len() != a.g.len() {
+                    return Err(parse(format!(
+                        "block {k}, array {j}: {} conductances saved, expected {}",
+                        s.g.len(),
+                        a.g.len()
+                    )));
+                }
+                finite(&format!("block {k}, array {j}: conductance"), &s.g)?;
+                a.g = s.g;
+                if a.noise.is_some() {
+                    a.noise = core.cells.read_noise(&a.g);
+                }
+                match (&a.relaxation, s.relaxation_gamma) {
+                    (Some(r), Some(gamma)) => {
+                        finite(&format!("block {k}, array {j}: relaxation factor"), &gamma)?;
+                        let mut r = r
+                            .lock()
+                            .map_err(|_| Error::Internal("relaxation state poisoned".into()))?;
+                        r[0].gamma = gamma[0];
+                        r[1].gamma = gamma[1];
+                    }
+                    (None, None) => {}
+                    _ => {
+                        return Err(parse(format!(
+                            "block {k}, array {j}: the circuit solver differs from the parameters'"
+                        )))
+                    }
+                }
+            }
+        }
+        core.matrix = self.matrix;
+        core.blocks = blocks;
+        Ok(core)
+    }
+}
