@@ -361,11 +361,7 @@ impl Core {
         let blocks = self.program_blocks(&m, call)?;
         let mut next = Core {
             blocks,
-            matrix: if self.params.xbar.device.drift_error.enable {
-                m
-            } else {
-                Vec::new()
-            },
+            matrix: m,
             program_calls: call,
             updated: false,
             drift_factor: 1.0,
