@@ -331,36 +331,41 @@ impl Array {
     /// Currents with every cell redrawn per vector (vector b of the read uses
     /// stream `key.stream(id, b)`, dense draw k for cell k, generated in place a
     /// row segment at a time). Work is split over vectors and blocks of
-    /// `OUT_BLOCK` outputs in xbar's pool; each output is summed by one thread
-    /// in input order, so results do not depend on the thread count.
+    /// outputs in xbar's pool; each output is summed by one thread in input
+    /// order, so results do not depend on the thread count.
     fn noisy_currents(&self, op: Op, x: &Batch, noise: &ReadNoise, key: &ReadKey) -> Batch {
-        const OUT_BLOCK: usize = 64;
         debug_assert_eq!(x.len, self.inputs(op));
+        // Outputs per piece of work: MVM rows are long, VMM column segments short.
+        let out_block = if op == Op::Mvm { 64 } else { 256 };
         let n_out = self.outputs(op);
         let mut y = Batch::zeros(n_out, x.count);
-        let chunks_per_vector = n_out.div_ceil(OUT_BLOCK).max(1);
+        let chunks_per_vector = n_out.div_ceil(out_block).max(1);
         let work = |(c, out): (usize, &mut [f64])| {
             let b = c / chunks_per_vector;
-            let o0 = (c % chunks_per_vector) * OUT_BLOCK;
+            let o0 = (c % chunks_per_vector) * out_block;
             let xv = x.vector(b);
             let s = key.stream(self.id, b);
-            let mut buf = vec![0.0; self.cols.max(OUT_BLOCK)];
-            // Cells `base..base + len` as this vector sees them.
-            let seen = |base: usize, len: usize, buf: &mut [f64]| {
-                noise.sample(&self.g[base..base + len], base, &s, &mut buf[..len]);
+            // Cells `base..base + buf.len()` as this vector sees them.
+            let seen = |base: usize, buf: &mut [f64]| {
+                noise.sample(&self.g[base..base + buf.len()], base, &s, buf);
             };
             match op {
                 Op::Mvm => {
-                    for (d, o) in out.iter_mut().enumerate() {
-                        seen((o0 + d) * self.cols, self.cols, &mut buf);
-                        *o = buf[..self.cols].iter().zip(xv).map(|(g, x)| g * x).sum();
+                    let cols = self.cols;
+                    let mut buf = vec![0.0; product::ROWS * cols];
+                    for (d0, o) in (0..out.len()).step_by(product::ROWS).zip(out.chunks_mut(product::ROWS)) {
+                        for (r, row) in buf.chunks_mut(cols.max(1)).take(o.len()).enumerate() {
+                            seen((o0 + d0 + r) * cols, row);
+                        }
+                        let rows: Vec<&[f64]> = buf.chunks(cols.max(1)).take(o.len()).collect();
+                        o.copy_from_slice(&product::row_dots(&rows, xv)[..o.len()]);
                     }
                 }
                 Op::Vmm => {
-                    let len = out.len();
+                    let mut buf = vec![0.0; out.len()];
                     for (i, &v) in xv.iter().enumerate() {
-                        seen(i * self.cols + o0, len, &mut buf);
-                        for (o, g) in out.iter_mut().zip(&buf[..len]) {
+                        seen(i * self.cols + o0, &mut buf);
+                        for (o, g) in out.iter_mut().zip(&buf) {
                             *o += v * g;
                         }
                     }
@@ -369,7 +374,7 @@ impl Array {
         };
         let mut pieces: Vec<(usize, &mut [f64])> = Vec::with_capacity(x.count * chunks_per_vector);
         for (b, v) in y.data.chunks_mut(n_out.max(1)).enumerate() {
-            for (k, piece) in v.chunks_mut(OUT_BLOCK).enumerate() {
+            for (k, piece) in v.chunks_mut(out_block).enumerate() {
                 pieces.push((b * chunks_per_vector + k, piece));
             }
         }

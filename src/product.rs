@@ -122,7 +122,15 @@ fn x_single(x: &[f64], b: usize, cols: usize) -> &[f64] {
 }
 
 /// Rows processed together by one MVM tile.
-const ROWS: usize = 4;
+pub const ROWS: usize = 4;
+
+/// `Σ_j rows[r][j]·x[j]` for each of the (at most [`ROWS`]) rows, summed as
+/// [`mvm`] sums them (from 0, in `j` order): four independent sums at once.
+pub fn row_dots(rows: &[&[f64]], x: &[f64]) -> [f64; ROWS] {
+    debug_assert!(!rows.is_empty() && rows.len() <= ROWS);
+    let tile_rows: [&[f64]; ROWS] = std::array::from_fn(|r| rows[r.min(rows.len() - 1)]);
+    tile::<1>(&tile_rows, x, Sum::Linear).map(|r| r[0])
+}
 
 /// `out[r][k] = Σ_j term(rows[r][j], xt[j·V + k])`, summed in `j` order, for the
 /// `ROWS × V` outputs of one tile (`k < V`; `xt` holds V vectors transposed).
