@@ -648,57 +648,6 @@ enum xbar_status xbar_lut_from_pulse_trains(const char *set_csv,
                                             const char *out_dir);
 
 /**
- * Writes an ngspice-compatible netlist (SPICE3 syntax) of ONE array of the
- * core for ONE MVM input vector, NUL-terminated, into a caller buffer: query
- * size, then fill, as `xbar_params_to_json`.
- *
- * Which array: that of the first (top-left) block of the core: for BALANCED
- * cores its G+ array, or the G+/G- pair as one network when
- * `core.balanced.interleaved_posneg` is set; for OFFSET cores its array (a
- * UNIT_COLUMN reference line is output 0); for BITSLICED cores the array (or
- * interleaved pair) of the least significant weight slice.
- *
- * `x` holds `n` doubles, the MVM input in weight units; `n` must equal the
- * core's columns. The first block's part of `x` is scaled and converted by
- * the MVM DAC as in `xbar_core_mvm` (input bit slicing is not applied: the
- * whole DAC output drives the array). A normalised input of 1 is
- * `xbar.device.Vread` volts.
- *
- * The deck holds: a source `VX<l>` (and `VXN<l>` at the opposite voltage for
- * the negative cells of a pair, or supply sources for separate-source
- * arrays) per input line `l`; one resistor per cell with its programmed
- * conductance (no read noise) as `Rmin/G` ohms, or a behavioural source `B…`
- * for nonlinear I-V cells; the wire segment and terminal resistors of
- * `xbar.array.parasitics` in ohms (terminal resistances at each line's own
- * driver and sense end; none when parasitics are off); a 0 V sense source
- * `VY<k>` per output line `k`; `.op`; and a `.control` block that prints
- * every output current `i(vy<k>)` (amperes) when run as `ngspice -b
- * deck.cir`. xbar's own solution of the same circuit is included as comment
- * lines `* xbar i(vy<k>) = <amperes>`.
- *
- * `c` and `len` must not be NULL; `x` must not be NULL; `buf` points to `cap`
- * writable bytes and may be NULL when `cap` is 0. On `XBAR_OK` and on
- * `XBAR_ERR_BUFFER_TOO_SMALL`, `*len` receives the bytes the text needs
- * INCLUDING the terminating NUL; when `cap` is too small nothing is written
- * to `buf`. On other failures neither `buf` nor `*len` is written. The core
- * is only read (no random numbers are drawn); nothing is retained after the
- * call. Thread safety: concurrent calls on one core are fine as long as no
- * thread modifies it.
- *
- * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_SHAPE` (`n` is not
- * the core's columns); `XBAR_ERR_INVALID_ARGUMENT` (a non-finite `x`, a
- * complex core, or Vread 0 with nonlinear cells); `XBAR_ERR_NOT_PROGRAMMED`;
- * `XBAR_ERR_NO_CONVERGENCE` (xbar's nonlinear solve failed);
- * `XBAR_ERR_BUFFER_TOO_SMALL`; `XBAR_ERR_INTERNAL` (the core is poisoned).
- */
-enum xbar_status xbar_core_export_spice(const struct xbar_core *c,
-                                        const double *x,
-                                        size_t n,
-                                        char *buf,
-                                        size_t cap,
-                                        size_t *len);
-
-/**
  * Saves the whole state of core `c` to the file `path`: its parameters, the
  * programmed matrix, the current conductances of every array, the drift
  * time, the random-stream counters and any lookup tables it updates
@@ -773,6 +722,57 @@ enum xbar_status xbar_core_serialize(const struct xbar_core *c,
  * backend this machine lacks).
  */
 enum xbar_status xbar_core_deserialize(const uint8_t *buf, size_t len, struct xbar_core **out);
+
+/**
+ * Writes an ngspice-compatible netlist (SPICE3 syntax) of ONE array of the
+ * core for ONE MVM input vector, NUL-terminated, into a caller buffer: query
+ * size, then fill, as `xbar_params_to_json`.
+ *
+ * Which array: that of the first (top-left) block of the core: for BALANCED
+ * cores its G+ array, or the G+/G- pair as one network when
+ * `core.balanced.interleaved_posneg` is set; for OFFSET cores its array (a
+ * UNIT_COLUMN reference line is output 0); for BITSLICED cores the array (or
+ * interleaved pair) of the least significant weight slice.
+ *
+ * `x` holds `n` doubles, the MVM input in weight units; `n` must equal the
+ * core's columns. The first block's part of `x` is scaled and converted by
+ * the MVM DAC as in `xbar_core_mvm` (input bit slicing is not applied: the
+ * whole DAC output drives the array). A normalised input of 1 is
+ * `xbar.device.Vread` volts.
+ *
+ * The deck holds: a source `VX<l>` (and `VXN<l>` at the opposite voltage for
+ * the negative cells of a pair, or supply sources for separate-source
+ * arrays) per input line `l`; one resistor per cell with its programmed
+ * conductance (no read noise) as `Rmin/G` ohms, or a behavioural source `B…`
+ * for nonlinear I-V cells; the wire segment and terminal resistors of
+ * `xbar.array.parasitics` in ohms (terminal resistances at each line's own
+ * driver and sense end; none when parasitics are off); a 0 V sense source
+ * `VY<k>` per output line `k`; `.op`; and a `.control` block that prints
+ * every output current `i(vy<k>)` (amperes) when run as `ngspice -b
+ * deck.cir`. xbar's own solution of the same circuit is included as comment
+ * lines `* xbar i(vy<k>) = <amperes>`.
+ *
+ * `c` and `len` must not be NULL; `x` must not be NULL; `buf` points to `cap`
+ * writable bytes and may be NULL when `cap` is 0. On `XBAR_OK` and on
+ * `XBAR_ERR_BUFFER_TOO_SMALL`, `*len` receives the bytes the text needs
+ * INCLUDING the terminating NUL; when `cap` is too small nothing is written
+ * to `buf`. On other failures neither `buf` nor `*len` is written. The core
+ * is only read (no random numbers are drawn); nothing is retained after the
+ * call. Thread safety: concurrent calls on one core are fine as long as no
+ * thread modifies it.
+ *
+ * Returns `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_SHAPE` (`n` is not
+ * the core's columns); `XBAR_ERR_INVALID_ARGUMENT` (a non-finite `x`, a
+ * complex core, or Vread 0 with nonlinear cells); `XBAR_ERR_NOT_PROGRAMMED`;
+ * `XBAR_ERR_NO_CONVERGENCE` (xbar's nonlinear solve failed);
+ * `XBAR_ERR_BUFFER_TOO_SMALL`; `XBAR_ERR_INTERNAL` (the core is poisoned).
+ */
+enum xbar_status xbar_core_export_spice(const struct xbar_core *c,
+                                        const double *x,
+                                        size_t n,
+                                        char *buf,
+                                        size_t cap,
+                                        size_t *len);
 
 #ifdef __cplusplus
 }  // extern "C"
