@@ -660,6 +660,64 @@ static void core_lifecycle_matrix(struct fixture *fx) {
                   xbar_core_set_lut(fx->programmed[0], NULL), BIT(XBAR_ERR_NULL_ARGUMENT));
     expect_core_unchanged("xbar_core_set_lut(lut = NULL)", fx->programmed[0], 0, &before);
 
+    /* xbar_core_export_spice: NULL pointers, a wrong length, non-finite inputs,
+       a too-small buffer, wrong cores; the core is unchanged and the buffer
+       untouched on every failure (len reports the size for BUFFER_TOO_SMALL). */
+    {
+        double x[C];
+        char buf[64];
+        size_t len = 0;
+        fill_data(x, F64, C);
+        const struct {
+            const char *label;
+            xbar_core *c;
+            const double *x;
+            size_t n;
+            char *buf;
+            size_t cap;
+            size_t *len;
+            double bad;
+            unsigned want;
+        } spice[] = {
+            {"c = NULL", NULL, x, C, buf, sizeof buf, &len, 0, BIT(XBAR_ERR_NULL_ARGUMENT)},
+            {"x = NULL", fx->programmed[0], NULL, C, buf, sizeof buf, &len, 0, BIT(XBAR_ERR_NULL_ARGUMENT)},
+            {"len = NULL", fx->programmed[0], x, C, buf, sizeof buf, NULL, 0, BIT(XBAR_ERR_NULL_ARGUMENT)},
+            {"buf = NULL, cap > 0", fx->programmed[0], x, C, NULL, sizeof buf, &len, 0,
+             BIT(XBAR_ERR_NULL_ARGUMENT)},
+            {"n = 0", fx->programmed[0], x, 0, buf, sizeof buf, &len, 0, BIT(XBAR_ERR_SHAPE)},
+            {"n = C - 1", fx->programmed[0], x, C - 1, buf, sizeof buf, &len, 0, BIT(XBAR_ERR_SHAPE)},
+            {"n = SIZE_MAX", fx->programmed[0], x, SIZE_MAX, buf, sizeof buf, &len, 0, BIT(XBAR_ERR_SHAPE)},
+            {"x[1] = NaN", fx->programmed[0], x, C, buf, sizeof buf, &len, NAN, BIT(XBAR_ERR_INVALID_ARGUMENT)},
+            {"x[1] = Inf", fx->programmed[0], x, C, buf, sizeof buf, &len, INFINITY,
+             BIT(XBAR_ERR_INVALID_ARGUMENT)},
+            {"cap too small", fx->programmed[0], x, C, buf, sizeof buf, &len, 0, BIT(XBAR_ERR_BUFFER_TOO_SMALL)},
+            {"unprogrammed core", fx->unprogrammed[0], x, C, buf, sizeof buf, &len, 0,
+             BIT(XBAR_ERR_NOT_PROGRAMMED)},
+            {"complex core", fx->programmed[1], x, C, buf, sizeof buf, &len, 0,
+             BIT(XBAR_ERR_INVALID_ARGUMENT) | BIT(XBAR_ERR_UNSUPPORTED)},
+        };
+        for (size_t i = 0; i < sizeof spice / sizeof spice[0]; i++) {
+            struct snapshot before_spice;
+            take_snapshot(fx->programmed[0], 0, &before_spice);
+            fill_data(x, F64, C);
+            if (spice[i].bad != 0) x[1] = spice[i].bad;
+            memset(buf, 0x5A, sizeof buf);
+            snprintf(label, sizeof label, "xbar_core_export_spice(%s)", spice[i].label);
+            expect_status(label, "xbar_core_export_spice",
+                          xbar_core_export_spice(spice[i].c, spice[i].x, spice[i].n, spice[i].buf,
+                                                 spice[i].cap, spice[i].len),
+                          spice[i].want);
+            cases++;
+            for (size_t k = 0; k < sizeof buf; k++) {
+                if (buf[k] != 0x5A) {
+                    fail(label, "the buffer was written");
+                    break;
+                }
+            }
+            expect_core_unchanged(label, fx->programmed[0], 0, &before_spice);
+        }
+    }
+
     /* functions without a status: NULL gives 0 or does nothing */
     cases++;
     if (xbar_core_rows(NULL) != 0 || xbar_core_cols(NULL) != 0)
