@@ -308,6 +308,11 @@ impl Stream {
         }
     }
 
+    /// The array (crossbar id) this stream belongs to.
+    pub fn array(&self) -> u32 {
+        self.array
+    }
+
     /// The call counter of this stream.
     pub fn call(&self) -> u64 {
         (u64::from(self.word2 & 0x00FF_FFFF) << 32) | u64::from(self.word3)

@@ -13,7 +13,10 @@
 //   xbar::Error     std::runtime_error + status() (xbar_status) + name() ("SHAPE", ...)
 //   xbar::Params    owns an xbar_params; move-only; preset / from_json / get / set
 //   xbar::Core      owns an xbar_core; move-only; program / read / mvm / vmm /
-//                   update / set_time, in double, float and std::complex<double>
+//                   update / set_time, in double, float and std::complex<double>;
+//                   save / load / serialize / deserialize, export_spice
+//   xbar::LookupTable  owns an xbar_lut (measured device tables); move-only;
+//                   attached with Core::set_lookup_table
 //   xbar::Matrix<T> a small owning dense matrix in row- or column-major order,
 //                   accepted by program / mvm / vmm, returned by read_matrix
 // Data arguments come as std::vector, as pointer + element count, or (C++20)
@@ -210,24 +213,35 @@ inline std::string shape_message(const char* fn, const char* what, std::size_t w
            std::to_string(got);
 }
 
-// Query-size-then-fill for the JSON text functions.
-template <class Fn>
-std::string fetch_text(Fn&& call) {
+// Query-size-then-fill: `call(buf, cap, &len)` writes len bytes into a
+// caller buffer; returns them in a Buf (std::string or std::vector<uint8_t>).
+template <class Buf, class Fn>
+Buf fetch(Fn&& call) {
     std::size_t len = 0;
     xbar_status s = call(nullptr, 0, &len);
     if (s != XBAR_ERR_BUFFER_TOO_SMALL) {
         check(s);
     }
     for (;;) {
-        std::string buf(len, '\0');
+        Buf buf(len, typename Buf::value_type());
         s = call(buf.data(), buf.size(), &len);
         if (s == XBAR_ERR_BUFFER_TOO_SMALL) {
-            continue;  // the text grew in between; len holds the new size
+            continue;  // the content grew in between; len holds the new size
         }
         check(s);
-        buf.resize(len > 0 ? len - 1 : 0);  // drop the terminating NUL
+        buf.resize(len);
         return buf;
     }
+}
+
+// fetch() of a function writing NUL-terminated text.
+template <class Fn>
+std::string fetch_text(Fn&& call) {
+    std::string text = fetch<std::string>(std::forward<Fn>(call));
+    if (!text.empty()) {
+        text.pop_back();  // drop the terminating NUL
+    }
+    return text;
 }
 
 template <class T>
@@ -328,6 +342,38 @@ private:
     };
     std::unique_ptr<xbar_params, Deleter> h_;
 };
+
+// ---------------------------------------------------------------- LookupTable
+
+/// Measured device lookup tables (xbar_lut, CrossSim 2 format). Move-only;
+/// cores it is attached to keep their own reference.
+class LookupTable {
+public:
+    /// Loads the tables of folder `dir`: one pair dG_increasing.txt /
+    /// dG_decreasing.txt, numbered pairs, or one sub-folder per device.
+    explicit LookupTable(const std::string& dir) {
+        xbar_lut* raw = nullptr;
+        check(xbar_lut_load(dir.c_str(), &raw));
+        h_.reset(raw);
+    }
+    xbar_lut* native_handle() noexcept { return h_.get(); }
+    const xbar_lut* native_handle() const noexcept { return h_.get(); }
+    explicit operator bool() const noexcept { return h_ != nullptr; }
+
+private:
+    struct Deleter {
+        void operator()(xbar_lut* t) const noexcept { xbar_lut_free(t); }
+    };
+    std::unique_ptr<xbar_lut, Deleter> h_;
+};
+
+/// Builds a lookup table from raw pulse-train CSVs (columns: ramps of
+/// conductances in siemens) and writes it in the CrossSim 2 format into the
+/// existing folder `out_dir`.
+inline void lut_from_pulse_trains(const std::string& set_csv, const std::string& reset_csv,
+                                  const std::string& out_dir) {
+    check(xbar_lut_from_pulse_trains(set_csv.c_str(), reset_csv.c_str(), out_dir.c_str()));
+}
 
 // ---------------------------------------------------------------- Core
 
@@ -520,6 +566,52 @@ public:
         expect_live("xbar::Core::set_time");
         check(xbar_core_set_time(h_.get(), seconds));
     }
+
+    /// Later updates write through the measured tables `lut` (the core keeps its own reference).
+    void set_lookup_table(const LookupTable& lut) {
+        expect_live("xbar::Core::set_lookup_table");
+        check(xbar_core_set_lut(h_.get(), lut.native_handle()));
+    }
+
+    // ---- saved state: a restored core continues bit for bit
+
+    /// Saves the whole state to the file `path` (atomically).
+    void save(const std::string& path) const {
+        expect_live("xbar::Core::save");
+        check(xbar_core_save(h_.get(), path.c_str()));
+    }
+    /// The core saved in the file `path`.
+    static Core load(const std::string& path) {
+        xbar_core* raw = nullptr;
+        check(xbar_core_load(path.c_str(), &raw));
+        return Core(raw);
+    }
+    /// The whole state as bytes (the content of a save() file).
+    std::vector<std::uint8_t> serialize() const {
+        expect_live("xbar::Core::serialize");
+        return detail::fetch<std::vector<std::uint8_t>>([this](std::uint8_t* b, std::size_t cap, std::size_t* len) {
+            return xbar_core_serialize(h_.get(), b, cap, len);
+        });
+    }
+    /// The core whose state `size` bytes at `data` hold (from serialize() or a saved file).
+    static Core deserialize(const std::uint8_t* data, std::size_t size) {
+        xbar_core* raw = nullptr;
+        check(xbar_core_deserialize(data, size, &raw));
+        return Core(raw);
+    }
+    static Core deserialize(const std::vector<std::uint8_t>& bytes) {
+        return deserialize(bytes.data(), bytes.size());
+    }
+
+    /// An ngspice netlist of the core's first array for the MVM input `x`
+    /// (cols() values, weight units), with xbar's output currents as comments.
+    std::string export_spice(const double* x, std::size_t size) const {
+        expect_size("xbar::Core::export_spice", "x (cols)", cols_, size);
+        return detail::fetch_text([this, x, size](char* b, std::size_t cap, std::size_t* len) {
+            return xbar_core_export_spice(h_.get(), x, size, b, cap, len);
+        });
+    }
+    std::string export_spice(const std::vector<double>& x) const { return export_spice(x.data(), x.size()); }
 
 #if XBAR_HPP_HAS_SPAN
     // ---- C++20: std::span views of caller memory (std::vector converts too)

@@ -233,29 +233,65 @@ static mxArray *new_matrix(enum data d, size_t m, size_t n) {
     return a;
 }
 
-/* Query size, then fill: returns the text of a JSON-returning call as a MATLAB char array. */
-typedef xbar_status (*text_fn)(const xbar_params *p, const char *path, char *buf, size_t cap, size_t *len);
+/* Query size, then fill: `fn(ctx, buf, cap, &len)` is one C call writing `len`
+ * bytes into a caller buffer. Returns them in an mxMalloc'ed buffer (mxFree
+ * it) and their number in *out_len; raises the MATLAB error of a failure. */
+typedef xbar_status (*fill_fn)(const void *ctx, void *buf, size_t cap, size_t *len);
 
-static xbar_status to_json_adapter(const xbar_params *p, const char *path, char *buf, size_t cap, size_t *len) {
-    (void)path;
-    return xbar_params_to_json(p, buf, cap, len);
-}
-
-static mxArray *fetch_text(text_fn fn, const xbar_params *p, const char *path) {
+static void *fetch_bytes(fill_fn fn, const void *ctx, size_t *out_len) {
     size_t len = 0;
-    xbar_status s = fn(p, path, NULL, 0, &len);
+    xbar_status s = fn(ctx, NULL, 0, &len);
     for (int tries = 0; s == XBAR_ERR_BUFFER_TOO_SMALL && tries < 4; tries++) {
-        char *buf = (char *)mxMalloc(len);
-        s = fn(p, path, buf, len, &len);
+        void *buf = mxMalloc(len);
+        s = fn(ctx, buf, len, &len);
         if (s == XBAR_OK) {
-            mxArray *out = mxCreateString(buf);
-            mxFree(buf);
-            return out;
+            *out_len = len;
+            return buf;
         }
         mxFree(buf);
     }
     check(s);
-    return mxCreateString(""); /* XBAR_OK with cap 0 cannot happen: the text has a NUL */
+    *out_len = 0; /* XBAR_OK with cap 0: nothing to write */
+    return NULL;
+}
+
+/* The text of a NUL-terminated-text call as a MATLAB char array. */
+static mxArray *fetch_string(fill_fn fn, const void *ctx) {
+    size_t len = 0;
+    char *buf = (char *)fetch_bytes(fn, ctx, &len);
+    mxArray *out = mxCreateString(len > 0 ? buf : "");
+    mxFree(buf);
+    return out;
+}
+
+/* Contexts and adapters of the text- and byte-returning calls. */
+typedef struct {
+    const xbar_params *p;
+    const char *path;
+} params_text;
+
+static xbar_status params_get_fill(const void *ctx, void *buf, size_t cap, size_t *len) {
+    const params_text *t = (const params_text *)ctx;
+    return xbar_params_get(t->p, t->path, (char *)buf, cap, len);
+}
+
+static xbar_status params_to_json_fill(const void *ctx, void *buf, size_t cap, size_t *len) {
+    return xbar_params_to_json(((const params_text *)ctx)->p, (char *)buf, cap, len);
+}
+
+typedef struct {
+    const xbar_core *c;
+    const double *x;
+    size_t n;
+} core_input;
+
+static xbar_status core_serialize_fill(const void *ctx, void *buf, size_t cap, size_t *len) {
+    return xbar_core_serialize(((const core_input *)ctx)->c, (uint8_t *)buf, cap, len);
+}
+
+static xbar_status core_export_spice_fill(const void *ctx, void *buf, size_t cap, size_t *len) {
+    const core_input *in = (const core_input *)ctx;
+    return xbar_core_export_spice(in->c, in->x, in->n, (char *)buf, cap, len);
 }
 
 /* ------------------------------------------------------------ commands */
@@ -313,7 +349,8 @@ static void cmd_params_get(int nlhs, mxArray *plhs[], int nrhs, const mxArray *p
     need_args(nrhs, 3, "params_get");
     xbar_params *p = (xbar_params *)object(prhs[1], KIND_PARAMS);
     char *path = string_arg(prhs[2], "the parameter path");
-    plhs[0] = fetch_text(xbar_params_get, p, path);
+    params_text ctx = {p, path};
+    plhs[0] = fetch_string(params_get_fill, &ctx);
     mxFree(path);
 }
 
@@ -321,7 +358,8 @@ static void cmd_params_to_json(int nlhs, mxArray *plhs[], int nrhs, const mxArra
     (void)nlhs;
     need_args(nrhs, 2, "params_to_json");
     xbar_params *p = (xbar_params *)object(prhs[1], KIND_PARAMS);
-    plhs[0] = fetch_text(to_json_adapter, p, NULL);
+    params_text ctx = {p, NULL};
+    plhs[0] = fetch_string(params_to_json_fill, &ctx);
 }
 
 static void cmd_core_new(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
@@ -458,6 +496,63 @@ static void cmd_core_set_time(int nlhs, mxArray *plhs[], int nrhs, const mxArray
     check(xbar_core_set_time(c, real_scalar(prhs[2], "seconds")));
 }
 
+static void cmd_core_save(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs, (void)plhs;
+    need_args(nrhs, 3, "core_save");
+    xbar_core *c = (xbar_core *)object(prhs[1], KIND_CORE);
+    char *path = string_arg(prhs[2], "the file name");
+    xbar_status s = xbar_core_save(c, path);
+    mxFree(path);
+    check(s);
+}
+
+static void cmd_core_load(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs;
+    need_args(nrhs, 2, "core_load");
+    char *path = string_arg(prhs[1], "the file name");
+    xbar_core *c = NULL;
+    xbar_status s = xbar_core_load(path, &c);
+    mxFree(path);
+    check(s);
+    plhs[0] = register_object(KIND_CORE, c);
+}
+
+static void cmd_core_serialize(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs;
+    need_args(nrhs, 2, "core_serialize");
+    core_input ctx = {(const xbar_core *)object(prhs[1], KIND_CORE), NULL, 0};
+    size_t len = 0;
+    uint8_t *bytes = (uint8_t *)fetch_bytes(core_serialize_fill, &ctx, &len);
+    plhs[0] = mxCreateNumericMatrix(1, len, mxUINT8_CLASS, mxREAL);
+    if (len > 0) {
+        memcpy(mxGetUint8s(plhs[0]), bytes, len);
+    }
+    mxFree(bytes);
+}
+
+static void cmd_core_deserialize(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs;
+    need_args(nrhs, 2, "core_deserialize");
+    const mxArray *b = prhs[1];
+    if (!mxIsUint8(b) || mxIsComplex(b) || mxIsSparse(b)) {
+        usage("core_deserialize: the bytes must be a uint8 array");
+    }
+    xbar_core *c = NULL;
+    check(xbar_core_deserialize(mxGetUint8s(b), mxGetNumberOfElements(b), &c));
+    plhs[0] = register_object(KIND_CORE, c);
+}
+
+static void cmd_core_export_spice(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs;
+    need_args(nrhs, 3, "core_export_spice");
+    const mxArray *x = prhs[2];
+    if (data_kind(x, "x") != DATA_DOUBLE) {
+        usage("core_export_spice: x must be real double");
+    }
+    core_input ctx = {(const xbar_core *)object(prhs[1], KIND_CORE), mxGetDoubles(x), mxGetNumberOfElements(x)};
+    plhs[0] = fetch_string(core_export_spice_fill, &ctx);
+}
+
 static void cmd_core_size(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     (void)nlhs;
     need_args(nrhs, 2, "core_size");
@@ -494,6 +589,9 @@ static const struct {
     {"core_program", cmd_core_program, 0}, {"core_read", cmd_core_read, 1},
     {"core_mvm", cmd_core_mvm, 1},         {"core_vmm", cmd_core_vmm, 1},
     {"core_update", cmd_core_update, 0},   {"core_set_time", cmd_core_set_time, 0},
+    {"core_save", cmd_core_save, 0},       {"core_load", cmd_core_load, 1},
+    {"core_serialize", cmd_core_serialize, 1}, {"core_deserialize", cmd_core_deserialize, 1},
+    {"core_export_spice", cmd_core_export_spice, 1},
     {"core_size", cmd_core_size, 1},       {"version", cmd_version, 1},
     {"live", cmd_live, 1},
 };

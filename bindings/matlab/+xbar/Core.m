@@ -11,7 +11,14 @@ classdef Core < handle
     %   core.update(X, D, lr) W += lr * D * X.' through the device update model (X cols x batch, D rows x batch)
     %   core.setTime(t)       moves the arrays to their drifted state t seconds after programming
     %                         (no change unless a drift model is enabled in the parameters)
+    %   core.save(path)       saves the whole state to a file; core = xbar.Core.load(path) restores it
+    %   b = core.serialize()  the same state as a uint8 row vector; core = xbar.Core.deserialize(b)
+    %   s = core.exportSpice(x)  ngspice netlist (char) of the first array for the MVM input x (cols values)
     %   delete(core)          frees the C object (also done by clear / going out of scope)
+    %
+    % A restored core continues bit for bit as the saved one. It does not know
+    % its seed (seed is []) nor whether it is complex: give a restored complex
+    % core complex data, and read it with read('complex').
     %
     % The results have the class of the input (double, single, complex double).
     % Errors have identifiers xbar:<STATUS> (xbar:SHAPE, xbar:NOT_PROGRAMMED,
@@ -31,6 +38,15 @@ classdef Core < handle
 
     methods
         function obj = Core(params, rows, cols, seed)
+            if nargin == 1 && isa(params, 'uint64')
+                % xbar.Core(id): takes over a core the gateway created (load, deserialize).
+                obj.h = params;
+                sz = xbar_mex('core_size', obj.h);
+                obj.rows = sz(1);
+                obj.cols = sz(2);
+                obj.seed = [];
+                return
+            end
             if nargin < 3
                 error('xbar:usage', 'xbar.Core(params, rows, cols [, seed])');
             end
@@ -104,6 +120,36 @@ classdef Core < handle
         function setTime(obj, seconds)
             % core.setTime(t): drift to t seconds after programming.
             xbar_mex('core_set_time', obj.h, seconds);
+        end
+
+        function save(obj, path)
+            % core.save(path): the whole state (parameters, conductances, random-stream
+            % counters, lookup tables) to the file path, written atomically.
+            xbar_mex('core_save', obj.h, path);
+        end
+
+        function bytes = serialize(obj)
+            % bytes = core.serialize(): the whole state as a uint8 row vector (a saved file's content).
+            bytes = xbar_mex('core_serialize', obj.h);
+        end
+
+        function deck = exportSpice(obj, x)
+            % deck = core.exportSpice(x): an ngspice netlist (char) of the core's first array
+            % for the MVM input x (cols real values, weight units), with xbar's own output
+            % currents as comment lines '* xbar i(vy<k>) = <amperes>'.
+            deck = xbar_mex('core_export_spice', obj.h, obj.data(x, false));
+        end
+    end
+
+    methods (Static)
+        function core = load(path)
+            % core = xbar.Core.load(path): the core saved in the file path.
+            core = xbar.Core(xbar_mex('core_load', path));
+        end
+
+        function core = deserialize(bytes)
+            % core = xbar.Core.deserialize(bytes): the core whose state core.serialize() returned.
+            core = xbar.Core(xbar_mex('core_deserialize', bytes));
         end
     end
 

@@ -11,7 +11,11 @@
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -351,6 +355,92 @@ void test_span() {
 }
 #endif
 
+// Synthetic pulse trains (the same in bindings/julia/Xbar/test/runtests.jl): 6 ramps of
+// 80 pulses; SET steps shrink toward 110 uS, RESET steps toward 0.
+void write_ramps(const std::string& path, bool up) {
+    double g[81][6];
+    for (int r = 0; r < 6; ++r) {
+        g[0][r] = up ? 1e-5 + 1e-6 * r : 1e-4 - 1e-6 * r;
+        for (int i = 0; i < 80; ++i) {
+            double f = 0.75 + 0.1 * ((r + i) % 6), x = g[i][r];
+            g[i + 1][r] = up ? x + 1.5e-6 * (1.0 - x / 1.1e-4) * f : x - 1.5e-6 * (x / 1.1e-4) * f;
+        }
+    }
+    std::FILE* out = std::fopen(path.c_str(), "w");
+    CHECK(out != nullptr);
+    if (out == nullptr) {
+        return;
+    }
+    for (int i = 0; i < 81; ++i) {
+        for (int r = 0; r < 6; ++r) {
+            std::fprintf(out, r == 0 ? "%.17g" : ",%.17g", g[i][r]);
+        }
+        std::fprintf(out, "\n");
+    }
+    std::fclose(out);
+}
+
+// Lookup tables from pulse trains, saved cores (file and bytes), SPICE export.
+void test_lut_and_saved_cores() {
+    char tmpl[] = "/tmp/xbar_cpp_XXXXXX";
+    CHECK(mkdtemp(tmpl) != nullptr);
+    const std::string dir = tmpl, lut_dir = dir + "/lut";
+    std::filesystem::create_directory(lut_dir);
+    write_ramps(dir + "/set.csv", true);
+    write_ramps(dir + "/reset.csv", false);
+    xbar::lut_from_pulse_trains(dir + "/set.csv", dir + "/reset.csv", lut_dir);
+    CHECK(std::filesystem::is_regular_file(lut_dir + "/dG_increasing.txt"));
+    EXPECT_ERROR(xbar::lut_from_pulse_trains(dir + "/none.csv", dir + "/reset.csv", lut_dir), XBAR_ERR_IO,
+                 "none.csv");
+    EXPECT_ERROR(xbar::LookupTable(dir + "/missing"), XBAR_ERR_IO, "missing");
+
+    xbar::Core core(xbar::Params(), 2, 2, 5);
+    core.program(std::vector<double>(4, 0.0));
+    {
+        xbar::LookupTable lut(lut_dir);
+        CHECK(static_cast<bool>(lut));
+        core.set_lookup_table(lut);
+    }  // the core keeps its own reference
+    const std::vector<double> x = {1.0, 1.0}, d = {1.0, -1.0};
+    for (int k = 0; k < 20; ++k) {
+        core.update(x, d, 0.01);
+    }
+    std::vector<double> w = core.read();
+    CHECK(w[0] > 0.0 && w[1] > 0.0 && w[2] < 0.0 && w[3] < 0.0);
+
+    std::vector<std::uint8_t> bytes = core.serialize();
+    CHECK(bytes.size() > 100);
+    const std::string path = dir + "/core.xbar";
+    core.save(path);
+    std::ifstream in(path, std::ios::binary);
+    std::vector<std::uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(file == bytes);
+    xbar::Core a = xbar::Core::deserialize(bytes);
+    xbar::Core b = xbar::Core::load(path);
+    CHECK(a.rows() == 2 && a.cols() == 2 && b.rows() == 2 && same_bits(a.read(), w) && same_bits(b.read(), w));
+    core.update(x, d, 0.01);
+    a.update(x, d, 0.01);
+    b.update(x, d, 0.01);
+    CHECK(same_bits(a.read(), core.read()) && same_bits(b.read(), core.read()));  // bit for bit, tables included
+    EXPECT_ERROR(xbar::Core::deserialize(bytes.data(), bytes.size() - 1), XBAR_ERR_PARSE, "");
+    EXPECT_ERROR(xbar::Core::load(dir + "/missing.xbar"), XBAR_ERR_IO, "missing.xbar");
+    xbar::Core moved = std::move(core);
+    EXPECT_ERROR(core.save(path), XBAR_ERR_NULL_ARGUMENT, "empty");
+    EXPECT_ERROR(static_cast<void>(core.serialize()), XBAR_ERR_NULL_ARGUMENT, "empty");
+
+    xbar::Params q;
+    q.set("xbar.array.parasitics", "{\"enable\": true, \"Rp_row\": 1.0, \"Rp_col\": 2.0}");
+    xbar::Core sc(q, 2, 2, 5);
+    const std::vector<double> xs = {0.5, -1.0};
+    EXPECT_ERROR(static_cast<void>(sc.export_spice(xs)), XBAR_ERR_NOT_PROGRAMMED, "");
+    sc.program(std::vector<double>{0.5, -0.25, 1.0, 0.0});
+    std::string deck = sc.export_spice(xs);
+    CHECK(deck.find('\0') == std::string::npos && deck.find("VY0 t0 0 DC 0") != std::string::npos);
+    CHECK(deck.find("* xbar i(vy1) = ") != std::string::npos && deck.find("\n.end\n") != std::string::npos);
+    EXPECT_ERROR(static_cast<void>(sc.export_spice(std::vector<double>(3, 0.0))), XBAR_ERR_SHAPE, "x (cols)");
+    std::filesystem::remove_all(dir);
+}
+
 // The cross-language reference case: compare with the committed numbers.
 void test_reference(const char* path) {
     constexpr std::size_t N = REF_BATCH * REF_ROWS;
@@ -388,6 +478,7 @@ int main(int argc, char** argv) {
         test_matrix();
         test_core();
         test_complex();
+        test_lut_and_saved_cores();
 #if XBAR_HPP_HAS_SPAN
         test_span();
 #endif

@@ -115,6 +115,7 @@ SCALARS = {
     "void": {"Cvoid", "Nothing"},
     "char": {"Cchar", "UInt8", "Int8"},
     "size_t": {"Csize_t", "UInt", "UInt64"},
+    "uint8_t": {"UInt8"},
     "uint32_t": {"UInt32", "Cuint"},
     "uint64_t": {"UInt64", "Culonglong"},
     "double": {"Cdouble", "Float64"},
@@ -122,7 +123,7 @@ SCALARS = {
     "enum xbar_status": {"Cint", "Int32"},  # #[repr(C)] enum: a C int
     "xbar_status": {"Cint", "Int32"},
 }
-HANDLES = {"struct xbar_params", "struct xbar_core", "xbar_params", "xbar_core"}
+HANDLES = {"struct xbar_params", "struct xbar_core", "struct xbar_lut", "xbar_params", "xbar_core", "xbar_lut"}
 
 
 def accepted(ct: CType, function: str) -> set[str]:

@@ -3,7 +3,8 @@
 bindings, then plants one bug at a time in a copy of src/Xbar.jl (a wrong
 argument type, a wrong function name, a wrong argument count, a wrong return
 type, a string type on an output buffer, a complex pointer on a real
-function, a different library, a syntax error) and expects exactly the one
+function, a double pointer for bytes, a pointer to a pointer for a handle,
+a different library, a syntax error) and expects exactly the one
 matching error each time. Prints "N passed, M failed"; exit status 1 on any
 failure.
 """
@@ -66,6 +67,18 @@ PLANTS = [
         r"(xbar_core_set_time\(c::Ptr\{Cvoid\}, )Float64\(seconds\)::Cdouble",
         r"\1Float32(seconds)::Cfloat",
         r"xbar_core_set_time: argument 2 is Cfloat, C has `double`",
+    ),
+    (
+        "a double pointer for the uint8_t bytes",
+        r"(xbar_core_deserialize\()buf::Ptr\{UInt8\}",
+        r"\1buf::Ptr{Cdouble}",
+        r"xbar_core_deserialize: argument 1 is Ptr\{Cdouble\}, C has `const uint8_t \*`",
+    ),
+    (
+        "a pointer to a pointer for the lookup-table handle",
+        r"(xbar_core_set_lut\(c::Ptr\{Cvoid\}, )t::Ptr\{Cvoid\}",
+        r"\1t::Ref{Ptr{Cvoid}}",
+        r"xbar_core_set_lut: argument 2 is Ref\{Ptr\{Cvoid\}\}, C has `const struct xbar_lut \*`",
     ),
     (
         "another library",

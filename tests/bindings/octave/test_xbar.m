@@ -15,7 +15,7 @@ xbar.build(prefix, outdir, '-Wall', '-Wextra', '-Werror');
 addpath(outdir);
 
 tests = {@test_version, @test_params, @test_params_sources, @test_params_errors, @test_core, ...
-         @test_core_errors, @test_update_and_set_time, @test_single, @test_complex, ...
+         @test_core_errors, @test_update_and_set_time, @test_save_load_and_spice, @test_single, @test_complex, ...
          @test_handles_and_lifetime, @test_reference_case, @test_readme_example};
 passed = 0;
 failed = 0;
@@ -206,6 +206,47 @@ expect_error(@() core.setTime(NaN), 'xbar:INVALID_ARGUMENT', 'seconds');
 expect_error(@() core.setTime(-1), 'xbar:INVALID_ARGUMENT', 'seconds');
 fresh = xbar.Core(xbar.Params(), 6, 5);
 expect_error(@() fresh.setTime(1), 'xbar:NOT_PROGRAMMED', '');
+end
+
+function test_save_load_and_spice(~)
+p = xbar.Params.preset('default');
+p.set('xbar.device.read_noise', struct('enable', true, 'model', 'NormalIndependentDevice', 'magnitude', 0.05));
+core = xbar.Core(p, 6, 5, 3);
+core.program(weights_6x5());
+X = inputs_5x3();
+core.update(X, ones(6, 3), 0.01);
+bytes = core.serialize();
+check(isa(bytes, 'uint8') && size(bytes, 1) == 1 && numel(bytes) > 100, 'serialize: uint8 row');
+path = [tempname() '.xbar'];
+core.save(path);
+fid = fopen(path, 'r');
+file = fread(fid, Inf, 'uint8=>uint8')';
+fclose(fid);
+check(isequal(file, bytes), 'the saved file holds the serialized bytes');
+a = xbar.Core.load(path);
+b = xbar.Core.deserialize(bytes);
+delete(path);
+check(a.rows == 6 && a.cols == 5 && isempty(a.seed) && b.rows == 6, 'restored sizes');
+Y = core * X;                            % read noise: the next draws continue bit for bit
+check(isequal(a * X, Y) && isequal(b * X, Y), 'restored cores continue bit for bit');
+core.update(X, ones(6, 3), 0.01);
+a.update(X, ones(6, 3), 0.01);
+check(isequal(a.read(), core.read()), 'restored core updates bit for bit');
+expect_error(@() xbar.Core.deserialize(bytes(1:end - 1)), 'xbar:PARSE', '');
+expect_error(@() xbar.Core.deserialize(double(bytes)), 'xbar:usage', 'uint8');
+expect_error(@() xbar.Core.load([path '.missing']), 'xbar:IO', 'missing');
+
+q = xbar.Params();
+q.set('xbar.array.parasitics', struct('enable', true, 'Rp_row', 1.0, 'Rp_col', 2.0));
+sc = xbar.Core(q, 2, 2, 5);
+expect_error(@() sc.exportSpice([0.5 -1]), 'xbar:NOT_PROGRAMMED', '');
+sc.program([0.5 -0.25; 1.0 0.0]);
+deck = sc.exportSpice([0.5; -1]);
+check(ischar(deck) && size(deck, 1) == 1, 'exportSpice: char row');
+check(~isempty(strfind(deck, 'VY0 t0 0 DC 0')) && ~isempty(strfind(deck, '.op')), 'deck cards');
+check(~isempty(strfind(deck, '* xbar i(vy1) = ')), 'xbar currents as comments');
+expect_error(@() sc.exportSpice(ones(3, 1)), 'xbar:SHAPE', '');
+expect_error(@() sc.exportSpice([1i 0]), 'xbar:usage', 'real double');
 end
 
 function test_single(~)

@@ -26,6 +26,9 @@ using LinearAlgebra: Adjoint, Transpose, transpose
 
 export Params, AnalogCore, XbarError
 export program!, weights, weights!, mvm, mvm!, vmm, vmm!, update!, set_time!, set!, setjson!, getjson, tojson
+export LookupTable, set_lookup_table!, lut_from_pulse_trains, load_core, export_spice
+# `save`, `serialize` and `deserialize` are not exported: their names are those
+# of FileIO and the Serialization standard library. Call them as `Xbar.save`, ...
 
 # ------------------------------------------------------------------ library
 
@@ -148,8 +151,9 @@ _json(v::Union{AbstractVector,Tuple}) = "[" * join((_json(x) for x in v), ",") *
 _json(d::AbstractDict) = "{" * join((_json(string(k)) * ":" * _json(v) for (k, v) in d), ",") * "}"
 _json(t::NamedTuple) = "{" * join((_json(string(k)) * ":" * _json(v) for (k, v) in pairs(t)), ",") * "}"
 
-# Query size, then fill: `call(buf, cap, len)` is one C text-returning call.
-function _fetch_text(call)
+# Query size, then fill: `call(buf, cap, len)` is one C call that writes
+# `len` bytes into a caller buffer.
+function _fetch_bytes(call)
     len = Ref{Csize_t}(0)
     st = call(Ptr{UInt8}(C_NULL), 0, len)
     st == ERR_BUFFER_TOO_SMALL || check(st)
@@ -158,8 +162,14 @@ function _fetch_text(call)
         st = call(buf, length(buf), len)
         st == ERR_BUFFER_TOO_SMALL && continue       # grew in between: len has the new size
         check(st)
-        return String(buf[1:len[] - 1])             # without the terminating NUL
+        return resize!(buf, len[])
     end
+end
+
+# `_fetch_bytes` of a call that writes NUL-terminated text.
+function _fetch_text(call)
+    buf = _fetch_bytes(call)
+    return String(resize!(buf, length(buf) - 1))  # without the terminating NUL
 end
 
 # ------------------------------------------------------------------ Params
@@ -258,15 +268,21 @@ mutable struct AnalogCore                 # not `Core`: that is Julia's built-in
     ptr::Ptr{Cvoid}
     rows::Int
     cols::Int
-    function AnalogCore(p::Params, rows::Integer, cols::Integer; seed::Integer = 0)
-        out = Ref{Ptr{Cvoid}}(C_NULL)
-        check(@ccall libxbar.xbar_core_new(p::Ptr{Cvoid}, rows::Csize_t, cols::Csize_t, seed::UInt64,
-                                           out::Ref{Ptr{Cvoid}})::Cint)
-        c = new(out[], Int(@ccall libxbar.xbar_core_rows(out[]::Ptr{Cvoid})::Csize_t),
-                Int(@ccall libxbar.xbar_core_cols(out[]::Ptr{Cvoid})::Csize_t))
+    # Takes ownership of a core the C API created (freed by `close`).
+    function AnalogCore(ptr::Ptr{Cvoid})
+        ptr == C_NULL && throw(ArgumentError("AnalogCore: null handle"))
+        c = new(ptr, Int(@ccall libxbar.xbar_core_rows(ptr::Ptr{Cvoid})::Csize_t),
+                Int(@ccall libxbar.xbar_core_cols(ptr::Ptr{Cvoid})::Csize_t))
         finalizer(close, c)
         return c
     end
+end
+
+function AnalogCore(p::Params, rows::Integer, cols::Integer; seed::Integer = 0)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(@ccall libxbar.xbar_core_new(p::Ptr{Cvoid}, rows::Csize_t, cols::Csize_t, seed::UInt64,
+                                       out::Ref{Ptr{Cvoid}})::Cint)
+    return AnalogCore(out[])
 end
 
 function AnalogCore(f::Function, p::Params, rows::Integer, cols::Integer; seed::Integer = 0)
@@ -459,10 +475,10 @@ Base.:*(Vt::Adjoint{<:Complex,<:AbstractVecOrMat}, c::AnalogCore) = transpose(vm
 """
     update!(core, X, D, lr)
 
-Outer-product update through the device update model:
+Outer-product update through the device update model
+(`xbar.device.update`, or the tables of [`set_lookup_table!`](@ref)):
 `W += lr * sum_b D[:, b] * X[:, b]'` with `X` `cols x batch` and `D`
-`rows x batch`. This version of the library has no update model and throws
-`XbarError(:UNSUPPORTED)`.
+`rows x batch`.
 """
 function update!(c::AnalogCore, X::_Dense{Float64}, D::_Dense{Float64}, lr::Real)
     batch = _update_batch(c, X, D)
@@ -497,6 +513,114 @@ drift model of the parameters describes it (no change without one).
 function set_time!(c::AnalogCore, seconds::Real)
     check(@ccall libxbar.xbar_core_set_time(c::Ptr{Cvoid}, Float64(seconds)::Cdouble)::Cint)
     return c
+end
+
+# ------------------------------------------------------------------ lookup tables
+
+"""
+    LookupTable(dir)
+
+Measured device lookup tables (CrossSim 2 format) from the folder `dir`
+(`xbar_lut_load`): one pair `dG_increasing.txt` / `dG_decreasing.txt`, numbered
+pairs, or one sub-folder per device (a set: each cell is assigned one device).
+Attach to a core with [`set_lookup_table!`](@ref). Freed by `close` or by the
+garbage collector; cores it is attached to keep their own reference.
+"""
+mutable struct LookupTable
+    ptr::Ptr{Cvoid}
+    function LookupTable(dir::AbstractString)
+        out = Ref{Ptr{Cvoid}}(C_NULL)
+        check(@ccall libxbar.xbar_lut_load(String(dir)::Cstring, out::Ref{Ptr{Cvoid}})::Cint)
+        t = new(out[])
+        finalizer(close, t)
+        return t
+    end
+end
+
+function Base.close(t::LookupTable)   # idempotent; also the finalizer
+    t.ptr == C_NULL && return nothing
+    @ccall libxbar.xbar_lut_free(t.ptr::Ptr{Cvoid})::Cvoid
+    t.ptr = C_NULL
+    return nothing
+end
+Base.isopen(t::LookupTable) = t.ptr != C_NULL
+Base.unsafe_convert(::Type{Ptr{Cvoid}}, t::LookupTable) =
+    t.ptr == C_NULL ? throw(ArgumentError("LookupTable already closed")) : t.ptr
+Base.show(io::IO, t::LookupTable) = print(io, "Xbar.LookupTable(", isopen(t) ? "" : "closed", ")")
+
+"""
+    set_lookup_table!(core, lut)
+
+Makes later [`update!`](@ref) calls write through the lookup tables `lut`
+(replacing the update model of the core's parameters); each cell is assigned
+one device of the set from the core's seed.
+"""
+function set_lookup_table!(c::AnalogCore, t::LookupTable)
+    check(@ccall libxbar.xbar_core_set_lut(c::Ptr{Cvoid}, t::Ptr{Cvoid})::Cint)
+    return c
+end
+
+"""
+    lut_from_pulse_trains(set_csv, reset_csv, out_dir)
+
+Builds a lookup table from raw pulse-train measurements (CSV files whose
+columns are ramps of conductances in siemens, one value after each pulse) and
+writes it in the CrossSim 2 format into the existing folder `out_dir`, which
+it returns: `LookupTable(lut_from_pulse_trains("set.csv", "reset.csv", dir))`.
+"""
+function lut_from_pulse_trains(set_csv::AbstractString, reset_csv::AbstractString, out_dir::AbstractString)
+    check(@ccall libxbar.xbar_lut_from_pulse_trains(String(set_csv)::Cstring, String(reset_csv)::Cstring,
+                                                    String(out_dir)::Cstring)::Cint)
+    return out_dir
+end
+
+# ------------------------------------------------------------------ saved cores, SPICE
+
+"""
+    Xbar.save(core, path)
+
+Saves the whole state of `core` (parameters, programmed matrix, conductances,
+drift time, random-stream counters, lookup tables) to the file `path`,
+atomically; [`load_core`](@ref) gives a core that continues bit for bit.
+Returns `path`.
+"""
+function save(c::AnalogCore, path::AbstractString)
+    check(@ccall libxbar.xbar_core_save(c::Ptr{Cvoid}, String(path)::Cstring)::Cint)
+    return path
+end
+
+"`load_core(path)`: the core saved in the file `path` by [`Xbar.save`](@ref)."
+function load_core(path::AbstractString)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(@ccall libxbar.xbar_core_load(String(path)::Cstring, out::Ref{Ptr{Cvoid}})::Cint)
+    return AnalogCore(out[])
+end
+
+"`Xbar.serialize(core)::Vector{UInt8}`: the content of an [`Xbar.save`](@ref) file."
+serialize(c::AnalogCore) = _fetch_bytes((buf, cap, len) ->
+    @ccall libxbar.xbar_core_serialize(c::Ptr{Cvoid}, buf::Ptr{UInt8}, cap::Csize_t, len::Ref{Csize_t})::Cint)
+
+"`Xbar.deserialize(bytes)`: the core whose state [`Xbar.serialize`](@ref) (or a saved file) holds."
+function deserialize(bytes::AbstractVector{UInt8})
+    buf = Vector{UInt8}(bytes)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    check(@ccall libxbar.xbar_core_deserialize(buf::Ptr{UInt8}, length(buf)::Csize_t, out::Ref{Ptr{Cvoid}})::Cint)
+    return AnalogCore(out[])
+end
+
+"""
+    export_spice(core, x)::String
+
+An ngspice netlist of the core's first array for the MVM input `x` (`cols`
+values, weight units), with xbar's own output currents as comments
+(`* xbar i(vy<k>) = <amperes>`). See `xbar_core_export_spice` in `include/xbar.h`.
+"""
+function export_spice(c::AnalogCore, x::AbstractVector{<:Real})
+    length(x) == c.cols || _shape_error("export_spice: x has $(length(x)) values, expected $(c.cols)")
+    xd = _dense(Float64, x)
+    return _fetch_text((buf, cap, len) ->
+        @ccall libxbar.xbar_core_export_spice(c::Ptr{Cvoid}, xd::Ptr{Cdouble}, length(xd)::Csize_t, buf::Ptr{UInt8},
+                                              cap::Csize_t, len::Ref{Csize_t})::Cint)
 end
 
 end # module

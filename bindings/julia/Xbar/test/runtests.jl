@@ -122,7 +122,7 @@ end
         @test xbar_error(() -> program!(core, ones(cols, rows))).name == :SHAPE
         @test core * X == Y                            # failures left the core unchanged
 
-        # update! is wrapped; this library version has no device update model
+        # update!: a zero learning rate changes nothing
         update!(core, X, ones(rows, batch), 0.0)
         update!(core, Float32.(X), ones(Float32, rows, batch), 0.0)
         @test xbar_error(() -> update!(core, X, ones(rows, batch), -0.1)).name == :INVALID_ARGUMENT
@@ -153,6 +153,76 @@ end
         v = ComplexF64[1 + 1im, -0.5]
         @test isapprox(transpose(v) * core, transpose(v) * W; atol = 1e-5)
         @test isapprox(v' * core, v' * W; atol = 1e-5)
+    end
+
+    @testset "lookup tables, saved cores, SPICE" begin
+        # Synthetic pulse trains (the same in tests/bindings/cpp/test_xbar.cpp):
+        # 6 ramps of 80 pulses; SET steps shrink toward 110 uS, RESET steps toward 0.
+        function write_ramps(path, up)
+            G = zeros(81, 6)
+            for r in 0:5
+                G[1, r + 1] = up ? 1e-5 + 1e-6 * r : 1e-4 - 1e-6 * r
+                for i in 0:79
+                    g, f = G[i + 1, r + 1], 0.75 + 0.1 * ((r + i) % 6)
+                    G[i + 2, r + 1] = up ? g + 1.5e-6 * (1 - g / 1.1e-4) * f : g - 1.5e-6 * (g / 1.1e-4) * f
+                end
+            end
+            open(io -> foreach(row -> println(io, join(repr.(row), ",")), eachrow(G)), path, "w")
+        end
+        dir = mktempdir()
+        set, reset = joinpath(dir, "set.csv"), joinpath(dir, "reset.csv")
+        write_ramps(set, true)
+        write_ramps(reset, false)
+        lutdir = mkpath(joinpath(dir, "lut"))
+        @test lut_from_pulse_trains(set, reset, lutdir) == lutdir
+        @test isfile(joinpath(lutdir, "dG_increasing.txt")) && isfile(joinpath(lutdir, "dG_decreasing.txt"))
+        @test xbar_error(() -> lut_from_pulse_trains(joinpath(dir, "none.csv"), reset, lutdir)).name == :IO
+        @test xbar_error(() -> LookupTable(joinpath(dir, "missing"))).name == :IO
+        lut = LookupTable(lutdir)
+        @test isopen(lut)
+
+        p = Params()
+        core = AnalogCore(p, 2, 2; seed = 5)
+        program!(core, zeros(2, 2))
+        @test set_lookup_table!(core, lut) === core
+        close(lut)                                     # the core keeps its own reference
+        close(lut)
+        @test !isopen(lut)
+        @test_throws ArgumentError set_lookup_table!(core, lut)
+        x, d = [1.0, 1.0], [1.0, -1.0]
+        for _ in 1:20
+            update!(core, x, d, 0.01)
+        end
+        W = weights(core)
+        @test W[1, 1] > 0 && W[1, 2] > 0 && W[2, 1] < 0 && W[2, 2] < 0
+
+        # saved state: the copies continue bit for bit, lookup tables included
+        bytes = Xbar.serialize(core)
+        @test bytes isa Vector{UInt8} && length(bytes) > 100
+        path = joinpath(dir, "core.xbar")
+        @test Xbar.save(core, path) == path
+        @test read(path) == bytes
+        copies = [Xbar.deserialize(bytes), load_core(path)]
+        @test all(c -> size(c) == (2, 2) && weights(c) == W, copies)
+        update!(core, x, d, 0.01)
+        foreach(c -> update!(c, x, d, 0.01), copies)
+        @test all(c -> weights(c) == weights(core), copies)
+        @test xbar_error(() -> Xbar.deserialize(bytes[1:end-1])).name == :PARSE
+        @test xbar_error(() -> load_core(joinpath(dir, "missing.xbar"))).name == :IO
+
+        # SPICE netlist of the first array
+        q = Params()
+        set!(q, "xbar.array.parasitics", (enable = true, Rp_row = 1.0, Rp_col = 2.0))
+        sc = AnalogCore(q, 2, 2; seed = 5)
+        @test xbar_error(() -> export_spice(sc, [0.5, -1.0])).name == :NOT_PROGRAMMED
+        program!(sc, [0.5 -0.25; 1.0 0.0])
+        deck = export_spice(sc, [0.5, -1.0])
+        @test deck isa String && !occursin('\0', deck)
+        @test occursin("VY0 t0 0 DC 0", deck) && occursin(".op", deck)
+        @test occursin("* xbar i(vy1) = ", deck) && occursin("\n.end\n", deck)
+        @test xbar_error(() -> export_spice(sc, ones(3))).name == :SHAPE
+        @test xbar_error(() -> export_spice(sc, [NaN, 0.0])).name == :INVALID_ARGUMENT
+        rm(dir; recursive = true)
     end
 
     @testset "cross-language reference case" begin

@@ -193,9 +193,10 @@ impl LookupTableModel {
     pub fn clip(&self) -> (f64, f64) {
         self.summary.clip
     }
-    /// The device (table index) of cell `cell` under assignment seed `seed`.
-    pub fn table_of(&self, seed: u64, cell: usize) -> usize {
-        variability::assign(seed, cell, self.tables.len())
+    /// The device (table index) of cell `cell` of array `array` (its crossbar
+    /// id) under assignment seed `seed`.
+    pub fn table_of(&self, seed: u64, array: u32, cell: usize) -> usize {
+        variability::assign(seed, array, cell, self.tables.len())
     }
 
     /// New state (w units, clipped to the table edges) of a device using
@@ -258,7 +259,7 @@ impl DeviceUpdate for LutUpdate {
         if m.options.write_noise {
             draws.fill_dense(cell as u64, &mut u, false);
         }
-        let t = m.table_of(self.seed, cell);
+        let t = m.table_of(self.seed, draws.array(), cell);
         let w = lo + (g - self.gmin) * self.k;
         let wn = m.step(t, w, dg * self.k, u[0]);
         self.gmin + (wn - lo) * self.inv_k

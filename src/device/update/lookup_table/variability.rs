@@ -1,6 +1,8 @@
 //! Device-to-device variability (spec update-models.md §A.7): a model holds one
 //! or several devices' tables and each cell of an array is assigned one of
-//! them by a deterministic draw from (seed, cell), fixed for the core's life.
+//! them by a deterministic draw from (seed, array id, cell), fixed for the
+//! core's life: the two devices of a balanced pair and the arrays of a tiled
+//! core are assigned independently, as CrossSim v2 does.
 //!
 //! Directory layouts found by [`find_pairs`]: `dG_increasing.txt` +
 //! `dG_decreasing.txt` (one device), numbered pairs `dG_increasing{N}.txt` +
@@ -86,14 +88,15 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The table (of `n`) of cell `cell` under assignment seed `seed`: uniform on
-/// `0..n`, a pure function of its arguments.
+/// The table (of `n`) of cell `cell` of array `array` under assignment seed
+/// `seed`: uniform on `0..n`, a pure function of its arguments, independent
+/// between arrays.
 #[inline]
-pub fn assign(seed: u64, cell: usize, n: usize) -> usize {
+pub fn assign(seed: u64, array: u32, cell: usize, n: usize) -> usize {
     if n <= 1 {
         return 0;
     }
-    let h = mix(mix(seed) ^ cell as u64);
+    let h = mix(mix(mix(seed) ^ u64::from(array)) ^ cell as u64);
     (((h >> 32) * n as u64) >> 32) as usize
 }
 
@@ -110,7 +113,7 @@ mod tests {
 
     #[test]
     fn assignment_is_in_range_and_single_table_is_zero() {
-        assert!((0..1000).all(|c| assign(3, c, 7) < 7));
-        assert!((0..1000).all(|c| assign(3, c, 1) == 0));
+        assert!((0..1000).all(|c| assign(3, 1, c, 7) < 7));
+        assert!((0..1000).all(|c| assign(3, 1, c, 1) == 0));
     }
 }
