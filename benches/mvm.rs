@@ -9,6 +9,9 @@
 //! - `c_bitsliced`: 8-bit weights in 4 slices, an 8-bit ADC per slice;
 //! - `d_input_slicing`: 8-bit DAC applied one bit at a time, an 8-bit ADC per input bit.
 //!
+//! The batch-1 group also times `stream_f32_conductances`: one pass over n² f32
+//! values, the memory traffic an f32-stored array needs per MVM at the least.
+//!
 //! `read_noise_1024x1024_batch64` compares the noiseless MVM with per-cell and
 //! per-output read-noise sampling. `program` times programming 1024² and 4096².
 //! After the 4096² noisy MVM the bench prints the process's peak resident memory.
@@ -95,8 +98,31 @@ fn bench_products(c: &mut Criterion) {
                 );
             }
         }
+        if batch == 1 {
+            // The reference of the batch-1 target: reading n² f32 conductances once
+            // (summed in xbar's pool, split as the MVM splits its rows).
+            let g: Vec<f32> = w.iter().map(|&v| v as f32).collect();
+            group.bench_function("stream_f32_conductances", |b| b.iter(|| stream_sum(black_box(&g), n)));
+        }
         group.finish();
     }
+}
+
+/// Σ of `g` in 16 interleaved partial sums (so the loop runs at memory speed,
+/// not at the latency of one addition), one block of 64 rows of `n` values
+/// per task in xbar's pool.
+fn stream_sum(g: &[f32], n: usize) -> f32 {
+    use rayon::prelude::*;
+    let block = |c: &[f32]| {
+        let mut acc = [0f32; 16];
+        for v in c.chunks_exact(16) {
+            for (a, x) in acc.iter_mut().zip(v) {
+                *a += x;
+            }
+        }
+        acc.iter().sum::<f32>()
+    };
+    xbar::threads::install(|| g.par_chunks(64 * n).map(block).sum())
 }
 
 /// The process's peak resident set size (VmHWM), as Linux reports it.
