@@ -85,11 +85,11 @@ fn bench_products(c: &mut Criterion) {
             let mut core = Core::new(&config(name, n), n, n, 1).expect("core");
             core.program(&w, Layout::RowMajor).expect("program");
             let mut y = vec![0.0; n * batch];
-            let report_memory = n == 4096 && name == "b_noisy";
+            let report_memory = std::cell::Cell::new(n == 4096 && name == "b_noisy");
             group.bench_function(BenchmarkId::new("mvm", name), |b| {
                 b.iter(|| core.mvm(black_box(&x), batch, &mut y).expect("mvm"));
                 // Here, so that it is printed only when this benchmark ran (filters skip it).
-                if report_memory {
+                if report_memory.replace(false) {
                     eprintln!(
                         "peak resident memory after the 4096² noisy batch-64 MVM: {}",
                         peak_rss()
