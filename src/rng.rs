@@ -136,26 +136,10 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
 /// `out[k] = Φ⁻¹(out[k])` for every element, bit-identical to
 /// [`inverse_normal_cdf`]: the centre formula runs over the whole slice as one
 /// branch-free (vectorisable) loop, then the few tail elements (4.85 % on
-/// average) are redone with the tail formula.
-pub fn inverse_normal_cdf_in_place(out: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe { inverse_normal_cdf_avx2(out) };
-        }
-    }
-    inverse_normal_cdf_chunks(out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn inverse_normal_cdf_avx2(out: &mut [f64]) {
-    inverse_normal_cdf_chunks(out)
-}
-
+/// average) are redone with the tail formula. Inlined into the instruction-set
+/// variants of [`Stream::fill_dense`].
 #[inline(always)]
-fn inverse_normal_cdf_chunks(out: &mut [f64]) {
+fn inverse_normal_cdf_slice(out: &mut [f64]) {
     const CHUNK: usize = 64;
     let mut p = [0.0; CHUNK];
     for chunk in out.chunks_mut(CHUNK) {
@@ -374,15 +358,9 @@ impl Stream {
         self.block_at(blk).map(dense_normal)
     }
 
-    /// Four uniforms in `[0, 1)` with 32 random bits each from block `blk`
-    /// (dense layout): `w·2^-32`.
-    #[inline]
-    pub fn uniforms4(&self, blk: u64) -> [f64; 4] {
-        self.block_at(blk).map(|w| w as f64 * TWO_POW_M32)
-    }
-
-    /// `out[j]` = dense draw `start + j`: word `k mod 4` of block `k / 4`
-    /// for `k = start + j`, from `normals4` (`normal = true`) or `uniforms4`.
+    /// `out[j]` = dense draw `start + j`: word `w`, number `k mod 4` of block
+    /// `k / 4` for `k = start + j`, as a normal `Φ⁻¹((w + 1/2)·2^-32)` (the
+    /// values of `normals4`, `normal = true`) or as a uniform `w·2^-32`.
     ///
     /// # Panics
     /// If a block index reaches `2^32` (dense indices below `2^34` are fine).
@@ -443,7 +421,7 @@ impl Stream {
         }
         if normal {
             out.iter_mut().for_each(|o| *o = (*o + 0.5) * TWO_POW_M32);
-            inverse_normal_cdf_chunks(out);
+            inverse_normal_cdf_slice(out);
         } else {
             out.iter_mut().for_each(|o| *o *= TWO_POW_M32);
         }
@@ -547,11 +525,11 @@ mod tests {
     }
 
     #[test]
-    fn in_place_quantiles_equal_the_scalar_function() {
+    fn slice_quantiles_equal_the_scalar_function() {
         let mut p: Vec<f64> = (0..1000).map(|k| (k as f64 + 0.5) / 1000.0).collect();
         p.extend([1e-300, 0.02425, 0.97575, 1.0 - 1e-16, 0.5]);
         let want: Vec<u64> = p.iter().map(|&p| inverse_normal_cdf(p).to_bits()).collect();
-        inverse_normal_cdf_in_place(&mut p);
+        inverse_normal_cdf_slice(&mut p);
         assert_eq!(p.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want);
     }
 
