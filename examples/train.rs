@@ -38,7 +38,7 @@ use random::Rng;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-use xbar::{Core, Layout, Params};
+use xbar::Params;
 
 /// Largest shortfall of the ideal model's final accuracy below floating
 /// point (percentage points): a few test images of 450, the effect of the
@@ -67,17 +67,7 @@ fn cores(init: &Mlp<Dense>, s: &insitu::Settings, update: &str) -> xbar::Result<
             -s.w_range, s.w_range
         ),
     )?;
-    let core = |d: &Dense, seed: u64| -> xbar::Result<Analog> {
-        let mut core = Core::new(&p, d.rows, d.cols, seed)?;
-        core.program(&d.w, Layout::RowMajor)?;
-        Ok(Analog { core })
-    };
-    Ok(Mlp {
-        l1: core(&init.l1, 2 * s.seed)?,
-        b1: init.b1.clone(),
-        l2: core(&init.l2, 2 * s.seed + 1)?,
-        b2: init.b2.clone(),
-    })
+    insitu::program(init, &p, s.seed)
 }
 
 fn epochs() -> Result<usize, String> {

@@ -90,16 +90,21 @@ fn params(s: &Settings, update: &str) -> xbar::Result<Params> {
 
 /// The analog network: `init`'s weights programmed on two cores.
 fn analog(init: &Mlp<Dense>, s: &Settings, update: &str) -> xbar::Result<Mlp<Analog>> {
-    let p = params(s, update)?;
+    program(init, &params(s, update)?, s.seed)
+}
+
+/// `init`'s weights programmed on two cores with parameters `p` (seeds
+/// `2·seed` and `2·seed + 1`); the biases stay digital.
+pub fn program(init: &Mlp<Dense>, p: &Params, seed: u64) -> xbar::Result<Mlp<Analog>> {
     let core = |d: &Dense, seed: u64| -> xbar::Result<Analog> {
-        let mut core = Core::new(&p, d.rows, d.cols, seed)?;
+        let mut core = Core::new(p, d.rows, d.cols, seed)?;
         core.program(&d.w, Layout::RowMajor)?;
         Ok(Analog { core })
     };
     Ok(Mlp {
-        l1: core(&init.l1, 2 * s.seed)?,
+        l1: core(&init.l1, 2 * seed)?,
         b1: init.b1.clone(),
-        l2: core(&init.l2, 2 * s.seed + 1)?,
+        l2: core(&init.l2, 2 * seed + 1)?,
         b2: init.b2.clone(),
     })
 }
