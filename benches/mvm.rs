@@ -6,11 +6,15 @@
 //! - `b_noisy`: balanced, 8-bit sign-magnitude DAC, 8-bit quantizer ADC calibrated
 //!   to ±√n, programming error and read noise (generic normal, 0.01, a fresh
 //!   draw per cell and vector);
+//! - `b_noisy_per_output`: as `b_noisy` with the read noise drawn per output
+//!   (`xbar.device.read_noise_sampling = "output"`, exact in distribution here);
 //! - `c_bitsliced`: 8-bit weights in 4 slices, an 8-bit ADC per slice;
 //! - `d_input_slicing`: 8-bit DAC applied one bit at a time, an 8-bit ADC per input bit.
 //!
-//! The batch-1 group also times `stream_f32_conductances`: one pass over n² f32
-//! values, the memory traffic an f32-stored array needs per MVM at the least.
+//! Conductances are stored in single precision (the default). The batch-1
+//! group also times `stream_f32_conductances`: one pass over the 2n² f32
+//! conductances of a balanced core (G+ and G-), the memory traffic of one MVM
+//! at the least.
 //!
 //! `read_noise_1024x1024_batch64` compares the noiseless MVM with per-cell and
 //! per-output read-noise sampling. `program` times programming 1024² and 4096².
@@ -34,14 +38,16 @@ fn data(n: usize, seed: f64) -> Vec<f64> {
 /// The parameters of configuration `name` for an `n`-input array.
 fn config(name: &str, n: usize) -> Params {
     let range = (n as f64).sqrt();
+    let sampling = if name == "b_noisy" { "cell" } else { "output" };
     let json = match name {
         "a_ideal" => "{}".to_string(),
-        "b_noisy" => format!(
+        "b_noisy" | "b_noisy_per_output" => format!(
             r#"{{"xbar": {{
                 "dac": {{"mvm": {{"model": "SignMagnitudeDAC", "bits": 8}}, "vmm": {{"model": "SignMagnitudeDAC", "bits": 8}}}},
                 "adc": {{"mvm": {{"model": "QuantizerADC", "bits": 8, "calibrated_range": [-{range}, {range}]}},
                          "vmm": {{"model": "QuantizerADC", "bits": 8, "calibrated_range": [-{range}, {range}]}}}},
                 "device": {{
+                    "read_noise_sampling": "{sampling}",
                     "programming_error": {{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}},
                     "read_noise": {{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}}}}}}}}"#
         ),
@@ -69,7 +75,13 @@ fn sizes<T>(full: T, smoke: T) -> T {
     }
 }
 
-const CONFIGS: [&str; 4] = ["a_ideal", "b_noisy", "c_bitsliced", "d_input_slicing"];
+const CONFIGS: [&str; 5] = [
+    "a_ideal",
+    "b_noisy",
+    "b_noisy_per_output",
+    "c_bitsliced",
+    "d_input_slicing",
+];
 
 fn bench_products(c: &mut Criterion) {
     for (n, batch) in sizes(
@@ -101,9 +113,10 @@ fn bench_products(c: &mut Criterion) {
             });
         }
         if batch == 1 {
-            // The reference of the batch-1 target: reading n² f32 conductances once
-            // (summed in xbar's pool, split as the MVM splits its rows).
-            let g: Vec<f32> = w.iter().map(|&v| v as f32).collect();
+            // The reference of the batch-1 target: reading the 2n² f32 conductances
+            // of the balanced core once (summed in xbar's pool, split as the MVM
+            // splits its rows).
+            let g: Vec<f32> = w.iter().chain(&w).map(|&v| v as f32).collect();
             group.bench_function("stream_f32_conductances", |b| b.iter(|| stream_sum(black_box(&g), n)));
         }
         group.finish();

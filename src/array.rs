@@ -6,7 +6,9 @@ use crate::batch::Batch;
 use crate::circuit::parasitics::{solve_exact, solve_nonlinear, solve_relaxation, NewtonSettings, Relaxation, Wires};
 use crate::device::iv::IvModel;
 use crate::error::{Error, Result};
-use crate::product::{self, Sum};
+use crate::product::{self, Dense, Diff, Matrix, Sum};
+use crate::storage::Conductances;
+use crate::with_stored;
 use rayon::prelude::*;
 use std::sync::{Arc, Mutex};
 
@@ -27,13 +29,14 @@ pub enum Op {
     Vmm,
 }
 
-/// A `rows × cols` conductance matrix (row-major), its identity within the
-/// core (for its random streams) and its read noise.
+/// A `rows × cols` conductance matrix (row-major, in the core's storage
+/// precision), its identity within the core (for its random streams) and its
+/// read noise.
 #[derive(Debug, Clone)]
 pub struct Array {
     pub rows: usize,
     pub cols: usize,
-    pub g: Vec<f64>,
+    pub g: Conductances,
     /// Index of the array within its core (0 for arrays that are never read noisily).
     pub id: u32,
     /// Per-read conductance noise; `None` for exact reads.
@@ -88,7 +91,7 @@ impl ReadKey {
 
 impl Array {
     /// An array holding `g` (`rows × cols`, row-major).
-    pub fn new(rows: usize, cols: usize, g: Vec<f64>) -> Array {
+    pub fn new(rows: usize, cols: usize, g: Conductances) -> Array {
         debug_assert_eq!(g.len(), rows * cols);
         Array {
             rows,
@@ -106,7 +109,8 @@ impl Array {
     /// Keeps a copy of the conductances on the GPU (a no-op without `gpu`).
     pub fn place(mut self, gpu: Option<&GpuBackend>) -> Result<Array> {
         if let Some(b) = gpu {
-            let r = Resident::upload(&b.gpu, b.precision, self.rows, self.cols, &self.g, self.noise.as_ref())?;
+            let g = self.g.as_f64();
+            let r = Resident::upload(&b.gpu, b.precision, self.rows, self.cols, &g, self.noise.as_ref())?;
             self.resident = Some(Arc::new(r));
         }
         Ok(self)
@@ -115,7 +119,7 @@ impl Array {
     /// Brings the GPU copy (if any) up to date with `g` after a write.
     pub fn refresh(&mut self) -> Result<()> {
         if let Some(r) = &self.resident {
-            self.resident = Some(Arc::new(r.reupload(&self.g, self.noise.as_ref())?));
+            self.resident = Some(Arc::new(r.reupload(&self.g.as_f64(), self.noise.as_ref())?));
         }
         Ok(())
     }
@@ -136,7 +140,7 @@ impl Array {
         cells: &Cells,
     ) -> Result<bool> {
         let s = Stream::new(key.seed, self.id, Purpose::Update, key.call & 0xFF_FFFF_FFFF_FFFF);
-        let written = model.write(&mut self.g[first..], first, request, scale, &s);
+        let written = self.g.modify(first, |g| model.write(g, first, request, scale, &s));
         if written && self.noise.is_some() {
             self.noise = cells.read_noise(&self.g);
         }
@@ -205,7 +209,8 @@ impl Array {
                 .lock()
                 .map_err(|_| Error::Internal("relaxation state poisoned".into()))?;
             let r = &mut st[usize::from(op == Op::Vmm)];
-            let report = solve_relaxation(wires, op, self.rows, self.cols, &self.g, neg.map(|n| &n.g[..]), x, r)?;
+            let gn = neg.map(|n| n.g.as_f64());
+            let report = solve_relaxation(wires, op, self.rows, self.cols, &self.g.as_f64(), gn.as_deref(), x, r)?;
             return Ok(report.y);
         }
         let solve = |gp: &[f64], gn: Option<&[f64]>, xb: &Batch| match &self.iv {
@@ -224,7 +229,8 @@ impl Array {
             None => solve_exact(wires, op, self.rows, self.cols, gp, gn, xb),
         };
         if !noisy {
-            return solve(&self.g, neg.map(|n| &n.g[..]), x);
+            let gn = neg.map(|n| n.g.as_f64());
+            return solve(&self.g.as_f64(), gn.as_deref(), x);
         }
         let mut y = Batch::zeros(self.outputs(op), x.count);
         for b in 0..x.count {
@@ -243,10 +249,10 @@ impl Array {
         match &self.noise {
             Some(n) => {
                 let mut out = vec![0.0; self.g.len()];
-                n.sample(&self.g, 0, &key.stream(self.id, b), &mut out);
+                with_stored!(&self.g, g => n.sample(g, 0, &key.stream(self.id, b), &mut out));
                 out
             }
-            None => self.g.clone(),
+            None => self.g.as_f64().into_owned(),
         }
     }
 
@@ -273,7 +279,30 @@ impl Array {
     /// Column currents for every vector of `x`: `I = G x` (MVM) or `I = x G` (VMM),
     /// in units of one fully-on cell at full input.
     pub fn product(&self, op: Op, x: &Batch) -> Batch {
-        self.sum_with(op, &self.g, x, Sum::Linear)
+        let cols = self.cols;
+        with_stored!(&self.g, a => self.sum_with(op, Dense { a, cols }, x, Sum::Linear))
+    }
+
+    /// The currents of this array minus those of `neg` (same shape and
+    /// precision) as one product of the difference `G − G_neg`, taken per
+    /// cell in single precision when `single`.
+    pub fn difference_product(&self, neg: &Array, single: bool, op: Op, x: &Batch) -> Result<Batch> {
+        let cols = self.cols;
+        Ok(match (&self.g, &neg.g, single) {
+            (Conductances::Single(pos), Conductances::Single(neg), true) => {
+                self.sum_with(op, Diff::<f32, true> { pos, neg, cols }, x, Sum::Linear)
+            }
+            (Conductances::Single(pos), Conductances::Single(neg), false) => {
+                self.sum_with(op, Diff::<f32, false> { pos, neg, cols }, x, Sum::Linear)
+            }
+            (Conductances::Double(pos), Conductances::Double(neg), true) => {
+                self.sum_with(op, Diff::<f64, true> { pos, neg, cols }, x, Sum::Linear)
+            }
+            (Conductances::Double(pos), Conductances::Double(neg), false) => {
+                self.sum_with(op, Diff::<f64, false> { pos, neg, cols }, x, Sum::Linear)
+            }
+            _ => return Err(Error::Internal("a balanced pair stored in two precisions".into())),
+        })
     }
 
     /// Currents with per-output read noise: `I_i = Σ_j G_ij x_j + sqrt(Σ_j σ_ij² x_j²)·z_i`.
@@ -300,7 +329,13 @@ impl Array {
                         var.vector_mut(b).iter_mut().for_each(|o| *o += v);
                     }
                 }
-                None => var.zip_with(&self.sum_with(op, &n.sigma, x, Sum::Squares), |a, b| a + b),
+                None => {
+                    let sigma = Dense {
+                        a: &n.sigma[..],
+                        cols: self.cols,
+                    };
+                    var.zip_with(&self.sum_with(op, sigma, x, Sum::Squares), |a, b| a + b)
+                }
             }
         }
         let add = |(b, yb): (usize, &mut [f64])| {
@@ -319,7 +354,7 @@ impl Array {
 
     /// `Σ_j a_ij x_j` (or its [`Sum::Squares`] form) over this array's shape for
     /// every vector of `x`, with `a` a per-cell quantity of the array.
-    fn sum_with(&self, op: Op, a: &[f64], x: &Batch, sum: Sum) -> Batch {
+    fn sum_with<M: Matrix>(&self, op: Op, a: M, x: &Batch, sum: Sum) -> Batch {
         let mut y = Batch::zeros(self.outputs(op), x.count);
         match op {
             Op::Mvm => product::mvm(a, self.rows, self.cols, &x.data, x.count, sum, &mut y.data),
@@ -347,7 +382,7 @@ impl Array {
             let s = key.stream(self.id, b);
             // Cells `base..base + buf.len()` as this vector sees them.
             let seen = |base: usize, buf: &mut [f64]| {
-                noise.sample(&self.g[base..base + buf.len()], base, &s, buf);
+                with_stored!(&self.g, g => noise.sample(&g[base..base + buf.len()], base, &s, buf));
             };
             match op {
                 Op::Mvm => {

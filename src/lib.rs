@@ -18,6 +18,7 @@ pub mod params;
 pub mod persist;
 pub mod product;
 pub mod rng;
+pub mod storage;
 pub mod support;
 pub mod threads;
 pub mod tiling;

@@ -12,6 +12,7 @@
 //! columns. Work is split over blocks of outputs × blocks of vectors in xbar's
 //! pool; a block of G is reused from cache for every vector of its block.
 
+use crate::storage::Stored;
 use crate::threads;
 use rayon::prelude::*;
 
@@ -33,24 +34,122 @@ pub enum Sum {
     Squares,
 }
 
-/// `y[b·n_out + i] = Σ_j a[i·cols + j]·x[b·cols + j]` for `i < rows` (MVM), with `a`
-/// row-major `rows × cols`, `x` holding `count` vectors of `cols`, `y` `count × rows`.
+/// One row of a matrix (or a segment of one), read as `f64` values.
+pub trait Row: Copy + Send + Sync {
+    /// Number of entries.
+    fn width(self) -> usize;
+    /// Entry `j`.
+    fn at(self, j: usize) -> f64;
+    /// Entries `start..start + len`.
+    fn segment(self, start: usize, len: usize) -> Self;
+}
+
+impl<T: Stored> Row for &[T] {
+    #[inline(always)]
+    fn width(self) -> usize {
+        self.len()
+    }
+    #[inline(always)]
+    fn at(self, j: usize) -> f64 {
+        self[j].into()
+    }
+    #[inline(always)]
+    fn segment(self, start: usize, len: usize) -> Self {
+        &self[start..start + len]
+    }
+}
+
+/// A row-major matrix the products read, one [`Row`] at a time.
+pub trait Matrix: Copy + Send + Sync {
+    type R: Row;
+    /// Row `i`.
+    fn row(self, i: usize) -> Self::R;
+}
+
+/// A stored row-major matrix of `cols` columns.
+#[derive(Debug, Clone, Copy)]
+pub struct Dense<'a, T> {
+    pub a: &'a [T],
+    pub cols: usize,
+}
+
+impl<'a, T: Stored> Matrix for Dense<'a, T> {
+    type R = &'a [T];
+    #[inline(always)]
+    fn row(self, i: usize) -> &'a [T] {
+        &self.a[i * self.cols..(i + 1) * self.cols]
+    }
+}
+
+/// The difference `pos − neg` of two stored matrices, taken entry by entry as
+/// it is read: in single precision when `SINGLE` (the float32 difference of
+/// CrossSim's balanced core, of the values rounded to float32), otherwise
+/// exactly in double precision.
+#[derive(Debug, Clone, Copy)]
+pub struct Diff<'a, T, const SINGLE: bool> {
+    pub pos: &'a [T],
+    pub neg: &'a [T],
+    pub cols: usize,
+}
+
+/// A row of a [`Diff`].
+#[derive(Debug, Clone, Copy)]
+pub struct DiffRow<'a, T, const SINGLE: bool> {
+    pos: &'a [T],
+    neg: &'a [T],
+}
+
+impl<T: Stored, const SINGLE: bool> Row for DiffRow<'_, T, SINGLE> {
+    #[inline(always)]
+    fn width(self) -> usize {
+        self.pos.len()
+    }
+    #[inline(always)]
+    fn at(self, j: usize) -> f64 {
+        let (p, n): (f64, f64) = (self.pos[j].into(), self.neg[j].into());
+        if SINGLE {
+            (p as f32 - n as f32) as f64
+        } else {
+            p - n
+        }
+    }
+    #[inline(always)]
+    fn segment(self, start: usize, len: usize) -> Self {
+        DiffRow {
+            pos: &self.pos[start..start + len],
+            neg: &self.neg[start..start + len],
+        }
+    }
+}
+
+impl<'a, T: Stored, const SINGLE: bool> Matrix for Diff<'a, T, SINGLE> {
+    type R = DiffRow<'a, T, SINGLE>;
+    #[inline(always)]
+    fn row(self, i: usize) -> Self::R {
+        let r = i * self.cols..(i + 1) * self.cols;
+        DiffRow {
+            pos: &self.pos[r.clone()],
+            neg: &self.neg[r],
+        }
+    }
+}
+
+/// `y[b·n_out + i] = Σ_j a_ij·x[b·cols + j]` for `i < rows` (MVM), with `a`
+/// `rows × cols`, `x` holding `count` vectors of `cols`, `y` `count × rows`.
 /// With [`Sum::Squares`] each term is squared before it is summed.
-pub fn mvm(a: &[f64], rows: usize, cols: usize, x: &[f64], count: usize, sum: Sum, y: &mut [f64]) {
-    debug_assert_eq!(a.len(), rows * cols);
+pub fn mvm<M: Matrix>(a: M, rows: usize, cols: usize, x: &[f64], count: usize, sum: Sum, y: &mut [f64]) {
     debug_assert_eq!(x.len(), cols * count);
     debug_assert_eq!(y.len(), rows * count);
     let task = |o0: usize, b0: usize, out: &mut [Vec<f64>]| mvm_block(a, cols, x, o0, b0, sum, out);
     run(rows, count, rows * cols * count, task, y);
 }
 
-/// `y[b·cols + j] = Σ_i x[b·rows + i]·a[i·cols + j]` (VMM); with [`Sum::Squares`]
+/// `y[b·cols + j] = Σ_i x[b·rows + i]·a_ij` (VMM); with [`Sum::Squares`]
 /// each term is squared before it is summed.
-pub fn vmm(a: &[f64], rows: usize, cols: usize, x: &[f64], count: usize, sum: Sum, y: &mut [f64]) {
-    debug_assert_eq!(a.len(), rows * cols);
+pub fn vmm<M: Matrix>(a: M, rows: usize, cols: usize, x: &[f64], count: usize, sum: Sum, y: &mut [f64]) {
     debug_assert_eq!(x.len(), rows * count);
     debug_assert_eq!(y.len(), cols * count);
-    let task = |o0: usize, b0: usize, out: &mut [Vec<f64>]| vmm_block(a, rows, cols, x, o0, b0, sum, out);
+    let task = |o0: usize, b0: usize, out: &mut [Vec<f64>]| vmm_block(a, rows, x, o0, b0, sum, out);
     run(cols, count, rows * cols * count, task, y);
 }
 
@@ -85,7 +184,7 @@ where
 }
 
 /// One MVM block: rows `o0..o0 + out[0].len()` for vectors `b0..b0 + out.len()`.
-fn mvm_block(a: &[f64], cols: usize, x: &[f64], o0: usize, b0: usize, sum: Sum, out: &mut [Vec<f64>]) {
+fn mvm_block<M: Matrix>(a: M, cols: usize, x: &[f64], o0: usize, b0: usize, sum: Sum, out: &mut [Vec<f64>]) {
     let len = out.first().map_or(0, Vec::len);
     let mut xt = vec![0.0; cols * GROUP];
     for v0 in (0..out.len()).step_by(GROUP) {
@@ -98,14 +197,11 @@ fn mvm_block(a: &[f64], cols: usize, x: &[f64], o0: usize, b0: usize, sum: Sum, 
         }
         for d0 in (0..len).step_by(ROWS) {
             let nr = ROWS.min(len - d0);
-            let rows: [&[f64]; ROWS] = std::array::from_fn(|r| {
-                let i = o0 + d0 + r.min(nr - 1);
-                &a[i * cols..(i + 1) * cols]
-            });
+            let rows: [M::R; ROWS] = std::array::from_fn(|r| a.row(o0 + d0 + r.min(nr - 1)));
             let s = if nv == 1 {
-                tile::<1>(&rows, x_single(x, b0 + v0, cols), sum)
+                tile::<_, 1>(&rows, x_single(x, b0 + v0, cols), sum)
             } else {
-                tile::<GROUP>(&rows, &xt, sum)
+                tile::<_, GROUP>(&rows, &xt, sum)
             };
             for (r, sr) in s.iter().enumerate().take(nr) {
                 for k in 0..nv {
@@ -129,49 +225,49 @@ pub const ROWS: usize = 4;
 pub fn row_dots(rows: &[&[f64]], x: &[f64]) -> [f64; ROWS] {
     debug_assert!(!rows.is_empty() && rows.len() <= ROWS);
     let tile_rows: [&[f64]; ROWS] = std::array::from_fn(|r| rows[r.min(rows.len() - 1)]);
-    tile::<1>(&tile_rows, x, Sum::Linear).map(|r| r[0])
+    tile::<_, 1>(&tile_rows, x, Sum::Linear).map(|r| r[0])
 }
 
 /// `out[r][k] = Σ_j term(rows[r][j], xt[j·V + k])`, summed in `j` order, for the
 /// `ROWS × V` outputs of one tile (`k < V`; `xt` holds V vectors transposed).
 /// Entries `k ≥ V` of the result are 0.
 #[inline]
-fn tile<const V: usize>(rows: &[&[f64]; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
+fn tile<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe { tile_avx2::<V>(rows, xt, sum) };
+            return unsafe { tile_avx2::<R, V>(rows, xt, sum) };
         }
     }
-    tile_generic::<V>(rows, xt, sum)
+    tile_generic::<R, V>(rows, xt, sum)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn tile_avx2<const V: usize>(rows: &[&[f64]; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
-    tile_generic::<V>(rows, xt, sum)
+unsafe fn tile_avx2<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
+    tile_generic::<R, V>(rows, xt, sum)
 }
 
 #[inline(always)]
-fn tile_generic<const V: usize>(rows: &[&[f64]; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
+fn tile_generic<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
     match sum {
-        Sum::Linear => tile_with::<V>(rows, xt, |g, x| g * x),
-        Sum::Squares => tile_with::<V>(rows, xt, |g, x| (g * x) * (g * x)),
+        Sum::Linear => tile_with::<R, V>(rows, xt, |g, x| g * x),
+        Sum::Squares => tile_with::<R, V>(rows, xt, |g, x| (g * x) * (g * x)),
     }
 }
 
 #[inline(always)]
-fn tile_with<const V: usize>(
-    rows: &[&[f64]; ROWS],
+fn tile_with<R: Row, const V: usize>(
+    rows: &[R; ROWS],
     xt: &[f64],
     term: impl Fn(f64, f64) -> f64,
 ) -> [[f64; GROUP]; ROWS] {
-    let cols = rows[0].len();
+    let cols = rows[0].width();
     let mut acc = [[0.0f64; V]; ROWS];
     for (j, xj) in xt[..cols * V].chunks_exact(V).enumerate() {
         for (acc, row) in acc.iter_mut().zip(rows) {
-            let g = row[j];
+            let g = row.at(j);
             for k in 0..V {
                 acc[k] += term(g, xj[k]);
             }
@@ -181,11 +277,10 @@ fn tile_with<const V: usize>(
 }
 
 /// One VMM block: columns `o0..o0 + out[0].len()` for vectors `b0..b0 + out.len()`.
-#[allow(clippy::too_many_arguments)]
-fn vmm_block(a: &[f64], rows: usize, cols: usize, x: &[f64], o0: usize, b0: usize, sum: Sum, out: &mut [Vec<f64>]) {
+fn vmm_block<M: Matrix>(a: M, rows: usize, x: &[f64], o0: usize, b0: usize, sum: Sum, out: &mut [Vec<f64>]) {
     let len = out.first().map_or(0, Vec::len);
     for i in 0..rows {
-        let seg = &a[i * cols + o0..i * cols + o0 + len];
+        let seg = a.row(i).segment(o0, len);
         for (v, o) in out.iter_mut().enumerate() {
             let xi = x[(b0 + v) * rows + i];
             axpy(xi, seg, o, sum);
@@ -195,7 +290,7 @@ fn vmm_block(a: &[f64], rows: usize, cols: usize, x: &[f64], o0: usize, b0: usiz
 
 /// `out[o] += term(x, seg[o])` for every output of the segment.
 #[inline]
-fn axpy(x: f64, seg: &[f64], out: &mut [f64], sum: Sum) {
+fn axpy<R: Row>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -208,15 +303,19 @@ fn axpy(x: f64, seg: &[f64], out: &mut [f64], sum: Sum) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn axpy_avx2(x: f64, seg: &[f64], out: &mut [f64], sum: Sum) {
+unsafe fn axpy_avx2<R: Row>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
     axpy_generic(x, seg, out, sum)
 }
 
 #[inline(always)]
-fn axpy_generic(x: f64, seg: &[f64], out: &mut [f64], sum: Sum) {
+fn axpy_generic<R: Row>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
+    let out = &mut out[..seg.width()];
     match sum {
-        Sum::Linear => out.iter_mut().zip(seg).for_each(|(o, g)| *o += x * g),
-        Sum::Squares => out.iter_mut().zip(seg).for_each(|(o, g)| *o += (x * g) * (x * g)),
+        Sum::Linear => out.iter_mut().enumerate().for_each(|(k, o)| *o += x * seg.at(k)),
+        Sum::Squares => out
+            .iter_mut()
+            .enumerate()
+            .for_each(|(k, o)| *o += (x * seg.at(k)) * (x * seg.at(k))),
     }
 }
 
@@ -244,7 +343,7 @@ mod tests {
             for count in [1, 3, 5, 37] {
                 let x = data(cols * count, 0.9);
                 let mut y = vec![0.0; rows * count];
-                mvm(&a, rows, cols, &x, count, Sum::Linear, &mut y);
+                mvm(Dense { a: &a, cols }, rows, cols, &x, count, Sum::Linear, &mut y);
                 for b in 0..count {
                     for i in 0..rows {
                         let want = reference_dot(&a[i * cols..(i + 1) * cols], &x[b * cols..(b + 1) * cols]);
@@ -263,8 +362,8 @@ mod tests {
                 let x = data(rows * count, 0.5);
                 let mut y = vec![0.0; cols * count];
                 let mut sq = vec![0.0; cols * count];
-                vmm(&a, rows, cols, &x, count, Sum::Linear, &mut y);
-                vmm(&a, rows, cols, &x, count, Sum::Squares, &mut sq);
+                vmm(Dense { a: &a, cols }, rows, cols, &x, count, Sum::Linear, &mut y);
+                vmm(Dense { a: &a, cols }, rows, cols, &x, count, Sum::Squares, &mut sq);
                 for b in 0..count {
                     for j in 0..cols {
                         let (mut want, mut want_sq) = (0.0, 0.0);
@@ -287,12 +386,44 @@ mod tests {
         let a = data(rows * cols, 0.1);
         let x = data(cols * count, 0.4);
         let mut y = vec![0.0; rows * count];
-        mvm(&a, rows, cols, &x, count, Sum::Squares, &mut y);
+        mvm(Dense { a: &a, cols }, rows, cols, &x, count, Sum::Squares, &mut y);
         for b in 0..count {
             for i in 0..rows {
                 let want: f64 = (0..cols).map(|j| (a[i * cols + j] * x[b * cols + j]).powi(2)).sum();
                 assert!((y[b * rows + i] - want).abs() <= 1e-14 * want.max(1.0));
             }
         }
+    }
+
+    /// `d` gives the products of the stored matrix `want`, bit for bit.
+    fn same_products<M: Matrix>(d: M, want: &[f64], rows: usize, cols: usize, x: &[f64], count: usize) {
+        let (mut y, mut z) = (vec![0.0; rows * count], vec![0.0; cols * count]);
+        let (mut wy, mut wz) = (vec![0.0; rows * count], vec![0.0; cols * count]);
+        let xv = &x[..rows * count];
+        mvm(d, rows, cols, x, count, Sum::Linear, &mut y);
+        vmm(d, rows, cols, xv, count, Sum::Linear, &mut z);
+        mvm(Dense { a: want, cols }, rows, cols, x, count, Sum::Linear, &mut wy);
+        vmm(Dense { a: want, cols }, rows, cols, xv, count, Sum::Linear, &mut wz);
+        assert_eq!(y, wy);
+        assert_eq!(z, wz);
+    }
+
+    #[test]
+    fn differences_are_taken_per_entry_in_the_stated_precision() {
+        let (rows, cols, count) = (9, 21, 5);
+        let p = data(rows * cols, 0.7);
+        let n: Vec<f64> = data(rows * cols, 1.3).iter().map(|v| v * 0.5).collect();
+        let x = data(cols * count, 0.2);
+        let p32: Vec<f32> = p.iter().map(|&v| v as f32).collect();
+        let n32: Vec<f32> = n.iter().map(|&v| v as f32).collect();
+        let exact: Vec<f64> = p.iter().zip(&n).map(|(a, b)| a - b).collect();
+        let single: Vec<f64> = p32.iter().zip(&n32).map(|(a, b)| (a - b) as f64).collect();
+        let wide: Vec<f64> = p32.iter().zip(&n32).map(|(&a, &b)| a as f64 - b as f64).collect();
+        let (pos, neg) = (&p[..], &n[..]);
+        same_products(Diff::<f64, false> { pos, neg, cols }, &exact, rows, cols, &x, count);
+        same_products(Diff::<f64, true> { pos, neg, cols }, &single, rows, cols, &x, count);
+        let (pos, neg) = (&p32[..], &n32[..]);
+        same_products(Diff::<f32, true> { pos, neg, cols }, &single, rows, cols, &x, count);
+        same_products(Diff::<f32, false> { pos, neg, cols }, &wide, rows, cols, &x, count);
     }
 }

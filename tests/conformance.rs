@@ -134,9 +134,18 @@ fn correction(p: &Params) -> f64 {
     1.0
 }
 
+/// A case's CrossSim parameters, with conductances kept in double precision
+/// (`simulation.conductance_precision = "float64"`) as CrossSim keeps them: the
+/// cases compare with CrossSim's own numbers to 1e-12 and at ADC rounding ties.
+fn crosssim_params(text: &str) -> xbar::Result<Params> {
+    let mut p = Params::from_json(text)?;
+    p.simulation.conductance_precision = xbar::params::ConductancePrecision::Float64;
+    Ok(p)
+}
+
 fn run_det(case: &Path, params_file: &str, y_file: &str) -> Outcome {
     let text = std::fs::read_to_string(case.join(params_file)).unwrap();
-    let p = match Params::from_json(&text) {
+    let p = match crosssim_params(&text) {
         Ok(p) => p,
         Err(e) => return Outcome::Fail(format!("params: {e}")),
     };
@@ -231,7 +240,7 @@ fn run_det(case: &Path, params_file: &str, y_file: &str) -> Outcome {
 /// "solver that copies CrossSim's iteration").
 fn run_crosssim_solver(case: &Path) -> Outcome {
     let text = std::fs::read_to_string(case.join("params.json")).unwrap();
-    let mut p = Params::from_json(&text).unwrap();
+    let mut p = crosssim_params(&text).unwrap();
     p.simulation.parasitic_solver = xbar::params::ParasiticSolver::CrossSim;
     let (rows, cols, w) = load(case, "W.npy");
     let mut core = Core::new(&p, rows, cols, 1).unwrap();
@@ -250,7 +259,7 @@ fn run_crosssim_solver(case: &Path) -> Outcome {
 
 fn run_error(case: &Path) -> Outcome {
     let text = std::fs::read_to_string(case.join("params.json")).unwrap();
-    let mut p = match Params::from_json(&text) {
+    let mut p = match crosssim_params(&text) {
         Ok(p) => p,
         Err(e) => return Outcome::Pass(format!("refused at parameters: {e}")),
     };

@@ -154,7 +154,9 @@ fn stochastic_cases_match_crosssim_conductance_statistics() {
             let count = level["count"].as_u64().unwrap() as usize;
             let mut g = vec![target; count];
             if kind == "read" {
-                let noise = cells.read_noise(&g).expect("a read case has read noise");
+                let noise = cells
+                    .read_noise(&xbar::storage::Conductances::Double(g.clone()))
+                    .expect("a read case has read noise");
                 let s = Stream::new(77, lvl as u32, Purpose::ReadNoise, 1);
                 let programmed = g.clone();
                 noise.sample(&programmed, 0, &s, &mut g);

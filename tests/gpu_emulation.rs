@@ -76,7 +76,7 @@ fn emulate(exe: &std::path::Path, a: &Array, op: Op, x: &Batch, key: &ReadKey, f
         Some(n) if per_cell => n.sigma.clone(),
         _ => vec![0.0; a.g.len()],
     };
-    for v in a.g.iter().chain(&sigma).chain(&x.data) {
+    for v in a.g.as_f64().iter().chain(&sigma).chain(&x.data) {
         input += &format!("{v:e}\n");
     }
     let mut child = Command::new(exe)
@@ -125,7 +125,7 @@ fn emulated_kernels_match_the_cpu_reads() {
         }),
     ];
     for noise in noises {
-        let mut a = Array::new(rows, cols, g.clone());
+        let mut a = Array::new(rows, cols, xbar::storage::Conductances::Double(g.clone()));
         a.id = 3;
         a.noise = noise;
         for op in [Op::Mvm, Op::Vmm] {

@@ -60,6 +60,11 @@ fn conformance_params_load_and_round_trip() {
         assert_eq!(solver, Some(json!("exact")));
         let precision = written["simulation"].as_object_mut().unwrap().remove("gpu_precision");
         assert_eq!(precision, Some(json!("float32")));
+        let storage = written["simulation"]
+            .as_object_mut()
+            .unwrap()
+            .remove("conductance_precision");
+        assert_eq!(storage, Some(json!("float32")));
         // xbar's own key, absent from CrossSim's files.
         let comp = written["xbar"]["device"]
             .as_object_mut()

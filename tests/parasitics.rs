@@ -15,6 +15,7 @@ use xbar::circuit::parasitics::{
     netlist, parse_ngspice_currents, solve_exact, solve_relaxation, LinearSolver, Relaxation, Wires,
 };
 use xbar::params::{Params, SelectedRows, VerrCriterion};
+use xbar::storage::Conductances;
 use xbar::Error;
 
 // ---------------------------------------------------------------- helpers
@@ -339,11 +340,12 @@ fn zero_resistance_equals_the_plain_product() {
         );
         assert!(!c.w.is_active());
         let got = c.exact();
-        let mut want = Array::new(c.rows, c.cols, c.g.clone()).product(c.op, &c.x);
+        let mut want = Array::new(c.rows, c.cols, Conductances::Double(c.g.clone())).product(c.op, &c.x);
         if let Some(gn) = &c.gn {
-            want.zip_with(&Array::new(c.rows, c.cols, gn.clone()).product(c.op, &c.x), |a, b| {
-                a - b
-            });
+            want.zip_with(
+                &Array::new(c.rows, c.cols, Conductances::Double(gn.clone())).product(c.op, &c.x),
+                |a, b| a - b,
+            );
         }
         // Inputs are 0 or |v| > 0.05, so gating changes nothing; only the summation order differs.
         let e = rel_err(&got.data, &want.data);

@@ -489,6 +489,8 @@ fn spec_section_17_examples() {
     let mut failures = Vec::new();
     for e in examples() {
         let mut p = Params::default();
+        // The examples' values are exact; conductances in double precision keep them so.
+        p.simulation.conductance_precision = xbar::params::ConductancePrecision::Float64;
         p.xbar.device.infinite_on_off_ratio = e.inf;
         for (path, value) in e.set {
             p.set_json(path, value)

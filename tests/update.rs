@@ -11,6 +11,8 @@ fn w0() -> Vec<f64> {
 
 fn params(style: &str, update: &str) -> Params {
     let mut p = Params::default();
+    // Exact update arithmetic is checked to 1e-12: conductances in double precision.
+    p.simulation.conductance_precision = xbar::params::ConductancePrecision::Float64;
     p.set_json("core.style", &format!("\"{style}\"")).unwrap();
     // A fixed weight range so that the mapping does not depend on the data.
     p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)

@@ -8,6 +8,8 @@ use xbar::{Core, Layout, Params};
 /// with weights 0 and the update section `update` (JSON).
 fn core(rows: usize, cols: usize, update: &str) -> Core {
     let mut p = Params::default();
+    // Quantised levels are checked exactly: conductances in double precision.
+    p.simulation.conductance_precision = xbar::params::ConductancePrecision::Float64;
     p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)
         .unwrap();
     p.xbar.device.infinite_on_off_ratio = true;

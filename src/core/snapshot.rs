@@ -196,7 +196,7 @@ impl Core {
                             None => None,
                         };
                         Ok(ArrayState {
-                            g: a.g.clone(),
+                            g: a.g.as_f64().into_owned(),
                             relaxation_gamma,
                         })
                     })
@@ -312,20 +312,37 @@ impl Snapshot {
             )));
         }
         for (k, (block, saved)) in blocks.iter_mut().zip(self.blocks).enumerate() {
-            match (block.exact_single_mut(), saved.exact_single) {
-                (Some(flag), Some(v)) => *flag = v,
-                (None, None) => {}
-                _ => return Err(parse(format!("block {k}: the mapping differs from the parameters'"))),
+            let units = block.units();
+            let flag_matches = match saved.exact_single {
+                Some(v) => block.set_exact_single(v).is_some(),
+                None => block.exact_single().is_none(),
+            };
+            if !flag_matches {
+                return Err(parse(format!("block {k}: the mapping differs from the parameters'")));
             }
+            let mut saved_arrays = saved.arrays;
             let mut arrays = block.arrays_mut();
-            if arrays.len() != saved.arrays.len() {
+            // Files of earlier versions hold a fast balanced pair's differences as
+            // a third array after G+ and G-; they are derived from G+ and G- again.
+            let with_differences: usize = units.iter().map(|&(n, fast)| n + usize::from(fast)).sum();
+            if with_differences != arrays.len() && saved_arrays.len() == with_differences {
+                let mut kept = saved_arrays.into_iter();
+                saved_arrays = Vec::with_capacity(arrays.len());
+                for &(n, fast) in &units {
+                    saved_arrays.extend(kept.by_ref().take(n));
+                    if fast {
+                        kept.next();
+                    }
+                }
+            }
+            if arrays.len() != saved_arrays.len() {
                 return Err(parse(format!(
                     "block {k}: {} arrays saved, the parameters give {}",
-                    saved.arrays.len(),
+                    saved_arrays.len(),
                     arrays.len()
                 )));
             }
-            for (j, (a, s)) in arrays.iter_mut().zip(saved.arrays).enumerate() {
+            for (j, (a, s)) in arrays.iter_mut().zip(saved_arrays).enumerate() {
                 if s.g.len() != a.g.len() {
                     return Err(parse(format!(
                         "block {k}, array {j}: {} conductances saved, expected {}",
@@ -334,7 +351,7 @@ impl Snapshot {
                     )));
                 }
                 finite(&format!("block {k}, array {j}: conductance"), &s.g)?;
-                a.g = s.g;
+                a.g.assign(&s.g);
                 if a.noise.is_some() {
                     a.noise = core.cells.read_noise(&a.g);
                 }
@@ -355,6 +372,8 @@ impl Snapshot {
                     }
                 }
             }
+            drop(arrays);
+            block.refresh()?;
         }
         core.matrix = self.matrix;
         core.blocks = blocks;

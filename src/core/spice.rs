@@ -45,7 +45,9 @@ impl Core {
         let mut v: Vec<f64> = x[c0..c0 + nc].iter().map(|e| e * s).collect();
         block.periphery(Op::Mvm).dac.convert(&mut v);
         let (array, neg) = block.first_network();
-        let gn = neg.map(|a| &a.g[..]);
+        let gp = array.g.as_f64();
+        let gn = neg.map(|a| a.g.as_f64());
+        let gn = gn.as_deref();
         let wires = match &self.wires {
             Some(w) => (**w).clone(),
             // Ideal wires (and no cell gating, as the read without parasitics).
@@ -68,7 +70,7 @@ impl Core {
                     Op::Mvm,
                     rows,
                     cols,
-                    &array.g,
+                    &gp,
                     gn,
                     iv,
                     &xb,
@@ -76,10 +78,10 @@ impl Core {
                 )?
                 .y
             }
-            None => solve_exact(&wires, Op::Mvm, rows, cols, &array.g, gn, &xb)?,
+            None => solve_exact(&wires, Op::Mvm, rows, cols, &gp, gn, &xb)?,
         };
         let currents: Vec<f64> = y.data.iter().map(|i| i * vread / wires.rmin_ohm).collect();
-        let mut deck = netlist(&wires, Op::Mvm, rows, cols, &array.g, gn, &v, vread, self.iv.as_ref())?;
+        let mut deck = netlist(&wires, Op::Mvm, rows, cols, &gp, gn, &v, vread, self.iv.as_ref())?;
         let solution: String = currents
             .iter()
             .enumerate()

@@ -22,6 +22,7 @@ use super::sonos::{SonosRead, SonosWrite};
 use crate::error::{Error, Result};
 use crate::params::{DeviceModel, DeviceParams, NoiseSampling};
 use crate::rng::{Purpose, Stream};
+use crate::storage::{Conductances, Stored};
 use std::sync::Arc;
 
 /// The generic law named by `model`, if it is one.
@@ -230,20 +231,26 @@ impl Cells {
 
     /// The read noise of cells programmed to `g`: per-cell σ, the draw
     /// distribution and the clip; `None` for noiseless reads.
-    pub fn read_noise(&self, g: &[f64]) -> Option<ReadNoise> {
+    pub fn read_noise(&self, g: &Conductances) -> Option<ReadNoise> {
         let law = self.read.as_ref()?;
-        let first = g.first().map(|&x| law.sigma(x));
-        let uniform_sigma = first.filter(|&f| g.iter().all(|&x| law.sigma(x) == f));
+        let (uniform_sigma, sigma) = crate::with_stored!(g, v => sigmas(law.as_ref(), v));
         Some(ReadNoise {
-            sigma: match uniform_sigma {
-                Some(_) => Vec::new(),
-                None => g.iter().map(|&x| law.sigma(x)).collect(),
-            },
+            sigma,
             uniform_sigma,
             dist: law.dist(),
             clip: self.clip,
             per_output: self.per_output,
         })
+    }
+}
+
+/// The σ of every cell of `g` under `law`: `(Some(σ), [])` when all are equal.
+fn sigmas<T: Stored>(law: &dyn ErrorLaw, g: &[T]) -> (Option<f64>, Vec<f64>) {
+    let first = g.first().map(|&x| law.sigma(x.into()));
+    let uniform = first.filter(|&f| g.iter().all(|&x| law.sigma(x.into()) == f));
+    match uniform {
+        Some(_) => (uniform, Vec::new()),
+        None => (None, g.iter().map(|&x| law.sigma(x.into())).collect()),
     }
 }
 
@@ -266,18 +273,18 @@ pub struct ReadNoise {
 impl ReadNoise {
     /// Noisy conductances of cells `start..start + g.len()` (programmed values
     /// `g`) into `out`: `clip(G + σ·e)` with `e` the dense draws `start..` of `s`.
-    pub fn sample(&self, g: &[f64], start: usize, s: &Stream, out: &mut [f64]) {
+    pub fn sample<T: Stored>(&self, g: &[T], start: usize, s: &Stream, out: &mut [f64]) {
         s.fill_dense(start as u64, out, self.dist == Dist::Normal);
         let shift = if self.dist == Dist::Uniform { -0.5 } else { 0.0 };
         match self.uniform_sigma {
             Some(sd) => {
                 for (o, &g) in out.iter_mut().zip(g) {
-                    *o = self.clip.apply(g + sd * (*o + shift));
+                    *o = self.clip.apply(g.into() + sd * (*o + shift));
                 }
             }
             None => {
                 for ((o, &g), &sd) in out.iter_mut().zip(g).zip(&self.sigma[start..start + g.len()]) {
-                    *o = self.clip.apply(g + sd * (*o + shift));
+                    *o = self.clip.apply(g.into() + sd * (*o + shift));
                 }
             }
         }

@@ -159,11 +159,9 @@ impl Balanced {
         let gr = self.grange as f32;
         let wmax = self.wmax;
         let percentile = self.percentile_range;
-        self.pair
-            .pos
-            .g
-            .iter()
-            .zip(&self.pair.neg.g)
+        let (pos, neg) = (self.pair.pos.g.as_f64(), self.pair.neg.g.as_f64());
+        pos.iter()
+            .zip(neg.iter())
             .map(|(&a, &b)| {
                 if !self.single {
                     return (a - b) / self.grange * wmax;

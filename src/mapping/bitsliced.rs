@@ -321,15 +321,15 @@ impl BitSliced {
             let level: Vec<f64> = match s {
                 SliceArrays::Offset(a) => {
                     let skip = if self.unit_column { a.cols } else { 0 };
-                    a.g[skip..].iter().map(|&g| (g - self.gmin) / self.grange).collect()
+                    a.g.as_f64()[skip..]
+                        .iter()
+                        .map(|&g| (g - self.gmin) / self.grange)
+                        .collect()
                 }
-                SliceArrays::Balanced(p) => p
-                    .pos
-                    .g
-                    .iter()
-                    .zip(&p.neg.g)
-                    .map(|(a, b)| (a - b) / self.grange)
-                    .collect(),
+                SliceArrays::Balanced(p) => {
+                    let (pos, neg) = (p.pos.g.as_f64(), p.neg.g.as_f64());
+                    pos.iter().zip(neg.iter()).map(|(a, b)| (a - b) / self.grange).collect()
+                }
             };
             if i == 0 {
                 wt = level;

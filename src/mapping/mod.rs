@@ -19,6 +19,7 @@ use crate::device::update::{DeviceUpdate, Request};
 use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, CoreStyle, Params};
 use crate::rng::{Purpose, Stream};
+use crate::storage::Conductances;
 
 /// Weight slice index, bits per slice and slice style (bit-sliced cores).
 pub type SliceInfo = (usize, u32, BitSliceStyle);
@@ -63,11 +64,13 @@ impl BlockContext<'_> {
     }
 
     /// Writes target conductances `g` (`rows × cols`, already quantised) as
-    /// array `k` of this block: programming error or drift, then its read noise.
+    /// array `k` of this block: programming error or drift, storage in the
+    /// core's precision, then its read noise.
     /// Array ids are `block·128 + k`.
     pub fn program_array(&self, k: u32, rows: usize, cols: usize, mut g: Vec<f64>) -> Result<Array> {
         let id = self.block * 128 + k;
         self.cells.write(&mut g, id, &self.draws)?;
+        let g = Conductances::new(g, self.params.simulation.conductance_precision);
         let noise = self.cells.read_noise(&g);
         let relaxation = match (&self.wires, self.params.simulation.parasitic_solver) {
             (Some(_), crate::params::ParasiticSolver::CrossSim) => {
@@ -256,6 +259,40 @@ impl Mapping {
                 .collect(),
         }
     }
+    /// Brings the GPU copies of the arrays (and of a fast balanced pair's
+    /// differences) up to date after their conductances were replaced.
+    pub(crate) fn refresh(&mut self) -> Result<()> {
+        for a in self.arrays_mut() {
+            a.refresh()?;
+        }
+        match self {
+            Mapping::Balanced(m) => m.pair.refresh(),
+            Mapping::Offset(_) => Ok(()),
+            Mapping::BitSliced(m) => m.slices.iter_mut().try_for_each(|s| match s {
+                bitsliced::SliceArrays::Balanced(p) => p.refresh(),
+                bitsliced::SliceArrays::Offset(_) => Ok(()),
+            }),
+        }
+    }
+    /// The block's arrays in [`Mapping::arrays`] order, grouped by unit (a
+    /// balanced pair or a single array): each unit's array count and whether
+    /// it is a pair read by its difference (whose differences earlier saved
+    /// files hold as a third array).
+    pub(crate) fn units(&self) -> Vec<(usize, bool)> {
+        let pair = |p: &pair::Pair| (2, p.fast.is_some());
+        match self {
+            Mapping::Balanced(m) => vec![pair(&m.pair)],
+            Mapping::Offset(_) => vec![(1, false)],
+            Mapping::BitSliced(m) => m
+                .slices
+                .iter()
+                .map(|s| match s {
+                    bitsliced::SliceArrays::Balanced(p) => pair(p),
+                    bitsliced::SliceArrays::Offset(_) => (1, false),
+                })
+                .collect(),
+        }
+    }
     /// Balanced blocks: whether the conductances are still exact
     /// single-precision values (see `Balanced::read`); `None` otherwise.
     pub(crate) fn exact_single(&self) -> Option<bool> {
@@ -264,10 +301,18 @@ impl Mapping {
             _ => None,
         }
     }
-    /// As [`Mapping::exact_single`], mutably.
-    pub(crate) fn exact_single_mut(&mut self) -> Option<&mut bool> {
+    /// Sets [`Mapping::exact_single`] of a balanced block (as a restored core
+    /// had it); `None` for other blocks. Once false, the fast path's
+    /// differences are exact double-precision ones, as after an update.
+    pub(crate) fn set_exact_single(&mut self, single: bool) -> Option<()> {
         match self {
-            Mapping::Balanced(m) => Some(&mut m.single),
+            Mapping::Balanced(m) => {
+                m.single = single;
+                if !single {
+                    m.pair.mark_written();
+                }
+                Some(())
+            }
             _ => None,
         }
     }

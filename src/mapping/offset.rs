@@ -142,7 +142,7 @@ impl Offset {
     /// Stored weights: `((G - g0)/wr - 1/2)·2·wmax`, relative to the unit line when present.
     pub fn read(&self) -> Vec<f64> {
         let cols = self.array.cols;
-        let g = &self.array.g;
+        let g = self.array.g.as_f64();
         let level = |x: f64| (x - self.g0) / self.wr;
         if self.unit_column {
             g[cols..]

@@ -8,16 +8,19 @@ use crate::batch::Batch;
 use crate::device::cells::Cells;
 use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
+use crate::gpu::resident::Resident;
+use crate::gpu::select::GpuBackend;
+use std::sync::Arc;
 
 /// G+ and G- arrays and how their currents are combined.
 #[derive(Debug, Clone)]
 pub struct Pair {
     pub pos: Array,
     pub neg: Array,
-    /// `G+ - G-` precomputed at programming when the read is a plain product
-    /// of the difference (CrossSim's "fast balanced" path), plus per-output
-    /// read noise when that is on.
-    pub diff: Option<Array>,
+    /// Reads are one product of the difference `G+ − G-` (CrossSim's "fast
+    /// balanced" path), plus per-output read noise when that is on; `None`
+    /// when each array is read on its own.
+    pub fast: Option<FastBalanced>,
     /// G+ and G- cells share a column wire: only their difference leaves the array.
     pub interleaved: bool,
     /// Subtract in analog (one current per line) rather than digitise both.
@@ -54,34 +57,35 @@ impl Pair {
         let pos = ctx.program_array(k, rows, cols, gp)?;
         let neg = ctx.program_array(k + 1, rows, cols, gn)?;
         let single = single && ctx.cells.writes_exactly();
-        let diff = fast
-            .then(|| {
-                let d = pos.g.iter().zip(&neg.g);
-                let g = if single {
-                    d.map(|(&a, &b)| (a as f32 - b as f32) as f64).collect()
-                } else {
-                    d.map(|(a, b)| a - b).collect()
-                };
-                Array::new(rows, cols, g).place(ctx.gpu.as_ref())
-            })
+        let fast = fast
+            .then(|| FastBalanced::new(&pos, &neg, single, ctx.gpu.as_ref()))
             .transpose()?;
         Ok(Pair {
             pos,
             neg,
-            diff,
+            fast,
             interleaved: bal.interleaved_posneg,
             subtract: bal.subtract_current_in_xbar,
             icol_max,
         })
     }
 
-    /// G+, G- and the precomputed difference (when there is one).
+    /// G+ and G-.
     pub fn arrays(&self) -> impl Iterator<Item = &Array> {
-        [&self.pos, &self.neg].into_iter().chain(self.diff.as_ref())
+        [&self.pos, &self.neg].into_iter()
     }
     /// As [`Pair::arrays`], mutably.
     pub fn arrays_mut(&mut self) -> impl Iterator<Item = &mut Array> {
-        [&mut self.pos, &mut self.neg].into_iter().chain(self.diff.as_mut())
+        [&mut self.pos, &mut self.neg].into_iter()
+    }
+
+    /// Brings derived state (the GPU copy of the fast path's differences) up
+    /// to date after the arrays' conductances were replaced.
+    pub fn refresh(&mut self) -> Result<()> {
+        match &mut self.fast {
+            Some(f) => f.refresh(&self.pos, &self.neg),
+            None => Ok(()),
+        }
     }
 
     /// Writes the change `dg` (normalised conductance per cell): both devices
@@ -99,13 +103,19 @@ impl Pair {
         let pos = self.pos.update(0, dg, scale, model, key, cells)?;
         let neg = self.neg.update(0, dg, -scale, model, key, cells)?;
         let written = pos || neg;
-        if let (true, Some(d)) = (written, &mut self.diff) {
-            for ((o, a), b) in d.g.iter_mut().zip(&self.pos.g).zip(&self.neg.g) {
-                *o = a - b;
-            }
-            d.refresh()?;
+        if written {
+            self.mark_written();
+            self.refresh()?;
         }
         Ok(written)
+    }
+
+    /// After a write the conductances are no longer the values programmed in
+    /// single precision: the fast path takes exact double-precision differences.
+    pub fn mark_written(&mut self) {
+        if let Some(f) = &mut self.fast {
+            f.single = false;
+        }
     }
 
     /// Whether reads of the pair do not depend on their key (no read noise, no wires).
@@ -123,8 +133,11 @@ impl Pair {
     /// resistance an interleaved pair is one network (both devices on each
     /// output line).
     pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
-        if let Some(d) = &self.diff {
-            let mut y = d.read(op, x, key)?;
+        if let Some(f) = &self.fast {
+            let mut y = match &f.resident {
+                Some(r) => r.read(op, x, None, key.streams(self.pos.id))?,
+                None => self.pos.difference_product(&self.neg, f.single, op, x)?,
+            };
             let noises: Vec<_> = [&self.pos.noise, &self.neg.noise].into_iter().flatten().collect();
             if !noises.is_empty() {
                 self.pos.add_output_noise(op, x, &noises, key, &mut y);
@@ -152,6 +165,47 @@ impl Pair {
         } else {
             Ok(Currents::Two(p, n))
         }
+    }
+}
+
+/// How the fast balanced path takes the difference `G+ − G-`: per cell as it
+/// is read (no third array), or from a copy kept on the GPU.
+#[derive(Debug, Clone)]
+pub struct FastBalanced {
+    /// Each difference is rounded to single precision (CrossSim's float32 balanced core).
+    pub single: bool,
+    /// The differences on the GPU, when the core runs there.
+    pub resident: Option<Arc<Resident>>,
+}
+
+impl FastBalanced {
+    /// The differences `pos − neg` as the products read them.
+    fn values(&self, pos: &Array, neg: &Array) -> Vec<f64> {
+        let (p, n) = (pos.g.as_f64(), neg.g.as_f64());
+        let d = p.iter().zip(n.iter());
+        if self.single {
+            d.map(|(&a, &b)| (a as f32 - b as f32) as f64).collect()
+        } else {
+            d.map(|(a, b)| a - b).collect()
+        }
+    }
+
+    /// A fast path for `pos` and `neg`, with the differences uploaded to `gpu`.
+    fn new(pos: &Array, neg: &Array, single: bool, gpu: Option<&GpuBackend>) -> Result<FastBalanced> {
+        let mut f = FastBalanced { single, resident: None };
+        if let Some(b) = gpu {
+            let r = Resident::upload(&b.gpu, b.precision, pos.rows, pos.cols, &f.values(pos, neg), None)?;
+            f.resident = Some(Arc::new(r));
+        }
+        Ok(f)
+    }
+
+    /// Brings the GPU copy (if any) up to date after a write of `pos` or `neg`.
+    fn refresh(&mut self, pos: &Array, neg: &Array) -> Result<()> {
+        if let Some(r) = &self.resident {
+            self.resident = Some(Arc::new(r.reupload(&self.values(pos, neg), None)?));
+        }
+        Ok(())
     }
 }
 

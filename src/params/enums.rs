@@ -249,6 +249,10 @@ str_enum!(
     Backend { Auto => "auto", Cpu => "cpu", Cuda => "cuda" }
 );
 str_enum!(
+    /// `simulation.conductance_precision` (xbar): the number type conductances are stored in on the CPU.
+    ConductancePrecision { Float32 => "float32", Float64 => "float64" }
+);
+str_enum!(
     /// `simulation.gpu_precision` (xbar): the number type of conductances and products on the GPU.
     GpuPrecision { Float32 => "float32", Float64 => "float64" }
 );

@@ -260,6 +260,13 @@ pub struct SimulationParams {
     /// xbar: "float32" (default) or "float64" on the GPU backend.
     #[serde(default = "default_gpu_precision")]
     pub gpu_precision: GpuPrecision,
+    /// xbar: "float32" (default) or "float64" storage of conductances on the CPU.
+    #[serde(default = "default_conductance_precision")]
+    pub conductance_precision: ConductancePrecision,
+}
+
+fn default_conductance_precision() -> ConductancePrecision {
+    ConductancePrecision::Float32
 }
 
 fn default_gpu_precision() -> GpuPrecision {
@@ -292,6 +299,7 @@ impl Default for SimulationParams {
             backend: Backend::Auto,
             parasitic_solver: ParasiticSolver::Exact,
             gpu_precision: GpuPrecision::Float32,
+            conductance_precision: ConductancePrecision::Float32,
         }
     }
 }
