@@ -17,7 +17,7 @@ pub enum Conductances {
 }
 
 /// An element type conductances are stored in.
-pub trait Stored: Copy + Send + Sync + Into<f64> + 'static {
+pub trait Stored: Copy + Send + Sync + Into<f64> + 'static + crate::product::WideElem {
     /// The nearest stored value to `v`.
     fn store(v: f64) -> Self;
 }

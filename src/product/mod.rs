@@ -12,6 +12,8 @@
 //! columns. Work is split over blocks of outputs × blocks of vectors in xbar's
 //! pool; a block of G is reused from cache for every vector of its block.
 
+mod wide;
+
 use crate::storage::Stored;
 use crate::threads;
 use rayon::prelude::*;
@@ -59,9 +61,27 @@ impl<T: Stored> Row for &[T] {
     }
 }
 
+/// Number types the wide one-vector tile loads (f32 and f64 on x86-64).
+#[cfg(target_arch = "x86_64")]
+pub use wide::Lanes as WideElem;
+/// Number types the wide one-vector tile loads.
+#[cfg(not(target_arch = "x86_64"))]
+pub trait WideElem {}
+#[cfg(not(target_arch = "x86_64"))]
+impl<T> WideElem for T {}
+
+/// Rows the wide one-vector tile reads (every [`Row`] on x86-64).
+#[cfg(target_arch = "x86_64")]
+pub use wide::Load4 as WideRow;
+/// Rows the wide one-vector tile reads (every [`Row`]).
+#[cfg(not(target_arch = "x86_64"))]
+pub trait WideRow {}
+#[cfg(not(target_arch = "x86_64"))]
+impl<T: Row> WideRow for T {}
+
 /// A row-major matrix the products read, one [`Row`] at a time.
 pub trait Matrix: Copy + Send + Sync {
-    type R: Row;
+    type R: Row + WideRow;
     /// Row `i`.
     fn row(self, i: usize) -> Self::R;
 }
@@ -97,6 +117,13 @@ pub struct Diff<'a, T, const SINGLE: bool> {
 pub struct DiffRow<'a, T, const SINGLE: bool> {
     pos: &'a [T],
     neg: &'a [T],
+}
+
+impl<'a, T, const SINGLE: bool> DiffRow<'a, T, SINGLE> {
+    /// The rows of `pos` and `neg`.
+    pub fn parts(self) -> (&'a [T], &'a [T]) {
+        (self.pos, self.neg)
+    }
 }
 
 impl<T: Stored, const SINGLE: bool> Row for DiffRow<'_, T, SINGLE> {
@@ -195,6 +222,9 @@ fn mvm_block<M: Matrix>(a: M, cols: usize, x: &[f64], o0: usize, b0: usize, sum:
                 xt[j * GROUP + k] = xj;
             }
         }
+        if nv == 1 && wide_rows(a, o0, x_single(x, b0 + v0, cols), sum, &mut out[v0]) {
+            continue;
+        }
         for d0 in (0..len).step_by(ROWS) {
             let nr = ROWS.min(len - d0);
             let rows: [M::R; ROWS] = std::array::from_fn(|r| a.row(o0 + d0 + r.min(nr - 1)));
@@ -210,6 +240,26 @@ fn mvm_block<M: Matrix>(a: M, cols: usize, x: &[f64], o0: usize, b0: usize, sum:
             }
         }
     }
+}
+
+/// Rows `o0..o0 + out.len()` of the product of `a` with the one vector `x`
+/// by the wide tile, where the CPU has it (returns whether it ran).
+#[allow(unused_variables)]
+fn wide_rows<M: Matrix>(a: M, o0: usize, x: &[f64], sum: Sum, out: &mut [f64]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            use wide::WIDE_ROWS;
+            for (d0, o) in (0..out.len()).step_by(WIDE_ROWS).zip(out.chunks_mut(WIDE_ROWS)) {
+                let rows: [M::R; WIDE_ROWS] = std::array::from_fn(|r| a.row(o0 + d0 + r.min(o.len() - 1)));
+                // SAFETY: the CPU has AVX2 (checked just above).
+                let s = unsafe { wide::dots(&rows, x, sum) };
+                o.copy_from_slice(&s[..o.len()]);
+            }
+            return true;
+        }
+    }
+    false
 }
 
 /// Vector `b` of `x` (for the one-vector tile, whose transposed layout is the vector itself).
@@ -343,11 +393,20 @@ mod tests {
             for count in [1, 3, 5, 37] {
                 let x = data(cols * count, 0.9);
                 let mut y = vec![0.0; rows * count];
+                let mut sq = vec![0.0; rows * count];
                 mvm(Dense { a: &a, cols }, rows, cols, &x, count, Sum::Linear, &mut y);
+                mvm(Dense { a: &a, cols }, rows, cols, &x, count, Sum::Squares, &mut sq);
                 for b in 0..count {
                     for i in 0..rows {
-                        let want = reference_dot(&a[i * cols..(i + 1) * cols], &x[b * cols..(b + 1) * cols]);
+                        let (row, xb) = (&a[i * cols..(i + 1) * cols], &x[b * cols..(b + 1) * cols]);
+                        let want = reference_dot(row, xb);
                         assert_eq!(y[b * rows + i].to_bits(), want.to_bits(), "{rows}x{cols} b{b} i{i}");
+                        let want_sq = row.iter().zip(xb).fold(0.0, |s, (g, x)| s + (g * x) * (g * x));
+                        assert_eq!(
+                            sq[b * rows + i].to_bits(),
+                            want_sq.to_bits(),
+                            "squares {rows}x{cols} b{b} i{i}"
+                        );
                     }
                 }
             }

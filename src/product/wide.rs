@@ -1,0 +1,147 @@
+//! The one-vector MVM tile on x86-64 with AVX2: 8 rows at once, their sums
+//! in two registers of four rows each.
+//!
+//! A row's entries are contiguous, but its sum must run in input order (see
+//! the module above), so SIMD lanes hold different rows: each step loads four
+//! consecutive entries of four rows, transposes the 4×4 block in registers and
+//! adds column `j`'s four terms to the four rows' sums, then column `j + 1`'s,
+//! and so on. The two groups of four rows are independent chains, which hides
+//! part of the latency of the additions; more rows at once would be more
+//! concurrent memory streams (two per row for a balanced pair) than the
+//! hardware prefetchers follow, and measured slower (16 rows: 3× slower). Each term is one rounded product and one
+//! rounded sum, as in the scalar tile, so the results are bit-identical to it.
+
+#![cfg(target_arch = "x86_64")]
+
+use super::{Row, Sum};
+use crate::storage::Stored;
+use std::arch::x86_64::*;
+
+/// Rows of one tile.
+pub const WIDE_ROWS: usize = 8;
+
+/// Loads of a stored number type.
+pub trait Lanes: Sized {
+    /// `s[j..j + 4]` as four `f64` lanes.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and `j + 4 <= s.len()`.
+    unsafe fn lanes(s: &[Self], j: usize) -> __m256d;
+    /// `s[j..j + 4]` rounded to four `f32` lanes.
+    ///
+    /// # Safety
+    /// As [`Lanes::lanes`].
+    unsafe fn single_lanes(s: &[Self], j: usize) -> __m128;
+}
+
+impl Lanes for f64 {
+    #[inline(always)]
+    unsafe fn lanes(s: &[f64], j: usize) -> __m256d {
+        debug_assert!(j + 4 <= s.len());
+        _mm256_loadu_pd(s.as_ptr().add(j))
+    }
+    #[inline(always)]
+    unsafe fn single_lanes(s: &[f64], j: usize) -> __m128 {
+        _mm256_cvtpd_ps(Self::lanes(s, j))
+    }
+}
+
+impl Lanes for f32 {
+    #[inline(always)]
+    unsafe fn lanes(s: &[f32], j: usize) -> __m256d {
+        _mm256_cvtps_pd(Self::single_lanes(s, j))
+    }
+    #[inline(always)]
+    unsafe fn single_lanes(s: &[f32], j: usize) -> __m128 {
+        debug_assert!(j + 4 <= s.len());
+        _mm_loadu_ps(s.as_ptr().add(j))
+    }
+}
+
+/// Four consecutive entries of a row as four `f64` lanes.
+pub trait Load4: Row {
+    /// Entries `j..j + 4`.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and `j + 4 <= self.width()`.
+    unsafe fn load4(self, j: usize) -> __m256d;
+}
+
+impl<T: Stored> Load4 for &[T] {
+    #[inline(always)]
+    unsafe fn load4(self, j: usize) -> __m256d {
+        T::lanes(self, j)
+    }
+}
+
+impl<T: Stored, const SINGLE: bool> Load4 for super::DiffRow<'_, T, SINGLE> {
+    #[inline(always)]
+    unsafe fn load4(self, j: usize) -> __m256d {
+        let (p, n) = self.parts();
+        if SINGLE {
+            _mm256_cvtps_pd(_mm_sub_ps(T::single_lanes(p, j), T::single_lanes(n, j)))
+        } else {
+            _mm256_sub_pd(T::lanes(p, j), T::lanes(n, j))
+        }
+    }
+}
+
+/// `Σ_j term(rows[r][j], x[j])` in `j` order for each of the [`WIDE_ROWS`] rows (all of
+/// width `x.len()`), `term` the product or its square.
+///
+/// # Safety
+/// The CPU has AVX2.
+#[target_feature(enable = "avx2")]
+pub unsafe fn dots<R: Load4>(rows: &[R; WIDE_ROWS], x: &[f64], sum: Sum) -> [f64; WIDE_ROWS] {
+    match sum {
+        Sum::Linear => dots_of::<R, false>(rows, x),
+        Sum::Squares => dots_of::<R, true>(rows, x),
+    }
+}
+
+/// [`dots`] of the products (`SQUARES` false) or of their squares.
+#[inline(always)]
+unsafe fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64]) -> [f64; WIDE_ROWS] {
+    let cols = x.len();
+    debug_assert!(rows.iter().all(|r| r.width() == cols));
+    let mut acc = [_mm256_setzero_pd(); WIDE_ROWS / 4];
+    let mut j = 0;
+    while j + 4 <= cols {
+        let xs = [
+            _mm256_broadcast_sd(&x[j]),
+            _mm256_broadcast_sd(&x[j + 1]),
+            _mm256_broadcast_sd(&x[j + 2]),
+            _mm256_broadcast_sd(&x[j + 3]),
+        ];
+        for (g, acc) in acc.iter_mut().enumerate() {
+            let r = &rows[4 * g..4 * g + 4];
+            let (a, b, c, d) = (r[0].load4(j), r[1].load4(j), r[2].load4(j), r[3].load4(j));
+            // Lanes of t[k]: entry j + k of rows 4g..4g + 4.
+            let (ab_lo, ab_hi) = (_mm256_unpacklo_pd(a, b), _mm256_unpackhi_pd(a, b));
+            let (cd_lo, cd_hi) = (_mm256_unpacklo_pd(c, d), _mm256_unpackhi_pd(c, d));
+            let t = [
+                _mm256_permute2f128_pd::<0x20>(ab_lo, cd_lo),
+                _mm256_permute2f128_pd::<0x20>(ab_hi, cd_hi),
+                _mm256_permute2f128_pd::<0x31>(ab_lo, cd_lo),
+                _mm256_permute2f128_pd::<0x31>(ab_hi, cd_hi),
+            ];
+            for (t, xk) in t.iter().zip(&xs) {
+                let p = _mm256_mul_pd(*t, *xk);
+                let term = if SQUARES { _mm256_mul_pd(p, p) } else { p };
+                *acc = _mm256_add_pd(*acc, term);
+            }
+        }
+        j += 4;
+    }
+    let mut out = [0.0; WIDE_ROWS];
+    for (g, acc) in acc.iter().enumerate() {
+        _mm256_storeu_pd(out[4 * g..].as_mut_ptr(), *acc);
+    }
+    for (s, row) in out.iter_mut().zip(rows) {
+        for (k, &xk) in x.iter().enumerate().skip(j) {
+            let p = row.at(k) * xk;
+            *s += if SQUARES { p * p } else { p };
+        }
+    }
+    out
+}
