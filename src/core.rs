@@ -44,9 +44,13 @@ pub struct Core {
     blocks: Vec<Mapping>,
     /// The error laws of the cells at the core's current time.
     cells: Cells,
-    /// The physical (real, complex-expanded) matrix last programmed, kept to
-    /// re-derive the drifted state at another time and to rebuild a saved core.
+    /// The physical (real, complex-expanded) matrix last programmed, kept
+    /// only where a drift model needs it to re-derive the arrays at another
+    /// time (see [`Core::keeps_matrix`]); empty otherwise.
     matrix: Vec<f64>,
+    /// The weight range `(wmin, wmax)` the blocks were programmed with (from
+    /// `core.mapping.weights`, or a percentile of the matrix).
+    weight_limits: (f64, f64),
     /// Time since programming, in the drift model's unit.
     time: f64,
     /// Calls of `program`, `set_time` and of the reads: they key the random streams.
@@ -190,6 +194,7 @@ impl Core {
             blocks: Vec::new(),
             cells: Cells::new(&params.xbar.device, time)?,
             matrix: Vec::new(),
+            weight_limits: (-1.0, 1.0),
             time,
             program_calls: 0,
             time_calls: 0,
@@ -249,6 +254,22 @@ impl Core {
         self.tiling.len()
     }
 
+    /// Bytes of per-cell state the core holds: every array's conductances
+    /// (4 or 8 bytes per cell, `simulation.conductance_precision`), the
+    /// per-cell σ of a conductance-dependent read-noise law (8 bytes per
+    /// cell, only with such a law) and the programmed matrix a drift model
+    /// keeps (8 bytes per weight, only with drift). Buffers of O(rows + cols)
+    /// and the parameters are not counted.
+    pub fn state_bytes(&self) -> usize {
+        let arrays: usize = self
+            .blocks
+            .iter()
+            .flat_map(|b| b.arrays())
+            .map(|a| a.g.len() * a.g.cell_bytes() + a.noise.as_ref().map_or(0, |n| n.sigma.len() * 8))
+            .sum();
+        arrays + self.matrix.len() * 8
+    }
+
     fn phys(&self) -> (usize, usize) {
         let k = if self.complex { 2 } else { 1 };
         (self.rows * k, self.cols * k)
@@ -300,16 +321,29 @@ impl Core {
         }
     }
 
-    /// Weight limits, clipping, partitioning and programming of every block
-    /// of the physical (real) matrix `m` as write number `program_call`;
-    /// returns the blocks without touching the core.
-    fn program_blocks(&self, m: &[f64], program_call: u64) -> Result<Vec<Mapping>> {
-        let p = &self.params;
-        let wm = &p.core.mapping.weights;
-        let (wmin, wmax) = match wm.percentile {
+    /// Whether the core keeps the programmed matrix: only a drift model
+    /// needs it (`set_time` programs it again at the new time). Otherwise the
+    /// arrays are the only per-weight state.
+    fn keeps_matrix(&self) -> bool {
+        self.params.xbar.device.drift_error.enable
+    }
+
+    /// The weight range `(wmin, wmax)` of the physical matrix `m`:
+    /// `core.mapping.weights` min/max, or its percentile of `m`.
+    fn weight_limits(&self, m: &[f64]) -> (f64, f64) {
+        let wm = &self.params.core.mapping.weights;
+        match wm.percentile {
             Some(pc) => percentile_limits(m, pc),
             None => (wm.min.unwrap_or(-1.0), wm.max.unwrap_or(1.0)),
-        };
+        }
+    }
+
+    /// Clipping to `(wmin, wmax)`, partitioning and programming of every
+    /// block of the physical (real) matrix `m` as write number
+    /// `program_call`; returns the blocks without touching the core.
+    fn program_blocks(&self, m: &[f64], (wmin, wmax): (f64, f64), program_call: u64) -> Result<Vec<Mapping>> {
+        let p = &self.params;
+        let wm = &p.core.mapping.weights;
         let mut ctx = self.block_context(wmin.abs().max(wmax.abs()), wm.percentile.is_some(), program_call);
         let (_, pcols) = self.phys();
         let mut blocks = Vec::with_capacity(self.tiling.len());
@@ -358,10 +392,12 @@ impl Core {
     /// Programs the physical matrix `m` as a new write of the arrays.
     fn install(&mut self, m: Vec<f64>) -> Result<()> {
         let call = self.program_calls + 1;
-        let blocks = self.program_blocks(&m, call)?;
+        let weight_limits = self.weight_limits(&m);
+        let blocks = self.program_blocks(&m, weight_limits, call)?;
         let mut next = Core {
             blocks,
-            matrix: m,
+            matrix: if self.keeps_matrix() { m } else { Vec::new() },
+            weight_limits,
             program_calls: call,
             updated: false,
             drift_factor: 1.0,
@@ -684,9 +720,10 @@ impl Core {
         next.time_calls += 1;
         if self.updated {
             next.matrix = self.read_phys();
+            next.weight_limits = next.weight_limits(&next.matrix);
             next.updated = false;
         }
-        next.blocks = next.program_blocks(&next.matrix, self.program_calls)?;
+        next.blocks = next.program_blocks(&next.matrix, next.weight_limits, self.program_calls)?;
         next.drift_factor = 1.0;
         if next.params.xbar.device.drift_compensation {
             next.drift_factor = next.drift_reference / next.reference_read()?;

@@ -144,3 +144,34 @@ fn presets_build_cores() {
         }
     }
 }
+
+/// A core holds one number per physical cell in the storage precision (4
+/// bytes by default) and nothing more per weight, unless a model needs it:
+/// the per-cell σ of a conductance-dependent read-noise law, the programmed
+/// matrix of a drift model.
+#[test]
+fn per_cell_state_is_one_stored_number_per_cell_unless_a_model_needs_more() {
+    let n = 96;
+    let w: Vec<f64> = (0..n * n).map(|k| ((k * 37 % 101) as f64 / 50.0) - 1.0).collect();
+    let bytes = |json: &str| {
+        let mut c = Core::new(&Params::from_json(json).unwrap(), n, n, 1).unwrap();
+        assert_eq!(c.state_bytes(), 0, "{json}: nothing before programming");
+        c.program(&w, Layout::RowMajor).unwrap();
+        c.state_bytes()
+    };
+    let cells = 2 * n * n; // a balanced core: G+ and G-
+    assert_eq!(bytes("{}"), cells * 4);
+    assert_eq!(
+        bytes(r#"{"simulation": {"conductance_precision": "float64"}}"#),
+        cells * 8
+    );
+    // Conductance-independent read noise needs no per-cell state.
+    let independent = r#"{"xbar": {"device": {"read_noise": {"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}}}}"#;
+    assert_eq!(bytes(independent), cells * 4);
+    let proportional = r#"{"xbar": {"device": {"read_noise": {"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.01}}}}"#;
+    assert_eq!(bytes(proportional), cells * (4 + 8));
+    let drift = r#"{"xbar": {"device": {"drift_error": {"enable": true, "model": "PCMLike"}}}}"#;
+    assert_eq!(bytes(drift), cells * 4 + n * n * 8);
+    let offset = r#"{"core": {"style": "OFFSET"}}"#;
+    assert_eq!(bytes(offset), n * n * 4, "one array, digital offset");
+}

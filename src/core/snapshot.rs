@@ -6,16 +6,18 @@
 //! The payload (inside the frame of [`crate::persist::frame`]) is one CBOR
 //! map, [`Snapshot`]: the parameters as xbar JSON, the shape and seed, the
 //! drift time, the random-stream call counters, the drift-compensation
-//! factors, the programmed (physical) matrix, then per block the current
-//! conductances of every array (they change with updates), the relaxation
-//! factors of CrossSim's iterative solver and the single-precision flag of
-//! balanced blocks, and the measured lookup tables the core updates through.
+//! factors, the weight range of the last programming and the programmed
+//! (physical) matrix where the core keeps it (drift models only), then per
+//! block the current conductances of every array (they change with updates),
+//! the relaxation factors of CrossSim's iterative solver and the
+//! single-precision flag of balanced blocks, and the measured lookup tables
+//! the core updates through.
 //!
-//! Restoring rebuilds the blocks from the matrix exactly as the last
-//! `program` or `set_time` did (same cells, same call counters: the same
-//! programming draws and the same ADC mismatch draws, which are functions of
-//! the seed, the block and the program call), then puts back the saved
-//! conductances; the read-noise σ of each array is re-derived from them, as
+//! Restoring rebuilds the blocks as the last `program` or `set_time` did —
+//! from the matrix, or from zero weights where it is not kept, with the same
+//! weight range, cells and call counters: the same programming draws and the
+//! same ADC mismatch draws, which are functions of the seed, the block and
+//! the program call —, then puts back the saved conductances; the read-noise σ of each array is re-derived from them, as
 //! every write does. Lookup tables are rebuilt from their saved files, and
 //! their per-cell device assignment is a function of the seed. Nothing is
 //! read from the file system besides the saved file (not the `lut_dir`).
@@ -49,9 +51,14 @@ struct Snapshot {
     updated: bool,
     drift_reference: f64,
     drift_factor: f64,
-    /// The physical matrix last programmed (empty before `program`).
+    /// The physical matrix last programmed, where the core keeps it (a drift
+    /// model); empty otherwise.
     #[serde(with = "crate::persist::floats")]
     matrix: Vec<f64>,
+    /// The weight range `(wmin, wmax)` of the last programming (absent in
+    /// files of earlier versions, which always hold the matrix).
+    #[serde(default)]
+    weight_limits: Option<[f64; 2]>,
     blocks: Vec<BlockState>,
     lookup_table: Option<LutState>,
 }
@@ -221,6 +228,7 @@ impl Core {
             drift_reference: self.drift_reference,
             drift_factor: self.drift_factor,
             matrix: self.matrix.clone(),
+            weight_limits: Some([self.weight_limits.0, self.weight_limits.1]),
             blocks,
             lookup_table: self.update_model.lookup_table().map(|m| LutState::of(m)),
         };
@@ -288,21 +296,42 @@ impl Snapshot {
         core.updated = self.updated;
         core.drift_reference = self.drift_reference;
         core.drift_factor = self.drift_factor;
-        if self.matrix.is_empty() {
-            if !self.blocks.is_empty() {
-                return Err(parse("blocks saved for a core that was never programmed"));
+        if self.blocks.is_empty() {
+            if !self.matrix.is_empty() {
+                return Err(parse("a matrix saved for a core that was never programmed"));
             }
             return Ok(core);
         }
         let (prows, pcols) = core.phys();
-        if self.matrix.len() != prows * pcols {
+        if !self.matrix.is_empty() && self.matrix.len() != prows * pcols {
             return Err(parse(format!(
                 "the matrix has {} values, expected {prows} x {pcols}",
                 self.matrix.len()
             )));
         }
+        if self.matrix.is_empty() && core.keeps_matrix() {
+            return Err(parse("the drift model needs the programmed matrix, which is missing"));
+        }
+        let limits = match (self.weight_limits, self.matrix.is_empty()) {
+            (Some(l), _) => {
+                finite("weight range", &l)?;
+                (l[0], l[1])
+            }
+            (None, false) => core.weight_limits(&self.matrix),
+            (None, true) => return Err(parse("neither the matrix nor its weight range was saved")),
+        };
+        // Without the matrix the blocks are rebuilt from zero weights: every
+        // conductance is replaced by the saved one below, and nothing else in a
+        // block depends on the weights (only on the range and the counters).
+        let zeros;
+        let weights = if self.matrix.is_empty() {
+            zeros = vec![0.0; prows * pcols];
+            &zeros
+        } else {
+            &self.matrix
+        };
         let mut blocks = core
-            .program_blocks(&self.matrix, self.program_calls)
+            .program_blocks(weights, limits, self.program_calls)
             .map_err(rebuilding)?;
         if blocks.len() != self.blocks.len() {
             return Err(parse(format!(
@@ -375,7 +404,8 @@ impl Snapshot {
             drop(arrays);
             block.refresh()?;
         }
-        core.matrix = self.matrix;
+        core.matrix = if core.keeps_matrix() { self.matrix } else { Vec::new() };
+        core.weight_limits = limits;
         core.blocks = blocks;
         Ok(core)
     }
