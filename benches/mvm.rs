@@ -18,7 +18,9 @@
 //!
 //! `read_noise_1024x1024_batch64` compares the noiseless MVM with per-cell and
 //! per-output read-noise sampling. `program` times programming 1024² and 4096².
-//! After the 4096² noisy MVM the bench prints the process's peak resident memory.
+//! With the 4096² noisy batch-64 MVM the bench prints the core's per-cell
+//! state (`Core::state_bytes`) and the process's resident memory before and
+//! at its peak during the MVMs.
 //!
 //! `cargo test --all-targets` runs every benchmark once as a smoke test,
 //! unoptimised: there the sizes shrink to 64–128 (see [`sizes`]).
@@ -99,12 +101,22 @@ fn bench_products(c: &mut Criterion) {
             let mut y = vec![0.0; n * batch];
             let report_memory = std::cell::Cell::new(n == 4096 && name == "b_noisy");
             group.bench_function(BenchmarkId::new("mvm", name), |b| {
+                // The resident-memory peak is reset first, so that it covers the
+                // MVMs only (not programming or earlier benchmarks).
+                let before = report_memory.get().then(reset_peak_rss);
                 b.iter(|| core.mvm(black_box(&x), batch, &mut y).expect("mvm"));
                 // Here, so that it is printed only when this benchmark ran (filters skip it).
-                if report_memory.replace(false) {
+                if let (true, Some(before)) = (report_memory.replace(false), before) {
+                    let peak = rss_kib("VmHWM");
                     eprintln!(
-                        "peak resident memory after the 4096² noisy batch-64 MVM: {}",
-                        peak_rss()
+                        "4096² noisy batch-64 MVM: the core holds {} MiB of per-cell state ({} bytes per \
+                         weight); resident {} MiB before the MVMs (the bench's own f64 matrix included), \
+                         peak {} MiB during them (+{} MiB)",
+                        core.state_bytes() >> 20,
+                        core.state_bytes() / (n * n),
+                        before >> 10,
+                        peak >> 10,
+                        peak.saturating_sub(before) >> 10
                     );
                 }
             });
@@ -140,16 +152,24 @@ fn stream_sum(g: &[f32], n: usize) -> f32 {
     xbar::threads::install(|| g.par_chunks(64 * n).map(block).sum())
 }
 
-/// The process's peak resident set size (VmHWM), as Linux reports it.
-fn peak_rss() -> String {
+/// A memory figure of this process from `/proc/self/status` (`VmRSS`,
+/// `VmHWM`), in KiB (0 where Linux does not report it).
+fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .map(|l| l.split_whitespace().skip(1).collect())
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
-        .unwrap_or_else(|| "unknown".into())
+        .unwrap_or(0)
+}
+
+/// Resets the peak resident set size (`VmHWM`) to the current one (Linux:
+/// `5` written to `/proc/self/clear_refs`) and returns it, in KiB.
+fn reset_peak_rss() -> u64 {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    rss_kib("VmRSS")
 }
 
 fn bench_program(c: &mut Criterion) {

@@ -20,8 +20,12 @@ use rayon::prelude::*;
 
 /// Vectors processed together by one MVM tile (register blocking).
 const GROUP: usize = 4;
-/// Outputs per parallel task.
-const OUT_BLOCK: usize = 64;
+/// MVM outputs (rows) per parallel task.
+const MVM_OUT_BLOCK: usize = 64;
+/// VMM outputs (columns) per parallel task: a VMM streams each row's segment
+/// of this many columns, so long segments keep the reads sequential (64
+/// single-precision columns are 256 bytes of a different page per row).
+const VMM_OUT_BLOCK: usize = 512;
 /// Vectors per parallel task.
 const VEC_BLOCK: usize = 32;
 /// Multiply-adds below which the product runs on the calling thread.
@@ -168,7 +172,7 @@ pub fn mvm<M: Matrix>(a: M, rows: usize, cols: usize, x: &[f64], count: usize, s
     debug_assert_eq!(x.len(), cols * count);
     debug_assert_eq!(y.len(), rows * count);
     let task = |o0: usize, b0: usize, out: &mut [Vec<f64>]| mvm_block(a, cols, x, o0, b0, sum, out);
-    run(rows, count, rows * cols * count, task, y);
+    run(rows, count, MVM_OUT_BLOCK, rows * cols * count, task, y);
 }
 
 /// `y[b·cols + j] = Σ_i x[b·rows + i]·a_ij` (VMM); with [`Sum::Squares`]
@@ -177,22 +181,23 @@ pub fn vmm<M: Matrix>(a: M, rows: usize, cols: usize, x: &[f64], count: usize, s
     debug_assert_eq!(x.len(), rows * count);
     debug_assert_eq!(y.len(), cols * count);
     let task = |o0: usize, b0: usize, out: &mut [Vec<f64>]| vmm_block(a, rows, x, o0, b0, sum, out);
-    run(cols, count, rows * cols * count, task, y);
+    run(cols, count, VMM_OUT_BLOCK, rows * cols * count, task, y);
 }
 
-/// Splits `n_out × count` into blocks, computes each with `task(o0, b0, out)`
+/// Splits `n_out × count` into blocks of `out_block` outputs × [`VEC_BLOCK`]
+/// vectors, computes each with `task(o0, b0, out)`
 /// (`out[v]` is output block `o0..` of vector `b0 + v`), in parallel when the
 /// work is large, and scatters the blocks into `y` (`count × n_out`).
-fn run<F>(n_out: usize, count: usize, work: usize, task: F, y: &mut [f64])
+fn run<F>(n_out: usize, count: usize, out_block: usize, work: usize, task: F, y: &mut [f64])
 where
     F: Fn(usize, usize, &mut [Vec<f64>]) + Sync,
 {
     let blocks: Vec<(usize, usize)> = (0..count)
         .step_by(VEC_BLOCK)
-        .flat_map(|b0| (0..n_out).step_by(OUT_BLOCK).map(move |o0| (o0, b0)))
+        .flat_map(|b0| (0..n_out).step_by(out_block).map(move |o0| (o0, b0)))
         .collect();
     let compute = |&(o0, b0): &(usize, usize)| {
-        let len = OUT_BLOCK.min(n_out - o0);
+        let len = out_block.min(n_out - o0);
         let mut out = vec![vec![0.0; len]; VEC_BLOCK.min(count - b0)];
         task(o0, b0, &mut out);
         (o0, b0, out)
@@ -340,23 +345,18 @@ fn vmm_block<M: Matrix>(a: M, rows: usize, x: &[f64], o0: usize, b0: usize, sum:
 
 /// `out[o] += term(x, seg[o])` for every output of the segment.
 #[inline]
-fn axpy<R: Row>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
+fn axpy<R: Row + WideRow>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe { axpy_avx2(x, seg, out, sum) };
+            return unsafe { wide::axpy(x, seg, out, sum) };
         }
     }
     axpy_generic(x, seg, out, sum)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn axpy_avx2<R: Row>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
-    axpy_generic(x, seg, out, sum)
-}
-
+/// [`axpy`] without SIMD intrinsics (also the tail of the AVX2 version).
 #[inline(always)]
 fn axpy_generic<R: Row>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
     let out = &mut out[..seg.width()];

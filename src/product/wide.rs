@@ -13,7 +13,7 @@
 
 #![cfg(target_arch = "x86_64")]
 
-use super::{Row, Sum};
+use super::{axpy_generic, Row, Sum};
 use crate::storage::Stored;
 use std::arch::x86_64::*;
 
@@ -144,4 +144,26 @@ unsafe fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64
         }
     }
     out
+}
+
+/// `out[k] += term(x, seg[k])` for every entry of the segment, four at a
+/// time (each output is its own sum: lanes never mix).
+///
+/// # Safety
+/// The CPU has AVX2.
+#[target_feature(enable = "avx2")]
+pub unsafe fn axpy<R: Load4>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
+    let n = seg.width();
+    let out = &mut out[..n];
+    let xv = _mm256_set1_pd(x);
+    let squares = sum == Sum::Squares;
+    let mut k = 0;
+    while k + 4 <= n {
+        let p = _mm256_mul_pd(xv, seg.load4(k));
+        let term = if squares { _mm256_mul_pd(p, p) } else { p };
+        let o = out.as_mut_ptr().add(k);
+        _mm256_storeu_pd(o, _mm256_add_pd(_mm256_loadu_pd(o), term));
+        k += 4;
+    }
+    axpy_generic(x, seg.segment(k, n - k), &mut out[k..], sum);
 }
