@@ -23,12 +23,31 @@
 //! number that decides whether CrossSim's relaxation converges (it needs
 //! `λ < 1` at gamma 1). Conjugate gradients need about
 //! `ln(1/tol) / ln((√(1+λ)+1)/(√(1+λ)−1))` steps (12 for `λ = 0.5` at 1e-12)
-//! and still converge, more slowly, when `λ > 1`. One product with `S` is four
-//! running sums over the cells, the work of one relaxation step. Output line
-//! `i` carries `Σ_{p,j} I_p[i,j]`. Sums run in a fixed order, so results do
-//! not depend on the thread count.
+//! and still converge, more slowly, when `λ > 1`. Output line `i` carries
+//! `Σ_{p,j} I_p[i,j]`.
+//!
+//! # One product with `S` in one sweep
+//!
+//! The solver is bound by memory traffic, so a product `S t` reads `t` once,
+//! output line by output line, and each step of conjugate gradients is two
+//! passes over its vectors (the product, fused with the new search direction
+//! and `p·q`; then the updates of `y` and `r`, fused with `r·r`). The input
+//! lines' drops need no second pass down the lines: with `c_i = Σ_{s≤i} R_s`
+//! (driver to cell `i`),
+//!
+//! `drop_p[i,j] = Σ_t c_min(i,t) t_p[t,j] = Σ_{t≤i} c_t t_p[t,j] + c_i (T_p[j] − Σ_{t≤i} t_p[t,j])`,
+//!
+//! where the column totals `T_p[j] = Σ_t t_p[t,j]` are known before the sweep
+//! (conjugate gradients carry them along with their vectors). The output
+//! lines' potentials are two running sums along each line, latency-bound
+//! chains, so [`LANES`] output lines run them side by side. Every sum runs in
+//! a fixed order, so results do not depend on the thread count.
 
 use super::wires::Frame;
+
+/// Output lines whose running sums run side by side in one product with `S`
+/// (independent chains, one SIMD lane each).
+const LANES: usize = 8;
 
 /// The operator of one network and its current conductances.
 #[derive(Debug, Clone)]
@@ -38,10 +57,55 @@ pub(crate) struct CellCg {
     pols: usize,
     /// Output-line segment resistances `R_k`, `k = 0..n` (the last to the terminal).
     r_out: Vec<f64>,
-    /// Input-line segment resistances `R_s`, `s = 0..m` (the first from the driver).
-    r_in: Vec<f64>,
+    /// Input-line resistance from the driver to cell `i`, `c_i = Σ_{s≤i} R_s`,
+    /// `i = 0..m` (`R_0` from the driver).
+    c_in: Vec<f64>,
     /// `√G` per frame cell.
     sqrt_g: Vec<f64>,
+}
+
+/// One row of a sweep: `t` to be written (`Load`) or `S t` to be read (`Store`).
+enum Row<'a> {
+    Load(&'a mut [f64]),
+    Store(&'a [f64]),
+}
+
+/// Scratch of the products with `S`.
+struct Sweep {
+    /// `t` of the lines in flight, `pols × LANES × n`.
+    rows: Vec<f64>,
+    /// Output-line sums of the lines in flight, lane-interleaved (`[j·LANES + l]`).
+    lanes: Vec<f64>,
+    /// Per polarity and input line, `Σ_{t≤i} t_p[t,j]` and `Σ_{t≤i} c_t t_p[t,j]`.
+    above: Vec<f64>,
+    above_c: Vec<f64>,
+    /// One row of `S t`.
+    out: Vec<f64>,
+}
+
+/// `Σ a_k b_k` accumulated in [`LANES`] interleaved partial sums (summed
+/// pairwise at the end): vectorised, and in a fixed order.
+#[derive(Default)]
+struct Dot([f64; LANES]);
+
+impl Dot {
+    fn add(&mut self, a: &[f64], b: &[f64]) {
+        let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+        let (ar, br) = (ac.remainder(), bc.remainder());
+        for (x, y) in ac.zip(bc) {
+            for l in 0..LANES {
+                self.0[l] += x[l] * y[l];
+            }
+        }
+        for (l, (x, y)) in ar.iter().zip(br).enumerate() {
+            self.0[l] += x * y;
+        }
+    }
+
+    fn total(&self) -> f64 {
+        let s = &self.0;
+        ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+    }
 }
 
 impl CellCg {
@@ -51,15 +115,18 @@ impl CellCg {
         let r_out = (0..n)
             .map(|k| if k + 1 < n { frame.r_out } else { frame.r_out_end })
             .collect();
-        let r_in = (0..m)
-            .map(|s| if s == 0 { frame.r_in_end } else { frame.r_in })
+        let c_in = (0..m)
+            .scan(0.0, |c, s| {
+                *c += if s == 0 { frame.r_in_end } else { frame.r_in };
+                Some(*c)
+            })
             .collect();
         CellCg {
             m,
             n,
             pols,
             r_out,
-            r_in,
+            c_in,
             sqrt_g: Vec::new(),
         }
     }
@@ -69,115 +136,206 @@ impl CellCg {
         self.sqrt_g = cells.iter().map(|g| g.sqrt()).collect();
     }
 
-    /// `out = S i` for cell currents `i`; `line` is scratch of `m·n` values.
-    fn transfer(&self, i: &[f64], out: &mut [f64], line: &mut [f64]) {
+    fn scratch(&self) -> Sweep {
+        let n = self.n;
+        Sweep {
+            rows: vec![0.0; self.pols * LANES * n],
+            lanes: vec![0.0; LANES * n],
+            above: vec![0.0; self.pols * n],
+            above_c: vec![0.0; self.pols * n],
+            out: vec![0.0; n],
+        }
+    }
+
+    /// The column totals `T_p[j] = Σ_i √G_p[i,j] v_p[i,j]`.
+    fn totals(&self, v: &[f64]) -> Vec<f64> {
         let (m, n) = (self.m, self.n);
-        let mn = m * n;
-        // Output lines: the current summed over polarities, then both running sums.
-        line.copy_from_slice(&i[..mn]);
-        for p in 1..self.pols {
-            for (a, b) in line.iter_mut().zip(&i[p * mn..(p + 1) * mn]) {
-                *a += b;
+        let mut t = vec![0.0; self.pols * n];
+        for (k, (vr, sr)) in v.chunks_exact(n).zip(self.sqrt_g.chunks_exact(n)).enumerate() {
+            for ((tj, vj), sj) in t[k / m * n..][..n].iter_mut().zip(vr).zip(sr) {
+                *tj += sj * vj;
             }
         }
-        for row in line.chunks_exact_mut(n) {
-            let mut acc = 0.0;
-            for v in row.iter_mut() {
-                acc += *v;
-                *v = acc;
-            }
-            let mut pot = 0.0;
-            for (v, r) in row.iter_mut().zip(&self.r_out).rev() {
-                pot += r * *v;
-                *v = pot;
-            }
-        }
-        // Input lines, per polarity: suffix sums down each line (row by row),
-        // then the drops from the driver, added to the output-line potentials.
-        let mut acc = vec![0.0; n];
-        let mut drop = vec![0.0; n];
-        for p in 0..self.pols {
-            let (ip, op) = (&i[p * mn..(p + 1) * mn], &mut out[p * mn..(p + 1) * mn]);
-            acc.fill(0.0);
-            for r in (0..m).rev() {
-                let span = r * n..(r + 1) * n;
-                for ((a, x), o) in acc.iter_mut().zip(&ip[span.clone()]).zip(&mut op[span]) {
-                    *a += x;
-                    *o = *a;
+        t
+    }
+
+    /// One product `S t` in one sweep over the output lines (module
+    /// documentation), given the column totals `totals[p·n + j] = T_p[j]`.
+    /// `row(k, Row::Load(t))` writes the frame row starting at `k`
+    /// (`p·m·n + i·n`) of `t`; `row(k, Row::Store(s))` then receives that row
+    /// of `S t`, rows in order of `i`, polarities in order within each.
+    fn sweep(&self, totals: &[f64], sw: &mut Sweep, mut row: impl FnMut(usize, Row<'_>)) {
+        let (m, n, mn) = (self.m, self.n, self.m * self.n);
+        sw.above.fill(0.0);
+        sw.above_c.fill(0.0);
+        for i0 in (0..m).step_by(LANES) {
+            let lines = LANES.min(m - i0);
+            // The lines' currents, summed over polarities into the lanes.
+            sw.lanes.fill(0.0);
+            for p in 0..self.pols {
+                for l in 0..lines {
+                    let t = &mut sw.rows[(p * LANES + l) * n..][..n];
+                    row(p * mn + (i0 + l) * n, Row::Load(t));
+                    for (lane, tj) in sw.lanes[l..].iter_mut().step_by(LANES).zip(t.iter()) {
+                        *lane += tj;
+                    }
                 }
             }
-            drop.fill(0.0);
-            for (r, &res) in self.r_in.iter().enumerate() {
-                let span = r * n..(r + 1) * n;
-                for ((d, o), l) in drop.iter_mut().zip(&mut op[span.clone()]).zip(&line[span]) {
-                    *d += res * *o;
-                    *o = *d + l;
+            // Segment k carries Σ_{l≤k} t (prefix), the line sits at Σ_{k≥j} R_k·(that) (suffix).
+            let mut acc = [0.0; LANES];
+            for chunk in sw.lanes.chunks_exact_mut(LANES) {
+                for l in 0..LANES {
+                    acc[l] += chunk[l];
+                    chunk[l] = acc[l];
+                }
+            }
+            let mut pot = [0.0; LANES];
+            for (chunk, r) in sw.lanes.chunks_exact_mut(LANES).zip(&self.r_out).rev() {
+                for l in 0..LANES {
+                    pot[l] += r * chunk[l];
+                    chunk[l] = pot[l];
+                }
+            }
+            // The input lines' drops, line by line down the array.
+            for l in 0..lines {
+                let c = self.c_in[i0 + l];
+                for p in 0..self.pols {
+                    let t = &sw.rows[(p * LANES + l) * n..][..n];
+                    let span = p * n..(p + 1) * n;
+                    let (above, above_c, tot) = (
+                        &mut sw.above[span.clone()],
+                        &mut sw.above_c[span.clone()],
+                        &totals[span],
+                    );
+                    for (j, o) in sw.out.iter_mut().enumerate() {
+                        above[j] += t[j];
+                        above_c[j] += c * t[j];
+                        *o = sw.lanes[j * LANES + l] + above_c[j] + c * (tot[j] - above[j]);
+                    }
+                    row(p * mn + (i0 + l) * n, Row::Store(&sw.out));
                 }
             }
         }
     }
 
-    /// `q = (1 + G^½ S G^½) y`; `t` and `line` are scratch.
-    fn apply(&self, y: &[f64], q: &mut [f64], t: &mut [f64], line: &mut [f64]) {
-        for ((tk, yk), s) in t.iter_mut().zip(y).zip(&self.sqrt_g) {
-            *tk = s * yk;
+    /// Cell currents for the input voltages `v` (frame order, one per input
+    /// line; cells of polarity `p` see `e = ±v_j`), by conjugate gradients from
+    /// zero until the relative residual `‖b − A y‖₂/‖b‖₂` is at most `tol`.
+    /// When the recurrence residual gets there, the true residual is computed
+    /// and, if it is still above `tol`, the iteration restarts from it. `None`
+    /// when that takes more than `max_steps`. Returns the currents and the steps.
+    pub fn solve(&self, v: &[f64], tol: f64, max_steps: usize) -> Option<(Vec<f64>, usize)> {
+        let (m, n) = (self.m, self.n);
+        let len = self.pols * m * n;
+        let sg = &self.sqrt_g;
+        // b = G^½ e, row k of the frame.
+        let b_row = |k: usize| {
+            let sign = if k < m * n { 1.0 } else { -1.0 };
+            sg[k..k + n].iter().zip(v).map(move |(s, x)| s * (sign * x))
+        };
+        let mut sw = self.scratch();
+        let mut r = Vec::with_capacity(len);
+        for k in (0..len).step_by(n) {
+            r.extend(b_row(k));
         }
-        self.transfer(t, q, line);
-        for ((qk, yk), s) in q.iter_mut().zip(y).zip(&self.sqrt_g) {
-            *qk = yk + s * *qk;
-        }
-    }
-
-    /// Cell currents for ideal cell voltages `e` (frame order), by conjugate
-    /// gradients from zero until the relative residual `‖b − A y‖₂/‖b‖₂` is at
-    /// most `tol` (checked on the true residual at the end); `None` when that
-    /// takes more than `max_steps`. Returns the currents and the steps.
-    pub fn solve(&self, e: &[f64], tol: f64, max_steps: usize) -> Option<(Vec<f64>, usize)> {
-        let len = e.len();
-        let mut line = vec![0.0; self.m * self.n];
-        let mut t = vec![0.0; len];
-        let b: Vec<f64> = e.iter().zip(&self.sqrt_g).map(|(x, s)| s * x).collect();
-        let b_norm = dot(&b, &b).sqrt();
+        let mut rr = {
+            let mut d = Dot::default();
+            d.add(&r, &r);
+            d.total()
+        };
+        let b_norm = rr.sqrt();
         let mut y = vec![0.0; len];
         let mut steps = 0;
         if b_norm > 0.0 {
-            let mut r = b.clone();
-            let mut p = r.clone();
-            let mut q = vec![0.0; len];
-            let mut rr = dot(&r, &r);
-            // The recurrence residual drifts from the true one; stop a little below `tol`.
-            while rr.sqrt() > 0.1 * tol * b_norm {
-                if steps == max_steps {
+            let limit = tol * b_norm;
+            let (mut p, mut q) = (vec![0.0; len], vec![0.0; len]);
+            // Column totals of G^½ r and G^½ p.
+            let mut t_r = self.totals(&r);
+            let mut t_p = vec![0.0; t_r.len()];
+            loop {
+                let mut beta = 0.0;
+                while rr.sqrt() > limit {
+                    if steps == max_steps {
+                        return None;
+                    }
+                    steps += 1;
+                    // p ← r + β p (totals alike) and q = A p = p + G^½ S G^½ p, with p·q.
+                    for (tp, tr) in t_p.iter_mut().zip(&t_r) {
+                        *tp = tr + beta * *tp;
+                    }
+                    let mut pq = Dot::default();
+                    self.sweep(&t_p, &mut sw, |k, row| match row {
+                        Row::Load(t) => {
+                            for (((tj, pj), rj), sj) in t.iter_mut().zip(&mut p[k..k + n]).zip(&r[k..]).zip(&sg[k..]) {
+                                *pj = rj + beta * *pj;
+                                *tj = sj * *pj;
+                            }
+                        }
+                        Row::Store(s) => {
+                            let (pk, qk) = (&p[k..k + n], &mut q[k..k + n]);
+                            for (((qj, pj), sj), gj) in qk.iter_mut().zip(pk).zip(s).zip(&sg[k..]) {
+                                *qj = pj + gj * sj;
+                            }
+                            pq.add(pk, qk);
+                        }
+                    });
+                    // y += α p, r −= α q, with r·r and the totals of G^½ r.
+                    let alpha = rr / pq.total();
+                    let mut rr_new = Dot::default();
+                    t_r.fill(0.0);
+                    let rows = y.chunks_exact_mut(n).zip(r.chunks_exact_mut(n));
+                    for (k, ((yk, rk), (pk, (qk, sk)))) in rows
+                        .zip(p.chunks_exact(n).zip(q.chunks_exact(n).zip(sg.chunks_exact(n))))
+                        .enumerate()
+                    {
+                        for (((yj, rj), pj), qj) in yk.iter_mut().zip(rk.iter_mut()).zip(pk).zip(qk) {
+                            *yj += alpha * pj;
+                            *rj -= alpha * qj;
+                        }
+                        rr_new.add(rk, rk);
+                        for ((tj, rj), sj) in t_r[k / m * n..][..n].iter_mut().zip(rk.iter()).zip(sk) {
+                            *tj += sj * rj;
+                        }
+                    }
+                    let rr_new = rr_new.total();
+                    beta = rr_new / rr;
+                    rr = rr_new;
+                }
+                if rr.is_nan() {
                     return None;
                 }
-                steps += 1;
-                self.apply(&p, &mut q, &mut t, &mut line);
-                let alpha = rr / dot(&p, &q);
-                for ((yk, rk), (pk, qk)) in y.iter_mut().zip(r.iter_mut()).zip(p.iter().zip(&q)) {
-                    *yk += alpha * pk;
-                    *rk -= alpha * qk;
+                // The recurrence residual drifts from the true one: r ← b − A y (totals alike).
+                let t_y = self.totals(&y);
+                let mut res = Dot::default();
+                t_r.fill(0.0);
+                self.sweep(&t_y, &mut sw, |k, row| match row {
+                    Row::Load(t) => {
+                        for ((tj, yj), sj) in t.iter_mut().zip(&y[k..k + n]).zip(&sg[k..]) {
+                            *tj = sj * yj;
+                        }
+                    }
+                    Row::Store(s) => {
+                        let rk = &mut r[k..k + n];
+                        for ((((rj, bj), yj), sj), gj) in rk.iter_mut().zip(b_row(k)).zip(&y[k..]).zip(s).zip(&sg[k..])
+                        {
+                            *rj = bj - (yj + gj * sj);
+                        }
+                        res.add(rk, rk);
+                        for ((tj, rj), gj) in t_r[k / (m * n) * n..][..n].iter_mut().zip(rk.iter()).zip(&sg[k..]) {
+                            *tj += gj * rj;
+                        }
+                    }
+                });
+                rr = res.total();
+                if rr.is_nan() {
+                    return None;
                 }
-                let rr_new = dot(&r, &r);
-                let beta = rr_new / rr;
-                rr = rr_new;
-                for (pk, rk) in p.iter_mut().zip(&r) {
-                    *pk = rk + beta * *pk;
+                if rr.sqrt() <= limit {
+                    break;
                 }
-            }
-            // The true residual.
-            let mut ay = vec![0.0; len];
-            self.apply(&y, &mut ay, &mut t, &mut line);
-            let res: f64 = b
-                .iter()
-                .zip(&ay)
-                .map(|(bk, ak)| (bk - ak) * (bk - ak))
-                .sum::<f64>()
-                .sqrt();
-            if res.is_nan() || res > tol * b_norm {
-                return None;
             }
         }
-        let currents = y.iter().zip(&self.sqrt_g).map(|(yk, s)| s * yk).collect();
+        let currents = y.iter().zip(sg).map(|(yk, s)| s * yk).collect();
         Some((currents, steps))
     }
 
@@ -191,9 +349,4 @@ impl CellCg {
             }
         }
     }
-}
-
-/// `Σ a_k b_k` in index order.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
