@@ -29,11 +29,10 @@
 //! # One product with `S` in one sweep
 //!
 //! The solver is bound by memory traffic, so a product `S t` reads `t` once,
-//! output line by output line, and each step of conjugate gradients is two
-//! passes over its vectors (the product, fused with the new search direction
-//! and `p·q`; then the updates of `y` and `r`, fused with `r·r`). The input
-//! lines' drops need no second pass down the lines: with `c_i = Σ_{s≤i} R_s`
-//! (driver to cell `i`),
+//! output line by output line, and each step of conjugate gradients is one
+//! pass over its vectors `y`, `r`, `p` and `√G` (see [`CellCg::solve`] and
+//! [`Residual`]). The input lines' drops need no second pass down the lines:
+//! with `c_i = Σ_{s≤i} R_s` (driver to cell `i`),
 //!
 //! `drop_p[i,j] = Σ_t c_min(i,t) t_p[t,j] = Σ_{t≤i} c_t t_p[t,j] + c_i (T_p[j] − Σ_{t≤i} t_p[t,j])`,
 //!
@@ -57,8 +56,9 @@ pub(crate) struct CellCg {
     pols: usize,
     /// Output-line segment resistances `R_k`, `k = 0..n` (the last to the terminal).
     r_out: Vec<f64>,
-    /// Input-line resistance from the driver to cell `i`, `c_i = Σ_{s≤i} R_s`,
-    /// `i = 0..m` (`R_0` from the driver).
+    /// Input-line segment resistances `R_s`, `s = 0..m` (the first from the driver).
+    r_in: Vec<f64>,
+    /// Input-line resistance from the driver to cell `i`, `c_i = Σ_{s≤i} R_s`.
     c_in: Vec<f64>,
     /// `√G` per frame cell.
     sqrt_g: Vec<f64>,
@@ -108,6 +108,87 @@ impl Dot {
     }
 }
 
+/// Statistics of a residual `r`, gathered row by row in sweep order (rows
+/// in order, polarities in order within each): `r·r`, the column totals
+/// `T_p[j]` of `u = G^½ r`, and `r·A r = r·r + u·S u`, where `u·S u` is the
+/// power the currents `u` dissipate in the wires,
+///
+/// `u·S u = Σ_{i,k} R_k P_{i,k}² + Σ_{p,j,s} R_s (T_p[j] − A_{p,s}[j])²`,
+///
+/// `P_{i,k} = Σ_{l≤k} Σ_p u_p[i,l]` (output-line segment currents) and
+/// `A_{p,s}[j] = Σ_{t<s} u_p[t,j]` (what input-line segment `s` no longer
+/// carries); the second sum is `Σ_{p,j} (c_{m−1} T² − 2T Σ_s R_s A_s + Σ_s R_s A_s²)`,
+/// so nothing waits for the totals.
+struct Residual {
+    rr: Dot,
+    /// Per polarity and input line: `A` (the totals `T` at the end), `Σ_s R_s A_s`, `Σ_s R_s A_s²`.
+    above: Vec<f64>,
+    above_r: Vec<f64>,
+    above_r2: Vec<f64>,
+    /// Output-line currents of the lines in flight, lane-interleaved (`[j·LANES + l]`).
+    lanes: Vec<f64>,
+    /// `Σ R_k P_k²` per lane.
+    out_power: [f64; LANES],
+}
+
+impl Residual {
+    fn new(cg: &CellCg) -> Residual {
+        Residual {
+            rr: Dot::default(),
+            above: vec![0.0; cg.pols * cg.n],
+            above_r: vec![0.0; cg.pols * cg.n],
+            above_r2: vec![0.0; cg.pols * cg.n],
+            lanes: vec![0.0; LANES * cg.n],
+            out_power: [0.0; LANES],
+        }
+    }
+
+    /// Adds frame row `k` (`p·m·n + i·n`) of `r`.
+    fn add(&mut self, cg: &CellCg, k: usize, r: &[f64]) {
+        let (m, n) = (cg.m, cg.n);
+        let (p, i) = (k / (m * n), k % (m * n) / n);
+        self.rr.add(r, r);
+        let r_s = cg.r_in[i];
+        let span = p * n..(p + 1) * n;
+        let (a, ar, ar2) = (
+            &mut self.above[span.clone()],
+            &mut self.above_r[span.clone()],
+            &mut self.above_r2[span],
+        );
+        let l = i % LANES;
+        let lanes = self.lanes[l..].iter_mut().step_by(LANES);
+        for (((((aj, arj), ar2j), lane), rj), gj) in
+            a.iter_mut().zip(ar).zip(ar2).zip(lanes).zip(r).zip(&cg.sqrt_g[k..])
+        {
+            let u = gj * rj;
+            *arj += r_s * *aj;
+            *ar2j += r_s * *aj * *aj;
+            *aj += u;
+            *lane += u;
+        }
+        if p + 1 == cg.pols && (l + 1 == LANES || i + 1 == m) {
+            let mut acc = [0.0; LANES];
+            for (chunk, r_k) in self.lanes.chunks_exact_mut(LANES).zip(&cg.r_out) {
+                for ((a, c), e) in acc.iter_mut().zip(chunk.iter_mut()).zip(&mut self.out_power) {
+                    *a += *c;
+                    *e += r_k * *a * *a;
+                    *c = 0.0;
+                }
+            }
+        }
+    }
+
+    /// `(r·r, r·A r, T)`.
+    fn finish(self, cg: &CellCg) -> (f64, f64, Vec<f64>) {
+        let c_all = cg.c_in.last().copied().unwrap_or(0.0);
+        let in_power: f64 = (self.above.iter().zip(&self.above_r).zip(&self.above_r2))
+            .map(|((t, ar), ar2)| c_all * t * t - 2.0 * t * ar + ar2)
+            .sum();
+        let rr = self.rr.total();
+        (rr, rr + Dot(self.out_power).total() + in_power, self.above)
+    }
+}
+
 impl CellCg {
     /// The operator of an input-source `frame` with `pols` cells per crossing.
     pub fn new(frame: &Frame, pols: usize) -> CellCg {
@@ -115,9 +196,13 @@ impl CellCg {
         let r_out = (0..n)
             .map(|k| if k + 1 < n { frame.r_out } else { frame.r_out_end })
             .collect();
-        let c_in = (0..m)
-            .scan(0.0, |c, s| {
-                *c += if s == 0 { frame.r_in_end } else { frame.r_in };
+        let r_in: Vec<f64> = (0..m)
+            .map(|s| if s == 0 { frame.r_in_end } else { frame.r_in })
+            .collect();
+        let c_in = r_in
+            .iter()
+            .scan(0.0, |c, r| {
+                *c += r;
                 Some(*c)
             })
             .collect();
@@ -126,6 +211,7 @@ impl CellCg {
             n,
             pols,
             r_out,
+            r_in,
             c_in,
             sqrt_g: Vec::new(),
         }
@@ -162,8 +248,9 @@ impl CellCg {
     /// One product `S t` in one sweep over the output lines (module
     /// documentation), given the column totals `totals[p·n + j] = T_p[j]`.
     /// `row(k, Row::Load(t))` writes the frame row starting at `k`
-    /// (`p·m·n + i·n`) of `t`; `row(k, Row::Store(s))` then receives that row
-    /// of `S t`, rows in order of `i`, polarities in order within each.
+    /// (`p·m·n + i·n`) of `t`, for [`LANES`] lines at a time; then
+    /// `row(k, Row::Store(s))` receives those rows of `S t`, in order of `i`,
+    /// polarities in order within each.
     fn sweep(&self, totals: &[f64], sw: &mut Sweep, mut row: impl FnMut(usize, Row<'_>)) {
         let (m, n, mn) = (self.m, self.n, self.m * self.n);
         sw.above.fill(0.0);
@@ -184,16 +271,16 @@ impl CellCg {
             // Segment k carries Σ_{l≤k} t (prefix), the line sits at Σ_{k≥j} R_k·(that) (suffix).
             let mut acc = [0.0; LANES];
             for chunk in sw.lanes.chunks_exact_mut(LANES) {
-                for l in 0..LANES {
-                    acc[l] += chunk[l];
-                    chunk[l] = acc[l];
+                for (a, c) in acc.iter_mut().zip(chunk) {
+                    *a += *c;
+                    *c = *a;
                 }
             }
             let mut pot = [0.0; LANES];
             for (chunk, r) in sw.lanes.chunks_exact_mut(LANES).zip(&self.r_out).rev() {
-                for l in 0..LANES {
-                    pot[l] += r * chunk[l];
-                    chunk[l] = pot[l];
+                for (u, c) in pot.iter_mut().zip(chunk) {
+                    *u += r * *c;
+                    *c = *u;
                 }
             }
             // The input lines' drops, line by line down the array.
@@ -224,46 +311,58 @@ impl CellCg {
     /// When the recurrence residual gets there, the true residual is computed
     /// and, if it is still above `tol`, the iteration restarts from it. `None`
     /// when that takes more than `max_steps`. Returns the currents and the steps.
+    ///
+    /// Each step is one pass over the vectors: the sweep that forms the search
+    /// direction `p ← r + β p` and `q = A p` also applies `y += α p`,
+    /// `r −= α q`, since `α = r·r / p·A p` is known beforehand from the
+    /// statistics of the previous residual ([`Residual`]):
+    /// `p'·A p' = r'·A r' + 2β r'·A p + β² p·A p` for `p' = r' + β p`.
     pub fn solve(&self, v: &[f64], tol: f64, max_steps: usize) -> Option<(Vec<f64>, usize)> {
         let (m, n) = (self.m, self.n);
-        let len = self.pols * m * n;
+        let mn = m * n;
+        let len = self.pols * mn;
         let sg = &self.sqrt_g;
-        // b = G^½ e, row k of the frame.
+        // b = G^½ e, frame row k.
         let b_row = |k: usize| {
-            let sign = if k < m * n { 1.0 } else { -1.0 };
+            let sign = if k < mn { 1.0 } else { -1.0 };
             sg[k..k + n].iter().zip(v).map(move |(s, x)| s * (sign * x))
         };
         let mut sw = self.scratch();
-        let mut r = Vec::with_capacity(len);
-        for k in (0..len).step_by(n) {
-            r.extend(b_row(k));
+        let mut r = vec![0.0; len];
+        let mut stats = Residual::new(self);
+        for i in 0..m {
+            for p in 0..self.pols {
+                let k = p * mn + i * n;
+                for (rj, bj) in r[k..k + n].iter_mut().zip(b_row(k)) {
+                    *rj = bj;
+                }
+                stats.add(self, k, &r[k..k + n]);
+            }
         }
-        let mut rr = {
-            let mut d = Dot::default();
-            d.add(&r, &r);
-            d.total()
-        };
+        let (mut rr, mut r_ar, mut t_r) = stats.finish(self);
         let b_norm = rr.sqrt();
         let mut y = vec![0.0; len];
         let mut steps = 0;
         if b_norm > 0.0 {
             let limit = tol * b_norm;
-            let (mut p, mut q) = (vec![0.0; len], vec![0.0; len]);
-            // Column totals of G^½ r and G^½ p.
-            let mut t_r = self.totals(&r);
+            let mut p = vec![0.0; len];
+            let mut q_row = vec![0.0; n];
+            // Column totals of G^½ p.
             let mut t_p = vec![0.0; t_r.len()];
             loop {
-                let mut beta = 0.0;
+                let (mut beta, mut p_ap) = (0.0, r_ar);
                 while rr.sqrt() > limit {
                     if steps == max_steps {
                         return None;
                     }
                     steps += 1;
-                    // p ← r + β p (totals alike) and q = A p = p + G^½ S G^½ p, with p·q.
+                    let alpha = rr / p_ap;
                     for (tp, tr) in t_p.iter_mut().zip(&t_r) {
                         *tp = tr + beta * *tp;
                     }
-                    let mut pq = Dot::default();
+                    // p ← r + β p, q = A p = p + G^½ S G^½ p, y += α p, r −= α q.
+                    let (mut pq, mut rq) = (Dot::default(), Dot::default());
+                    let mut stats = Residual::new(self);
                     self.sweep(&t_p, &mut sw, |k, row| match row {
                         Row::Load(t) => {
                             for (((tj, pj), rj), sj) in t.iter_mut().zip(&mut p[k..k + n]).zip(&r[k..]).zip(&sg[k..]) {
@@ -272,42 +371,31 @@ impl CellCg {
                             }
                         }
                         Row::Store(s) => {
-                            let (pk, qk) = (&p[k..k + n], &mut q[k..k + n]);
-                            for (((qj, pj), sj), gj) in qk.iter_mut().zip(pk).zip(s).zip(&sg[k..]) {
+                            let (pk, rk, yk) = (&p[k..k + n], &mut r[k..k + n], &mut y[k..k + n]);
+                            for (((qj, pj), sj), gj) in q_row.iter_mut().zip(pk).zip(s).zip(&sg[k..]) {
                                 *qj = pj + gj * sj;
                             }
-                            pq.add(pk, qk);
+                            for (((yj, rj), pj), qj) in yk.iter_mut().zip(rk.iter_mut()).zip(pk).zip(&q_row) {
+                                *yj += alpha * pj;
+                                *rj -= alpha * qj;
+                            }
+                            pq.add(pk, &q_row);
+                            rq.add(rk, &q_row);
+                            stats.add(self, k, rk);
                         }
                     });
-                    // y += α p, r −= α q, with r·r and the totals of G^½ r.
-                    let alpha = rr / pq.total();
-                    let mut rr_new = Dot::default();
-                    t_r.fill(0.0);
-                    let rows = y.chunks_exact_mut(n).zip(r.chunks_exact_mut(n));
-                    for (k, ((yk, rk), (pk, (qk, sk)))) in rows
-                        .zip(p.chunks_exact(n).zip(q.chunks_exact(n).zip(sg.chunks_exact(n))))
-                        .enumerate()
-                    {
-                        for (((yj, rj), pj), qj) in yk.iter_mut().zip(rk.iter_mut()).zip(pk).zip(qk) {
-                            *yj += alpha * pj;
-                            *rj -= alpha * qj;
-                        }
-                        rr_new.add(rk, rk);
-                        for ((tj, rj), sj) in t_r[k / m * n..][..n].iter_mut().zip(rk.iter()).zip(sk) {
-                            *tj += sj * rj;
-                        }
-                    }
-                    let rr_new = rr_new.total();
+                    let rr_new;
+                    (rr_new, r_ar, t_r) = stats.finish(self);
                     beta = rr_new / rr;
                     rr = rr_new;
+                    p_ap = r_ar + 2.0 * beta * rq.total() + beta * beta * pq.total();
                 }
                 if rr.is_nan() {
                     return None;
                 }
-                // The recurrence residual drifts from the true one: r ← b − A y (totals alike).
+                // The recurrence residual drifts from the true one: r ← b − A y.
                 let t_y = self.totals(&y);
-                let mut res = Dot::default();
-                t_r.fill(0.0);
+                let mut stats = Residual::new(self);
                 self.sweep(&t_y, &mut sw, |k, row| match row {
                     Row::Load(t) => {
                         for ((tj, yj), sj) in t.iter_mut().zip(&y[k..k + n]).zip(&sg[k..]) {
@@ -320,13 +408,10 @@ impl CellCg {
                         {
                             *rj = bj - (yj + gj * sj);
                         }
-                        res.add(rk, rk);
-                        for ((tj, rj), gj) in t_r[k / (m * n) * n..][..n].iter_mut().zip(rk.iter()).zip(&sg[k..]) {
-                            *tj += gj * rj;
-                        }
+                        stats.add(self, k, rk);
                     }
                 });
-                rr = res.total();
+                (rr, r_ar, t_r) = stats.finish(self);
                 if rr.is_nan() {
                     return None;
                 }
