@@ -358,17 +358,9 @@ impl LinearSolver {
     /// factorises instead.
     fn solve_iterative(&self, cg: &CellCg, v: &[Vec<f64>], y: &mut [Vec<f64>]) -> Result<bool> {
         use rayon::prelude::*;
-        let f = &self.net.frame;
-        let m = f.m;
         let solved: Vec<Option<Vec<f64>>> = crate::threads::install(|| {
             v.par_iter()
-                .map(|vb| {
-                    cg.solve(vb, ITERATIVE_TOLERANCE, ITERATIVE_MAX_STEPS).map(|(i, _)| {
-                        let mut yb = vec![0.0; m];
-                        cg.outputs(&i, &mut yb);
-                        yb
-                    })
-                })
+                .map(|vb| cg.solve(vb, ITERATIVE_TOLERANCE, ITERATIVE_MAX_STEPS).map(|(yb, _)| yb))
                 .collect()
         });
         if solved.iter().any(Option::is_none) {

@@ -305,12 +305,14 @@ impl CellCg {
         }
     }
 
-    /// Cell currents for the input voltages `v` (frame order, one per input
-    /// line; cells of polarity `p` see `e = ±v_j`), by conjugate gradients from
-    /// zero until the relative residual `‖b − A y‖₂/‖b‖₂` is at most `tol`.
-    /// When the recurrence residual gets there, the true residual is computed
-    /// and, if it is still above `tol`, the iteration restarts from it. `None`
-    /// when that takes more than `max_steps`. Returns the currents and the steps.
+    /// Output-line currents (frame order, `m`) for the input voltages `v`
+    /// (frame order, one per input line; cells of polarity `p` see
+    /// `e = ±v_j`), by conjugate gradients from zero until the relative
+    /// residual `‖b − A y‖₂/‖b‖₂` is at most `tol`. When the recurrence
+    /// residual gets there, the true residual is computed and, if it is still
+    /// above `tol`, the iteration restarts from it. `None` when that takes
+    /// more than `max_steps`. Returns the currents `Σ_{p,j} √G y` (summed
+    /// with the true residual) and the steps.
     ///
     /// Each step is one pass over the vectors: the sweep that forms the search
     /// direction `p ← r + β p` and `q = A p` also applies `y += α p`,
@@ -342,6 +344,7 @@ impl CellCg {
         let (mut rr, mut r_ar, mut t_r) = stats.finish(self);
         let b_norm = rr.sqrt();
         let mut y = vec![0.0; len];
+        let mut outputs = vec![0.0; m];
         let mut steps = 0;
         if b_norm > 0.0 {
             let limit = tol * b_norm;
@@ -396,6 +399,7 @@ impl CellCg {
                 // The recurrence residual drifts from the true one: r ← b − A y.
                 let t_y = self.totals(&y);
                 let mut stats = Residual::new(self);
+                outputs.fill(0.0);
                 self.sweep(&t_y, &mut sw, |k, row| match row {
                     Row::Load(t) => {
                         for ((tj, yj), sj) in t.iter_mut().zip(&y[k..k + n]).zip(&sg[k..]) {
@@ -403,12 +407,14 @@ impl CellCg {
                         }
                     }
                     Row::Store(s) => {
-                        let rk = &mut r[k..k + n];
-                        for ((((rj, bj), yj), sj), gj) in rk.iter_mut().zip(b_row(k)).zip(&y[k..]).zip(s).zip(&sg[k..])
-                        {
+                        let (rk, yk, gk) = (&mut r[k..k + n], &y[k..k + n], &sg[k..k + n]);
+                        for ((((rj, bj), yj), sj), gj) in rk.iter_mut().zip(b_row(k)).zip(yk).zip(s).zip(gk) {
                             *rj = bj - (yj + gj * sj);
                         }
                         stats.add(self, k, rk);
+                        let mut current = Dot::default();
+                        current.add(gk, yk);
+                        outputs[k % mn / n] += current.total();
                     }
                 });
                 (rr, r_ar, t_r) = stats.finish(self);
@@ -420,18 +426,6 @@ impl CellCg {
                 }
             }
         }
-        let currents = y.iter().zip(sg).map(|(yk, s)| s * yk).collect();
-        Some((currents, steps))
-    }
-
-    /// Output-line currents (frame order) of cell currents `i`.
-    pub fn outputs(&self, i: &[f64], y: &mut [f64]) {
-        let mn = self.m * self.n;
-        y[..self.m].fill(0.0);
-        for p in 0..self.pols {
-            for (yo, row) in y.iter_mut().zip(i[p * mn..(p + 1) * mn].chunks_exact(self.n.max(1))) {
-                *yo += row.iter().sum::<f64>();
-            }
-        }
+        Some((outputs, steps))
     }
 }
