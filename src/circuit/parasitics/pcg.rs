@@ -83,8 +83,8 @@ struct Sweep {
     out: Vec<f64>,
 }
 
-/// `Σ a_k b_k` accumulated in [`LANES`] interleaved partial sums (summed
-/// pairwise at the end): vectorised, and in a fixed order.
+/// `Σ a_k b_k` accumulated in [`LANES`] interleaved partial sums (summed in
+/// lane order at the end): vectorised, and in a fixed order.
 #[derive(Default)]
 struct Dot([f64; LANES]);
 
@@ -103,8 +103,7 @@ impl Dot {
     }
 
     fn total(&self) -> f64 {
-        let s = &self.0;
-        ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+        self.0.iter().sum()
     }
 }
 
@@ -219,7 +218,8 @@ impl CellCg {
 
     /// Takes the frame-ordered conductances.
     pub fn set_cells(&mut self, cells: &[f64]) {
-        self.sqrt_g = cells.iter().map(|g| g.sqrt()).collect();
+        self.sqrt_g.clear();
+        self.sqrt_g.extend(cells.iter().map(|g| g.sqrt()));
     }
 
     fn scratch(&self) -> Sweep {
