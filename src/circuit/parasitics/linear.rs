@@ -72,7 +72,8 @@ pub struct LinearSolver {
     symbolic: OnceLock<Result<Option<SymbolicCholesky<usize>>>>,
     /// Frame-ordered conductances, `pols × m × n`.
     pub(super) cells: Vec<f64>,
-    /// `K` and its Cholesky factor for the current conductances (input-source only).
+    /// `K` and its Cholesky factor for the current conductances (input-source
+    /// networks without conjugate gradients; with them, assembled on fallback).
     values: Vec<f64>,
     factor_values: Vec<f64>,
     factored: bool,

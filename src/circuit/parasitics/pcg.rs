@@ -429,3 +429,193 @@ impl CellCg {
         Some((outputs, steps))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::array::Op;
+    use crate::circuit::parasitics::Wires;
+    use crate::params::SelectedRows;
+
+    /// Deterministic values in `[lo, hi)`.
+    fn values(count: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
+        let mut s = seed;
+        (0..count)
+            .map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                lo + (hi - lo) * ((s >> 11) as f64 / (1u64 << 53) as f64)
+            })
+            .collect()
+    }
+
+    /// An interleaved pair, 13 output lines (a partial group of lanes) of 11
+    /// cells, with terminal resistances at both ends, `scale` times 1 % of a
+    /// cell's resistance per segment.
+    fn operator(scale: f64) -> CellCg {
+        let wires = Wires {
+            enable: true,
+            r_row: 0.03 * scale,
+            r_col: 0.02 * scale,
+            r_row_terminal: 0.05 * scale,
+            r_col_terminal: 0.07 * scale,
+            current_from_input: true,
+            selected_rows: SelectedRows::Top,
+            rows_max: 0,
+            cols_max: 0,
+            rmin_ohm: 1e3,
+        };
+        let mut cg = CellCg::new(&Frame::new(&wires, Op::Mvm, 13, 11), 2);
+        cg.set_cells(&values(2 * 13 * 11, 1, 0.0, 1.0));
+        cg
+    }
+
+    fn product(a: &[Vec<f64>], x: &[f64]) -> Vec<f64> {
+        a.iter()
+            .map(|row| row.iter().zip(x).map(|(u, v)| u * v).sum())
+            .collect()
+    }
+
+    /// `S` entry by entry (module documentation): cells on one output line
+    /// share `Σ_{k≥max(j,j')} R_k`, cells on one input line `c_min(i,i')`.
+    fn dense_s(cg: &CellCg) -> Vec<Vec<f64>> {
+        let (n, mn) = (cg.n, cg.m * cg.n);
+        let to_ground = |j: usize| cg.r_out[j..].iter().sum::<f64>();
+        let from_driver = |i: usize| cg.c_in[i];
+        let len = cg.pols * mn;
+        let cell = |k: usize| (k / mn, k % mn / n, k % n);
+        (0..len)
+            .map(|a| {
+                (0..len)
+                    .map(|b| {
+                        let ((pa, ia, ja), (pb, ib, jb)) = (cell(a), cell(b));
+                        let mut s = 0.0;
+                        if ia == ib {
+                            s += to_ground(ja.max(jb));
+                        }
+                        if pa == pb && ja == jb {
+                            s += from_driver(ia.min(ib));
+                        }
+                        s
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The one-sweep product and the residual statistics against `S` built
+    /// entry by entry: equal to rounding (1e-13 relative on sums of ~300 terms).
+    #[test]
+    fn one_sweep_matches_the_transfer_resistance() {
+        let cg = operator(1.0);
+        let s = dense_s(&cg);
+        let len = s.len();
+        let t = values(len, 2, -1.0, 1.0);
+        let want = product(&s, &t);
+        let mut totals = vec![0.0; cg.pols * cg.n];
+        for (k, tk) in t.iter().enumerate() {
+            totals[k / (cg.m * cg.n) * cg.n + k % cg.n] += tk;
+        }
+        let mut got = vec![0.0; len];
+        let mut sw = cg.scratch();
+        let n = cg.n;
+        cg.sweep(&totals, &mut sw, |k, row| match row {
+            Row::Load(dst) => dst.copy_from_slice(&t[k..k + n]),
+            Row::Store(src) => got[k..k + n].copy_from_slice(src),
+        });
+        let scale = want.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() <= 1e-13 * scale, "S t: {g} against {w}");
+        }
+
+        // r·A r = r·r + u·S u with u = √G r, and the totals of u.
+        let r = values(len, 3, -1.0, 1.0);
+        let u: Vec<f64> = r.iter().zip(&cg.sqrt_g).map(|(a, b)| a * b).collect();
+        let su = product(&s, &u);
+        let rr: f64 = r.iter().map(|a| a * a).sum();
+        let want_rar = rr + u.iter().zip(&su).map(|(a, b)| a * b).sum::<f64>();
+        let mut stats = Residual::new(&cg);
+        for i in 0..cg.m {
+            for p in 0..cg.pols {
+                let k = p * cg.m * n + i * n;
+                stats.add(&cg, k, &r[k..k + n]);
+            }
+        }
+        let (got_rr, got_rar, got_totals) = stats.finish(&cg);
+        assert!((got_rr - rr).abs() <= 1e-13 * rr);
+        assert!(
+            (got_rar - want_rar).abs() <= 1e-13 * want_rar,
+            "{got_rar} against {want_rar}"
+        );
+        assert_eq!(got_totals, cg.totals(&r));
+    }
+
+    /// The solve, with weak wires (λ ≈ 0.33) and strong ones (λ ≈ 3.3): as many
+    /// steps at most as the conjugate-gradient bound allows,
+    /// `‖r_k‖ ≤ 2√κ ρ^k ‖b‖` with `ρ = (√κ − 1)/(√κ + 1)`, `κ = 1 + λ` (so
+    /// `α` and `β` from the residual statistics are right), and the output
+    /// currents of the dense system `(1 + G^½ S G^½) y = G^½ e` solved by
+    /// Gaussian elimination, to 1e-10.
+    #[test]
+    fn solves_within_the_conjugate_gradient_bound() {
+        for scale in [0.1, 1.0] {
+            let cg = operator(scale);
+            let s = dense_s(&cg);
+            let len = s.len();
+            let sg = &cg.sqrt_g;
+            let mut a: Vec<Vec<f64>> = (0..len)
+                .map(|r| (0..len).map(|c| sg[r] * s[r][c] * sg[c]).collect())
+                .collect();
+            // λ by power iteration on G^½ S G^½ (positive semi-definite).
+            let mut x = vec![1.0 / (len as f64).sqrt(); len];
+            let mut lambda = 0.0;
+            for _ in 0..500 {
+                let ax = product(&a, &x);
+                lambda = ax.iter().map(|v| v * v).sum::<f64>().sqrt();
+                x = ax.iter().map(|v| v / lambda).collect();
+            }
+            let kappa = 1.0 + lambda * (1.0 + 1e-6);
+            let rho = (kappa.sqrt() - 1.0) / (kappa.sqrt() + 1.0);
+            let bound = ((2.0 * kappa.sqrt() / 1e-12).ln() / (1.0 / rho).ln()).ceil() as usize;
+            let v = values(cg.n, 4, -1.0, 1.0);
+            let (y, steps) = cg.solve(&v, 1e-12, 100).unwrap();
+            assert!(
+                steps <= bound,
+                "scale {scale}: {steps} steps, bound {bound} (λ = {lambda})"
+            );
+
+            // Dense solve (Gaussian elimination; SPD, no pivoting needed).
+            let mn = cg.m * cg.n;
+            let mut b: Vec<f64> = (0..len)
+                .map(|k| sg[k] * if k < mn { 1.0 } else { -1.0 } * v[k % cg.n])
+                .collect();
+            for (r, row) in a.iter_mut().enumerate() {
+                row[r] += 1.0;
+            }
+            for c in 0..len {
+                for r in c + 1..len {
+                    let f = a[r][c] / a[c][c];
+                    for k in c..len {
+                        a[r][k] -= f * a[c][k];
+                    }
+                    b[r] -= f * b[c];
+                }
+            }
+            let mut z = vec![0.0; len];
+            for r in (0..len).rev() {
+                let tail: f64 = (r + 1..len).map(|k| a[r][k] * z[k]).sum();
+                z[r] = (b[r] - tail) / a[r][r];
+            }
+            let scale_y = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (row, got) in y.iter().enumerate() {
+                let want: f64 = (0..cg.pols)
+                    .flat_map(|p| (0..cg.n).map(move |j| p * mn + row * cg.n + j))
+                    .map(|k| sg[k] * z[k])
+                    .sum();
+                assert!(
+                    (got - want).abs() <= 1e-10 * scale_y,
+                    "scale {scale}, output {row}: {got} against {want}"
+                );
+            }
+        }
+    }
+}
