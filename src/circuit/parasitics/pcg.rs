@@ -592,12 +592,14 @@ mod tests {
                 row[r] += 1.0;
             }
             for c in 0..len {
-                for r in c + 1..len {
-                    let f = a[r][c] / a[c][c];
-                    for k in c..len {
-                        a[r][k] -= f * a[c][k];
+                let (upper, lower) = a.split_at_mut(c + 1);
+                let pivot = &upper[c];
+                for (r, row) in lower.iter_mut().enumerate() {
+                    let f = row[c] / pivot[c];
+                    for (x, p) in row[c..].iter_mut().zip(&pivot[c..]) {
+                        *x -= f * p;
                     }
-                    b[r] -= f * b[c];
+                    b[c + 1 + r] -= f * b[c];
                 }
             }
             let mut z = vec![0.0; len];
