@@ -72,7 +72,8 @@ pub struct LinearSolver {
     symbolic: OnceLock<Result<Option<SymbolicCholesky<usize>>>>,
     /// Frame-ordered conductances, `pols × m × n`.
     pub(super) cells: Vec<f64>,
-    /// `K` and its Cholesky factor for the current conductances (input-source only).
+    /// `K` and its Cholesky factor for the current conductances (input-source
+    /// networks without conjugate gradients; with them, assembled on fallback).
     values: Vec<f64>,
     factor_values: Vec<f64>,
     factored: bool,
@@ -181,18 +182,16 @@ impl LinearSolver {
     /// whenever the conductances change.
     pub fn factor(&mut self, g: &[f64], gn: Option<&[f64]>) -> Result<()> {
         self.set_cells(g, gn)?;
-        if !self.net.frame.separate_source {
+        if let Some(pcg) = &mut self.pcg {
+            // The nodal matrix and its factorisation wait until the iteration fails.
+            pcg.set_cells(&self.cells);
+        } else if !self.net.frame.separate_source {
             let mut values = std::mem::take(&mut self.values);
             self.net.assemble(&self.cells, None, &mut values);
             self.values = values;
             let mut l = std::mem::take(&mut self.factor_values);
             l.clear();
-            if let Some(pcg) = &mut self.pcg {
-                // The factorisation waits until the iteration fails.
-                pcg.set_cells(&self.cells);
-            } else {
-                self.numeric(&self.values, &mut l)?;
-            }
+            self.numeric(&self.values, &mut l)?;
             self.factor_values = l;
         }
         self.factored = true;
@@ -335,9 +334,10 @@ impl LinearSolver {
             };
             if !done {
                 if self.pcg.is_some() {
-                    let mut l = Vec::new();
-                    self.numeric(&self.values, &mut l)?;
-                    self.solve_group(&self.values, &l, None, &v, &members, &mut y_frame)?;
+                    let (mut values, mut l) = (Vec::new(), Vec::new());
+                    self.net.assemble(&self.cells, None, &mut values);
+                    self.numeric(&values, &mut l)?;
+                    self.solve_group(&values, &l, None, &v, &members, &mut y_frame)?;
                 } else {
                     self.solve_group(&self.values, &self.factor_values, None, &v, &members, &mut y_frame)?;
                 }
@@ -359,23 +359,9 @@ impl LinearSolver {
     /// factorises instead.
     fn solve_iterative(&self, cg: &CellCg, v: &[Vec<f64>], y: &mut [Vec<f64>]) -> Result<bool> {
         use rayon::prelude::*;
-        let f = &self.net.frame;
-        let (m, pols) = (f.m, self.net.pols);
         let solved: Vec<Option<Vec<f64>>> = crate::threads::install(|| {
             v.par_iter()
-                .map(|vb| {
-                    let e: Vec<f64> = (0..pols)
-                        .flat_map(|p| {
-                            let sign = if p == 0 { 1.0 } else { -1.0 };
-                            (0..m).flat_map(move |_| vb.iter().map(move |x| sign * x))
-                        })
-                        .collect();
-                    cg.solve(&e, ITERATIVE_TOLERANCE, ITERATIVE_MAX_STEPS).map(|(i, _)| {
-                        let mut yb = vec![0.0; m];
-                        cg.outputs(&i, &mut yb);
-                        yb
-                    })
-                })
+                .map(|vb| cg.solve(vb, ITERATIVE_TOLERANCE, ITERATIVE_MAX_STEPS).map(|(yb, _)| yb))
                 .collect()
         });
         if solved.iter().any(Option::is_none) {
