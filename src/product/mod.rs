@@ -336,11 +336,23 @@ fn vmm_block<M: Matrix>(a: M, rows: usize, x: &[f64], o0: usize, b0: usize, sum:
     let len = out.first().map_or(0, Vec::len);
     for i in 0..rows {
         let seg = a.row(i).segment(o0, len);
+        if i + 1 < rows {
+            // The next row's segment is a jump in memory the hardware does not foresee.
+            prefetch(a.row(i + 1).segment(o0, len));
+        }
         for (v, o) in out.iter_mut().enumerate() {
             let xi = x[(b0 + v) * rows + i];
             axpy(xi, seg, o, sum);
         }
     }
+}
+
+/// Asks the cache for every entry of `seg` (where the CPU has prefetches).
+#[allow(unused_variables)]
+#[inline(always)]
+fn prefetch<R: Row + WideRow>(seg: R) {
+    #[cfg(target_arch = "x86_64")]
+    seg.prefetch_all();
 }
 
 /// `out[o] += term(x, seg[o])` for every output of the segment.

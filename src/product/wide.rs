@@ -17,6 +17,11 @@ use super::{axpy_generic, Row, Sum};
 use crate::storage::Stored;
 use std::arch::x86_64::*;
 
+/// Entries between prefetches of a row (one 64-byte line of `f32`).
+const PREFETCH_EVERY: usize = 16;
+/// How far ahead of the loads a row is prefetched, in entries.
+const PREFETCH_AHEAD: usize = 128;
+
 /// Rows of one tile.
 pub const WIDE_ROWS: usize = 8;
 
@@ -27,6 +32,14 @@ pub trait Lanes: Sized {
     /// # Safety
     /// The CPU has AVX2 and `j + 4 <= s.len()`.
     unsafe fn lanes(s: &[Self], j: usize) -> __m256d;
+    /// Asks the cache for the line holding `s[j]` (nothing if `j` is past the end).
+    #[inline(always)]
+    fn prefetch(s: &[Self], j: usize) {
+        if j < s.len() {
+            // SAFETY: `j` is in bounds; a prefetch has no other effect.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(s.as_ptr().add(j) as *const i8) }
+        }
+    }
     /// `s[j..j + 4]` rounded to four `f32` lanes.
     ///
     /// # Safety
@@ -65,12 +78,26 @@ pub trait Load4: Row {
     /// # Safety
     /// The CPU has AVX2 and `j + 4 <= self.width()`.
     unsafe fn load4(self, j: usize) -> __m256d;
+    /// Asks the cache for entry `j` (see [`Lanes::prefetch`]).
+    fn prefetch(self, j: usize);
+    /// Asks the cache for every entry.
+    fn prefetch_all(self);
 }
 
 impl<T: Stored> Load4 for &[T] {
     #[inline(always)]
     unsafe fn load4(self, j: usize) -> __m256d {
         T::lanes(self, j)
+    }
+    #[inline(always)]
+    fn prefetch(self, j: usize) {
+        T::prefetch(self, j)
+    }
+    #[inline(always)]
+    fn prefetch_all(self) {
+        for j in (0..self.len()).step_by(64 / std::mem::size_of::<T>()) {
+            T::prefetch(self, j);
+        }
     }
 }
 
@@ -83,6 +110,18 @@ impl<T: Stored, const SINGLE: bool> Load4 for super::DiffRow<'_, T, SINGLE> {
         } else {
             _mm256_sub_pd(T::lanes(p, j), T::lanes(n, j))
         }
+    }
+    #[inline(always)]
+    fn prefetch(self, j: usize) {
+        let (p, n) = self.parts();
+        T::prefetch(p, j);
+        T::prefetch(n, j);
+    }
+    #[inline(always)]
+    fn prefetch_all(self) {
+        let (p, n) = self.parts();
+        p.prefetch_all();
+        n.prefetch_all();
     }
 }
 
@@ -107,6 +146,11 @@ unsafe fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64
     let mut acc = [_mm256_setzero_pd(); WIDE_ROWS / 4];
     let mut j = 0;
     while j + 4 <= cols {
+        if j % PREFETCH_EVERY == 0 {
+            for r in rows {
+                r.prefetch(j + PREFETCH_AHEAD);
+            }
+        }
         let xs = [
             _mm256_broadcast_sd(&x[j]),
             _mm256_broadcast_sd(&x[j + 1]),
