@@ -83,3 +83,29 @@ fn huge_lookup_table_request_reaches_the_edge() {
 const TABLE_INC: &str =
     "title\n1e-05, 5.5e-05, 0.0001\n0.0, 0.5, 1.0\n1e-06, 8e-07, 5e-07\n2e-06, 1.5e-06, 1e-06\n3e-06, 2e-06, 1.5e-06\n";
 const TABLE_DEC: &str = "title\n1e-05, 5.5e-05, 0.0001\n0.0, 0.5, 1.0\n-1.5e-06, -2e-06, -3e-06\n-1e-06, -1.5e-06, -2e-06\n-5e-07, -8e-07, -1e-06\n";
+
+/// saved_core: a payload whose conductance (finite as f64) overflows float32,
+/// the parameters' storage, restored to an infinite conductance that could
+/// not be saved and restored again; such a file is now refused.
+#[test]
+fn saved_conductances_beyond_float32_are_refused() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fuzz/saved_core-float32-overflow"
+    );
+    let data = std::fs::read(path).unwrap();
+    // The fuzz target frames payload seeds (odd first byte) itself.
+    let bytes = if data[0] & 1 == 1 {
+        xbar::persist::frame::seal(&data[1..])
+    } else {
+        data
+    };
+    match Core::from_bytes(&bytes) {
+        Err(Error::Parse(m)) => assert!(m.contains("float32"), "{m}"),
+        Err(other) => panic!("expected a parse error, got {other:?}"),
+        Ok(core) => {
+            let saved = core.to_bytes().unwrap();
+            assert!(Core::from_bytes(&saved).is_ok(), "a restored core saves and restores");
+        }
+    }
+}

@@ -28,7 +28,7 @@ use crate::device::update::lookup_table::format::TableFile;
 use crate::device::update::lookup_table::{LookupTableModel, LutOptions};
 use crate::device::update::DeviceUpdate;
 use crate::error::{Error, Result};
-use crate::params::{Params, UpdateModel};
+use crate::params::{ConductancePrecision, Params, UpdateModel};
 use crate::persist::{file, frame};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -380,6 +380,15 @@ impl Snapshot {
                     )));
                 }
                 finite(&format!("block {k}, array {j}: conductance"), &s.g)?;
+                if a.g.precision() == ConductancePrecision::Float32 {
+                    if let Some(c) = s.g.iter().position(|&v| !(v as f32).is_finite()) {
+                        return Err(parse(format!(
+                            "block {k}, array {j}: conductance[{c}] is {}, beyond the float32 range the \
+                             parameters store conductances in",
+                            s.g[c]
+                        )));
+                    }
+                }
                 a.g.assign(&s.g);
                 if a.noise.is_some() {
                     a.noise = core.cells.read_noise(&a.g);
