@@ -39,6 +39,8 @@
 //! stream. Each element owns its own block of four words, which keeps every derived
 //! value (`u32`, uniform, normal) a function of element `i` alone.
 
+pub mod normal;
+
 /// Philox multiplier applied to counter word 0.
 const M0: u32 = 0xD251_1F53;
 /// Philox multiplier applied to counter word 2.
@@ -87,165 +89,75 @@ pub fn philox4x32(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     c
 }
 
-/// [`philox4x32`] of the four counters `[c0 + l, c1, c2, c3]`, `l = 0..4`, written
-/// lane-parallel (structure of arrays) so that the compiler can run the four
-/// encryptions in SIMD registers. `out[l]` is the block of counter `c0 + l`.
-#[inline(always)]
-pub fn philox4x32_lanes(counter: [u32; 4], key: [u32; 2]) -> [[u32; 4]; 4] {
-    // c[word][lane]
-    let mut c = [
-        std::array::from_fn(|l| counter[0].wrapping_add(l as u32)),
-        [counter[1]; 4],
-        [counter[2]; 4],
-        [counter[3]; 4],
-    ];
-    let mut k = key;
-    for r in 0..ROUNDS {
-        if r > 0 {
-            k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
-        }
-        let mut next = [[0u32; 4]; 4];
-        for l in 0..4 {
-            let p0 = u64::from(M0) * u64::from(c[0][l]);
-            let p1 = u64::from(M1) * u64::from(c[2][l]);
-            next[0][l] = ((p1 >> 32) as u32) ^ c[1][l] ^ k[0];
-            next[1][l] = p1 as u32;
-            next[2][l] = ((p0 >> 32) as u32) ^ c[3][l] ^ k[1];
-            next[3][l] = p0 as u32;
-        }
-        c = next;
-    }
-    std::array::from_fn(|l| [c[0][l], c[1][l], c[2][l], c[3][l]])
-}
-
-/// [`philox4x32_lanes`] with AVX2 instructions: the four counters sit in the
-/// four 64-bit lanes of each word's register, so that one `vpmuludq` makes
-/// the four 32 × 32 → 64-bit products of a round (the compiler does not find
-/// this form by itself).
+/// The 32 words of the blocks of counters `[c0 + l, c1, c2, c3]`,
+/// `l = 0..8`, in dense order (block `c0` words 0–3 first), computed with
+/// AVX2: the counters sit in the 64-bit lanes of each word's register, so
+/// that one `vpmuludq` makes four 32 × 32 → 64-bit products of a round (the
+/// compiler does not find this form by itself), and two groups of four
+/// blocks run side by side; a 4 × 4 transpose per group then puts each
+/// block's words together.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn philox4x32_lanes_avx2(counter: [u32; 4], key: [u32; 2]) -> [[u32; 4]; 4] {
+fn philox_words32_avx2(counter: [u32; 4], key: [u32; 2]) -> [std::arch::x86_64::__m256i; 4] {
     use std::arch::x86_64::*;
-    let lanes = |v: [u32; 4]| _mm256_set_epi64x(v[3] as i64, v[2] as i64, v[1] as i64, v[0] as i64);
     let splat = |v: u32| _mm256_set1_epi64x(v as i64);
     let low = _mm256_set1_epi64x(0xFFFF_FFFF);
     let (m0, m1) = (splat(M0), splat(M1));
-    let mut c0 = lanes(std::array::from_fn(|l| counter[0].wrapping_add(l as u32)));
-    let (mut c1, mut c2, mut c3) = (splat(counter[1]), splat(counter[2]), splat(counter[3]));
+    let first = |g: u32| {
+        let c = |l: u32| counter[0].wrapping_add(4 * g + l) as i64;
+        _mm256_set_epi64x(c(3), c(2), c(1), c(0))
+    };
+    // c[word][group]
+    let mut c = [
+        [first(0), first(1)],
+        [splat(counter[1]); 2],
+        [splat(counter[2]); 2],
+        [splat(counter[3]); 2],
+    ];
     let mut k = key;
     for r in 0..ROUNDS {
         if r > 0 {
             k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
         }
-        let p0 = _mm256_mul_epu32(m0, c0);
-        let p1 = _mm256_mul_epu32(m1, c2);
-        let n0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64::<32>(p1), c1), splat(k[0]));
-        let n2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64::<32>(p0), c3), splat(k[1]));
-        (c0, c1, c2, c3) = (n0, _mm256_and_si256(p1, low), n2, _mm256_and_si256(p0, low));
-    }
-    let mut w = [[0u64; 4]; 4];
-    for (w, c) in w.iter_mut().zip([c0, c1, c2, c3]) {
-        // SAFETY: `w` is 32 bytes, an unaligned store is allowed.
-        unsafe { _mm256_storeu_si256(w.as_mut_ptr().cast(), c) };
-    }
-    std::array::from_fn(|l| [w[0][l] as u32, w[1][l] as u32, w[2][l] as u32, w[3][l] as u32])
-}
-
-/// The standard normal quantile `Φ⁻¹(p)` for `p` in (0, 1), by Acklam's
-/// rational approximation (relative error below 1.2e-9): a rational function
-/// of `p - 1/2` in the centre (0.02425 ≤ p ≤ 0.97575) and of
-/// `sqrt(-2 ln p)` in the tails.
-#[inline]
-pub fn inverse_normal_cdf(p: f64) -> f64 {
-    if p < P_LOW {
-        acklam_tail(p)
-    } else if p <= 1.0 - P_LOW {
-        acklam_centre(p)
-    } else {
-        -acklam_tail(1.0 - p)
-    }
-}
-
-/// `out[k] = Φ⁻¹(out[k])` for every element, bit-identical to
-/// [`inverse_normal_cdf`]: the centre formula runs over the whole slice as one
-/// branch-free (vectorisable) loop, then the few tail elements (4.85 % on
-/// average) are redone with the tail formula. Inlined into the instruction-set
-/// variants of [`Stream::fill_dense`].
-#[inline(always)]
-fn inverse_normal_cdf_slice(out: &mut [f64]) {
-    const CHUNK: usize = 64;
-    let mut p = [0.0; CHUNK];
-    for chunk in out.chunks_mut(CHUNK) {
-        let p = &mut p[..chunk.len()];
-        p.copy_from_slice(chunk);
-        for (o, &p) in chunk.iter_mut().zip(p.iter()) {
-            *o = acklam_centre(p);
+        let (k0, k1) = (splat(k[0]), splat(k[1]));
+        let mut next = c;
+        for g in 0..2 {
+            let p0 = _mm256_mul_epu32(m0, c[0][g]);
+            let p1 = _mm256_mul_epu32(m1, c[2][g]);
+            next[0][g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64::<32>(p1), c[1][g]), k0);
+            next[1][g] = _mm256_and_si256(p1, low);
+            next[2][g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64::<32>(p0), c[3][g]), k1);
+            next[3][g] = _mm256_and_si256(p0, low);
         }
-        for (o, &p) in chunk.iter_mut().zip(p.iter()) {
-            if p < P_LOW {
-                *o = acklam_tail(p);
-            } else if p > 1.0 - P_LOW {
-                *o = -acklam_tail(1.0 - p);
-            }
-        }
+        c = next;
     }
+    // Every lane holds its word in its low half: pair words 0, 1 and 2, 3
+    // of each block, then gather blocks 0, 1 and 2, 3 of each group.
+    let quarter = |g: usize| {
+        let w01 = _mm256_or_si256(c[0][g], _mm256_slli_epi64::<32>(c[1][g]));
+        let w23 = _mm256_or_si256(c[2][g], _mm256_slli_epi64::<32>(c[3][g]));
+        let even = _mm256_unpacklo_epi64(w01, w23); // blocks 0 | 2
+        let odd = _mm256_unpackhi_epi64(w01, w23); // blocks 1 | 3
+        [
+            _mm256_permute2x128_si256::<0x20>(even, odd),
+            _mm256_permute2x128_si256::<0x31>(even, odd),
+        ]
+    };
+    let ([a, b], [c, d]) = (quarter(0), quarter(1));
+    [a, b, c, d]
 }
 
-/// Where Acklam's approximation switches to its tail formula.
-const P_LOW: f64 = 0.02425;
-
-/// Acklam's centre formula, a rational function of `q = p - 1/2`.
-#[inline(always)]
-#[allow(clippy::excessive_precision)] // the published coefficients, digit for digit
-fn acklam_centre(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969683028665376e+01,
-        2.209460984245205e+02,
-        -2.759285104469687e+02,
-        1.383577518672690e+02,
-        -3.066479806614716e+01,
-        2.506628277459239e+00,
-    ];
-    const B: [f64; 5] = [
-        -5.447609879822406e+01,
-        1.615858368580409e+02,
-        -1.556989798598866e+02,
-        6.680131188771972e+01,
-        -1.328068155288572e+01,
-    ];
-    let q = p - 0.5;
-    let r = q * q;
-    (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-        / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-}
-
-/// Acklam's lower-tail formula, a rational function of `sqrt(-2 ln p)`.
-#[inline]
-#[allow(clippy::excessive_precision)] // the published coefficients, digit for digit
-fn acklam_tail(p: f64) -> f64 {
-    const C: [f64; 6] = [
-        -7.784894002430293e-03,
-        -3.223964580411365e-01,
-        -2.400758277161838e+00,
-        -2.549732539343734e+00,
-        4.374664141464968e+00,
-        2.938163982698783e+00,
-    ];
-    const D: [f64; 4] = [
-        7.784695709041462e-03,
-        3.224671290700398e-01,
-        2.445134137142996e+00,
-        3.754408661907416e+00,
-    ];
-    let q = (-2.0 * p.ln()).sqrt();
-    (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-        / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-}
-
-/// The standard normal of one word in the dense layout: `Φ⁻¹((w + 1/2)·2^-32)`.
+/// The standard normal of one word in the dense layout: `Φ⁻¹((w + ½)·2⁻³²)`,
+/// computed in single precision ([`normal::normal_of`]).
 #[inline]
 pub fn dense_normal(w: u32) -> f64 {
-    inverse_normal_cdf((w as f64 + 0.5) * TWO_POW_M32)
+    f64::from(normal::normal_of(w))
+}
+
+/// The uniform of one word in the dense layout: `w·2⁻³²` in `[0, 1)`.
+#[inline]
+fn dense_uniform(w: u32) -> f64 {
+    f64::from(w) * TWO_POW_M32
 }
 
 /// What a random draw is for. The numeric value is part of the stream identity
@@ -345,16 +257,6 @@ impl Stream {
         philox4x32([i as u32, self.array, self.word2, self.word3], self.key)
     }
 
-    /// The blocks of elements `i..i + 4` ([`Stream::block_at`] of each).
-    ///
-    /// # Panics
-    /// If `i + 3 >= 2^32` ([`MAX_INDEX`]).
-    #[inline(always)]
-    pub fn blocks4_at(&self, i: u64) -> [[u32; 4]; 4] {
-        assert!(i + 3 < MAX_INDEX, "rng: element index {} exceeds 2^32", i + 3);
-        philox4x32_lanes([i as u32, self.array, self.word2, self.word3], self.key)
-    }
-
     /// Uniform 32-bit word for element `i`: word 0 of its block.
     #[inline]
     pub fn u32_at(&self, i: u64) -> u32 {
@@ -384,84 +286,89 @@ impl Stream {
 
     /// Four standard normals from block `blk` (the "dense" layout used for
     /// per-cell noise, four draws per Philox block): each word `w` gives
-    /// `Φ⁻¹((w + 1/2)·2^-32)` through [`inverse_normal_cdf`], so every draw
-    /// is a function of one word and the largest magnitude is about 6.3.
+    /// [`dense_normal`]`(w)`, so every draw is a function of one word and the
+    /// largest magnitude is about 6.34.
     #[inline]
     pub fn normals4(&self, blk: u64) -> [f64; 4] {
         self.block_at(blk).map(dense_normal)
     }
 
     /// `out[j]` = dense draw `start + j`: word `w`, number `k mod 4` of block
-    /// `k / 4` for `k = start + j`, as a normal `Φ⁻¹((w + 1/2)·2^-32)` (the
-    /// values of `normals4`, `normal = true`) or as a uniform `w·2^-32`.
+    /// `k / 4` for `k = start + j`, as a normal [`dense_normal`]`(w)` (the
+    /// values of `normals4`, `normal = true`) or as a uniform `w·2⁻³²`.
     ///
     /// # Panics
     /// If a block index reaches `2^32` (dense indices below `2^34` are fine).
     pub fn fill_dense(&self, start: u64, out: &mut [f64], normal: bool) {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2 (checked just above).
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has AVX2 and FMA (checked just above).
                 return unsafe { self.fill_dense_avx2(start, out, normal) };
             }
         }
-        self.fill_dense_with(start, out, normal, |i| self.blocks4_at(i))
+        self.fill_dense_blockwise(start, out, normal)
     }
 
+    /// [`Stream::fill_dense`] one Philox block at a time.
+    fn fill_dense_blockwise(&self, start: u64, out: &mut [f64], normal: bool) {
+        let value = if normal { dense_normal } else { dense_uniform };
+        let mut k = start;
+        let mut rest = out;
+        while !rest.is_empty() {
+            let words = self.block_at(k / 4);
+            let skip = (k % 4) as usize;
+            let (now, later) = rest.split_at_mut((4 - skip).min(rest.len()));
+            for (o, &w) in now.iter_mut().zip(&words[skip..]) {
+                *o = value(w);
+            }
+            k += now.len() as u64;
+            rest = later;
+        }
+    }
+
+    /// [`Stream::fill_dense`] with AVX2 and FMA: eight blocks (32 draws) per
+    /// step, the words converted as four vectors of eight ([`normal::normals8`]);
+    /// a partial block at either end goes through the scalar functions,
+    /// which give the same bits.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn fill_dense_avx2(&self, start: u64, out: &mut [f64], normal: bool) {
-        let blocks4 = |i: u64| {
-            assert!(i + 3 < MAX_INDEX, "rng: element index {} exceeds 2^32", i + 3);
-            philox4x32_lanes_avx2([i as u32, self.array, self.word2, self.word3], self.key)
-        };
-        self.fill_dense_with(start, out, normal, blocks4)
-    }
-
-    /// The body of [`Stream::fill_dense`], inlined into each instruction-set variant.
-    #[inline(always)]
-    fn fill_dense_with(&self, start: u64, out: &mut [f64], normal: bool, blocks4: impl Fn(u64) -> [[u32; 4]; 4]) {
-        // The words first (whole blocks straight into `out`), then the
-        // conversion as one loop of independent elements.
+        use std::arch::x86_64::*;
         let head = ((4 - start % 4) % 4).min(out.len() as u64) as usize;
-        let (first, rest) = out.split_at_mut(head);
-        if head > 0 {
-            let words = self.block_at(start / 4);
-            for (o, w) in first.iter_mut().zip(&words[(start % 4) as usize..]) {
-                *o = f64::from(*w);
+        let (first, body) = out.split_at_mut(head);
+        self.fill_dense_blockwise(start, first, normal);
+        let mut blk = (start + head as u64) / 4;
+        let mut groups = body.chunks_exact_mut(32);
+        for group in &mut groups {
+            assert!(blk + 7 < MAX_INDEX, "rng: element index {} exceeds 2^32", blk + 7);
+            let words = philox_words32_avx2([blk as u32, self.array, self.word2, self.word3], self.key);
+            let halves: [[__m256d; 2]; 4] = if normal {
+                // SAFETY: AVX2 and FMA are enabled for this function.
+                unsafe { normal::normals8(words) }.map(|z| {
+                    [
+                        _mm256_cvtps_pd(_mm256_castps256_ps128(z)),
+                        _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(z)),
+                    ]
+                })
+            } else {
+                // w·2⁻³² = ((w − 2³¹) + 2³¹)·2⁻³², exact in double precision.
+                let u = |s: __m128i| {
+                    let v = _mm256_add_pd(_mm256_cvtepi32_pd(s), _mm256_set1_pd(2_147_483_648.0));
+                    _mm256_mul_pd(v, _mm256_set1_pd(TWO_POW_M32))
+                };
+                words.map(|w| {
+                    let s = _mm256_xor_si256(w, _mm256_set1_epi32(i32::MIN));
+                    [u(_mm256_castsi256_si128(s)), u(_mm256_extracti128_si256::<1>(s))]
+                })
+            };
+            for (four, v) in group.chunks_exact_mut(4).zip(halves.iter().flatten()) {
+                // SAFETY: `four` holds four f64; unaligned stores are allowed.
+                unsafe { _mm256_storeu_pd(four.as_mut_ptr(), *v) };
             }
+            blk += 8;
         }
-        let mut blk = start.div_ceil(4);
-        let mut quads = rest.chunks_exact_mut(16);
-        for quad in &mut quads {
-            for (chunk, words) in quad.chunks_exact_mut(4).zip(blocks4(blk)) {
-                for (o, w) in chunk.iter_mut().zip(words) {
-                    *o = f64::from(w);
-                }
-            }
-            blk += 4;
-        }
-        let mut chunks = quads.into_remainder().chunks_exact_mut(4);
-        for chunk in &mut chunks {
-            let words = self.block_at(blk);
-            for (o, w) in chunk.iter_mut().zip(words) {
-                *o = f64::from(w);
-            }
-            blk += 1;
-        }
-        let tail = chunks.into_remainder();
-        if !tail.is_empty() {
-            let words = self.block_at(blk);
-            for (o, w) in tail.iter_mut().zip(words) {
-                *o = f64::from(w);
-            }
-        }
-        if normal {
-            out.iter_mut().for_each(|o| *o = (*o + 0.5) * TWO_POW_M32);
-            inverse_normal_cdf_slice(out);
-        } else {
-            out.iter_mut().for_each(|o| *o *= TWO_POW_M32);
-        }
+        self.fill_dense_blockwise(blk * 4, groups.into_remainder(), normal);
     }
 
     /// `out[j] = self.uniform_at(start + j)`.
@@ -490,24 +397,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inverse_normal_cdf_quantiles() {
-        // Φ⁻¹ at known points (tables to 9 digits).
-        for (p, z) in [
-            (0.5, 0.0),
-            (0.975, 1.959963985),
-            (0.025, -1.959963985),
-            (0.99, 2.326347874),
-            (1e-6, -4.753424309),
-        ] {
-            assert!(
-                (inverse_normal_cdf(p) - z).abs() < 1e-8,
-                "{p}: {}",
-                inverse_normal_cdf(p)
-            );
-        }
-    }
-
-    #[test]
     fn dense_layout_is_chunk_independent_and_normal() {
         let s = Stream::new(5, 1, Purpose::ReadNoise, 9);
         let mut all = vec![0.0; 4003];
@@ -524,6 +413,24 @@ mod tests {
         let mut u = vec![0.0; 1000];
         s.fill_dense(0, &mut u, false);
         assert!(u.iter().all(|&x| (0.0..1.0).contains(&x)));
+    }
+
+    #[test]
+    fn avx2_fill_matches_the_blockwise_fill() {
+        let s = Stream::new(0xfeed_beef_0000_0001, 4, Purpose::ReadNoise, 3);
+        for normal in [true, false] {
+            for (start, len) in [(0, 0), (0, 1), (3, 16), (1, 37), (0, 4096), (4_000_000_000, 203), (7, 1000)] {
+                let mut fast = vec![0.0; len];
+                let mut slow = vec![1.0; len];
+                s.fill_dense(start, &mut fast, normal);
+                s.fill_dense_blockwise(start, &mut slow, normal);
+                assert!(fast.iter().zip(&slow).all(|(a, b)| a.to_bits() == b.to_bits()), "{start} {len} {normal}");
+                for (k, v) in (start..).zip(&slow) {
+                    let w = s.block_at(k / 4)[(k % 4) as usize];
+                    assert_eq!(*v, if normal { dense_normal(w) } else { dense_uniform(w) });
+                }
+            }
+        }
     }
 
     #[test]
@@ -544,45 +451,6 @@ mod tests {
             ),
             [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]
         );
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[test]
-    fn avx2_lanes_match_the_scalar_generator() {
-        if !std::arch::is_x86_feature_detected!("avx2") {
-            return;
-        }
-        let key = [0xa409_3822, 0x299f_31d0];
-        for c0 in [0u32, 7, u32::MAX - 3, 0x8000_0000] {
-            let counter = [c0, 0x85a3_08d3, 0xffff_ffff, 0x0370_7344];
-            // SAFETY: the CPU has AVX2 (checked above).
-            let lanes = unsafe { philox4x32_lanes_avx2(counter, key) };
-            assert_eq!(lanes, philox4x32_lanes(counter, key));
-        }
-    }
-
-    #[test]
-    fn lanes_match_the_scalar_generator() {
-        let key = [0xa409_3822, 0x299f_31d0];
-        for c0 in [0u32, 7, u32::MAX - 3] {
-            let counter = [c0, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344];
-            let lanes = philox4x32_lanes(counter, key);
-            for (l, block) in lanes.iter().enumerate() {
-                assert_eq!(
-                    *block,
-                    philox4x32([c0 + l as u32, counter[1], counter[2], counter[3]], key)
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn slice_quantiles_equal_the_scalar_function() {
-        let mut p: Vec<f64> = (0..1000).map(|k| (k as f64 + 0.5) / 1000.0).collect();
-        p.extend([1e-300, 0.02425, 0.97575, 1.0 - 1e-16, 0.5]);
-        let want: Vec<u64> = p.iter().map(|&p| inverse_normal_cdf(p).to_bits()).collect();
-        inverse_normal_cdf_slice(&mut p);
-        assert_eq!(p.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want);
     }
 
     #[test]
