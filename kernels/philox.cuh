@@ -1,9 +1,11 @@
 // Counter-based random streams on the device: Philox4x32-10 and the dense
-// normal/uniform draws of src/rng.rs, operation for operation. Compiled with
+// normal/uniform draws of src/rng/, operation for operation. Compiled with
 // --fmad=false so that no a*b+c is contracted into a fused multiply-add: the
-// Philox words are bit-identical to the CPU's, and so are Acklam's centre
-// formula and the uniforms; the tail formula uses the device's log(), which
-// may differ from the host's in the last bit.
+// only fused operations are the explicit fmaf() calls, as the CPU's mul_add.
+// Every step is one IEEE single-precision operation (division and square
+// root correctly rounded, NVRTC's default), and the logarithm is computed
+// here, not taken from the device's library: the Philox words, the normals
+// and the uniforms are bit-identical to the CPU's.
 //
 // This header is prepended to every kernel file by the library (NVRTC sees
 // one translation unit), so it has no include guard and no includes.
@@ -14,9 +16,8 @@
 #define XBAR_W1 0xBB67AE85u  // Weyl increment of key word 1
 #define XBAR_PURPOSE_READ_NOISE 2u
 #define XBAR_TWO_POW_M32 (1.0 / 4294967296.0)
-#define XBAR_P_LOW 0.02425
 
-// Philox4x32-10 of `c` under key `k` (rng.rs: philox4x32).
+// Philox4x32-10 of `c` under key `k` (rng/mod.rs: philox4x32).
 __device__ __forceinline__ uint4 xbar_philox4x32(uint4 c, uint2 k) {
 #pragma unroll
     for (int r = 0; r < 10; ++r) {
@@ -31,7 +32,7 @@ __device__ __forceinline__ uint4 xbar_philox4x32(uint4 c, uint2 k) {
     return c;
 }
 
-// One stream (rng.rs: Stream): key = seed, counter = [i, array, word2, word3].
+// One stream (rng/mod.rs: Stream): key = seed, counter = [i, array, word2, word3].
 struct xbar_stream {
     uint2 key;
     unsigned int array;
@@ -55,34 +56,67 @@ __device__ __forceinline__ uint4 xbar_block_at(const xbar_stream& s, unsigned in
     return xbar_philox4x32(make_uint4(i, s.array, s.word2, s.word3), s.key);
 }
 
-// Acklam's centre formula (rng.rs: acklam_centre).
-__device__ __forceinline__ double xbar_acklam_centre(double p) {
-    const double q = p - 0.5;
-    const double r = q * q;
-    return (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r +
-              1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q /
-           (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r +
-              6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1.0);
+// ln y for a positive normal float (rng/normal.rs: ln): y = m·2^e with
+// m in [√½, √2), ln y = f − f²/2 + f³·L(f) + e·ln 2 with f = m − 1.
+__device__ __forceinline__ float xbar_ln(float y) {
+    const int bits = __float_as_int(y);
+    const int e = (bits - 0x3F3504F3) >> 23;
+    const float f = __int_as_float(bits - (e << 23)) - 1.0f;
+    const float ef = (float)e;
+    const float z = f * f;
+    float l = 7.0376836292e-2f;
+    l = fmaf(l, f, -1.1514610310e-1f);
+    l = fmaf(l, f, 1.1676998740e-1f);
+    l = fmaf(l, f, -1.2420140846e-1f);
+    l = fmaf(l, f, 1.4249322787e-1f);
+    l = fmaf(l, f, -1.6668057665e-1f);
+    l = fmaf(l, f, 2.0000714765e-1f);
+    l = fmaf(l, f, -2.4999993993e-1f);
+    l = fmaf(l, f, 3.3333331174e-1f);
+    float t = (f * z) * l;
+    t = fmaf(ef, -2.12194440e-4f, t);
+    t = fmaf(-0.5f, z, t);
+    return fmaf(ef, 0.693359375f, f + t);
 }
 
-// Acklam's lower-tail formula (rng.rs: acklam_tail).
-__device__ __forceinline__ double xbar_acklam_tail(double p) {
-    const double q = sqrt(-2.0 * log(p));
-    return (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q -
-              2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00) /
-           ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q +
-             3.754408661907416e+00) * q + 1.0);
-}
-
-// Dense standard normal from one word: Φ⁻¹((w + 1/2)·2^-32) (rng.rs: normals4).
+// Dense standard normal from one word, Φ⁻¹((w + ½)·2^-32) in single precision
+// (rng/normal.rs: normal_of): t = min(w, ~w), p_t = (t + ½)·2^-32,
+// v = −ln(4 p_t (1 − p_t)), erfinv(x)/x = P(v − 2.5) for v < 5 (Giles) or
+// T(√v − 3.441824) (tail fit), z = √2·(erfinv(x)/x)·x with x = 2p − 1.
 __device__ __forceinline__ double xbar_normal_of(unsigned int w) {
-    const double p = ((double)w + 0.5) * XBAR_TWO_POW_M32;
-    if (p < XBAR_P_LOW) return xbar_acklam_tail(p);
-    if (p <= 1.0 - XBAR_P_LOW) return xbar_acklam_centre(p);
-    return -xbar_acklam_tail(1.0 - p);
+    const unsigned int t = min(w, ~w);
+    const float pt = fmaf((float)t, 2.3283064e-10f, 1.1641532e-10f);
+    const float v = -xbar_ln((pt * (1.0f - pt)) * 4.0f);
+    float g;
+    if (v < 5.0f) {
+        const float c = v - 2.5f;
+        g = 2.81022636e-08f;
+        g = fmaf(g, c, 3.43273939e-07f);
+        g = fmaf(g, c, -3.5233877e-06f);
+        g = fmaf(g, c, -4.39150654e-06f);
+        g = fmaf(g, c, 0.00021858087f);
+        g = fmaf(g, c, -0.00125372503f);
+        g = fmaf(g, c, -0.00417768164f);
+        g = fmaf(g, c, 0.246640727f);
+        g = fmaf(g, c, 1.50140941f);
+    } else {
+        const float c = sqrtf(v) - 3.441824f;
+        g = 4.4031545e-05f;
+        g = fmaf(g, c, -1.2237637e-06f);
+        g = fmaf(g, c, -3.2531578e-04f);
+        g = fmaf(g, c, 6.3100964e-04f);
+        g = fmaf(g, c, -7.9903862e-04f);
+        g = fmaf(g, c, 1.2635670e-03f);
+        g = fmaf(g, c, -2.3579788e-03f);
+        g = fmaf(g, c, 3.6695132e-03f);
+        g = fmaf(g, c, 1.0069672f);
+        g = fmaf(g, c, 3.2768922f);
+    }
+    const float x = fmaf((float)(int)(w ^ 0x80000000u), 4.6566129e-10f, 2.3283064e-10f);
+    return (double)((g * x) * 1.41421356f);
 }
 
-// Dense uniform in [0, 1) from one word: w·2^-32 (rng.rs: uniforms4).
+// Dense uniform in [0, 1) from one word: w·2^-32 (rng/mod.rs: dense_uniform).
 __device__ __forceinline__ double xbar_uniform_of(unsigned int w) {
     return (double)w * XBAR_TWO_POW_M32;
 }

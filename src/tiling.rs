@@ -71,7 +71,7 @@ fn sizes(
     strategy: PartitionStrategy,
     what: &str,
 ) -> Result<Vec<usize>> {
-    if n % k == 0 {
+    if n.is_multiple_of(k) {
         return Ok(vec![n / k; k]);
     }
     let divides = priority.iter().any(|&d| {

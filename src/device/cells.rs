@@ -273,19 +273,27 @@ pub struct ReadNoise {
 impl ReadNoise {
     /// Noisy conductances of cells `start..start + g.len()` (programmed values
     /// `g`) into `out`: `clip(G + σ·e)` with `e` the dense draws `start..` of `s`.
+    /// The draws are turned into conductances a few dozen at a time, as the
+    /// generator makes them ([`Stream::fill_dense_then`]).
     pub fn sample<T: Stored>(&self, g: &[T], start: usize, s: &Stream, out: &mut [f64]) {
-        s.fill_dense(start as u64, out, self.dist == Dist::Normal);
         let shift = if self.dist == Dist::Uniform { -0.5 } else { 0.0 };
+        let normal = self.dist == Dist::Normal;
         match self.uniform_sigma {
-            Some(sd) => {
-                for (o, &g) in out.iter_mut().zip(g) {
+            Some(sd) => s.fill_dense_then(start as u64, out, normal, |at, part| {
+                let cells = &g[at..at + part.len()];
+                for (o, &g) in part.iter_mut().zip(cells) {
                     *o = self.clip.apply(g.into() + sd * (*o + shift));
                 }
-            }
+            }),
             None => {
-                for ((o, &g), &sd) in out.iter_mut().zip(g).zip(&self.sigma[start..start + g.len()]) {
-                    *o = self.clip.apply(g.into() + sd * (*o + shift));
-                }
+                let sigma = &self.sigma[start..start + g.len()];
+                s.fill_dense_then(start as u64, out, normal, |at, part| {
+                    let n = part.len();
+                    let cells = g[at..at + n].iter().zip(&sigma[at..at + n]);
+                    for (o, (&g, &sd)) in part.iter_mut().zip(cells) {
+                        *o = self.clip.apply(g.into() + sd * (*o + shift));
+                    }
+                })
             }
         }
     }

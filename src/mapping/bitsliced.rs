@@ -55,7 +55,7 @@ pub struct BitSliced {
 /// Bits per slice: `B/N` if it divides, else `ceil((B-1)/N)` for balanced
 /// slices (the sign is not a digit) and `ceil(B/N)` for offset slices.
 pub fn slice_bits(b: u32, n: u32, balanced: bool) -> u32 {
-    if b % n == 0 {
+    if b.is_multiple_of(n) {
         b / n
     } else if balanced {
         (b - 1).div_ceil(n)

@@ -30,7 +30,7 @@ impl Visitor<'_> for FloatBytes {
     }
 
     fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Vec<f64>, E> {
-        if bytes.len() % 8 != 0 {
+        if !bytes.len().is_multiple_of(8) {
             return Err(E::custom(format!(
                 "an f64 array of {} bytes (not a multiple of 8)",
                 bytes.len()

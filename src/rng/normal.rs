@@ -31,10 +31,10 @@
 //! scalar function, its AVX2 form and the CUDA kernels (`kernels/philox.cuh`)
 //! give the same bits.
 
-/// `2⁻³¹`, `2⁻³²`, `2⁻³³` (exact in single precision).
-const TWO_POW_M31: f32 = 4.656_612_9e-10;
-const TWO_POW_M32: f32 = 2.328_306_4e-10;
-const TWO_POW_M33: f32 = 1.164_153_2e-10;
+/// `2⁻³¹`, `2⁻³²`, `2⁻³³`, from their exponent bits.
+const TWO_POW_M31: f32 = f32::from_bits((127 - 31) << 23);
+const TWO_POW_M32: f32 = f32::from_bits((127 - 32) << 23);
+const TWO_POW_M33: f32 = f32::from_bits((127 - 33) << 23);
 
 /// Giles' centre polynomial `P(v − 5/2)`, highest power first.
 #[allow(clippy::excessive_precision)] // the published coefficients, digit for digit
@@ -73,7 +73,7 @@ const SQRT_HALF_BITS: i32 = 0x3F35_04F3;
 
 /// `ln 2` split in two: `LN2_HI` has few bits, so `e·LN2_HI` is exact for
 /// the exponents `e` that occur; `LN2_HI + LN2_LO = ln 2` to single precision.
-const LN2_HI: f32 = 0.693_359_375;
+const LN2_HI: f32 = 355.0 / 512.0;
 const LN2_LO: f32 = -2.121_944_4e-4;
 
 /// The series of `ln(1 + f) = f − f²/2 + f³·L(f)` on `f ∈ [√½ − 1, √2 − 1)`,
@@ -114,84 +114,64 @@ pub fn ln(y: f32) -> f32 {
     e.mul_add(LN2_HI, f + t)
 }
 
-/// The standard normal of word `w`: `Φ⁻¹((w + ½)·2⁻³²)` (module docs).
-#[inline]
-pub fn normal_of(w: u32) -> f32 {
+/// `v = −ln(4·pₜ·(1 − pₜ))` of word `w` (module docs).
+#[inline(always)]
+fn log_argument(w: u32) -> f32 {
     let t = w.min(!w);
     let pt = (t as f32).mul_add(TWO_POW_M32, TWO_POW_M33);
-    let v = -ln((pt * (1.0 - pt)) * 4.0);
-    let g = if v < 5.0 {
-        horner(v - 2.5, &CENTRE)
-    } else {
-        horner(v.sqrt() - TAIL_SHIFT, &TAIL)
-    };
+    -ln((pt * (1.0 - pt)) * 4.0)
+}
+
+/// `erfinv(x)/x` in the centre (`v < 5`).
+#[inline(always)]
+fn centre(v: f32) -> f32 {
+    horner(v - 2.5, &CENTRE)
+}
+
+/// `erfinv(x)/x` in the tails (`v ≥ 5`).
+#[inline(always)]
+fn tail(v: f32) -> f32 {
+    horner(v.sqrt() - TAIL_SHIFT, &TAIL)
+}
+
+/// `√2·g·x` with `x = 2p − 1` of word `w`, from `g = erfinv(x)/x`.
+#[inline(always)]
+fn scale(g: f32, w: u32) -> f32 {
     let x = (((w ^ 0x8000_0000) as i32) as f32).mul_add(TWO_POW_M31, TWO_POW_M32);
     (g * x) * std::f32::consts::SQRT_2
 }
 
-/// [`normal_of`] of `N` vectors of eight words, bit for bit. The `N`
-/// vectors go through each step side by side, so that their independent
-/// Horner chains overlap. The tail polynomial is evaluated only when a lane
-/// needs it (4 % of the vectors).
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-pub unsafe fn normals8<const N: usize>(
-    w: [std::arch::x86_64::__m256i; N],
-) -> [std::arch::x86_64::__m256; N] {
-    use std::arch::x86_64::*;
-    let splat = _mm256_set1_ps;
-    let t = w.map(|w| _mm256_min_epu32(w, _mm256_xor_si256(w, _mm256_set1_epi32(-1))));
-    let pt = t.map(|t| _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), splat(TWO_POW_M32), splat(TWO_POW_M33)));
-    let y = pt.map(|pt| _mm256_mul_ps(_mm256_mul_ps(pt, _mm256_sub_ps(splat(1.0), pt)), splat(4.0)));
-    // v = −ln y, as the scalar `ln`.
-    let bits = y.map(|y| _mm256_castps_si256(y));
-    let e = bits.map(|b| _mm256_srai_epi32::<23>(_mm256_sub_epi32(b, _mm256_set1_epi32(SQRT_HALF_BITS))));
-    let f: [__m256; N] = std::array::from_fn(|i| {
-        let m = _mm256_castsi256_ps(_mm256_sub_epi32(bits[i], _mm256_slli_epi32::<23>(e[i])));
-        _mm256_sub_ps(m, splat(1.0))
-    });
-    let e = e.map(|e| _mm256_cvtepi32_ps(e));
-    let z = f.map(|f| _mm256_mul_ps(f, f));
-    let series = horner8(&f, &LN_SERIES);
-    let v: [__m256; N] = std::array::from_fn(|i| {
-        let mut t = _mm256_mul_ps(_mm256_mul_ps(f[i], z[i]), series[i]);
-        t = _mm256_fmadd_ps(e[i], splat(LN2_LO), t);
-        t = _mm256_fmadd_ps(splat(-0.5), z[i], t);
-        let ln = _mm256_fmadd_ps(e[i], splat(LN2_HI), _mm256_add_ps(f[i], t));
-        _mm256_xor_ps(ln, splat(-0.0))
-    });
-    let mut g = horner8(&v.map(|v| _mm256_sub_ps(v, splat(2.5))), &CENTRE);
-    for (g, v) in g.iter_mut().zip(v) {
-        let tail = _mm256_cmp_ps::<_CMP_GE_OQ>(v, splat(5.0));
-        if _mm256_movemask_ps(tail) != 0 {
-            let [gt] = horner8(&[_mm256_sub_ps(_mm256_sqrt_ps(v), splat(TAIL_SHIFT))], &TAIL);
-            *g = _mm256_blendv_ps(*g, gt, tail);
-        }
-    }
-    std::array::from_fn(|i| {
-        let s = _mm256_cvtepi32_ps(_mm256_xor_si256(w[i], _mm256_set1_epi32(i32::MIN)));
-        let x = _mm256_fmadd_ps(s, splat(TWO_POW_M31), splat(TWO_POW_M32));
-        _mm256_mul_ps(_mm256_mul_ps(g[i], x), splat(std::f32::consts::SQRT_2))
-    })
+/// The standard normal of word `w`: `Φ⁻¹((w + ½)·2⁻³²)` (module docs).
+#[inline]
+pub fn normal_of(w: u32) -> f32 {
+    let v = log_argument(w);
+    scale(if v < 5.0 { centre(v) } else { tail(v) }, w)
 }
 
-/// [`horner`] on `N` vectors of eight lanes side by side.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[inline]
-fn horner8<const N: usize>(x: &[std::arch::x86_64::__m256; N], c: &[f32]) -> [std::arch::x86_64::__m256; N] {
-    use std::arch::x86_64::*;
-    let mut p = [_mm256_set1_ps(c[0]); N];
-    for &c in &c[1..] {
-        let c = _mm256_set1_ps(c);
-        for (p, x) in p.iter_mut().zip(x) {
-            *p = _mm256_fmadd_ps(*p, *x, c);
+/// `z[i] = normal_of(w[i])`, bit for bit, written as loops over the lanes
+/// that the compiler turns into vector instructions: every lane takes the
+/// centre polynomial, and only when some lane needs the tail polynomial
+/// (4 % of 8-word groups) are those lanes redone. Inlined into the
+/// instruction-set variants of `Stream::fill_dense`.
+#[inline(always)]
+pub fn normals<const N: usize>(w: &[u32; N], z: &mut [f32; N]) {
+    let mut v = [0f32; N];
+    for (v, &w) in v.iter_mut().zip(w) {
+        *v = log_argument(w);
+    }
+    for (z, &v) in z.iter_mut().zip(&v) {
+        *z = centre(v);
+    }
+    if v.iter().any(|&v| v >= 5.0) {
+        for (z, &v) in z.iter_mut().zip(&v) {
+            if v >= 5.0 {
+                *z = tail(v);
+            }
         }
     }
-    p
+    for (z, &w) in z.iter_mut().zip(w) {
+        *z = scale(*z, w);
+    }
 }
 
 #[cfg(test)]
@@ -219,7 +199,7 @@ mod tests {
             let c = q - 0.5;
             let r = c * c;
             (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
-                + 1.383577518672690e+02)
+                + 1.383_577_518_672_69e2)
                 * r
                 - 3.066479806614716e+01)
                 * r
@@ -254,7 +234,10 @@ mod tests {
             let want = f64::from(y).ln();
             let got = f64::from(ln(y));
             let ulp = f64::from(f32::EPSILON) * want.abs().max(f64::from(f32::MIN_POSITIVE));
-            assert!((got - want).abs() <= 2.0 * ulp.max(1e-45), "ln({y}) = {got}, want {want}");
+            assert!(
+                (got - want).abs() <= 2.0 * ulp.max(1e-45),
+                "ln({y}) = {got}, want {want}"
+            );
             y *= 1.000_37;
         }
         assert_eq!(ln(1.0), 0.0);
@@ -263,7 +246,10 @@ mod tests {
     #[test]
     fn normals_follow_the_quantile_function() {
         // Every 251st word, and the extreme words at both ends.
-        let words = (0..=u32::MAX).step_by(251).chain(0..4096).chain(u32::MAX - 4096..=u32::MAX);
+        let words = (0..=u32::MAX)
+            .step_by(251)
+            .chain(0..4096)
+            .chain(u32::MAX - 4096..=u32::MAX);
         let mut worst = 0f64;
         for w in words {
             let p = (f64::from(w) + 0.5) / 4294967296.0;
@@ -277,14 +263,8 @@ mod tests {
         assert_eq!(normal_of(0), -normal_of(u32::MAX));
     }
 
-    #[cfg(target_arch = "x86_64")]
     #[test]
-    fn eight_lanes_match_the_scalar_function() {
-        use std::arch::x86_64::*;
-        if !(std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")) {
-            eprintln!("skipped: this CPU has no AVX2 and FMA");
-            return;
-        }
+    fn lanes_match_the_scalar_function() {
         // Strided words, both tails and the switch between the two polynomials (v = 5).
         let switch = 7_260_000u32;
         let words: Vec<u32> = (0..=u32::MAX)
@@ -294,12 +274,11 @@ mod tests {
             .chain(u32::MAX - 20_000..=u32::MAX)
             .chain((1u32 << 31) - 8..(1 << 31) + 8)
             .collect();
-        for chunk in words.chunks(8) {
-            let mut w = [0u32; 8];
+        for chunk in words.chunks(64) {
+            let mut w = [0u32; 64];
             w[..chunk.len()].copy_from_slice(chunk);
-            let mut z = [0f32; 8];
-            // SAFETY: AVX2 and FMA are present (checked above); both buffers are 32 bytes.
-            unsafe { _mm256_storeu_ps(z.as_mut_ptr(), normals8([_mm256_loadu_si256(w.as_ptr().cast())])[0]) };
+            let mut z = [0f32; 64];
+            normals(&w, &mut z);
             for (w, z) in w.iter().zip(z) {
                 assert_eq!(z.to_bits(), normal_of(*w).to_bits(), "word {w}");
             }

@@ -7,7 +7,9 @@
 // stdin: "mvm|vmm f32|f64 rows cols count seed array call noise per_cell sigma_uniform lo hi",
 // then the rows*cols conductances, the rows*cols sigmas and the inputs.
 // stdout: the outputs, one per line.
+#include <algorithm>
 #include <barrier>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,7 +19,7 @@
 #include <vector>
 using std::fmax;
 using std::fmin;
-using std::log;
+using std::min;
 using std::sqrt;
 
 #define __device__
@@ -28,6 +30,8 @@ struct uint2 { unsigned int x, y; };
 static uint4 make_uint4(unsigned a, unsigned b, unsigned c, unsigned d) { return {a, b, c, d}; }
 static uint2 make_uint2(unsigned a, unsigned b) { return {a, b}; }
 static unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((uint64_t)a * b) >> 32); }
+static int __float_as_int(float f) { return std::bit_cast<int>(f); }
+static float __int_as_float(int i) { return std::bit_cast<float>(i); }
 struct dim { unsigned x; };
 thread_local dim blockIdx, threadIdx;
 static dim blockDim;
