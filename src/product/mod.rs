@@ -254,11 +254,19 @@ fn wide_rows<M: Matrix>(a: M, o0: usize, x: &[f64], sum: Sum, out: &mut [f64]) -
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
-            use wide::WIDE_ROWS;
+            use wide::{Load4, WIDE_ROWS};
+            let single = M::R::SINGLE_ENTRIES && std::arch::is_x86_feature_detected!("avx512f");
             for (d0, o) in (0..out.len()).step_by(WIDE_ROWS).zip(out.chunks_mut(WIDE_ROWS)) {
                 let rows: [M::R; WIDE_ROWS] = std::array::from_fn(|r| a.row(o0 + d0 + r.min(o.len() - 1)));
-                // SAFETY: the CPU has AVX2 (checked just above).
-                let s = unsafe { wide::dots(&rows, x, sum) };
+                // SAFETY: the CPU has AVX2 (checked just above), and AVX-512F
+                // with single-precision entries where `single`.
+                let s = unsafe {
+                    if single {
+                        wide::dots_single_rows(&rows, x, sum)
+                    } else {
+                        wide::dots(&rows, x, sum)
+                    }
+                };
                 o.copy_from_slice(&s[..o.len()]);
             }
             return true;
@@ -463,6 +471,69 @@ mod tests {
                 let want: f64 = (0..cols).map(|j| (a[i * cols + j] * x[b * cols + j]).powi(2)).sum();
                 assert!((y[b * rows + i] - want).abs() <= 1e-14 * want.max(1.0));
             }
+        }
+    }
+
+    #[test]
+    fn single_precision_rows_follow_the_documented_order() {
+        // Rows of f32 entries (stored f32, or f32 differences) take their own
+        // vector form for one vector (AVX-512); every width around its step of 8.
+        for &(rows, cols) in &[(3, 7), (13, 21), (17, 200), (8, 8), (9, 16)] {
+            let p32: Vec<f32> = data(rows * cols, 0.7).iter().map(|&v| v as f32).collect();
+            let n32: Vec<f32> = data(rows * cols, 1.1).iter().map(|&v| (0.5 * v) as f32).collect();
+            let p64: Vec<f64> = data(rows * cols, 0.4);
+            let n64: Vec<f64> = data(rows * cols, 0.8);
+            let stored: Vec<f64> = p32.iter().map(|&v| f64::from(v)).collect();
+            let diff32: Vec<f64> = p32.iter().zip(&n32).map(|(a, b)| f64::from(a - b)).collect();
+            let diff64: Vec<f64> = p64
+                .iter()
+                .zip(&n64)
+                .map(|(&a, &b)| f64::from(a as f32 - b as f32))
+                .collect();
+            for count in [1, 3] {
+                let x = data(cols * count, 0.9);
+                for sum in [Sum::Linear, Sum::Squares] {
+                    let run = |m: &dyn Fn(&mut [f64])| {
+                        let mut y = vec![0.0; rows * count];
+                        m(&mut y);
+                        y
+                    };
+                    let want = |a: &[f64]| run(&|y| mvm(Dense { a, cols }, rows, cols, &x, count, sum, y));
+                    let got = [
+                        run(&|y| mvm(Dense { a: &p32[..], cols }, rows, cols, &x, count, sum, y)),
+                        run(&|y| {
+                            let d = Diff::<f32, true> {
+                                pos: &p32[..],
+                                neg: &n32[..],
+                                cols,
+                            };
+                            mvm(d, rows, cols, &x, count, sum, y)
+                        }),
+                        run(&|y| {
+                            let d = Diff::<f64, true> {
+                                pos: &p64[..],
+                                neg: &n64[..],
+                                cols,
+                            };
+                            mvm(d, rows, cols, &x, count, sum, y)
+                        }),
+                    ];
+                    for (k, (got, reference)) in got.iter().zip([&stored, &diff32, &diff64]).enumerate() {
+                        let want = want(reference);
+                        let same = got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits());
+                        assert!(same, "case {k}, {rows}x{cols}, batch {count}, {sum:?}");
+                    }
+                }
+            }
+        }
+        // The reference itself (f64 entries) against the order of the module doc.
+        let (rows, cols) = (17, 200);
+        let a: Vec<f64> = data(rows * cols, 0.7).iter().map(|&v| f64::from(v as f32)).collect();
+        let x = data(cols, 0.9);
+        let mut y = vec![0.0; rows];
+        mvm(Dense { a: &a[..], cols }, rows, cols, &x, 1, Sum::Linear, &mut y);
+        for (i, y) in y.iter().enumerate() {
+            assert_eq!(y.to_bits(), reference_dot(&a[i * cols..(i + 1) * cols], &x).to_bits());
         }
     }
 

@@ -1,5 +1,6 @@
-//! The one-vector MVM tile on x86-64 with AVX2: 8 rows at once, their sums
-//! in two registers of four rows each.
+//! The one-vector MVM tile on x86-64: 8 rows at once, their sums in two
+//! AVX2 registers of four rows each, or in one AVX-512 register when the
+//! entries are single-precision numbers ([`dots_single_rows`]).
 //!
 //! A row's entries are contiguous, but its sum must run in input order (see
 //! the module above), so SIMD lanes hold different rows: each step loads four
@@ -45,9 +46,20 @@ pub trait Lanes: Sized {
     /// # Safety
     /// As [`Lanes::lanes`].
     unsafe fn single_lanes(s: &[Self], j: usize) -> __m128;
+    /// `s[j..j + 8]` rounded to eight `f32` lanes.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and `j + 8 <= s.len()`.
+    #[inline(always)]
+    unsafe fn single_lanes8(s: &[Self], j: usize) -> __m256 {
+        _mm256_set_m128(Self::single_lanes(s, j + 4), Self::single_lanes(s, j))
+    }
+    /// Whether the numbers are `f32` (so [`Lanes::single_lanes8`] is exact).
+    const SINGLE: bool;
 }
 
 impl Lanes for f64 {
+    const SINGLE: bool = false;
     #[inline(always)]
     unsafe fn lanes(s: &[f64], j: usize) -> __m256d {
         debug_assert!(j + 4 <= s.len());
@@ -60,6 +72,7 @@ impl Lanes for f64 {
 }
 
 impl Lanes for f32 {
+    const SINGLE: bool = true;
     #[inline(always)]
     unsafe fn lanes(s: &[f32], j: usize) -> __m256d {
         _mm256_cvtps_pd(Self::single_lanes(s, j))
@@ -68,6 +81,11 @@ impl Lanes for f32 {
     unsafe fn single_lanes(s: &[f32], j: usize) -> __m128 {
         debug_assert!(j + 4 <= s.len());
         _mm_loadu_ps(s.as_ptr().add(j))
+    }
+    #[inline(always)]
+    unsafe fn single_lanes8(s: &[f32], j: usize) -> __m256 {
+        debug_assert!(j + 8 <= s.len());
+        _mm256_loadu_ps(s.as_ptr().add(j))
     }
 }
 
@@ -78,6 +96,14 @@ pub trait Load4: Row {
     /// # Safety
     /// The CPU has AVX2 and `j + 4 <= self.width()`.
     unsafe fn load4(self, j: usize) -> __m256d;
+    /// Whether every entry is a single-precision number, so that
+    /// [`Load4::load8_single`] gives it exactly.
+    const SINGLE_ENTRIES: bool;
+    /// Entries `j..j + 8` in single precision (exact when [`Load4::SINGLE_ENTRIES`]).
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and `j + 8 <= self.width()`.
+    unsafe fn load8_single(self, j: usize) -> __m256;
     /// Asks the cache for entry `j` (see [`Lanes::prefetch`]).
     fn prefetch(self, j: usize);
     /// Asks the cache for every entry.
@@ -88,6 +114,11 @@ impl<T: Stored> Load4 for &[T] {
     #[inline(always)]
     unsafe fn load4(self, j: usize) -> __m256d {
         T::lanes(self, j)
+    }
+    const SINGLE_ENTRIES: bool = T::SINGLE;
+    #[inline(always)]
+    unsafe fn load8_single(self, j: usize) -> __m256 {
+        T::single_lanes8(self, j)
     }
     #[inline(always)]
     fn prefetch(self, j: usize) {
@@ -110,6 +141,12 @@ impl<T: Stored, const SINGLE: bool> Load4 for super::DiffRow<'_, T, SINGLE> {
         } else {
             _mm256_sub_pd(T::lanes(p, j), T::lanes(n, j))
         }
+    }
+    const SINGLE_ENTRIES: bool = SINGLE;
+    #[inline(always)]
+    unsafe fn load8_single(self, j: usize) -> __m256 {
+        let (p, n) = self.parts();
+        _mm256_sub_ps(T::single_lanes8(p, j), T::single_lanes8(n, j))
     }
     #[inline(always)]
     fn prefetch(self, j: usize) {
@@ -181,6 +218,80 @@ unsafe fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64
     for (g, acc) in acc.iter().enumerate() {
         _mm256_storeu_pd(out[4 * g..].as_mut_ptr(), *acc);
     }
+    for (s, row) in out.iter_mut().zip(rows) {
+        for (k, &xk) in x.iter().enumerate().skip(j) {
+            let p = row.at(k) * xk;
+            *s += if SQUARES { p * p } else { p };
+        }
+    }
+    out
+}
+
+/// [`dots`] for rows of single-precision entries ([`Load4::SINGLE_ENTRIES`])
+/// with AVX-512: one 512-bit register holds the eight rows' sums, and each
+/// step transposes an 8 × 8 block of single-precision entries (eight
+/// entries of each row), then adds its eight columns in order: fewer
+/// shuffles per term than the 4 × 4 double-precision transposes of [`dots`],
+/// the same rounded products and sums, so the same bits.
+///
+/// # Safety
+/// The CPU has AVX-512F and AVX2, and `R::SINGLE_ENTRIES` holds.
+#[target_feature(enable = "avx2,avx512f")]
+pub unsafe fn dots_single_rows<R: Load4>(rows: &[R; WIDE_ROWS], x: &[f64], sum: Sum) -> [f64; WIDE_ROWS] {
+    debug_assert!(R::SINGLE_ENTRIES);
+    match sum {
+        Sum::Linear => dots_single_rows_of::<R, false>(rows, x),
+        Sum::Squares => dots_single_rows_of::<R, true>(rows, x),
+    }
+}
+
+/// [`dots_single_rows`] of the products (`SQUARES` false) or of their squares.
+#[inline(always)]
+unsafe fn dots_single_rows_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64]) -> [f64; WIDE_ROWS] {
+    let cols = x.len();
+    debug_assert!(rows.iter().all(|r| r.width() == cols));
+    let mut acc = _mm512_setzero_pd();
+    let mut j = 0;
+    while j + 8 <= cols {
+        if j % PREFETCH_EVERY == 0 {
+            for r in rows {
+                r.prefetch(j + PREFETCH_AHEAD);
+            }
+        }
+        let e: [__m256; WIDE_ROWS] = std::array::from_fn(|r| rows[r].load8_single(j));
+        // Pairs, then quadruples of rows: q[k] holds entry k of rows 0–3 and
+        // entry k + 4 of rows 0–3 (likewise rows 4–7 in q[k + 4]).
+        let pair = |a: __m256, b: __m256| (_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+        let (p01l, p01h) = pair(e[0], e[1]);
+        let (p23l, p23h) = pair(e[2], e[3]);
+        let (p45l, p45h) = pair(e[4], e[5]);
+        let (p67l, p67h) = pair(e[6], e[7]);
+        let q = [
+            _mm256_shuffle_ps::<0x44>(p01l, p23l),
+            _mm256_shuffle_ps::<0xEE>(p01l, p23l),
+            _mm256_shuffle_ps::<0x44>(p01h, p23h),
+            _mm256_shuffle_ps::<0xEE>(p01h, p23h),
+            _mm256_shuffle_ps::<0x44>(p45l, p67l),
+            _mm256_shuffle_ps::<0xEE>(p45l, p67l),
+            _mm256_shuffle_ps::<0x44>(p45h, p67h),
+            _mm256_shuffle_ps::<0xEE>(p45h, p67h),
+        ];
+        for k in 0..8 {
+            let (lo, hi) = (q[k % 4], q[k % 4 + 4]);
+            // Entry j + k of the eight rows.
+            let column = if k < 4 {
+                _mm256_permute2f128_ps::<0x20>(lo, hi)
+            } else {
+                _mm256_permute2f128_ps::<0x31>(lo, hi)
+            };
+            let p = _mm512_mul_pd(_mm512_cvtps_pd(column), _mm512_set1_pd(x[j + k]));
+            let term = if SQUARES { _mm512_mul_pd(p, p) } else { p };
+            acc = _mm512_add_pd(acc, term);
+        }
+        j += 8;
+    }
+    let mut out = [0.0; WIDE_ROWS];
+    _mm512_storeu_pd(out.as_mut_ptr(), acc);
     for (s, row) in out.iter_mut().zip(rows) {
         for (k, &xk) in x.iter().enumerate().skip(j) {
             let p = row.at(k) * xk;
