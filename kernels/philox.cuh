@@ -56,24 +56,28 @@ __device__ __forceinline__ uint4 xbar_block_at(const xbar_stream& s, unsigned in
     return xbar_philox4x32(make_uint4(i, s.array, s.word2, s.word3), s.key);
 }
 
+// c[0]·x^(n−1) + … + c[n−1] by Horner's rule with fused multiply-adds
+// (rng/normal.rs: horner).
+template <int N>
+__device__ __forceinline__ float xbar_horner(float x, const float (&c)[N]) {
+    float p = c[0];
+#pragma unroll
+    for (int i = 1; i < N; ++i) p = fmaf(p, x, c[i]);
+    return p;
+}
+
 // ln y for a positive normal float (rng/normal.rs: ln): y = m·2^e with
 // m in [√½, √2), ln y = f − f²/2 + f³·L(f) + e·ln 2 with f = m − 1.
 __device__ __forceinline__ float xbar_ln(float y) {
+    const float series[9] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
+                             -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
+                             2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
     const int bits = __float_as_int(y);
     const int e = (bits - 0x3F3504F3) >> 23;
     const float f = __int_as_float(bits - (e << 23)) - 1.0f;
     const float ef = (float)e;
     const float z = f * f;
-    float l = 7.0376836292e-2f;
-    l = fmaf(l, f, -1.1514610310e-1f);
-    l = fmaf(l, f, 1.1676998740e-1f);
-    l = fmaf(l, f, -1.2420140846e-1f);
-    l = fmaf(l, f, 1.4249322787e-1f);
-    l = fmaf(l, f, -1.6668057665e-1f);
-    l = fmaf(l, f, 2.0000714765e-1f);
-    l = fmaf(l, f, -2.4999993993e-1f);
-    l = fmaf(l, f, 3.3333331174e-1f);
-    float t = (f * z) * l;
+    float t = (f * z) * xbar_horner(f, series);
     t = fmaf(ef, -2.12194440e-4f, t);
     t = fmaf(-0.5f, z, t);
     return fmaf(ef, 0.693359375f, f + t);
@@ -84,34 +88,15 @@ __device__ __forceinline__ float xbar_ln(float y) {
 // v = −ln(4 p_t (1 − p_t)), erfinv(x)/x = P(v − 2.5) for v < 5 (Giles) or
 // T(√v − 3.441824) (tail fit), z = √2·(erfinv(x)/x)·x with x = 2p − 1.
 __device__ __forceinline__ double xbar_normal_of(unsigned int w) {
+    const float centre[9] = {2.81022636e-08f,  3.43273939e-07f,  -3.5233877e-06f,
+                             -4.39150654e-06f, 0.00021858087f,   -0.00125372503f,
+                             -0.00417768164f,  0.246640727f,     1.50140941f};
+    const float tail[10] = {4.4031545e-05f, -1.2237637e-06f, -3.2531578e-04f, 6.3100964e-04f, -7.9903862e-04f,
+                            1.2635670e-03f, -2.3579788e-03f, 3.6695132e-03f,  1.0069672f,     3.2768922f};
     const unsigned int t = min(w, ~w);
     const float pt = fmaf((float)t, 2.3283064e-10f, 1.1641532e-10f);
     const float v = -xbar_ln((pt * (1.0f - pt)) * 4.0f);
-    float g;
-    if (v < 5.0f) {
-        const float c = v - 2.5f;
-        g = 2.81022636e-08f;
-        g = fmaf(g, c, 3.43273939e-07f);
-        g = fmaf(g, c, -3.5233877e-06f);
-        g = fmaf(g, c, -4.39150654e-06f);
-        g = fmaf(g, c, 0.00021858087f);
-        g = fmaf(g, c, -0.00125372503f);
-        g = fmaf(g, c, -0.00417768164f);
-        g = fmaf(g, c, 0.246640727f);
-        g = fmaf(g, c, 1.50140941f);
-    } else {
-        const float c = sqrtf(v) - 3.441824f;
-        g = 4.4031545e-05f;
-        g = fmaf(g, c, -1.2237637e-06f);
-        g = fmaf(g, c, -3.2531578e-04f);
-        g = fmaf(g, c, 6.3100964e-04f);
-        g = fmaf(g, c, -7.9903862e-04f);
-        g = fmaf(g, c, 1.2635670e-03f);
-        g = fmaf(g, c, -2.3579788e-03f);
-        g = fmaf(g, c, 3.6695132e-03f);
-        g = fmaf(g, c, 1.0069672f);
-        g = fmaf(g, c, 3.2768922f);
-    }
+    const float g = v < 5.0f ? xbar_horner(v - 2.5f, centre) : xbar_horner(sqrtf(v) - 3.441824f, tail);
     const float x = fmaf((float)(int)(w ^ 0x80000000u), 4.6566129e-10f, 2.3283064e-10f);
     return (double)((g * x) * 1.41421356f);
 }

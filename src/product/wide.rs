@@ -218,13 +218,25 @@ unsafe fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64
     for (g, acc) in acc.iter().enumerate() {
         _mm256_storeu_pd(out[4 * g..].as_mut_ptr(), *acc);
     }
+    add_remaining_columns::<R, SQUARES>(&mut out, rows, x, j);
+    out
+}
+
+/// Adds the terms of columns `j..` (those a vector step left) to the rows'
+/// sums `out`, in column order.
+#[inline(always)]
+fn add_remaining_columns<R: Load4, const SQUARES: bool>(
+    out: &mut [f64; WIDE_ROWS],
+    rows: &[R; WIDE_ROWS],
+    x: &[f64],
+    j: usize,
+) {
     for (s, row) in out.iter_mut().zip(rows) {
         for (k, &xk) in x.iter().enumerate().skip(j) {
             let p = row.at(k) * xk;
             *s += if SQUARES { p * p } else { p };
         }
     }
-    out
 }
 
 /// [`dots`] for rows of single-precision entries ([`Load4::SINGLE_ENTRIES`])
@@ -292,12 +304,7 @@ unsafe fn dots_single_rows_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROW
     }
     let mut out = [0.0; WIDE_ROWS];
     _mm512_storeu_pd(out.as_mut_ptr(), acc);
-    for (s, row) in out.iter_mut().zip(rows) {
-        for (k, &xk) in x.iter().enumerate().skip(j) {
-            let p = row.at(k) * xk;
-            *s += if SQUARES { p * p } else { p };
-        }
-    }
+    add_remaining_columns::<R, SQUARES>(&mut out, rows, x, j);
     out
 }
 

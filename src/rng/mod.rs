@@ -89,6 +89,47 @@ pub fn philox4x32(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     c
 }
 
+/// Ten Philox rounds on two groups of counters held one per 64-bit lane of
+/// vector registers (each word in the low half of its lane): counter word 0
+/// from `$first` (one register per group), words 1–3 from `$counter`. Written
+/// once for every instruction set by naming its intrinsics. Gives, per group,
+/// the registers `(w01, w23)`: words 0 and 1 of each lane's block side by
+/// side in its lane (word 0 in the low half), and words 2 and 3.
+#[cfg(target_arch = "x86_64")]
+macro_rules! philox_lanes {
+    ($first:expr, $counter:expr, $key:expr, $set1:ident, $mul:ident, $srli:ident, $slli:ident,
+     $xor:ident, $and:ident, $or:ident) => {{
+        let splat = |v: u32| $set1(v as i64);
+        let low = $set1(0xFFFF_FFFF);
+        let (m0, m1) = (splat(M0), splat(M1));
+        // c[word][group]
+        let mut c = [
+            $first,
+            [splat($counter[1]); 2],
+            [splat($counter[2]); 2],
+            [splat($counter[3]); 2],
+        ];
+        let mut k = $key;
+        for r in 0..ROUNDS {
+            if r > 0 {
+                k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
+            }
+            let (k0, k1) = (splat(k[0]), splat(k[1]));
+            let mut next = c;
+            for g in 0..2 {
+                let p0 = $mul(m0, c[0][g]);
+                let p1 = $mul(m1, c[2][g]);
+                next[0][g] = $xor($xor($srli::<32>(p1), c[1][g]), k0);
+                next[1][g] = $and(p1, low);
+                next[2][g] = $xor($xor($srli::<32>(p0), c[3][g]), k1);
+                next[3][g] = $and(p0, low);
+            }
+            c = next;
+        }
+        [0, 1].map(|g| ($or(c[0][g], $slli::<32>(c[1][g])), $or(c[2][g], $slli::<32>(c[3][g]))))
+    }};
+}
+
 /// The 32 words of the blocks of counters `[c0 + l, c1, c2, c3]`,
 /// `l = 0..8`, in dense order (block `c0` words 0–3 first), computed with
 /// AVX2: the counters sit in the 64-bit lanes of each word's register, so
@@ -100,53 +141,34 @@ pub fn philox4x32(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 #[target_feature(enable = "avx2")]
 fn philox_words32_avx2(counter: [u32; 4], key: [u32; 2]) -> [u32; 32] {
     use std::arch::x86_64::*;
-    let splat = |v: u32| _mm256_set1_epi64x(v as i64);
-    let low = _mm256_set1_epi64x(0xFFFF_FFFF);
-    let (m0, m1) = (splat(M0), splat(M1));
     let first = |g: u32| {
         let c = |l: u32| counter[0].wrapping_add(4 * g + l) as i64;
         _mm256_set_epi64x(c(3), c(2), c(1), c(0))
     };
-    // c[word][group]
-    let mut c = [
+    let pairs = philox_lanes!(
         [first(0), first(1)],
-        [splat(counter[1]); 2],
-        [splat(counter[2]); 2],
-        [splat(counter[3]); 2],
-    ];
-    let mut k = key;
-    for r in 0..ROUNDS {
-        if r > 0 {
-            k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
-        }
-        let (k0, k1) = (splat(k[0]), splat(k[1]));
-        let mut next = c;
-        for g in 0..2 {
-            let p0 = _mm256_mul_epu32(m0, c[0][g]);
-            let p1 = _mm256_mul_epu32(m1, c[2][g]);
-            next[0][g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64::<32>(p1), c[1][g]), k0);
-            next[1][g] = _mm256_and_si256(p1, low);
-            next[2][g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64::<32>(p0), c[3][g]), k1);
-            next[3][g] = _mm256_and_si256(p0, low);
-        }
-        c = next;
-    }
-    // Every lane holds its word in its low half: pair words 0, 1 and 2, 3
-    // of each block, then gather blocks 0, 1 and 2, 3 of each group.
-    let quarter = |g: usize| {
-        let w01 = _mm256_or_si256(c[0][g], _mm256_slli_epi64::<32>(c[1][g]));
-        let w23 = _mm256_or_si256(c[2][g], _mm256_slli_epi64::<32>(c[3][g]));
+        counter,
+        key,
+        _mm256_set1_epi64x,
+        _mm256_mul_epu32,
+        _mm256_srli_epi64,
+        _mm256_slli_epi64,
+        _mm256_xor_si256,
+        _mm256_and_si256,
+        _mm256_or_si256
+    );
+    let mut words = [0u32; 32];
+    for ((w01, w23), out) in pairs.into_iter().zip(words.chunks_exact_mut(16)) {
         let even = _mm256_unpacklo_epi64(w01, w23); // blocks 0 | 2
         let odd = _mm256_unpackhi_epi64(w01, w23); // blocks 1 | 3
-        [
+        let blocks = [
             _mm256_permute2x128_si256::<0x20>(even, odd),
             _mm256_permute2x128_si256::<0x31>(even, odd),
-        ]
-    };
-    let mut words = [0u32; 32];
-    for (k, v) in quarter(0).into_iter().chain(quarter(1)).enumerate() {
-        // SAFETY: `words` holds four vectors of 32 bytes; unaligned stores are allowed.
-        unsafe { _mm256_storeu_si256(words.as_mut_ptr().add(8 * k).cast(), v) };
+        ];
+        for (out, v) in out.chunks_exact_mut(8).zip(blocks) {
+            // SAFETY: `out` holds 32 bytes; unaligned stores are allowed.
+            unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), v) };
+        }
     }
     words
 }
@@ -158,46 +180,29 @@ fn philox_words32_avx2(counter: [u32; 4], key: [u32; 2]) -> [u32; 32] {
 #[target_feature(enable = "avx512f")]
 fn philox_words64_avx512(counter: [u32; 4], key: [u32; 2]) -> [u32; 64] {
     use std::arch::x86_64::*;
-    let splat = |v: u32| _mm512_set1_epi64(v as i64);
-    let low = _mm512_set1_epi64(0xFFFF_FFFF);
-    let (m0, m1) = (splat(M0), splat(M1));
     let first = |g: u32| {
         let c = |l: u32| counter[0].wrapping_add(8 * g + l) as i64;
         _mm512_set_epi64(c(7), c(6), c(5), c(4), c(3), c(2), c(1), c(0))
     };
-    // c[word][group]
-    let mut c = [
+    let pairs = philox_lanes!(
         [first(0), first(1)],
-        [splat(counter[1]); 2],
-        [splat(counter[2]); 2],
-        [splat(counter[3]); 2],
-    ];
-    let mut k = key;
-    for r in 0..ROUNDS {
-        if r > 0 {
-            k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
-        }
-        let (k0, k1) = (splat(k[0]), splat(k[1]));
-        let mut next = c;
-        for g in 0..2 {
-            let p0 = _mm512_mul_epu32(m0, c[0][g]);
-            let p1 = _mm512_mul_epu32(m1, c[2][g]);
-            next[0][g] = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64::<32>(p1), c[1][g]), k0);
-            next[1][g] = _mm512_and_si512(p1, low);
-            next[2][g] = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64::<32>(p0), c[3][g]), k1);
-            next[3][g] = _mm512_and_si512(p0, low);
-        }
-        c = next;
-    }
-    // Pair words 0, 1 and 2, 3 of each block in one 64-bit lane, then
-    // interleave the pairs: blocks 0–3 and 4–7 of each group.
+        counter,
+        key,
+        _mm512_set1_epi64,
+        _mm512_mul_epu32,
+        _mm512_srli_epi64,
+        _mm512_slli_epi64,
+        _mm512_xor_si512,
+        _mm512_and_si512,
+        _mm512_or_si512
+    );
     let mut words = [0u32; 64];
-    for (g, out) in words.chunks_exact_mut(32).enumerate() {
-        let w01 = _mm512_or_si512(c[0][g], _mm512_slli_epi64::<32>(c[1][g]));
-        let w23 = _mm512_or_si512(c[2][g], _mm512_slli_epi64::<32>(c[3][g]));
-        let blocks0to3 = _mm512_permutex2var_epi64(w01, _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0), w23);
-        let blocks4to7 = _mm512_permutex2var_epi64(w01, _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4), w23);
-        for (out, v) in out.chunks_exact_mut(16).zip([blocks0to3, blocks4to7]) {
+    for ((w01, w23), out) in pairs.into_iter().zip(words.chunks_exact_mut(32)) {
+        let blocks = [
+            _mm512_permutex2var_epi64(w01, _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0), w23),
+            _mm512_permutex2var_epi64(w01, _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4), w23),
+        ];
+        for (out, v) in out.chunks_exact_mut(16).zip(blocks) {
             // SAFETY: `out` holds 64 bytes; unaligned stores are allowed.
             unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), v) };
         }
