@@ -317,7 +317,7 @@ impl Stream {
     #[inline]
     pub fn block_at(&self, i: u64) -> [u32; 4] {
         assert!(i < MAX_INDEX, "rng: element index {i} exceeds 2^32");
-        philox4x32([i as u32, self.array, self.word2, self.word3], self.key)
+        philox4x32(self.counter(i as u32), self.key)
     }
 
     /// Uniform 32-bit word for element `i`: word 0 of its block.
@@ -418,22 +418,31 @@ impl Stream {
             let mut w = [0u32; 128];
             for (h, w) in w.chunks_exact_mut(64).enumerate() {
                 let first = (blk as u32).wrapping_add(16 * h as u32);
-                w.copy_from_slice(&philox_words64_avx512(
-                    [first, self.array, self.word2, self.word3],
-                    self.key,
-                ));
+                w.copy_from_slice(&philox_words64_avx512(self.counter(first), self.key));
             }
             w
         })
     }
 
-    /// [`Stream::fill_dense`] with AVX2 and FMA: eight blocks (32 draws) per step.
+    /// [`Stream::fill_dense`] with AVX2 and FMA: 16 blocks (64 draws, eight
+    /// vectors of eight) per step.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn fill_dense_avx2(&self, start: u64, out: &mut [f64], normal: bool, then: impl FnMut(usize, &mut [f64])) {
         self.fill_dense_groups(start, out, normal, then, |blk| {
-            philox_words32_avx2([blk as u32, self.array, self.word2, self.word3], self.key)
+            let mut w = [0u32; 64];
+            for (h, w) in w.chunks_exact_mut(32).enumerate() {
+                let first = (blk as u32).wrapping_add(8 * h as u32);
+                w.copy_from_slice(&philox_words32_avx2(self.counter(first), self.key));
+            }
+            w
         })
+    }
+
+    /// The Philox counter of block `blk`.
+    #[inline(always)]
+    fn counter(&self, blk: u32) -> [u32; 4] {
+        [blk, self.array, self.word2, self.word3]
     }
 
     /// The body of [`Stream::fill_dense_then`]: groups of `W` draws (`W / 4`
