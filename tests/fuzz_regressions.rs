@@ -109,3 +109,24 @@ fn saved_conductances_beyond_float32_are_refused() {
         }
     }
 }
+
+/// saved_core: a payload whose saved weight range is reversed (min > max),
+/// which made programming's clamp panic; such a file is now refused.
+#[test]
+fn a_reversed_saved_weight_range_is_refused() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fuzz/saved_core-weight-range-reversed"
+    );
+    let data = std::fs::read(path).unwrap();
+    // The fuzz target frames payload seeds (odd first byte) itself.
+    let bytes = if data[0] & 1 == 1 {
+        xbar::persist::frame::seal(&data[1..])
+    } else {
+        data
+    };
+    match Core::from_bytes(&bytes) {
+        Err(Error::Parse(m)) => assert!(m.contains("reversed"), "{m}"),
+        other => panic!("expected a parse error, got {:?}", other.map(|_| "a core")),
+    }
+}

@@ -315,6 +315,9 @@ impl Snapshot {
         let limits = match (self.weight_limits, self.matrix.is_empty()) {
             (Some(l), _) => {
                 finite("weight range", &l)?;
+                if l[0] > l[1] {
+                    return Err(parse(format!("the weight range [{}, {}] is reversed", l[0], l[1])));
+                }
                 (l[0], l[1])
             }
             (None, false) => core.weight_limits(&self.matrix),
