@@ -84,23 +84,24 @@ const TABLE_INC: &str =
     "title\n1e-05, 5.5e-05, 0.0001\n0.0, 0.5, 1.0\n1e-06, 8e-07, 5e-07\n2e-06, 1.5e-06, 1e-06\n3e-06, 2e-06, 1.5e-06\n";
 const TABLE_DEC: &str = "title\n1e-05, 5.5e-05, 0.0001\n0.0, 0.5, 1.0\n-1.5e-06, -2e-06, -3e-06\n-1e-06, -1.5e-06, -2e-06\n-5e-07, -8e-07, -1e-06\n";
 
+/// The bytes the saved_core fuzz target restores from input `name` of
+/// `tests/data/fuzz/`: the target frames payload seeds (odd first byte) itself.
+fn saved_core_input(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/fuzz/{name}", env!("CARGO_MANIFEST_DIR"));
+    let data = std::fs::read(path).unwrap();
+    if data[0] & 1 == 1 {
+        xbar::persist::frame::seal(&data[1..])
+    } else {
+        data
+    }
+}
+
 /// saved_core: a payload whose conductance (finite as f64) overflows float32,
 /// the parameters' storage, restored to an infinite conductance that could
 /// not be saved and restored again; such a file is now refused.
 #[test]
 fn saved_conductances_beyond_float32_are_refused() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/fuzz/saved_core-float32-overflow"
-    );
-    let data = std::fs::read(path).unwrap();
-    // The fuzz target frames payload seeds (odd first byte) itself.
-    let bytes = if data[0] & 1 == 1 {
-        xbar::persist::frame::seal(&data[1..])
-    } else {
-        data
-    };
-    match Core::from_bytes(&bytes) {
+    match Core::from_bytes(&saved_core_input("saved_core-float32-overflow")) {
         Err(Error::Parse(m)) => assert!(m.contains("float32"), "{m}"),
         Err(other) => panic!("expected a parse error, got {other:?}"),
         Ok(core) => {
@@ -114,18 +115,7 @@ fn saved_conductances_beyond_float32_are_refused() {
 /// which made programming's clamp panic; such a file is now refused.
 #[test]
 fn a_reversed_saved_weight_range_is_refused() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/fuzz/saved_core-weight-range-reversed"
-    );
-    let data = std::fs::read(path).unwrap();
-    // The fuzz target frames payload seeds (odd first byte) itself.
-    let bytes = if data[0] & 1 == 1 {
-        xbar::persist::frame::seal(&data[1..])
-    } else {
-        data
-    };
-    match Core::from_bytes(&bytes) {
+    match Core::from_bytes(&saved_core_input("saved_core-weight-range-reversed")) {
         Err(Error::Parse(m)) => assert!(m.contains("reversed"), "{m}"),
         other => panic!("expected a parse error, got {:?}", other.map(|_| "a core")),
     }
