@@ -1,15 +1,54 @@
 //! What the circuit ADC models share (spec §9.4): the mid-rise output law,
 //! the reference voltage, and NumPy-order arithmetic helpers.
 
+/// The resolution and input range every circuit ADC starts from:
+/// inputs are clipped to `[min, max]` and the levels are scaled by
+/// `Vref = max(|min|, |max|)` (spec §9.4).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Span {
+    /// Resolution `b` in bits (0 = pass-through).
+    pub bits: u32,
+    pub min: f64,
+    pub max: f64,
+    pub vref: f64,
+}
+
+impl Span {
+    pub fn new(bits: u32, min: f64, max: f64) -> Span {
+        Span {
+            bits,
+            min,
+            max,
+            vref: vref_of(min, max),
+        }
+    }
+}
+
 /// A circuit ADC: produces a code in `[0, 2^b - 1]` for an input on an output
 /// line; the converted value follows the common mid-rise law.
 pub trait CircuitAdc: std::fmt::Debug + Send + Sync {
+    /// Resolution and input range.
+    fn span(&self) -> &Span;
+    /// The code for an input `u` already clipped to `[min, max]` on `line`;
+    /// called only when `bits > 0`.
+    fn code_of_clipped(&self, u: f64, line: usize) -> u32;
     /// Resolution in bits (0 = pass-through).
-    fn bits(&self) -> u32;
+    fn bits(&self) -> u32 {
+        self.span().bits
+    }
     /// `Vref = max(|min|, |max|)`.
-    fn vref(&self) -> f64;
-    /// The output code for input `v` (normalised column current) on `line`.
-    fn code(&self, v: f64, line: usize) -> u32;
+    fn vref(&self) -> f64 {
+        self.span().vref
+    }
+    /// The output code for input `v` (normalised column current) on `line`:
+    /// `v` is clipped to `[min, max]` first; 0 when `bits = 0`.
+    fn code(&self, v: f64, line: usize) -> u32 {
+        let s = self.span();
+        if s.bits == 0 {
+            return 0;
+        }
+        self.code_of_clipped(clip(v, s.min, s.max), line)
+    }
     /// Converted value `Vref (2c - 2^b + 1) / 2^b` for input `v` on `line`.
     fn convert(&self, v: f64, line: usize) -> f64 {
         if self.bits() == 0 {
@@ -94,6 +133,18 @@ pub(crate) fn np_sum(a: &[f64]) -> f64 {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
+
+    /// Spec T17: `adc` converts the exact outputs of the T1 case, MVM
+    /// `[0.75, 0.84375, -0.28125]` and VMM `[-0.6875, -0.25, 0.65625, 1.21875]`,
+    /// input `i` on line `i`.
+    pub(crate) fn t17_outputs(adc: &dyn CircuitAdc) -> (Vec<f64>, Vec<f64>) {
+        let convert =
+            |exact: &[f64]| -> Vec<f64> { exact.iter().enumerate().map(|(i, &u)| adc.convert(u, i)).collect() };
+        (
+            convert(&[0.75, 0.84375, -0.28125]),
+            convert(&[-0.6875, -0.25, 0.65625, 1.21875]),
+        )
+    }
 
     /// Ideal mid-rise code of `u` for `bits`, range `[-vref, vref]`.
     pub(crate) fn ideal_code(u: f64, vref: f64, bits: u32) -> u32 {

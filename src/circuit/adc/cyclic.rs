@@ -6,7 +6,7 @@
 //! currents, in the units of `min`/`max`. It is computed as a pipeline whose
 //! stages all carry the one stage's components.
 
-use super::circuit::CircuitAdc;
+use super::circuit::{CircuitAdc, Span};
 use super::pipeline::{PipelineAdc, PipelineMismatch};
 
 /// Component values of the cyclic ADCs, one row per ADC
@@ -110,18 +110,13 @@ impl CyclicAdc {
 }
 
 impl CircuitAdc for CyclicAdc {
-    fn bits(&self) -> u32 {
-        self.0.bits()
+    fn span(&self) -> &Span {
+        self.0.span()
     }
 
-    fn vref(&self) -> f64 {
-        self.0.vref()
-    }
-
-    /// Code in `[0, 2^b - 1]` for input `v` on output line `line`
-    /// (ADC `line / group_size`); `v` is clipped to `[min, max]` first.
-    fn code(&self, v: f64, line: usize) -> u32 {
-        self.0.code(v, line)
+    /// The pipeline code of the unrolled passes.
+    fn code_of_clipped(&self, u: f64, line: usize) -> u32 {
+        self.0.code_of_clipped(u, line)
     }
 }
 
@@ -130,7 +125,7 @@ mod tests {
     use super::super::pipeline::{PipelineAdc, PipelineMismatch};
     use super::*;
 
-    use super::super::circuit::testing::ideal_code;
+    use super::super::circuit::testing::{ideal_code, t17_outputs};
 
     fn ideal(bits: u32, vref: f64, gain_db: f64, group: usize, lines: usize) -> CyclicAdc {
         CyclicAdc::new(
@@ -164,18 +159,10 @@ mod tests {
     #[test]
     fn t17c_default_gain() {
         let adc = ideal(4, 2.0, 100.0, 8, 4);
-        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125]
-            .iter()
-            .enumerate()
-            .map(|(i, &u)| adc.convert(u, i))
-            .collect();
-        assert_eq!(mvm, [0.875, 0.875, -0.375]);
-        let vmm: Vec<f64> = [-0.6875, -0.25, 0.65625, 1.21875]
-            .iter()
-            .enumerate()
-            .map(|(i, &u)| adc.convert(u, i))
-            .collect();
-        assert_eq!(vmm, [-0.625, -0.125, 0.625, 1.125]);
+        assert_eq!(
+            t17_outputs(&adc),
+            (vec![0.875, 0.875, -0.375], vec![-0.625, -0.125, 0.625, 1.125])
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! residue amplification; comparator offsets move the thresholds. Inputs are
 //! normalised array currents, in the units of `min`/`max`.
 
-use super::circuit::{clip, gain_from_db, vref_of, CircuitAdc};
+use super::circuit::{gain_from_db, CircuitAdc, Span};
 
 /// Component values of the pipeline ADCs, row-major with one row per ADC
 /// (`n_adc = ceil(n_lines / group_size)`).
@@ -85,10 +85,7 @@ impl Stage {
 /// Last: `code += V > off_2(b-1)`. Output `Vref (2 code - 2^b + 1) / 2^b`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineAdc {
-    bits: u32,
-    min: f64,
-    max: f64,
-    vref: f64,
+    span: Span,
     group_size: usize,
     n_lines: usize,
     /// `n_adc x (b - 1)` stages, row-major.
@@ -118,12 +115,10 @@ impl PipelineAdc {
     ) -> PipelineAdc {
         assert!(bits <= 31, "PipelineAdc: bits must be <= 31");
         assert!(group_size > 0, "PipelineAdc: group_size must be > 0");
-        let vref = vref_of(min, max);
+        let span = Span::new(bits, min, max);
+        let vref = span.vref;
         let mut adc = PipelineAdc {
-            bits,
-            min,
-            max,
-            vref,
+            span,
             group_size,
             n_lines,
             stages: Vec::new(),
@@ -165,29 +160,19 @@ impl PipelineAdc {
 }
 
 impl CircuitAdc for PipelineAdc {
-    /// Resolution in bits.
-    fn bits(&self) -> u32 {
-        self.bits
+    fn span(&self) -> &Span {
+        &self.span
     }
 
-    /// `Vref = max(|min|, |max|)`.
-    fn vref(&self) -> f64 {
-        self.vref
-    }
-
-    /// Code in `[0, 2^b - 1]` for input `v` on output line `line`
-    /// (ADC `line / group_size`); `v` is clipped to `[min, max]` first.
-    fn code(&self, v: f64, line: usize) -> u32 {
-        if self.bits == 0 {
-            return 0;
-        }
+    /// The `b - 1` stages of ADC `line / group_size`, then its final comparator.
+    fn code_of_clipped(&self, u: f64, line: usize) -> u32 {
         debug_assert!(line < self.n_lines, "PipelineAdc: line out of range");
         let a = line / self.group_size;
-        let ns = self.bits as usize - 1;
-        let mut v = clip(v, self.min, self.max);
+        let ns = self.span.bits as usize - 1;
+        let mut v = u;
         let mut code = 0u32;
         for (n, st) in self.stages[a * ns..(a + 1) * ns].iter().enumerate() {
-            let (hi, mid, next) = st.step(v, self.vref);
+            let (hi, mid, next) = st.step(v, self.span.vref);
             code += ((hi as u32) << (ns - n)) + ((mid as u32) << (ns - 1 - n));
             v = next;
         }
@@ -199,7 +184,7 @@ impl CircuitAdc for PipelineAdc {
 mod tests {
     use super::*;
 
-    use super::super::circuit::testing::ideal_code;
+    use super::super::circuit::testing::{ideal_code, t17_outputs};
 
     fn ideal(bits: u32, vref: f64, gain_db: f64, group: usize, lines: usize) -> PipelineAdc {
         let m = PipelineMismatch::ideal(bits, lines.div_ceil(group));
@@ -234,18 +219,10 @@ mod tests {
     #[test]
     fn t17p_default_gain() {
         let adc = ideal(4, 2.0, 100.0, 8, 4);
-        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125]
-            .iter()
-            .enumerate()
-            .map(|(i, &u)| adc.convert(u, i))
-            .collect();
-        assert_eq!(mvm, [0.875, 0.875, -0.375]);
-        let vmm: Vec<f64> = [-0.6875, -0.25, 0.65625, 1.21875]
-            .iter()
-            .enumerate()
-            .map(|(i, &u)| adc.convert(u, i))
-            .collect();
-        assert_eq!(vmm, [-0.625, -0.125, 0.625, 1.125]);
+        assert_eq!(
+            t17_outputs(&adc),
+            (vec![0.875, 0.875, -0.375], vec![-0.625, -0.125, 0.625, 1.125])
+        );
     }
 
     #[test]

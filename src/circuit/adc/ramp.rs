@@ -8,7 +8,7 @@
 //! Inputs are normalised array currents, in the same units as `min`/`max`
 //! (spec §9.2).
 
-use super::circuit::{bit, clip, gain_from_db, np_sum, pow2, vref_of, CircuitAdc};
+use super::circuit::{bit, gain_from_db, np_sum, pow2, CircuitAdc, Span};
 
 /// Ramp ADC with precomputed, gain-shrunk DAC levels `L_c` (spec §9.5).
 ///
@@ -26,10 +26,7 @@ use super::circuit::{bit, clip, gain_from_db, np_sum, pow2, vref_of, CircuitAdc}
 /// mid-rise quantiser; its output is `Vref (2c - 2^b + 1) / 2^b`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RampAdc {
-    bits: u32,
-    min: f64,
-    max: f64,
-    vref: f64,
+    span: Span,
     levels: Vec<f64>,
     /// Levels non-decreasing: a binary search finds the nearest one.
     monotone: bool,
@@ -59,16 +56,13 @@ impl RampAdc {
         comparator_offsets: &[f64],
     ) -> RampAdc {
         assert!(bits <= 31, "RampAdc: bits must be <= 31");
-        let vref = vref_of(min, max);
+        let span = Span::new(bits, min, max);
+        let vref = span.vref;
         let offsets = comparator_offsets.to_vec();
         if bits == 0 {
-            let levels = Vec::new();
             return RampAdc {
-                bits,
-                min,
-                max,
-                vref,
-                levels,
+                span,
+                levels: Vec::new(),
                 monotone: true,
                 offsets,
             };
@@ -113,10 +107,7 @@ impl RampAdc {
             .collect();
         let monotone = levels.windows(2).all(|w| w[0] <= w[1]);
         RampAdc {
-            bits,
-            min,
-            max,
-            vref,
+            span,
             levels,
             monotone,
             offsets,
@@ -130,23 +121,13 @@ impl RampAdc {
 }
 
 impl CircuitAdc for RampAdc {
-    /// Resolution in bits.
-    fn bits(&self) -> u32 {
-        self.bits
+    fn span(&self) -> &Span {
+        &self.span
     }
 
-    /// `Vref = max(|min|, |max|)`.
-    fn vref(&self) -> f64 {
-        self.vref
-    }
-
-    /// Code in `[0, 2^b - 1]` for input `v` on output line `line`
-    /// (`v` is clipped to `[min, max]` first). Panics if `line` has no offset.
-    fn code(&self, v: f64, line: usize) -> u32 {
-        if self.bits == 0 {
-            return 0;
-        }
-        let u = clip(v, self.min, self.max);
+    /// The level nearest to `u` after the comparator offset of `line`
+    /// (panics if `line` has no offset).
+    fn code_of_clipped(&self, u: f64, line: usize) -> u32 {
         let off = self.offsets[line];
         let lv = &self.levels;
         let d = |c: usize| ((lv[c] - u) - off).abs();
@@ -190,6 +171,7 @@ mod tests {
     use super::*;
 
     pub(crate) use super::super::circuit::testing::ideal_code;
+    use super::super::circuit::{clip, testing::t17_outputs};
 
     /// The 33-point ramp in [-3.2, 3.2] of the spec's transfer-curve check.
     pub(crate) fn ramp33() -> Vec<f64> {
@@ -234,18 +216,10 @@ mod tests {
     #[test]
     fn t17r_default_gain() {
         let adc = RampAdc::new(4, -2.0, 2.0, 100.0, true, &[0.0; 5], &[0.0; 4]);
-        let mvm: Vec<f64> = [0.75, 0.84375, -0.28125]
-            .iter()
-            .enumerate()
-            .map(|(i, &u)| adc.convert(u, i))
-            .collect();
-        assert_eq!(mvm, [0.875, 0.875, -0.375]);
-        let vmm: Vec<f64> = [-0.6875, -0.25, 0.65625, 1.21875]
-            .iter()
-            .enumerate()
-            .map(|(i, &u)| adc.convert(u, i))
-            .collect();
-        assert_eq!(vmm, [-0.625, -0.375, 0.625, 1.125]);
+        assert_eq!(
+            t17_outputs(&adc),
+            (vec![0.875, 0.875, -0.375], vec![-0.625, -0.375, 0.625, 1.125])
+        );
         let asym = RampAdc::new(4, -2.0, 2.0, 100.0, false, &[0.0; 5], &[0.0]);
         assert_eq!(asym.convert(-0.25, 0), -0.375);
         assert_eq!(asym.convert(0.75, 0), 0.875);
