@@ -169,3 +169,41 @@ fn update_and_drift_compose() {
     let max_diff = updated.iter().zip(&re).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
     assert!(max_diff < 0.2, "{max_diff}");
 }
+
+/// Writes run in parallel by rows (per sample) or chunks of cells
+/// (accumulated batches), with each part's write-noise draws made in one pass:
+/// the result is the same, bit for bit, at any thread count.
+#[test]
+fn noisy_writes_are_bit_identical_at_any_thread_count() {
+    // 160 x 150 cells: above the size from which a write runs in parallel.
+    let (rows, cols) = (160, 150);
+    let run = |threads: usize, mode: &str, batch: usize| {
+        xbar::threads::set_num_threads(threads);
+        let p = params(
+            "BALANCED",
+            &format!(r#"{{"model": "Analytic", "alpha": 2, "write_noise": 0.05, "batch_mode": "{mode}"}}"#),
+        );
+        let mut c = Core::new(&p, rows, cols, 9).unwrap();
+        let w: Vec<f64> = (0..rows * cols).map(|k| ((k * 7 % 17) as f64 - 8.0) / 10.0).collect();
+        c.program(&w, Layout::RowMajor).unwrap();
+        let x: Vec<f64> = (0..batch * cols).map(|k| ((k * 5 % 13) as f64 - 6.0) / 6.0).collect();
+        let d: Vec<f64> = (0..batch * rows).map(|k| ((k * 3 % 11) as f64 - 5.0) / 5.0).collect();
+        for _ in 0..3 {
+            c.update(&x, &d, batch, 0.05).unwrap();
+        }
+        let mut r = vec![0.0; rows * cols];
+        c.read(&mut r, Layout::RowMajor).unwrap();
+        (w, r)
+    };
+    for (mode, batch) in [("per_sample", 1), ("accumulate", 4)] {
+        let (w, one) = run(1, mode, batch);
+        let (_, three) = run(3, mode, batch);
+        xbar::threads::set_num_threads(0);
+        let moved = one.iter().zip(&w).filter(|(a, b)| a != b).count();
+        assert!(moved > rows * cols / 2, "{mode}: only {moved} weights moved");
+        assert!(
+            one.iter().zip(&three).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "{mode}: 1 and 3 threads differ"
+        );
+    }
+}

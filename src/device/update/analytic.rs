@@ -11,9 +11,8 @@
 //! * Write noise σ_wn, zero where Δ = 0 (one normal draw per request: dense draw c of cell c): G_INDEPENDENT `σ = sqrt(|Δ| R)·σ_wn`,
 //!   G_PROPORTIONAL `σ = sqrt(|Δ|)·w/sqrt(R)·σ_wn`, G_INVERSE `σ = sqrt(|Δ|)/w·R^{3/2}·σ_wn`.
 
-use super::DeviceUpdate;
+use super::{DenseDraw, DeviceUpdate, Draws};
 use crate::params::{UpdateParams, WriteNoiseModel};
-use crate::rng::Stream;
 
 /// The analytic model with its constants.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,15 +79,13 @@ impl Analytic {
 }
 
 impl DeviceUpdate for Analytic {
-    fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64 {
-        let xi = if self.sigma > 0.0 {
-            let mut z = [0.0];
-            draws.fill_dense(cell as u64, &mut z, true);
-            z[0]
-        } else {
-            0.0
-        };
-        self.step_with_noise(g, dg, xi)
+    /// One normal per request when there is write noise.
+    fn dense_draw(&self) -> Option<DenseDraw> {
+        (self.sigma > 0.0).then_some(DenseDraw::Normal)
+    }
+
+    fn respond(&self, _cell: usize, g: f64, dg: f64, draws: &Draws) -> f64 {
+        self.step_with_noise(g, dg, draws.dense)
     }
 }
 

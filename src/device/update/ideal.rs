@@ -1,7 +1,6 @@
 //! The ideal update: `G' = clip(G + ΔG, Gmin, 1)`, the reference for tests.
 
-use super::DeviceUpdate;
-use crate::rng::Stream;
+use super::{DeviceUpdate, Draws};
 
 /// Exact linear update within the device window.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -10,7 +9,7 @@ pub struct Ideal {
 }
 
 impl DeviceUpdate for Ideal {
-    fn apply(&self, _cell: usize, g: f64, dg: f64, _draws: &Stream) -> f64 {
+    fn respond(&self, _cell: usize, g: f64, dg: f64, _draws: &Draws) -> f64 {
         (g + dg).clamp(self.gmin, 1.0)
     }
 }

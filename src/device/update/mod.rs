@@ -21,12 +21,53 @@ pub mod quantize;
 use crate::error::Result;
 use crate::params::{UpdateModel, UpdateParams};
 use crate::rng::Stream;
+use rayon::prelude::*;
+
+/// The dense draw a model takes for each written cell: draw `cell` of the
+/// write's stream (`Stream::fill_dense`), a standard normal or a uniform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenseDraw {
+    Normal,
+    Uniform,
+}
+
+/// What a model draws from when it writes one cell: the write's stream and,
+/// when the model takes one ([`DeviceUpdate::dense_draw`]), the cell's dense draw.
+#[derive(Debug, Clone, Copy)]
+pub struct Draws<'a> {
+    pub stream: &'a Stream,
+    /// Dense draw `cell` of `stream` (0 when the model takes none).
+    pub dense: f64,
+}
 
 /// A device's response to one write request.
 pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
+    /// The dense draw [`respond`](Self::respond) uses for each cell, if any.
+    /// [`write_cells`] draws these a whole row at a time.
+    fn dense_draw(&self) -> Option<DenseDraw> {
+        None
+    }
+
     /// New conductance of cell `cell` (of its array) at `g`, asked to change
-    /// by `dg`, drawing its randomness from `draws`.
-    fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64;
+    /// by `dg`, with its randomness from `draws`.
+    fn respond(&self, cell: usize, g: f64, dg: f64, draws: &Draws) -> f64;
+
+    /// [`respond`](Self::respond) for one cell, drawing its dense draw from `stream`.
+    fn apply(&self, cell: usize, g: f64, dg: f64, stream: &Stream) -> f64 {
+        let mut dense = [0.0];
+        if let Some(kind) = self.dense_draw() {
+            stream.fill_dense(cell as u64, &mut dense, kind == DenseDraw::Normal);
+        }
+        self.respond(
+            cell,
+            g,
+            dg,
+            &Draws {
+                stream,
+                dense: dense[0],
+            },
+        )
+    }
 
     /// Writes `scale` times `request` into the cells `g` (cell `k` of the
     /// slice is cell `first + k` of its array); returns whether any cell was
@@ -41,40 +82,79 @@ pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
     }
 }
 
-/// Asks every cell with a non-zero change for it through [`DeviceUpdate::apply`]
+/// Cells per task of a [`Request::Dense`] write.
+const DENSE_CHUNK: usize = 4096;
+/// Below this many cells a write runs on the calling thread.
+pub(crate) const PARALLEL_MIN_CELLS: usize = 1 << 14;
+
+/// Asks every cell with a non-zero change for it through [`DeviceUpdate::respond`]
 /// (an outer product's change `scale·(lr·d_i·x_j)`); whether any cell was written.
+/// Rows (outer products) or chunks of 4096 cells (dense requests) are written
+/// in parallel, each with its dense draws made in one pass; every cell's
+/// result depends only on its own index, so not on the thread count.
 pub fn write_cells<M: DeviceUpdate + ?Sized>(
     model: &M,
     g: &mut [f64],
     first: usize,
     request: &Request,
     scale: f64,
-    draws: &Stream,
+    stream: &Stream,
 ) -> bool {
-    let mut written = false;
-    let mut cell = |k: usize, g: &mut f64, change: f64| {
-        // A request beyond the floating-point range asks for the window's edge just the same.
-        let change = change.clamp(-f64::MAX, f64::MAX);
-        if change != 0.0 {
-            *g = model.apply(first + k, *g, change, draws);
-            written = true;
-        }
+    // Cells per part, and cells asked for.
+    let (chunk, cells) = match *request {
+        Request::Dense(dw) => (DENSE_CHUNK, dw.len()),
+        Request::Outer { x, d, .. } => (x.len().max(1), x.len() * d.len()),
     };
-    match *request {
-        Request::Dense(dw) => {
-            for (k, (g, d)) in g.iter_mut().zip(dw).enumerate() {
-                cell(k, g, scale * d);
-            }
+    let n = cells.min(g.len());
+    let g = &mut g[..n];
+    let kind = model.dense_draw();
+    // Writes the cells `k0..k0 + g.len()` of the slice.
+    let part = |k0: usize, g: &mut [f64]| -> bool {
+        let mut dense = vec![0.0; if kind.is_some() { g.len() } else { 0 }];
+        if let Some(kind) = kind {
+            stream.fill_dense((first + k0) as u64, &mut dense, kind == DenseDraw::Normal);
         }
-        Request::Outer { x, d, lr } => {
-            for (i, (row, &di)) in g.chunks_mut(x.len()).zip(d).enumerate() {
-                for (j, (g, &xj)) in row.iter_mut().zip(x).enumerate() {
-                    cell(i * x.len() + j, g, scale * (lr * di * xj));
+        let mut written = false;
+        let mut cell = |j: usize, g: &mut f64, change: f64| {
+            // A request beyond the floating-point range asks for the window's edge just the same.
+            let change = change.clamp(-f64::MAX, f64::MAX);
+            if change != 0.0 {
+                let draws = Draws {
+                    stream,
+                    dense: dense.get(j).copied().unwrap_or(0.0),
+                };
+                *g = model.respond(first + k0 + j, *g, change, &draws);
+                written = true;
+            }
+        };
+        match *request {
+            Request::Dense(dw) => {
+                for (j, (g, &w)) in g.iter_mut().zip(&dw[k0..]).enumerate() {
+                    cell(j, g, scale * w);
+                }
+            }
+            Request::Outer { x, d, lr } => {
+                // A part is one row: k0 = i·cols.
+                let di = d[k0 / x.len()];
+                for (j, (g, &xj)) in g.iter_mut().zip(x).enumerate() {
+                    cell(j, g, scale * (lr * di * xj));
                 }
             }
         }
+        written
+    };
+    if g.len() < PARALLEL_MIN_CELLS {
+        return g
+            .chunks_mut(chunk)
+            .enumerate()
+            .fold(false, |w, (c, p)| part(c * chunk, p) | w);
     }
-    written
+    crate::threads::install(|| {
+        g.par_chunks_mut(chunk)
+            .enumerate()
+            .map(|(c, p)| part(c * chunk, p))
+            .reduce(|| false, |a, b| a | b)
+    })
 }
 
 /// The change one write asks of the `rows × cols` cells of an array.

@@ -27,10 +27,9 @@ pub mod preprocess;
 pub mod pulse_trains;
 pub mod variability;
 
-use super::DeviceUpdate;
+use super::{DenseDraw, DeviceUpdate, Draws};
 use crate::error::{Error, Result};
 use crate::params::UpdateParams;
-use crate::rng::Stream;
 use format::TableFile;
 use preprocess::{Summary, Table};
 use std::path::{Path, PathBuf};
@@ -251,17 +250,18 @@ impl LutUpdate {
 }
 
 impl DeviceUpdate for LutUpdate {
+    /// One uniform per request when the tables' write noise is on.
+    fn dense_draw(&self) -> Option<DenseDraw> {
+        self.model.options.write_noise.then_some(DenseDraw::Uniform)
+    }
+
     #[inline]
-    fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64 {
+    fn respond(&self, cell: usize, g: f64, dg: f64, draws: &Draws) -> f64 {
         let m = &*self.model;
         let lo = m.summary.target.0;
-        let mut u = [0.0];
-        if m.options.write_noise {
-            draws.fill_dense(cell as u64, &mut u, false);
-        }
-        let t = m.table_of(self.seed, draws.array(), cell);
+        let t = m.table_of(self.seed, draws.stream.array(), cell);
         let w = lo + (g - self.gmin) * self.k;
-        let wn = m.step(t, w, dg * self.k, u[0]);
+        let wn = m.step(t, w, dg * self.k, draws.dense);
         self.gmin + (wn - lo) * self.inv_k
     }
 

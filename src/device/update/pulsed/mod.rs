@@ -50,14 +50,11 @@ pub mod pow_step;
 pub mod soft_bounds;
 pub mod trains;
 
-use super::{DeviceUpdate, Request};
+use super::{DeviceUpdate, Draws, Request, PARALLEL_MIN_CELLS};
 use crate::params::{PulsedParams, StepDevice};
 use crate::rng::{dense_normal, Purpose, Stream};
 use rayon::prelude::*;
 use trains::{Management, MAX_BL};
-
-/// Cells per write below which a write runs on the calling thread.
-const PARALLEL_MIN_CELLS: usize = 1 << 14;
 
 /// A cell's device-to-device parameters common to every step device (device units).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -250,7 +247,8 @@ impl<S: Step> Pulsed<S> {
 
 impl<S: Step> DeviceUpdate for Pulsed<S> {
     /// A request `dg` as `n = ⌊|dg·k|/ε + u⌋` pulses (at most `desired_bl`).
-    fn apply(&self, cell: usize, g: f64, dg: f64, draws: &Stream) -> f64 {
+    fn respond(&self, cell: usize, g: f64, dg: f64, draws: &Draws) -> f64 {
+        let draws = draws.stream;
         let mut u = [0.0];
         let bl = self.management.desired_bl;
         draws.fill_dense(cell as u64 * self.stride() + u64::from(bl), &mut u, false);
