@@ -142,8 +142,28 @@ fn scale(g: f32, w: u32) -> f32 {
 }
 
 /// The standard normal of word `w`: `Φ⁻¹((w + ½)·2⁻³²)` (module docs).
+/// On an x86-64 CPU with FMA that this build does not assume, the fused
+/// multiply-adds run as instructions rather than as calls to `fmaf`
+/// (same bits, several times faster).
 #[inline]
 pub fn normal_of(w: u32) -> f32 {
+    #[cfg(all(target_arch = "x86_64", not(target_feature = "fma")))]
+    if std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has FMA.
+        return unsafe { normal_of_fma(w) };
+    }
+    normal_of_here(w)
+}
+
+#[cfg(all(target_arch = "x86_64", not(target_feature = "fma")))]
+#[target_feature(enable = "fma")]
+unsafe fn normal_of_fma(w: u32) -> f32 {
+    normal_of_here(w)
+}
+
+/// [`normal_of`] with the instruction set of its caller.
+#[inline(always)]
+fn normal_of_here(w: u32) -> f32 {
     let v = log_argument(w);
     scale(if v < 5.0 { centre(v) } else { tail(v) }, w)
 }
