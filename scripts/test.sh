@@ -14,7 +14,9 @@
 #   then the main job (cargo run --release --example digits -- --quick: table, CSV and PNG),
 #   the in-situ training example (cargo run --release --example train: exits 1 unless the
 #   ideal update model reaches the floating-point accuracy),
-#   the plain C example (examples/c/mvm.c, built by the README's command) and the MPI check
+#   the plain C example (examples/c/mvm.c, built by the README's command), the main job through
+#   the C API (tests/c/digits.sh: examples/c/digits.c gives the Rust example's digits.csv bit for
+#   bit; valgrind), the MPI check
 #   (tests/mpi/run.sh: examples/mpi/sweep.c on 2 and 3 ranks equals one process bit for bit),
 #   and the fuzz targets (tests/fuzz/run.sh: cargo fuzz, FUZZ_SECONDS each, default 60; cargo-fuzz
 #   is installed with cargo install when this runs as root or under CI).
@@ -236,6 +238,12 @@ if tool="$(need cargo cc)"; then
         target/mvm'
 else
     skip "C example (examples/c/mvm.c)" "$tool"
+fi
+if tool="$(need cargo gcc gzip)"; then
+    suite "main job through the C API: examples/c/digits.c gives the Rust example's numbers bit for bit, valgrind (tests/c/digits.sh)" \
+        bash tests/c/digits.sh
+else
+    skip "main job through the C API (tests/c/digits.sh)" "$tool"
 fi
 
 # ---- MPI: the Monte-Carlo sweep on 2 and 3 ranks equals the single-process run bit for bit
