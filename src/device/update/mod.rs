@@ -84,12 +84,14 @@ pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
 
 /// Cells per task of a [`Request::Dense`] write.
 const DENSE_CHUNK: usize = 4096;
+/// Fewest cells per task of an outer-product write (whole rows).
+const ROW_PART_CELLS: usize = 1024;
 /// Below this many cells a write runs on the calling thread.
 pub(crate) const PARALLEL_MIN_CELLS: usize = 1 << 14;
 
 /// Asks every cell with a non-zero change for it through [`DeviceUpdate::respond`]
 /// (an outer product's change `scale·(lr·d_i·x_j)`); whether any cell was written.
-/// Rows (outer products) or chunks of 4096 cells (dense requests) are written
+/// Whole rows (outer products; at least 1024 cells) or chunks of 4096 cells (dense requests) are written
 /// in parallel, each with its dense draws made in one pass; every cell's
 /// result depends only on its own index, so not on the thread count.
 pub fn write_cells<M: DeviceUpdate + ?Sized>(
@@ -103,7 +105,11 @@ pub fn write_cells<M: DeviceUpdate + ?Sized>(
     // Cells per part, and cells asked for.
     let (chunk, cells) = match *request {
         Request::Dense(dw) => (DENSE_CHUNK, dw.len()),
-        Request::Outer { x, d, .. } => (x.len().max(1), x.len() * d.len()),
+        // Whole rows, at least ROW_PART_CELLS cells when rows are short.
+        Request::Outer { x, d, .. } => {
+            let cols = x.len().max(1);
+            (cols * ROW_PART_CELLS.div_ceil(cols), x.len() * d.len())
+        }
     };
     let n = cells.min(g.len());
     let g = &mut g[..n];
@@ -134,10 +140,12 @@ pub fn write_cells<M: DeviceUpdate + ?Sized>(
                 }
             }
             Request::Outer { x, d, lr } => {
-                // A part is one row: k0 = i·cols.
-                let di = d[k0 / x.len()];
-                for (j, (g, &xj)) in g.iter_mut().zip(x).enumerate() {
-                    cell(j, g, scale * (lr * di * xj));
+                // A part holds whole rows: it starts at row k0 / cols.
+                let cols = x.len();
+                for (r, (row, &di)) in g.chunks_mut(cols).zip(&d[k0 / cols..]).enumerate() {
+                    for (j, (g, &xj)) in row.iter_mut().zip(x).enumerate() {
+                        cell(r * cols + j, g, scale * (lr * di * xj));
+                    }
                 }
             }
         }
