@@ -70,8 +70,8 @@ pub struct Core {
     /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
     iv: Option<crate::device::iv::IvModel>,
     update_model: std::sync::Arc<dyn crate::device::update::DeviceUpdate>,
-    /// The GPU the arrays are kept and read on (`None`: the CPU), chosen at `new`.
-    gpu: Option<crate::gpu::select::GpuBackend>,
+    /// Where the arrays' products run (the CPU or a GPU), chosen at `new`.
+    backend: std::sync::Arc<dyn crate::backend::Backend>,
 }
 
 /// Checks a data buffer's length and that every value is finite.
@@ -183,7 +183,7 @@ impl Core {
             Some(m) => m,
             None => crate::device::update::model(&d.update, d.gmin_norm(), seed)?.into(),
         };
-        let gpu = crate::gpu::select::choose(params)?;
+        let backend = crate::backend::choose(params)?;
         let core = Core {
             params: params.clone(),
             rows,
@@ -209,7 +209,7 @@ impl Core {
             },
             iv: crate::device::iv::IvModel::from_params(&params.xbar.device)?,
             update_model,
-            gpu,
+            backend,
         };
         // Build the periphery of every block once so that bad ADC/DAC
         // settings fail here rather than at the first program.
@@ -247,7 +247,7 @@ impl Core {
     }
     /// The GPU the core runs on (`"cuda"`, or `"auto"` with a usable GPU); `None`: the CPU.
     pub fn gpu(&self) -> Option<&crate::gpu::Gpu> {
-        self.gpu.as_ref().map(|b| b.gpu.as_ref())
+        self.backend.gpu()
     }
     /// Number of physical array blocks the matrix is tiled over.
     pub fn num_blocks(&self) -> usize {
@@ -316,7 +316,7 @@ impl Core {
             },
             block: 0,
             wires: self.wires.clone(),
-            gpu: self.gpu.clone(),
+            backend: self.backend.clone(),
             iv: self.iv,
         }
     }
@@ -420,7 +420,7 @@ impl Core {
             matrix: Vec::new(),
             update_model: self.update_model.clone(),
             wires: self.wires.clone(),
-            gpu: self.gpu.clone(),
+            backend: self.backend.clone(),
             ..*self
         }
     }

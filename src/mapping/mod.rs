@@ -41,8 +41,8 @@ pub struct BlockContext<'a> {
     pub block: u32,
     /// Wire resistances of the arrays, when parasitics are simulated.
     pub wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
-    /// The GPU the arrays are kept on, when the core runs there.
-    pub gpu: Option<crate::gpu::select::GpuBackend>,
+    /// Where the arrays' products run.
+    pub backend: std::sync::Arc<dyn crate::backend::Backend>,
     /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
     pub iv: Option<crate::device::iv::IvModel>,
 }
@@ -87,10 +87,11 @@ impl BlockContext<'_> {
             noise,
             wires: self.wires.clone(),
             relaxation,
-            resident: None,
+            placed: None,
             iv: self.iv,
+            gemm: !self.params.simulation.disable_fast_matmul,
         }
-        .place(self.gpu.as_ref())
+        .place(self.backend.as_ref())
     }
 }
 

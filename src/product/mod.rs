@@ -12,6 +12,7 @@
 //! columns. Work is split over blocks of outputs × blocks of vectors in xbar's
 //! pool; a block of G is reused from cache for every vector of its block.
 
+pub mod gemm;
 mod wide;
 
 use crate::storage::Stored;
@@ -30,6 +31,15 @@ const VMM_OUT_BLOCK: usize = 512;
 const VEC_BLOCK: usize = 32;
 /// Multiply-adds below which the product runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 16;
+
+/// Which product an array read computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `y_i = Σ_j G_ij x_j` (inputs drive the array rows).
+    Mvm,
+    /// `y_j = Σ_i v_i G_ij` (the transpose direction).
+    Vmm,
+}
 
 /// Which quantity each output sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

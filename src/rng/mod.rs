@@ -52,6 +52,15 @@ const W1: u32 = 0xBB67_AE85;
 /// Number of Philox rounds.
 const ROUNDS: usize = 10;
 
+/// Where the read-noise draws of one read come from: vector `b` uses the
+/// stream `(seed, array, ReadNoise, call | b)` (the fields `ReadKey::streams` packs).
+#[derive(Debug, Clone, Copy)]
+pub struct NoiseStream {
+    pub seed: u64,
+    pub array: u32,
+    pub call: u64,
+}
+
 /// Largest call counter (exclusive) that fits the counter packing: `2^56`.
 pub const MAX_CALL: u64 = 1 << 56;
 /// Largest element index (exclusive) that fits the counter packing: `2^32`.
