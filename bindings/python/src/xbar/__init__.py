@@ -32,7 +32,7 @@ from ._errors import (
 from ._lib import library_path, status_string, version, version_number
 from ._params import PRESETS, Params
 from ._core import Core, LookupTable, set_num_threads
-from ._crosssim import AnalogCore, TransposedCore
+from ._crosssim import AnalogCore, CrossSimParameters, TransposedCore
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,7 @@ __all__ = [
     "BackendUnavailableError",
     "BufferTooSmallError",
     "Core",
+    "CrossSimParameters",
     "Error",
     "InternalError",
     "InvalidArgumentError",
@@ -64,3 +65,10 @@ __all__ = [
     "version",
     "version_number",
 ]
+
+# Public classes show as xbar.Name in tracebacks and reprs.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type):
+        _obj.__module__ = "xbar"
+del _name, _obj

@@ -61,10 +61,10 @@ def _data(a: Any, what: str, complex_core: bool) -> np.ndarray:
 
 
 def _batch(a: np.ndarray, what: str) -> Tuple[np.ndarray, int, bool]:
-    """A 1-D vector or 2-D (batch, n) array as C-contiguous memory, its batch, and
+    """A 1-D vector or 2-D (batch, n) array as C-contiguous 2-D memory, its batch, and
     whether it was 1-D. Non-contiguous or Fortran-ordered 2-D arrays are copied once."""
     if a.ndim == 1:
-        return np.ascontiguousarray(a), 1, True
+        return np.ascontiguousarray(a).reshape(1, -1), 1, True
     if a.ndim == 2:
         return np.ascontiguousarray(a), a.shape[0], False
     raise ShapeError(f"{what}: expected a 1-D vector or a 2-D (batch, n) array, got shape {a.shape}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 
 from ._core import Core
-from ._errors import ShapeError, UnsupportedError
+from ._errors import ParamsError, ShapeError, UnsupportedError
 from ._params import Params, json_tree
 
 
@@ -28,6 +28,8 @@ def _crosssim_params(params: Any) -> Params:
         params = params[0]
     if isinstance(params, Params):
         return params.copy()
+    if isinstance(params, CrossSimParameters):
+        params = params.to_dict()
     tree = json_tree(params) or {}
     p = Params(tree)
     if "conductance_precision" not in (tree.get("simulation") or {}):
@@ -189,3 +191,68 @@ class TransposedCore:
 
     __array_ufunc__ = None
 
+
+
+class CrossSimParameters:
+    """CrossSim's parameter object, attribute by attribute, over an :class:`xbar.Params`.
+
+    ``params = CrossSimParameters()`` then ``params.xbar.adc.mvm.bits = 8`` or
+    ``params.core.style = "BALANCED"``: each attribute assignment is
+    ``Params.set("xbar.adc.mvm.bits", 8)`` (validated at once: a bad value or an
+    unknown name raises :class:`ParamsError`); reading a leaf gives its value
+    (enums as CrossSim's integers), reading a group gives another view.
+    ``CrossSimParameters.from_json(path_or_text)``, ``to_json()`` and
+    ``to_dict()`` as in CrossSim. :class:`AnalogCore` takes it as ``params``.
+    """
+
+    __slots__ = ("_params", "_path")
+
+    def __init__(self, source: Any = None, _path: str = "") -> None:
+        p = source if isinstance(source, Params) and _path else Params(source)
+        object.__setattr__(self, "_params", p)
+        object.__setattr__(self, "_path", _path)
+
+    @classmethod
+    def from_json(cls, source: Any) -> "CrossSimParameters":
+        """From a JSON file path or JSON text (CrossSim's or xbar's)."""
+        return cls(source)
+
+    @property
+    def params(self) -> Params:
+        """The underlying :class:`xbar.Params` (shared, not copied)."""
+        return self._params
+
+    def _full(self, name: str) -> str:
+        return f"{self._path}.{name}" if self._path else name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        path = self._full(name)
+        try:
+            value = self._params.get(path)
+        except ParamsError as e:
+            raise AttributeError(str(e)) from None
+        if isinstance(value, dict):
+            return CrossSimParameters(self._params, path)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, CrossSimParameters):
+            value = value.to_dict()
+        self._params.set(self._full(name), value)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """This group (the whole set at the top) as a nested dict."""
+        return self._params.get(self._path) if self._path else self._params.to_dict()
+
+    def to_json(self, filepath: Any = None) -> str:
+        """The whole set as JSON text; with ``filepath``, also written to that file."""
+        text = self._params.to_json()
+        if filepath is not None:
+            with open(filepath, "w", encoding="utf-8") as f:
+                f.write(text)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<xbar.CrossSimParameters {self._path or '(root)'}>"
