@@ -18,7 +18,7 @@ skipped() {
     echo "!!!!!!!! SKIPPED: Python bindings suite ($1) !!!!!!!!"
     echo
     if [ "${CI:-false}" = true ]; then
-        echo "tests/python/run.sh: CI=true, so a missing $1 is a failure" >&2
+        echo "tests/python/run.sh: CI=true, so a skipped suite is a failure" >&2
         exit 1
     fi
     exit 0
