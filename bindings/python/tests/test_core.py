@@ -204,3 +204,22 @@ def test_set_num_threads_and_version():
         xbar.set_num_threads(-1)
     assert xbar.version() == "0.1.0" and xbar.version_number() == 0x100
     assert xbar.status_string(3)
+
+
+def test_out_argument():
+    core = ideal_core(matrix())
+    x = np.random.default_rng(8).uniform(-1, 1, (5, 9))
+    out = np.full((5, 12), np.nan)
+    assert core.mvm(x, out=out) is out
+    assert np.array_equal(out, core.mvm(x))
+    v_out = np.empty(9)
+    assert core.vmm(np.ones(12), out=v_out) is v_out and np.array_equal(v_out, core.vmm(np.ones(12)))
+    with pytest.raises(xbar.ShapeError):
+        core.mvm(x, out=np.empty((5, 11)))
+    with pytest.raises(xbar.ShapeError):
+        core.mvm(x, out=np.empty((5, 12), np.float32))
+    with pytest.raises(xbar.InvalidArgumentError):
+        core.mvm(x, out=np.empty((12, 5)).T)
+    buf = np.zeros(12)
+    with pytest.raises(xbar.InvalidArgumentError, match="overlap"):
+        core.mvm(buf[:9], out=buf)  # x and out share memory: the library refuses
