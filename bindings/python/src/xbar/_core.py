@@ -10,7 +10,7 @@ import numpy as np
 
 from ._errors import InvalidArgumentError, NullArgumentError, ShapeError
 from ._handle import Handle
-from ._lib import check, lib, text_query
+from ._lib import check, handle, lib, text_query
 from ._params import as_params
 
 ROW_MAJOR = 0
@@ -64,7 +64,7 @@ def _addr(a: np.ndarray) -> int:
     """The address of a contiguous array's first byte. Through the buffer protocol for
     writable arrays (a quarter of the cost of ``a.ctypes.data``, which serves the rest)."""
     try:
-        return ctypes.addressof(ctypes.c_char.from_buffer(a))
+        return ctypes.addressof(ctypes.c_char.from_buffer(a))  # type: ignore[arg-type]
     except (TypeError, ValueError, BufferError):  # read-only or empty
         return a.ctypes.data
 
@@ -115,7 +115,7 @@ class Core(Handle):
         finally:
             if owned:
                 p.close()
-        self._init(out.value, complex_core)
+        self._init(handle(out), complex_core)
 
     def _init(self, address: int, complex_core: bool) -> None:
         Handle.__init__(self, address, lib.xbar_core_free)
@@ -194,7 +194,7 @@ class Core(Handle):
             raise InvalidArgumentError(f"Core.read: dtype must be float64, float32 or complex128, got {dt}")
         if order not in ("C", "F"):
             raise InvalidArgumentError(f"Core.read: order must be 'C' or 'F', got {order!r}")
-        out = np.empty((self._rows, self._cols), dt, order=order)
+        out = np.empty((self._rows, self._cols), dt, order="C" if order == "C" else "F")
         with self.use("Core.read") as h:
             check(f(h, _addr(out), self._rows, self._cols, ROW_MAJOR if order == "C" else COL_MAJOR))
         return out
@@ -313,7 +313,7 @@ class Core(Handle):
         """A core from a file written by :meth:`save`."""
         out = ctypes.c_void_p()
         check(lib.xbar_core_load(_path(path, "Core.load"), ctypes.byref(out)))
-        return cls._adopt(out.value)
+        return cls._adopt(handle(out))
 
     def serialize(self) -> bytes:
         """The whole state as bytes (the content of a :meth:`save` file)."""
@@ -330,7 +330,7 @@ class Core(Handle):
         buf = ctypes.create_string_buffer(data, len(data))
         out = ctypes.c_void_p()
         check(lib.xbar_core_deserialize(buf, len(data), ctypes.byref(out)))
-        return cls._adopt(out.value)
+        return cls._adopt(handle(out))
 
     def __reduce__(self):
         return (Core.deserialize, (self.serialize(),))
@@ -352,7 +352,7 @@ class LookupTable(Handle):
     def __init__(self, directory: Union[str, os.PathLike]) -> None:
         out = ctypes.c_void_p()
         check(lib.xbar_lut_load(_path(directory, "LookupTable"), ctypes.byref(out)))
-        super().__init__(out.value, lib.xbar_lut_free)
+        super().__init__(handle(out), lib.xbar_lut_free)
 
     @staticmethod
     def from_pulse_trains(

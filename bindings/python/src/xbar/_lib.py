@@ -112,6 +112,13 @@ def check(status: int) -> None:
         raise_for_status(status, lib.xbar_last_error_message().decode("utf-8", "replace"))
 
 
+def handle(out: ctypes.c_void_p) -> int:
+    """The handle a successful ``xbar_*_new``-style call wrote into ``out``."""
+    if not out.value:
+        raise_for_status(13, "xbar: a call reported success but returned no handle")
+    return int(out.value)  # type: ignore[arg-type]
+
+
 def status_string(status: int) -> str:
     """The library's static text for a status code."""
     return lib.xbar_status_string(status).decode("utf-8", "replace")
@@ -153,4 +160,4 @@ if _v >> 16 != ABI_MAJOR or _v < MIN_VERSION_NUMBER:
         f"{ABI_MAJOR}.x at least {MIN_VERSION_NUMBER >> 16}.{(MIN_VERSION_NUMBER >> 8) & 255}"
     )
 
-__all__ = ["lib", "check", "status_string", "text_query", "version", "version_number", "library_path", "Error"]
+__all__ = ["lib", "check", "handle", "status_string", "text_query", "version", "version_number", "library_path", "Error"]

@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 from ._errors import InvalidArgumentError
 from ._handle import Handle
-from ._lib import check, lib, text_query
+from ._lib import check, handle, lib, text_query
 
 #: The presets shipped with the library (``Params.preset(name)``).
 PRESETS = ("default", "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS")
@@ -71,21 +71,21 @@ class Params(Handle):
             check(lib.xbar_params_new(ctypes.byref(out)))
         else:
             check(lib.xbar_params_from_json(_text(_json_of(source), "Params"), ctypes.byref(out)))
-        super().__init__(out.value, lib.xbar_params_free)
+        super().__init__(handle(out), lib.xbar_params_free)
 
     @classmethod
     def preset(cls, name: str) -> "Params":
         """A preset shipped with xbar: one of :data:`PRESETS` (CrossSim's configs)."""
         out = ctypes.c_void_p()
         check(lib.xbar_params_preset(_text(name, "Params.preset"), ctypes.byref(out)))
-        return cls._adopt(out.value)
+        return cls._adopt(handle(out))
 
     @classmethod
     def from_json(cls, text: Union[str, bytes]) -> "Params":
         """A parameter set from JSON text (xbar's format or CrossSim 3.x's)."""
         out = ctypes.c_void_p()
         check(lib.xbar_params_from_json(_text(text, "Params.from_json"), ctypes.byref(out)))
-        return cls._adopt(out.value)
+        return cls._adopt(handle(out))
 
     @classmethod
     def from_file(cls, path: Union[str, os.PathLike]) -> "Params":
