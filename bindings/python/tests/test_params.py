@@ -124,3 +124,28 @@ def test_crosssim_parameters_attribute_style():
         params.xbar.adc.mvm.bits = -1
     again = xbar.CrossSimParameters.from_json(params.to_json())
     assert again.to_dict() == params.to_dict()
+
+
+def test_enum_objects_and_numpy_values():
+    import enum
+
+    import numpy as np
+
+    class CoreStyle(enum.Enum):  # the shape of CrossSim's enums
+        BALANCED = 1
+        OFFSET = 3
+
+    class Flavour(enum.IntEnum):
+        BALANCED = 1
+        OFFSET = 3
+
+    p = xbar.Params()
+    p["core.style"] = CoreStyle.OFFSET
+    assert p["core.style"] == 3
+    p["core.style"] = Flavour.BALANCED  # an IntEnum is its integer
+    assert p["core.style"] == 1
+    p["xbar.adc.mvm.bits"] = np.int64(6)
+    p["xbar.device.read_noise.magnitude"] = np.float32(0.25)
+    p["xbar.adc.mvm.calibrated_range"] = np.array([-1.5, 1.5])
+    assert p["xbar.adc.mvm.bits"] == 6 and p["xbar.device.read_noise.magnitude"] == 0.25
+    assert p["xbar.adc.mvm.calibrated_range"] == [-1.5, 1.5]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import enum
 import json
 import os
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
@@ -23,11 +24,21 @@ def _text(value: Union[str, bytes], what: str) -> bytes:
     raise InvalidArgumentError(f"{what}: expected a str, got {type(value).__name__}")
 
 
+def _plain(o: Any) -> Any:
+    """JSON for what json.dumps does not know: enums (CrossSim's, by name), NumPy
+    scalars and arrays (as Python numbers and lists)."""
+    if isinstance(o, enum.Enum):
+        return o.name
+    if hasattr(o, "tolist") and callable(o.tolist):  # numpy scalars and arrays
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON serializable")
+
+
 def _dumps(value: Any) -> str:
     # json.dumps writes floats by repr: the shortest text that reads back as the same
     # double, so values survive exactly. NaN and infinities are not JSON.
     try:
-        return json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False, default=_plain)
     except (TypeError, ValueError) as e:
         raise InvalidArgumentError(f"Params: cannot encode {value!r} as JSON: {e}") from None
 
