@@ -43,6 +43,7 @@ def still_works(core):
         (lambda c: c.program(np.ones(24)), xbar.ShapeError, "2-D"),
         (lambda c: c.update(np.ones(4), np.ones(5), 0.1), xbar.ShapeError, "d"),
         (lambda c: c.export_spice(np.ones((1, 4))), xbar.ShapeError, "1-D"),
+        (lambda c: c.export_spice(np.ones(4, complex)), xbar.InvalidArgumentError, "real"),
         # NaN and infinities
         (lambda c: c.mvm(np.array([1.0, np.nan, 0.0, 0.0])), xbar.InvalidArgumentError, r"x\[1\] is NaN"),
         (lambda c: c.vmm(np.array([0, 0, 0, 0, 0, np.inf])), xbar.InvalidArgumentError, r"v\[5\] is \+inf"),
@@ -154,3 +155,17 @@ def test_wrong_thread_conflicting_call_fails_at_once():
     still_works_big = c.mvm(x[:1])
     assert still_works_big.shape == (1, 256)
     c.close()
+
+
+def test_cuda_backend_without_a_gpu_is_a_clear_error_or_works():
+    p = {"simulation": {"backend": "cuda"}}
+    w = np.arange(12.0).reshape(3, 4) / 12
+    try:
+        core = xbar.Core(p, 3, 4)
+    except (xbar.BackendUnavailableError, xbar.UnsupportedError) as e:
+        assert "cuda" in str(e).lower()
+        return
+    core.program(w)  # a machine with a GPU: the products agree with the CPU's
+    cpu = xbar.Core({}, 3, 4)
+    cpu.program(w)
+    np.testing.assert_allclose(core.mvm(np.ones(4)), cpu.mvm(np.ones(4)), rtol=1e-5, atol=1e-6)

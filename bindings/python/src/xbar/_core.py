@@ -290,7 +290,10 @@ class Core(Handle):
         """An ngspice netlist (SPICE3) of the core's first array for one MVM input ``x``
         of shape ``(cols,)`` in weight units; xbar's own output currents are included
         as comment lines ``* xbar i(vy<k>) = <amperes>``."""
-        xa = np.ascontiguousarray(_data(x, "Core.export_spice", False), dtype=_F64)
+        xa = _data(x, "Core.export_spice", False)
+        if xa.dtype.kind == "c":
+            raise InvalidArgumentError("Core.export_spice: the input must be real")
+        xa = np.ascontiguousarray(xa, dtype=_F64)
         if xa.ndim != 1:
             raise ShapeError(f"Core.export_spice: expected a 1-D input of {self._cols} values, got shape {xa.shape}")
         with self.use("Core.export_spice") as h:
