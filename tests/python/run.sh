@@ -29,7 +29,15 @@ python="${PYTHON:-python3}"
 command -v "$python" >/dev/null || skipped "python3 missing"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
     rm -rf "$venv"
-    "$python" -m venv "$venv" 2>/dev/null || { rm -rf "$venv"; skipped "python3 venv module (python3-venv) missing"; }
+    if ! "$python" -m venv "$venv" 2>/dev/null; then
+        rm -rf "$venv"
+        # Debian ships the venv module apart: install it when we can (as scripts/test.sh
+        # installs missing tools), else skip.
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null 2>&1 || true
+        fi
+        "$python" -m venv "$venv" 2>/dev/null || { rm -rf "$venv"; skipped "python3 venv module (python3-venv) missing"; }
+    fi
 fi
 py="$venv/bin/python"
 
