@@ -53,7 +53,7 @@ def build_library():
     root = crate_root()
     cargo = shutil.which("cargo") or os.path.expanduser("~/.cargo/bin/cargo")
     if not os.path.exists(cargo):
-        raise SystemExit("xbar: cargo (Rust) is needed to build the library: see https://rustup.rs")
+        raise SystemExit("xbar: cargo (Rust) is needed to build the library; install the Rust toolchain first")
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(root, "target")
     env = dict(os.environ, CARGO_TARGET_DIR=target)
     cmd = [cargo, "build", "--release", "--lib", "--manifest-path", os.path.join(root, "Cargo.toml")]

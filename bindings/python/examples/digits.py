@@ -51,7 +51,7 @@ FLOAT_LR = 0.05
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "..", "examples", "data", "digits.csv.gz")
 
-# ------------------------------------------------------------------ helpers
+# ------------------------------------------------------------------ utilities
 
 
 def fmt(v: float) -> str:
