@@ -108,10 +108,10 @@ class Core(Handle):
         seed = _size(seed, "Core: seed")
         p, owned = as_params(params)
         try:
+            complex_core = bool(p.get("core.complex_matrix") or p.get("core.complex_input"))
             out = ctypes.c_void_p()
             with p.use("Core") as ph:
                 check(lib.xbar_core_new(ph, rows, cols, seed, ctypes.byref(out)))
-            complex_core = bool(p.get("core.complex_matrix") or p.get("core.complex_input"))
         finally:
             if owned:
                 p.close()
