@@ -17,7 +17,7 @@ const PARALLEL_MIN_WORK: usize = 1 << 16;
 use crate::backend::{Backend, Placed};
 use crate::device::cells::{Cells, ReadNoise};
 use crate::device::update::{DeviceUpdate, Request};
-use crate::rng::{NoiseStream, Purpose, Stream};
+use crate::rng::{identity, NoiseStream, Purpose, Stream};
 
 pub use crate::product::Op;
 
@@ -67,22 +67,15 @@ pub struct WriteKey {
 }
 
 impl ReadKey {
-    /// The read-noise stream of array `id` for vector `b` of the batch:
-    /// array field `id·2^8 + slice`, call field `call·2^24 + b` (call counters
-    /// below 2^32, batches below 2^24 vectors and 256 input slices keep
-    /// streams distinct).
+    /// The read-noise stream of array `id` for vector `b` of the batch
+    /// ([`identity::read_noise`]).
     pub fn stream(&self, id: u32, b: usize) -> Stream {
-        let s = self.streams(id);
-        Stream::new(s.seed, s.array, Purpose::ReadNoise, s.call | (b as u64 & 0xFF_FFFF))
+        self.streams(id).vector(b)
     }
 
-    /// The fields of [`ReadKey::stream`] shared by every vector (call field of vector 0).
+    /// The read-noise streams of array `id` for every vector of this read.
     pub fn streams(&self, id: u32) -> NoiseStream {
-        NoiseStream {
-            seed: self.seed,
-            array: (id << 8) | (self.slice & 0xFF),
-            call: (self.call & 0xFFFF_FFFF) << 24,
-        }
+        identity::read_noise(self.seed, id, self.slice, self.call)
     }
 }
 

@@ -39,6 +39,7 @@
 //! stream. Each element owns its own block of four words, which keeps every derived
 //! value (`u32`, uniform, normal) a function of element `i` alone.
 
+pub mod identity;
 pub mod normal;
 
 /// Philox multiplier applied to counter word 0.
