@@ -51,12 +51,12 @@ use xbar::Params;
 /// weight clip at ±1 and of single-precision conductances.
 const MARGIN: f64 = 1.5;
 
-/// The TaOx lookup tables, when present.
-fn taox_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("XBAR_TAOX_DIR")
+/// Where the measured TaOx lookup tables are looked for: `XBAR_TAOX_DIR`, or
+/// `../shared/data/lookup_tables/TaOx_all` beside the repository.
+fn taox_dir() -> PathBuf {
+    std::env::var_os("XBAR_TAOX_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/lookup_tables/TaOx_all"));
-    dir.is_dir().then_some(dir)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/lookup_tables/TaOx_all"))
 }
 
 /// Pulse trains of a simulated soft-bounds device, the input of a lookup
@@ -184,7 +184,7 @@ fn run() -> Result<bool, String> {
             lut_dir.display().to_string()
         )),
     ));
-    match taox_dir() {
+    match Some(taox_dir()).filter(|d| d.is_dir()) {
         Some(dir) => variants.push((
             "LookupTable TaOx",
             Some(format!(
@@ -193,7 +193,8 @@ fn run() -> Result<bool, String> {
             )),
         )),
         None => println!(
-            "LookupTable TaOx: skipped (no tables at ../shared/data/lookup_tables/TaOx_all; set XBAR_TAOX_DIR)"
+            "LookupTable TaOx: skipped (no measured tables at {}; optional, set XBAR_TAOX_DIR)",
+            taox_dir().display()
         ),
     }
     variants.push((
