@@ -143,7 +143,7 @@ fn dodged(x: &XAxis, c: &Curve, k: usize, n: usize) -> Vec<(f64, f64, f64)> {
         .collect()
 }
 
-/// Draws one panel on the coordinate `x_range` with `x_labels` labels.
+/// Draws one panel on the coordinate `x_range` (from `xa` to `xb`) with `x_labels` labels.
 #[allow(clippy::too_many_arguments)]
 fn draw<X>(
     area: &DrawingArea<BitMapBackend<'_>, Shift>,
@@ -253,7 +253,7 @@ fn panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, panel: &Panel, float: f64
             let pad = ((b - a) * 0.06).max(0.5);
             let x: RangedCoordf64 = (a - pad..b + pad).into();
             let labels = ((b - a) as usize + 2).min(12);
-            draw(area, panel, float, x, labels, &tick, (a, b), true)
+            draw(area, panel, float, x, labels, &tick, (a - pad, b + pad), true)
         }
         XAxis::Log { .. } => {
             let (a, b) = span.unwrap_or((0.1, 10.0));
@@ -279,7 +279,7 @@ fn panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, panel: &Panel, float: f64
             }
             let x = LogCoord::from((lo..hi).log_scale()).with_key_points(keys);
             let fmt: &dyn Fn(&f64) -> String = if time { &seconds } else { &tick };
-            draw(area, panel, float, x, 12, fmt, (a, b), true)
+            draw(area, panel, float, x, 12, fmt, (lo, hi), true)
         }
         XAxis::Categories(names) => {
             let n = names.len().max(1) as f64;
@@ -292,7 +292,7 @@ fn panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, panel: &Panel, float: f64
                     String::new()
                 }
             };
-            draw(area, panel, float, x, names.len() + 1, &label, (-0.4, n - 0.6), false)
+            draw(area, panel, float, x, names.len() + 1, &label, (-0.5, n - 0.5), false)
         }
     }
 }
