@@ -12,8 +12,10 @@
 //! 4. Trains the network in situ on the cores (forward MVM, backward VMM,
 //!    outer-product updates through the analytic update model) and prints the
 //!    accuracy per epoch next to floating-point training from the same start.
-//! 5. Writes `digits.csv` (every number) and `digits.png` (accuracy against
-//!    ADC/DAC bits and against read noise) into the output folder.
+//! 5. Writes `digits.csv` (every number) and `digits.png` (one panel per
+//!    result group: converters, read noise, devices, drift with and without
+//!    compensation, wires, in-situ training curves; a caption naming the data,
+//!    the network, the preset, the seeds and the error bars) into the output folder.
 //!
 //! Run: `cargo run --release --example digits [-- --quick | --full] [--out DIR]`
 //! (default output folder: `target/digits/`).
@@ -407,29 +409,15 @@ fn run(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let csv_path = args.out.join("digits.csv");
     std::fs::write(&csv_path, csv(&rows)).map_err(|e| format!("{}: {e}", csv_path.display()))?;
-    let curve = |name: &'static str, parameter: &str| plot::Curve {
-        name,
-        points: done
-            .iter()
-            .filter(|(e, _)| e.parameter == parameter)
-            .filter_map(|(e, o)| match o {
-                Outcome::Done { mean, std, .. } => Some((e.value?, *mean, *std)),
-                _ => None,
-            })
-            .collect(),
-    };
-    let figure = plot::Figure {
-        float: float_acc,
-        bits: vec![
-            curve("ADC (QuantizerADC)", "adc_bits"),
-            curve("DAC (QuantizerDAC)", "dac_bits"),
-        ],
-        noise: vec![
-            curve("NormalProportionalDevice (σ relative to G)", "read_noise_proportional"),
-            curve("NormalIndependentDevice (σ in units of Gmax)", "read_noise_independent"),
-        ],
-    };
     let png_path = args.out.join("digits.png");
+    let figure = figure(
+        p,
+        &done,
+        &curves,
+        float_acc,
+        (train.len(), test.len(), hidden),
+        &settings,
+    );
     std::fs::write(&png_path, plot::png(&figure)?).map_err(|e| format!("{}: {e}", png_path.display()))?;
 
     println!();
@@ -442,4 +430,139 @@ fn run(args: &Args) -> Result<(), String> {
         t_insitu
     );
     Ok(())
+}
+
+/// The figure of the run: one panel per result group, with the caption.
+fn figure(
+    p: &Preset,
+    done: &[(&Experiment, Outcome)],
+    insitu_curves: &[insitu::Curve],
+    float: f64,
+    (n_train, n_test, hidden): (usize, usize, usize),
+    s: &insitu::Settings,
+) -> plot::Figure {
+    use plot::{Curve, Panel, XAxis};
+    // The (x, mean, std) points of the experiments `pick` selects, x from `x`.
+    let points = |pick: &dyn Fn(&Experiment) -> bool, x: &dyn Fn(usize, &Experiment) -> Option<f64>| {
+        done.iter()
+            .filter(|(e, _)| pick(e))
+            .enumerate()
+            .filter_map(|(i, (e, o))| match o {
+                Outcome::Done { mean, std, .. } => Some((x(i, e)?, *mean, *std)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let by = |parameter: &'static str, name: &str| Curve {
+        name: name.to_string(),
+        points: points(&|e| e.parameter == parameter, &|_, e| e.value),
+    };
+    // Why a group has no points: the first unavailable or failed outcome.
+    let note = |pick: &dyn Fn(&Experiment) -> bool| {
+        done.iter()
+            .filter(|(e, _)| pick(e))
+            .find_map(|(_, o)| match o {
+                Outcome::Unavailable(m) => Some(format!("unavailable: {m}")),
+                Outcome::Failed(m) => Some(format!("error: {m}")),
+                Outcome::Done { .. } => None,
+            })
+            .unwrap_or_else(|| "no settings in this preset".into())
+    };
+    let devices = |e: &Experiment| e.group == "analog" || e.group == "device";
+    // "RRAM, Wan et al. (Rmin ...)" -> "RRAM Wan"; the ideal row -> "ideal".
+    let short = |e: &Experiment| {
+        if e.group == "analog" {
+            return "ideal".to_string();
+        }
+        let head = e.label.split(" (").next().unwrap_or(&e.label);
+        head.replace(" et al.", "").replace(", ", " ")
+    };
+    let names: Vec<String> = done.iter().filter(|(e, _)| devices(e)).map(|(e, _)| short(e)).collect();
+    let wire_ohms = |e: &Experiment| e.parameter == "wire_ohms";
+    let panels = vec![
+        Panel {
+            title: "Converters: ADC and DAC resolution".into(),
+            x_desc: "bits".into(),
+            x: XAxis::Linear { dodge: 0.08 },
+            curves: vec![
+                by("adc_bits", "ADC (QuantizerADC)"),
+                by("dac_bits", "DAC (QuantizerDAC)"),
+            ],
+            empty_note: note(&|e| e.parameter.ends_with("_bits")),
+        },
+        Panel {
+            title: "Read noise".into(),
+            x_desc: "read-noise σ (log scale)".into(),
+            x: XAxis::Log { dodge: 1.05 },
+            curves: vec![
+                by("read_noise_proportional", "NormalProportionalDevice (σ relative to G)"),
+                by("read_noise_independent", "NormalIndependentDevice (σ in units of Gmax)"),
+            ],
+            empty_note: note(&|e| e.parameter.starts_with("read_noise")),
+        },
+        Panel {
+            title: "Devices (programming error, read noise)".into(),
+            x_desc: "device model".into(),
+            x: XAxis::Categories(names),
+            curves: vec![Curve {
+                name: "mean and standard deviation over seeds".into(),
+                points: points(&devices, &|i, _| Some(i as f64)),
+            }],
+            empty_note: note(&devices),
+        },
+        Panel {
+            title: "PCM drift (PCMLike), with and without compensation".into(),
+            x_desc: "time after programming (log scale)".into(),
+            x: XAxis::Log { dodge: 1.4 },
+            curves: vec![
+                by("drift_seconds", "without drift compensation"),
+                by("drift_seconds_compensated", "with global drift compensation"),
+            ],
+            empty_note: note(&|e| e.group == "drift"),
+        },
+        Panel {
+            title: "Wire resistance (cells: Rmin 1 kohm)".into(),
+            x_desc: "wire resistance per segment, ohm (log scale)".into(),
+            x: XAxis::Log { dodge: 1.05 },
+            curves: vec![by("wire_ohms", "row and column wires")],
+            empty_note: note(&wire_ohms),
+        },
+        Panel {
+            title: "In-situ training on the cores".into(),
+            x_desc: "epoch".into(),
+            x: XAxis::Linear { dodge: 0.04 },
+            curves: insitu_curves
+                .iter()
+                .map(|c| Curve {
+                    name: c.name.to_string(),
+                    points: match &c.accuracy {
+                        Ok(a) => a.iter().enumerate().map(|(i, &v)| ((i + 1) as f64, v, 0.0)).collect(),
+                        Err(_) => Vec::new(),
+                    },
+                })
+                .collect(),
+            empty_note: "in-situ training unavailable".into(),
+        },
+    ];
+    plot::Figure {
+        caption: [
+            format!(
+                "Data: UCI optical digits, {n_train} training / {n_test} test images of 8 x 8 pixels. Network: 64-{hidden}-10 \
+                 perceptron (ReLU, softmax), float64 SGD for {} epochs.",
+                p.float_epochs
+            ),
+            format!(
+                "Preset \"{}\": {} core seeds per stochastic point; error bars: one standard deviation over the seeds \
+                 (none: deterministic). Dashed: floating point.",
+                p.name, p.seeds
+            ),
+            format!(
+                "Deployed on xbar cores with biases and ReLU in digital. In situ: {} epochs from the same initial \
+                 weights, batch {}, one outer-product write per sample.",
+                s.epochs, s.batch
+            ),
+        ],
+        float,
+        panels,
+    }
 }

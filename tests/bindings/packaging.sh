@@ -8,8 +8,12 @@
 #      (shared) and xbar::xbar_static;
 #   2. pkg-config: g++ consumer.cpp $(pkg-config --cflags --libs xbar).
 # Also checks that the version file refuses incompatible versions, that a
-# DESTDIR staged install lands where it should, and that a moved prefix
-# still works through CMake. Needs cargo, g++, cmake, pkg-config, readelf.
+# DESTDIR staged install lands where it should, that a moved prefix
+# still works through CMake, that the installed libraries are stripped (and
+# keep their debug info with --debug), and runs README.md's install-and-link
+# lines exactly as written (a prefix under $HOME, here a temporary folder):
+# pkg-config, plain cc and CMake programs run without LD_LIBRARY_PATH.
+# Needs cargo, gcc, g++, cmake, pkg-config, readelf.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$root"
@@ -125,5 +129,53 @@ staged_and_moved() {
     }
 }
 step "DESTDIR staged install; relocated CMake package" staged_and_moved
+
+has_debug_info() { readelf -S "$1" 2>/dev/null | grep -q '\.debug_info'; }
+stripped() {
+    local f rc=0
+    for f in "$prefix/lib/libxbar.so.$version" "$prefix/lib/libxbar.a"; do
+        if has_debug_info "$f"; then
+            echo "${f#"$prefix"/} has debug info"
+            rc=1
+        fi
+    done
+    DESTDIR="$tmp/debug" bash scripts/install.sh --no-build --debug /opt/xbar >/dev/null &&
+        has_debug_info "$tmp/debug/opt/xbar/lib/libxbar.so.$version" ||
+        { echo "--debug did not keep the debug info"; rc=1; }
+    [ $rc = 0 ] && echo "stripped: libxbar.so.$version $(du -h "$prefix/lib/libxbar.so.$version" | cut -f1)," \
+        "libxbar.a $(du -h "$prefix/lib/libxbar.a" | cut -f1); with --debug:" \
+        "$(du -h "$tmp/debug/opt/xbar/lib/libxbar.so.$version" | cut -f1), $(du -h "$tmp/debug/opt/xbar/lib/libxbar.a" | cut -f1)"
+    rm -rf "$tmp/debug"
+    return $rc
+}
+step "installed libraries stripped; --debug keeps the debug info" stripped
+
+# The ```sh block of README.md that starts with PREFIX=$HOME/...: run line by line as written,
+# with HOME a temporary folder, no LD_LIBRARY_PATH and no PKG_CONFIG_PATH from outside.
+readme_install_lines() {
+    local block
+    block="$(awk '/^```sh$/ { inside = 1; text = ""; next }
+                  /^```$/ { if (inside && text ~ /^PREFIX=\$HOME\//) { printf "%s", text; exit } inside = 0; next }
+                  inside { text = text $0 "\n" }' README.md)"
+    [ -n "$block" ] || {
+        echo "README.md has no \`\`\`sh block starting with PREFIX=\$HOME/"
+        return 1
+    }
+    printf '%s\n' "$block" | sed 's/^/  $ /'
+    mkdir -p "$tmp/home"
+    # cargo and rustup keep their own folders (they default to ones under HOME).
+    env -u LD_LIBRARY_PATH -u PKG_CONFIG_PATH CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" \
+        RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" HOME="$tmp/home" bash -euo pipefail -c "$block" \
+        >"$tmp/readme.log" 2>&1 || {
+        cat "$tmp/readme.log"
+        return 1
+    }
+    tail -n 6 "$tmp/readme.log"
+    [ -f "$tmp/home/.local/xbar/lib/libxbar.so.$version" ] || {
+        echo "the lines did not install into \$HOME/.local/xbar"
+        return 1
+    }
+}
+step "README.md install and link lines, as written, for a prefix under \$HOME" readme_install_lines
 
 finish "packaging"

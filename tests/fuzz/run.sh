@@ -8,6 +8,9 @@
 #   bash tests/fuzz/run.sh                     # every target, 60 s each, AddressSanitizer
 #   FUZZ_SECONDS=300 bash tests/fuzz/run.sh saved_core c_api
 #   FUZZ_SANITIZER=none bash tests/fuzz/run.sh # without ASan (faster build and runs)
+#   FUZZ_PROFILE=dev FUZZ_SANITIZER=none FUZZ_SECONDS=5 bash tests/fuzz/run.sh
+#                                              # a smoke (scripts/test.sh --quick): unoptimised
+#                                              # build, the quickest to compile
 #
 # cargo fuzz passes -Z flags (-Zsanitizer=address) that only nightly rustc
 # accepts; RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them.
@@ -19,6 +22,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root/fuzz"
 seconds="${FUZZ_SECONDS:-60}"
 sanitizer="${FUZZ_SANITIZER:-address}"
+profile=()
+case "${FUZZ_PROFILE:-release}" in
+    release) ;;
+    dev) profile=(--dev) ;;
+    *)
+        echo "tests/fuzz/run.sh: FUZZ_PROFILE is release or dev, not '$FUZZ_PROFILE'" >&2
+        exit 2
+        ;;
+esac
 export RUSTC_BOOTSTRAP=1
 
 if [ $# -gt 0 ]; then
@@ -28,11 +40,11 @@ else
 fi
 
 start=$SECONDS
-if ! cargo fuzz build -s "$sanitizer"; then
+if ! cargo fuzz build "${profile[@]}" -s "$sanitizer"; then
     echo "tests/fuzz/run.sh: cargo fuzz build failed" >&2
     exit 1
 fi
-echo "built ${#targets[@]} targets (sanitizer: $sanitizer) in $((SECONDS - start)) s"
+echo "built ${#targets[@]} targets (sanitizer: $sanitizer, ${FUZZ_PROFILE:-release} build) in $((SECONDS - start)) s"
 
 status=0
 rows=()
@@ -41,7 +53,7 @@ for t in "${targets[@]}"; do
     work="$root/fuzz/target/corpus/$t"
     mkdir -p "$work" "$root/fuzz/artifacts/$t"
     log="$root/fuzz/target/fuzz-$t.log"
-    cargo fuzz run -s "$sanitizer" "$t" "$work" "corpus/$t" -- \
+    cargo fuzz run "${profile[@]}" -s "$sanitizer" "$t" "$work" "corpus/$t" -- \
         -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
         -artifact_prefix="$root/fuzz/artifacts/$t/" >"$log" 2>&1
     rc=$?

@@ -4,7 +4,8 @@ function mexfile = build(prefix, outdir, varargin)
 %   xbar.build(prefix)          prefix: where scripts/install.sh put xbar
 %                               (prefix/include/xbar.h, prefix/lib/libxbar.so)
 %   xbar.build()                uses the environment variable XBAR_PREFIX
-%   xbar.build(prefix, outdir)  writes the MEX file to outdir (default: bindings/matlab)
+%   xbar.build(prefix, outdir)  writes the MEX file to outdir (default: bindings/matlab/build,
+%                               git-ignored; the sources stay untouched)
 %   xbar.build(prefix, outdir, flag, ...)  extra compiler flags, e.g. '-Wall', '-Werror'
 %   f = xbar.build(...)         returns the path of the MEX file
 %
@@ -13,7 +14,8 @@ function mexfile = build(prefix, outdir, varargin)
 % the marker symbol that makes Octave pass complex arrays interleaved; only
 % defining MX_HAS_INTERLEAVED_COMPLEX is not enough.) The MEX file records
 % prefix/lib as its run path, so it finds libxbar.so.<major> without
-% LD_LIBRARY_PATH. Put outdir and bindings/matlab (the +xbar package) on the path.
+% LD_LIBRARY_PATH. Put outdir and bindings/matlab (the +xbar package) on the path:
+%   addpath('bindings/matlab'); xbar.build(prefix); addpath('bindings/matlab/build')
 here = fileparts(fileparts(mfilename('fullpath')));    % bindings/matlab
 if nargin < 1 || isempty(prefix)
     prefix = getenv('XBAR_PREFIX');
@@ -23,7 +25,13 @@ if isempty(prefix)
                          'or set XBAR_PREFIX']);
 end
 if nargin < 2 || isempty(outdir)
-    outdir = here;
+    outdir = fullfile(here, 'build');
+end
+if exist(outdir, 'dir') ~= 7
+    [ok, msg] = mkdir(outdir);
+    if ~ok
+        error('xbar:IO', 'xbar.build: cannot create the build folder "%s": %s', outdir, msg);
+    end
 end
 inc = fullfile(prefix, 'include');
 lib = fullfile(prefix, 'lib');
