@@ -12,6 +12,9 @@
 //! columns. Work is split over blocks of outputs × blocks of vectors in xbar's
 //! pool; a block of G is reused from cache for every vector of its block.
 
+// Every unsafe operation sits in its own block with the reason it is sound.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 pub mod gemm;
 mod wide;
 
@@ -339,7 +342,7 @@ fn tile<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn tile_avx2<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
+fn tile_avx2<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
     tile_generic::<R, V>(rows, xt, sum)
 }
 
