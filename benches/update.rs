@@ -148,9 +148,17 @@ impl Case {
 
 /// CrossSim 2.0 behind time_crosssim2.py --serve.
 struct CrossSim2 {
-    _child: Child,
-    input: ChildStdin,
+    child: Child,
+    input: Option<ChildStdin>,
     output: BufReader<ChildStdout>,
+}
+
+impl Drop for CrossSim2 {
+    /// Closes the script's input (it then ends) and waits for it.
+    fn drop(&mut self) {
+        self.input.take();
+        let _ = self.child.wait();
+    }
 }
 
 impl CrossSim2 {
@@ -170,18 +178,15 @@ impl CrossSim2 {
             .stdout(Stdio::piped())
             .spawn()
             .expect("start time_crosssim2.py");
-        let input = child.stdin.take()?;
-        let output = BufReader::new(child.stdout.take()?);
-        Some(CrossSim2 {
-            _child: child,
-            input,
-            output,
-        })
+        let input = child.stdin.take();
+        let output = BufReader::new(child.stdout.take().expect("piped stdout"));
+        Some(CrossSim2 { child, input, output })
     }
 
     /// One timed update of `case`, in milliseconds.
     fn once(&mut self, case: &str) -> f64 {
-        writeln!(self.input, "{case}").expect("write to time_crosssim2.py");
+        let input = self.input.as_mut().expect("piped stdin");
+        writeln!(input, "{case}").expect("write to time_crosssim2.py");
         let mut line = String::new();
         self.output.read_line(&mut line).expect("read from time_crosssim2.py");
         line.trim()

@@ -60,8 +60,8 @@ pub fn clip(v: f64, lo: f64, hi: f64) -> f64 {
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// `ln 2` split so that `k·LN2_HI` is exact for `|k| < 2^11`.
-const LN2_HI: f64 = 0.693_147_180_369_123_816_49;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 0.693_147_180_369_123_8;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 
 /// `e^x` from plain arithmetic that compilers vectorise: `x = k·ln 2 + r`,
 /// `|r| ≤ ln2/2`, `e^r` by its Taylor polynomial of degree 13 (truncation
