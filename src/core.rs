@@ -15,9 +15,11 @@ use crate::params::{DeviceModel, OutputDtype, Params};
 use crate::support;
 use crate::tiling::Tiling;
 
+mod introspect;
 mod snapshot;
 mod spice;
 mod update;
+pub use introspect::{ArrayInfo, ArrayRole};
 pub use spice::SpiceExport;
 
 /// Memory order of a matrix passed to [`Core::program`] or [`Core::read`].
