@@ -208,8 +208,9 @@ fn noisy_writes_are_bit_identical_at_any_thread_count() {
     }
 }
 
-/// Three small synthetic devices (41 × 41 uniform tables), one per cell.
+/// `devices` small synthetic devices (41 × 41 uniform tables), one per cell.
 fn synthetic_lut(
+    devices: usize,
     options: &xbar::device::update::lookup_table::LutOptions,
 ) -> xbar::device::update::lookup_table::LutUpdate {
     use xbar::device::update::lookup_table::{format::TableFile, LookupTableModel};
@@ -218,7 +219,7 @@ fn synthetic_lut(
     let cdf: Vec<f64> = (0..n).map(|k| k as f64 / (n - 1) as f64).collect();
     let mut pairs = Vec::new();
     let mut names = Vec::new();
-    for dev in 1..=3 {
+    for dev in 1..=devices {
         let (mut inc, mut dec) = (Vec::new(), Vec::new());
         for c in &cdf {
             for j in 0..n {
@@ -278,8 +279,32 @@ fn vectorised_writes_equal_one_cell_at_a_time() {
         let p: UpdateParams = serde_json::from_str(&spec).unwrap();
         models.push((spec, model(&p, 0.1, 5).unwrap()));
     }
-    let lut_options = xbar::device::update::lookup_table::LutOptions::default();
-    models.push(("lookup tables".into(), Box::new(synthetic_lut(&lut_options))));
+    // The default lookup (one device or several: the flat vectorised pass)
+    // and the other options (the general pass).
+    use xbar::device::update::lookup_table::LutOptions;
+    let lut_options = [
+        LutOptions::default(),
+        LutOptions {
+            calibrated: true,
+            ..LutOptions::default()
+        },
+        LutOptions {
+            draw: xbar::params::LutDraw::CrossSim2,
+            ..LutOptions::default()
+        },
+        LutOptions {
+            freeze_outside_target: true,
+            ..LutOptions::default()
+        },
+    ];
+    for (k, o) in lut_options.iter().enumerate() {
+        for devices in [1, 3] {
+            models.push((
+                format!("lookup tables {k}, {devices} devices"),
+                Box::new(synthetic_lut(devices, o)),
+            ));
+        }
+    }
     for (name, m) in &models {
         let s = Stream::new(5, 3, Purpose::Update, 9);
         let (scale, lr) = (0.7, 0.05);

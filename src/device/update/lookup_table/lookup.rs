@@ -85,6 +85,38 @@ impl Table {
         }
     }
 
+    /// Asks the CPU to fetch the error-table entry that [`Table::sample`]
+    /// will read for a change in direction `up` at `w` with draw `u` (uniform
+    /// grids only; no effect on results). Lookups land on random rows of
+    /// tables larger than the caches: fetching a run's entries ahead of its
+    /// pass overlaps their memory latencies.
+    #[inline(always)]
+    pub fn prefetch(&self, up: bool, w: f64, u: f64, draw: LutDraw) {
+        if !self.uniform {
+            return;
+        }
+        let d = if up { &self.inc } else { &self.dec };
+        let (ng, nc) = (self.w.len(), self.cdf.len());
+        let j = self.node(w);
+        let ptr = match draw {
+            LutDraw::Unbiased => {
+                let k = ((u / self.dc) as usize).min(nc - 2);
+                d.err32[k * ng + j..].as_ptr().cast::<i8>()
+            }
+            LutDraw::CrossSim2 => {
+                let k = (((u + self.dc / 2.0) / self.dc) as usize).min(nc - 1);
+                d.err[k * ng + j..].as_ptr().cast::<i8>()
+            }
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch never faults; `ptr` points into the table.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = ptr;
+    }
+
     /// The change Δ (w units) for a request `dw` at state `w` with uniform
     /// draw `u` (None: no write noise); `calibrated` is CrossSim's
     /// `disable_nonlinearity`, `draw` the row choice. Not clipped.

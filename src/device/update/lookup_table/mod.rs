@@ -21,6 +21,7 @@
 //! States are clipped at the table edges ([`LookupTableModel::clip`]), which
 //! lie outside the target range, as in CrossSim.
 
+mod flat;
 pub mod format;
 pub mod lookup;
 pub mod preprocess;
@@ -236,6 +237,7 @@ impl LookupTableModel {
             gmin,
             k,
             inv_k: 1.0 / k,
+            flat: flat::Flat::new(&self).map(Arc::new),
             model: self,
         }
     }
@@ -251,6 +253,8 @@ pub struct LutUpdate {
     gmin: f64,
     k: f64,
     inv_k: f64,
+    /// The tables side by side for the vectorised default lookup, when it applies.
+    flat: Option<Arc<flat::Flat>>,
 }
 
 impl LutUpdate {
@@ -275,6 +279,20 @@ fn lut_body<S: Stored>(m: &LutUpdate, g: &mut [S], run: &Run) -> bool {
     let (g, change) = (&mut g[..n], &run.change[..n]);
     let uniforms = if run.dense.len() >= n { &run.dense[..n] } else { &[][..] };
     let tables = m.model.tables.len();
+    // First pass: fetch every cell's error-table entry (random rows of tables
+    // larger than the caches), so that the second pass finds them cached.
+    let draw = m.model.options.draw;
+    let lo = m.model.summary.target.0;
+    if uniforms.len() == n {
+        for j in 0..n {
+            let c = change[j];
+            if c != 0.0 {
+                let t = variability::assign_keyed(run.key, run.first + j, tables);
+                let w = lo + (g[j].into() - m.gmin) * m.k;
+                m.model.tables[t].prefetch(c > 0.0, w, uniforms[j], draw);
+            }
+        }
+    }
     let mut any = false;
     for j in 0..n {
         let c = change[j];
@@ -290,6 +308,20 @@ fn lut_body<S: Stored>(m: &LutUpdate, g: &mut [S], run: &Run) -> bool {
 
 multiversion! {
     fn lut_run<S: Stored>(m: &LutUpdate, g: &mut [S], run: &Run) -> bool = lut_body;
+}
+
+#[inline(always)]
+fn flat_body<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run) -> bool {
+    let window = flat::Window {
+        gmin: m.gmin,
+        k: m.k,
+        inv_k: m.inv_k,
+    };
+    flat::run_body(f, window, g, run.change, run.dense, run.key, run.first)
+}
+
+multiversion! {
+    fn flat_run<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run) -> bool = flat_body;
 }
 
 impl DeviceUpdate for LutUpdate {
@@ -311,9 +343,19 @@ impl DeviceUpdate for LutUpdate {
 
     /// One pass over the run, the cell's table from the array's hash.
     fn respond_run(&self, g: CellsMut<'_>, run: &Run) -> bool {
-        match g {
-            CellsMut::Single(g) => lut_run(self, g, run),
-            CellsMut::Double(g) => lut_run(self, g, run),
+        let n = match &g {
+            CellsMut::Single(g) => g.len(),
+            CellsMut::Double(g) => g.len(),
+        };
+        match (&self.flat, g) {
+            (Some(f), CellsMut::Single(g)) if run.dense.len() == n && run.change.len() == n => {
+                flat_run(f, self, g, run)
+            }
+            (Some(f), CellsMut::Double(g)) if run.dense.len() == n && run.change.len() == n => {
+                flat_run(f, self, g, run)
+            }
+            (_, CellsMut::Single(g)) => lut_run(self, g, run),
+            (_, CellsMut::Double(g)) => lut_run(self, g, run),
         }
     }
 
