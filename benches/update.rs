@@ -1,19 +1,43 @@
-//! In-situ update throughput (matrix elements per second): one rank-1 update
-//! of a 1024 x 1024 balanced core (two devices per weight), for the ideal,
-//! the analytic (α = 2, write noise 0.01) and the lookup-table model with a
-//! table per cell (three devices: TaOx_all/1–3 from `../shared/data` when
-//! present, else three synthetic 501 x 501 devices; `XBAR_BENCH_LUT_DIR`
-//! names another table folder), and the pulsed model (SoftBounds with
-//! aihwkit's default variations, pulse trains of up to 31 slots).
-//! Run: `cargo bench --bench update`.
+//! In-situ update times side by side with CrossSim 2.0: one update of a
+//! 1024 x 1024 balanced two-sided core (two devices per weight, Gmin/Gmax =
+//! 0.1, learning rate 0.01), per case:
+//!
+//! * `ideal`: the linear update, one outer product (rank 1);
+//! * `ideal_batch16`: the linear update, a batch of 16 accumulated (one
+//!   GEMM) and written once (`batch_mode = "accumulate"`);
+//! * `analytic`: α = 2 (asymmetric), write noise 0.01;
+//! * `lut1`: one lookup table (`TaOx_all/1`), write noise on;
+//! * `lut3`: three tables assigned per cell (`TaOx_all/1`–`3`);
+//! * `pulsed`: aihwkit's SoftBounds device with its default variations,
+//!   pulse trains of up to 31 slots (xbar only).
+//!
+//! Tables come from `../shared/data/lookup_tables/TaOx_all` when present,
+//! else three synthetic 501 x 501 devices; `XBAR_BENCH_LUT_DIR` names
+//! another folder of numbered devices.
+//!
+//! Each round times one update per case with xbar on 1 and on 2 threads
+//! (after an untimed update on that thread count) and, when
+//! `CROSSSIM2_PATH` names an unpacked CrossSim v2.0, one update of the same
+//! case in CrossSim 2.0 (`benches/crosssim/time_crosssim2.py --serve`, NumPy
+//! on one thread, started with `CROSSSIM2_PYTHON`, default `python3`).
+//! Rounds are interleaved; the table gives medians of `REPEATS` rounds
+//! (default 5) and the ratio CrossSim / xbar on 2 threads.
+//!
+//! Run: `cargo bench --bench update [CASE ...]`.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use std::hint::black_box;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Instant;
 use xbar::device::update::lookup_table::format::TableFile;
 use xbar::device::update::lookup_table::pulse_trains::write_pair;
 use xbar::{Core, Layout, Params};
 
+const N: usize = 1024;
+const LR: f64 = 0.01;
+const BATCH: usize = 16;
+
+/// `sin(1.7 sin(0.618 k + seed))` (also time_crosssim2.py's `data`).
 fn data(n: usize, seed: f64) -> Vec<f64> {
     (0..n).map(|k| ((k as f64 * 0.618 + seed).sin() * 1.7).sin()).collect()
 }
@@ -33,21 +57,17 @@ fn synthetic_set() -> PathBuf {
                 dec.push(-(dev as f64) * 1e-6 * (0.4 + 0.6 * x) * (1.5 - c));
             }
         }
-        let inc = TableFile {
+        let file = |dg| TableFile {
             g: g.clone(),
             cdf: cdf.clone(),
-            dg: inc,
+            dg,
         };
-        let dec = TableFile {
-            g: g.clone(),
-            cdf: cdf.clone(),
-            dg: dec,
-        };
-        write_pair(&dir.join(dev.to_string()), &inc, &dec).expect("write tables");
+        write_pair(&dir.join(dev.to_string()), &file(inc), &file(dec)).expect("write tables");
     }
     dir
 }
 
+/// The folder of numbered devices (`1`, `2`, `3`, …).
 fn lut_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("XBAR_BENCH_LUT_DIR") {
         return PathBuf::from(d);
@@ -56,54 +76,211 @@ fn lut_dir() -> PathBuf {
     if shipped.is_dir() {
         shipped
     } else {
-        println!("../shared/data absent: synthetic tables");
+        eprintln!("../shared/data absent: synthetic tables");
         synthetic_set()
     }
 }
 
-fn bench_update(c: &mut Criterion) {
-    let n = 1024usize;
-    let w: Vec<f64> = data(n * n, 0.2).iter().map(|v| 0.5 * v).collect();
-    let x = data(n, 0.5);
-    let d = data(n, 0.9);
-    let neg: Vec<f64> = d.iter().map(|v| -v).collect();
-    let mut group = c.benchmark_group("update_1024x1024_balanced");
-    group.throughput(Throughput::Elements((n * n) as u64));
-    group.sample_size(10);
-    let lut = format!(
-        r#"{{"model": "LookupTable", "lut_dir": {:?}}}"#,
-        lut_dir().display().to_string()
-    );
-    let models = [
-        ("ideal", r#"{"model": "Ideal"}"#.to_string()),
-        (
-            "analytic",
-            r#"{"model": "Analytic", "alpha": 2, "write_noise": 0.01}"#.to_string(),
-        ),
-        ("lookup_table", lut),
-        (
-            "pulsed_soft_bounds",
-            r#"{"model": "Pulsed", "pulsed": {"device": "SoftBounds"}}"#.to_string(),
-        ),
-    ];
-    for (name, update) in models {
+/// A folder holding links to devices 1, 2 and 3 of `all`.
+fn three_devices(all: &Path) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xbar-bench-lut3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    for dev in ["1", "2", "3"] {
+        let link = dir.join(dev);
+        if !link.exists() {
+            std::os::unix::fs::symlink(all.join(dev), &link).expect("link a device");
+        }
+    }
+    dir
+}
+
+/// One case: an xbar core and its update inputs (batch × cols, batch × rows).
+struct Case {
+    name: &'static str,
+    label: &'static str,
+    core: Core,
+    x: Vec<f64>,
+    d: Vec<f64>,
+    batch: usize,
+    flip: bool,
+}
+
+impl Case {
+    fn new(name: &'static str, label: &'static str, update: &str, batch: usize) -> Case {
         let mut p = Params::default();
         p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)
             .expect("weights");
-        p.set_json("xbar.device.update", &update).expect("update model");
-        let mut core = Core::new(&p, n, n, 1).expect("core");
+        p.set_json("core.balanced.style", r#""TWO_SIDED""#).expect("style");
+        p.set_json("xbar.device.update", update).expect("update model");
+        let mut core = Core::new(&p, N, N, 1).expect("core");
+        let w: Vec<f64> = data(N * N, 0.2).iter().map(|v| 0.5 * v).collect();
         core.program(&w, Layout::RowMajor).expect("program");
-        let mut flip = false;
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                flip = !flip;
-                let d = if flip { &d } else { &neg };
-                core.update(black_box(&x), black_box(d), 1, 0.01).expect("update")
-            })
-        });
+        let (x, d) = if batch == 1 {
+            (data(N, 0.5), data(N, 0.9))
+        } else {
+            let rows = |s: f64| (0..batch).flat_map(|b| data(N, s + 0.1 * b as f64)).collect();
+            (rows(0.5), rows(0.9))
+        };
+        Case {
+            name,
+            label,
+            core,
+            x,
+            d,
+            batch,
+            flip: false,
+        }
     }
-    group.finish();
+
+    /// One update (d and −d alternately), in milliseconds.
+    fn once(&mut self) -> f64 {
+        self.flip = !self.flip;
+        let d: Vec<f64> = if self.flip {
+            self.d.clone()
+        } else {
+            self.d.iter().map(|v| -v).collect()
+        };
+        let t0 = Instant::now();
+        self.core.update(&self.x, &d, self.batch, LR).expect("update");
+        t0.elapsed().as_secs_f64() * 1e3
+    }
 }
 
-criterion_group!(benches, bench_update);
-criterion_main!(benches);
+/// CrossSim 2.0 behind time_crosssim2.py --serve.
+struct CrossSim2 {
+    child: Child,
+    input: Option<ChildStdin>,
+    output: BufReader<ChildStdout>,
+}
+
+impl Drop for CrossSim2 {
+    /// Closes the script's input (it then ends) and waits for it.
+    fn drop(&mut self) {
+        self.input.take();
+        let _ = self.child.wait();
+    }
+}
+
+impl CrossSim2 {
+    fn start(lut_dir: &Path) -> Option<CrossSim2> {
+        let root = std::env::var_os("CROSSSIM2_PATH")?;
+        let python = std::env::var_os("CROSSSIM2_PYTHON").unwrap_or_else(|| "python3".into());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/crosssim/time_crosssim2.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg("--serve")
+            .env("CROSSSIM2_PATH", root)
+            .env("LUT_DIR", lut_dir)
+            .env("OMP_NUM_THREADS", "1")
+            .env("OPENBLAS_NUM_THREADS", "1")
+            .env("MKL_NUM_THREADS", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start time_crosssim2.py");
+        let input = child.stdin.take();
+        let output = BufReader::new(child.stdout.take().expect("piped stdout"));
+        Some(CrossSim2 { child, input, output })
+    }
+
+    /// One timed update of `case`, in milliseconds.
+    fn once(&mut self, case: &str) -> f64 {
+        let input = self.input.as_mut().expect("piped stdin");
+        writeln!(input, "{case}").expect("write to time_crosssim2.py");
+        let mut line = String::new();
+        self.output.read_line(&mut line).expect("read from time_crosssim2.py");
+        line.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("time_crosssim2.py answered {line:?} for {case}"))
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+fn main() {
+    let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let repeats: usize = std::env::var("REPEATS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let all = lut_dir();
+    let one = format!(
+        r#"{{"model": "LookupTable", "lut_dir": {:?}}}"#,
+        all.join("1").display().to_string()
+    );
+    let three = format!(
+        r#"{{"model": "LookupTable", "lut_dir": {:?}}}"#,
+        three_devices(&all).display().to_string()
+    );
+    let specs: Vec<(&str, &str, String, usize, bool)> = vec![
+        ("ideal", "linear (ideal)", r#"{"model": "Ideal"}"#.into(), 1, true),
+        (
+            "ideal_batch16",
+            "linear, batch of 16 accumulated",
+            r#"{"model": "Ideal", "batch_mode": "accumulate"}"#.into(),
+            BATCH,
+            true,
+        ),
+        (
+            "analytic",
+            "analytic, α = 2, write noise 0.01",
+            r#"{"model": "Analytic", "alpha": 2, "write_noise": 0.01}"#.into(),
+            1,
+            true,
+        ),
+        ("lut1", "one lookup table (TaOx), noise on", one, 1, true),
+        ("lut3", "three tables assigned per cell", three, 1, true),
+        (
+            "pulsed",
+            "pulsed SoftBounds (aihwkit defaults)",
+            r#"{"model": "Pulsed", "pulsed": {"device": "SoftBounds"}}"#.into(),
+            1,
+            false,
+        ),
+    ];
+    let mut cases: Vec<(Case, bool)> = specs
+        .into_iter()
+        .filter(|s| wanted.is_empty() || wanted.iter().any(|w| w == s.0))
+        .map(|(name, label, update, batch, cs)| (Case::new(name, label, &update, batch), cs))
+        .collect();
+    let mut crosssim = CrossSim2::start(&all);
+    if crosssim.is_none() {
+        eprintln!("CROSSSIM2_PATH not set: xbar only");
+    }
+    // Per case: CrossSim 2.0, xbar 1 thread, xbar 2 threads.
+    let mut times = vec![[Vec::new(), Vec::new(), Vec::new()]; cases.len()];
+    for round in 0..repeats {
+        for (k, (case, cs)) in cases.iter_mut().enumerate() {
+            if let (Some(c), true) = (crosssim.as_mut(), *cs) {
+                if round == 0 {
+                    eprintln!("{}: setting up CrossSim 2.0", case.name);
+                }
+                times[k][0].push(c.once(case.name));
+            }
+            for (t, threads) in [(1, 1), (2, 2)] {
+                xbar::threads::set_num_threads(threads);
+                case.once();
+                times[k][t].push(case.once());
+            }
+        }
+        eprintln!("round {} of {repeats} done", round + 1);
+    }
+    println!("| update model | CrossSim 2.0 | xbar 1 thread | xbar 2 threads | ratio (2 threads) |");
+    println!("| --- | --- | --- | --- | --- |");
+    for ((case, _), t) in cases.iter().zip(&mut times) {
+        let [c, one, two] = t;
+        let (one, two) = (median(one), median(two));
+        let (cs, ratio) = if c.is_empty() {
+            ("–".to_string(), "–".to_string())
+        } else {
+            let c = median(c);
+            (format!("{c:.2} ms"), format!("{:.1}×", c / two))
+        };
+        println!("| {} | {cs} | {one:.2} ms | {two:.2} ms | {ratio} |", case.label);
+    }
+}

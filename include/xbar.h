@@ -599,6 +599,83 @@ enum xbar_status xbar_core_set_time(struct xbar_core *c,
                                     double seconds);
 
 /**
+ * Number of physical arrays the core holds (BALANCED: two per block, G+ and
+ * G-; OFFSET: one per block; BITSLICED: those of every weight slice of
+ * every block), written to `*count`.
+ *
+ * `c` and `count` must not be NULL. The core is only read. Returns
+ * `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_NOT_PROGRAMMED`;
+ * `XBAR_ERR_INVALID_ARGUMENT` (`c` being changed by a call on another
+ * thread); `XBAR_ERR_INTERNAL` (the core is poisoned).
+ */
+enum xbar_status xbar_core_array_count(const struct xbar_core *c, size_t *count);
+
+/**
+ * Describes every array of the core, in the order of
+ * `xbar_core_conductances`: `info` holds `len = 9 * count` values
+ * (`count` from `xbar_core_array_count`), nine per array:
+ *
+ * 0. tile row (row block of the core's tiling, `xbar.array.max_rows`),
+ * 1. tile column (column block),
+ * 2. the first weight row the tile covers,
+ * 3. the first weight column,
+ * 4. role: 0 the one array of an OFFSET block or slice, 1 G+, 2 G- of a BALANCED pair,
+ * 5. weight slice of a BITSLICED core (0 = least significant; 0 otherwise),
+ * 6. the array's physical rows,
+ * 7. its physical columns (an OFFSET block with a reference column has one
+ *    more than its weights),
+ * 8. the index in `xbar_core_conductances` of its first cell.
+ *
+ * Arrays come tile by tile (row-block major), G+ before G-, slices from
+ * the least significant. `c` and `info` must not be NULL; on failure `info`
+ * is not written. The core is only read. Returns `XBAR_OK`;
+ * `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_SHAPE` (`len` is not 9 times the
+ * number of arrays); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_INVALID_ARGUMENT`
+ * (`c` being changed on another thread); `XBAR_ERR_INTERNAL`.
+ */
+enum xbar_status xbar_core_array_layout(const struct xbar_core *c, size_t *info, size_t len);
+
+/**
+ * Number of cells of all the core's arrays together (the length
+ * `xbar_core_conductances` needs), written to `*count`.
+ *
+ * `c` and `count` must not be NULL. The core is only read. Returns as
+ * `xbar_core_array_count`.
+ */
+enum xbar_status xbar_core_conductance_count(const struct xbar_core *c, size_t *count);
+
+/**
+ * The physical conductance of every cell of every array, in siemens:
+ * `g` receives `len` doubles (`len` from `xbar_core_conductance_count`),
+ * the arrays one after another in the order of `xbar_core_array_layout`,
+ * each row-major (its physical rows x columns). A value is the stored
+ * normalised conductance (programming error, updates and the drift at the
+ * last `xbar_core_set_time` included; read noise, drawn anew per read, is
+ * not) times `Gmax = 1/Rmin` (`xbar.device.Rmin`, ohms).
+ *
+ * `c` and `g` must not be NULL; on failure `g` is not written. The core is
+ * only read (no random numbers are drawn). Returns `XBAR_OK`;
+ * `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_SHAPE` (`len` is not the number of
+ * cells); `XBAR_ERR_NOT_PROGRAMMED`; `XBAR_ERR_INVALID_ARGUMENT` (`c` being
+ * changed on another thread); `XBAR_ERR_INTERNAL`.
+ */
+enum xbar_status xbar_core_conductances(const struct xbar_core *c, double *g, size_t len);
+
+/**
+ * The global drift compensation factor in effect, written to `*factor`:
+ * with `xbar.device.drift_compensation`, outputs are multiplied by
+ * `beta_0 / beta_t`, the mean absolute output of a reference read at
+ * programming over that at the time of the last `xbar_core_set_time`
+ * (aihwkit's global compensation); 1 without compensation, before any
+ * `xbar_core_set_time`, or for a core not yet programmed.
+ *
+ * `c` and `factor` must not be NULL. The core is only read. Returns
+ * `XBAR_OK`; `XBAR_ERR_NULL_ARGUMENT`; `XBAR_ERR_INVALID_ARGUMENT` (`c`
+ * being changed on another thread); `XBAR_ERR_INTERNAL`.
+ */
+enum xbar_status xbar_core_drift_compensation(const struct xbar_core *c, double *factor);
+
+/**
  * Loads measured device lookup tables (CrossSim 2 format) from the folder
  * `dir`: one pair `dG_increasing.txt` / `dG_decreasing.txt` (one device), or
  * numbered pairs `dG_increasing<N>.txt` / `dG_decreasing<N>.txt`, or one

@@ -129,8 +129,8 @@ impl Array {
         key: &WriteKey,
         cells: &Cells,
     ) -> Result<bool> {
-        let s = Stream::new(key.seed, self.id, Purpose::Update, key.call & 0xFF_FFFF_FFFF_FFFF);
-        let written = self.g.modify(first, |g| model.write(g, first, request, scale, &s));
+        let s = Stream::new(key.seed, self.id, Purpose::Update, key.call);
+        let written = model.write(self.g.cells_mut(first), first, request, scale, &s);
         if written && self.noise.is_some() {
             self.noise = cells.read_noise(&self.g);
         }

@@ -3,22 +3,24 @@
 //! Data path of one MVM (spec §1): inputs → per-vector scaling → per block:
 //! DAC → arrays → ADC → recombination → scale back → sum of blocks.
 
-use crate::array::{Op, ReadKey, WriteKey};
+use crate::array::{Op, ReadKey};
 use crate::batch::Batch;
 use crate::complex;
 use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
-use crate::device::update::{quantize, Request};
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::{BlockContext, Mapping};
-use crate::params::{BatchMode, CoreStyle, DeviceModel, OutputDtype, Params};
+use crate::params::{DeviceModel, OutputDtype, Params};
 use crate::rng::identity;
 use crate::support;
 use crate::tiling::Tiling;
 
+mod introspect;
 mod snapshot;
 mod spice;
+mod update;
+pub use introspect::{ArrayInfo, ArrayRole};
 pub use spice::SpiceExport;
 
 /// Memory order of a matrix passed to [`Core::program`] or [`Core::read`].
@@ -652,86 +654,6 @@ impl Core {
         let out = self.apply(Op::Vmm, &complex::vmm_input(v, self.rows, batch))?;
         y.copy_from_slice(&complex::vmm_output(&out));
         Ok(())
-    }
-    /// `W += lr · Σ_b d[b] ⊗ x[b]` through the device update model
-    /// (`xbar.device.update`): x is `batch × cols`, d is `batch × rows`,
-    /// `lr ≥ 0`. Each sample is one parallel outer-product write
-    /// (`batch_mode = "per_sample"`), or the batch is summed digitally and
-    /// written once (`"accumulate"`). Balanced cores write `±ΔG` into both
-    /// devices with independent write noise; offset cores write the data cells.
-    /// x and d are first quantised when `x_bits`/`d_bits` are set. A pulsed
-    /// model drives a per-sample write with pulse trains on the lines.
-    /// A later `set_time` starts from the updated weights.
-    pub fn update(&mut self, x: &[f64], d: &[f64], batch: usize, lr: f64) -> Result<()> {
-        if self.complex {
-            return Err(Error::unsupported("update: complex cores cannot be updated in place"));
-        }
-        self.require_programmed("update")?;
-        check_data("x", x, batch * self.cols, "batch x cols")?;
-        check_data("d", d, batch * self.rows, "batch x rows")?;
-        if !lr.is_finite() || lr < 0.0 {
-            return Err(Error::InvalidArgument(format!(
-                "update: lr must be finite and >= 0, got {lr}"
-            )));
-        }
-        if self.params.core.style == CoreStyle::BitSliced {
-            return Err(Error::unsupported(
-                "update: BITSLICED cores cannot be updated in place (a change would carry between weight slices); use BALANCED or OFFSET",
-            ));
-        }
-        let model = self.update_model.clone();
-        let per_sample = self.params.xbar.device.update.batch_mode == BatchMode::PerSample;
-        let writes: Vec<Vec<usize>> = if per_sample {
-            (0..batch).map(|b| vec![b]).collect()
-        } else {
-            vec![(0..batch).collect()]
-        };
-        let call = self.update_calls + 1;
-        let (rows, cols) = (self.rows, self.cols);
-        let (x, d) = &quantize::vectors(&self.params.xbar.device.update, x, d, batch, self.seed, call);
-        let ncb = self.tiling.col_blocks.len();
-        for (w, samples) in writes.iter().enumerate() {
-            let key = WriteKey {
-                seed: self.seed,
-                call: (call << 24) | (w as u64 & 0xFF_FFFF),
-            };
-            for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
-                for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
-                    let slices = |b: usize| {
-                        (
-                            &x[b * cols + c0..b * cols + c0 + nc],
-                            &d[b * rows + r0..b * rows + r0 + nr],
-                        )
-                    };
-                    if per_sample {
-                        let (x, d) = slices(samples[0]);
-                        let request = Request::Outer { x, d, lr };
-                        self.blocks[ri * ncb + ci].update(&request, model.as_ref(), &key, &self.cells)?;
-                        continue;
-                    }
-                    let mut dw = vec![0.0; nr * nc];
-                    for &b in samples {
-                        let (xb, db) = slices(b);
-                        for (row, &di) in dw.chunks_mut(nc).zip(db) {
-                            for (o, &xj) in row.iter_mut().zip(xb) {
-                                *o += lr * di * xj;
-                            }
-                        }
-                    }
-                    let request = Request::Dense(&dw);
-                    self.blocks[ri * ncb + ci].update(&request, model.as_ref(), &key, &self.cells)?;
-                }
-            }
-        }
-        self.update_calls = call;
-        self.updated = true;
-        Ok(())
-    }
-    /// As [`Core::update`] in single precision.
-    pub fn update_f32(&mut self, x: &[f32], d: &[f32], batch: usize, lr: f32) -> Result<()> {
-        let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
-        let d: Vec<f64> = d.iter().map(|&v| v as f64).collect();
-        self.update(&x, &d, batch, lr as f64)
     }
     /// Moves the programmed arrays to their state `seconds` after programming,
     /// as the enabled drift model describes it (SONOS counts in days, PCMLike

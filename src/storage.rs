@@ -6,6 +6,7 @@
 //! when stored in single precision (relative step 2⁻²⁴ ≈ 6·10⁻⁸, far below any
 //! device's programming precision). Products read them back exactly.
 
+use crate::device::update::CellsMut;
 use crate::params::ConductancePrecision;
 use std::borrow::Cow;
 
@@ -20,6 +21,8 @@ pub enum Conductances {
 pub trait Stored: Copy + Send + Sync + Into<f64> + 'static + crate::product::WideElem {
     /// The nearest stored value to `v`.
     fn store(v: f64) -> Self;
+    /// `g` as the cells of a write.
+    fn cells(g: &mut [Self]) -> CellsMut<'_>;
 }
 
 impl Stored for f32 {
@@ -27,12 +30,18 @@ impl Stored for f32 {
     fn store(v: f64) -> f32 {
         v as f32
     }
+    fn cells(g: &mut [f32]) -> CellsMut<'_> {
+        CellsMut::Single(g)
+    }
 }
 
 impl Stored for f64 {
     #[inline(always)]
     fn store(v: f64) -> f64 {
         v
+    }
+    fn cells(g: &mut [f64]) -> CellsMut<'_> {
+        CellsMut::Double(g)
     }
 }
 
@@ -88,17 +97,12 @@ impl Conductances {
         with_stored!(self, v => v.iter_mut().zip(values).for_each(|(o, &x)| *o = Stored::store(x)))
     }
 
-    /// Runs `f` on the cells from `first` on as `f64` values and stores what it
-    /// leaves there (rounded in single precision).
-    pub fn modify<R>(&mut self, first: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
+    /// The cells from `first` on, writable in place in their own precision
+    /// (an update writes each cell once, rounding to nearest in single precision).
+    pub fn cells_mut(&mut self, first: usize) -> CellsMut<'_> {
         match self {
-            Conductances::Double(v) => f(&mut v[first..]),
-            Conductances::Single(v) => {
-                let mut wide: Vec<f64> = v[first..].iter().map(|&x| x as f64).collect();
-                let r = f(&mut wide);
-                v[first..].iter_mut().zip(&wide).for_each(|(o, &x)| *o = x as f32);
-                r
-            }
+            Conductances::Single(v) => CellsMut::Single(&mut v[first..]),
+            Conductances::Double(v) => CellsMut::Double(&mut v[first..]),
         }
     }
 
@@ -124,7 +128,9 @@ mod tests {
         for (s, &x) in stored.iter().zip(&v) {
             assert_eq!(*s, x as f32 as f64);
         }
-        c.modify(1, |g| g[0] += 0.25);
+        if let CellsMut::Single(g) = c.cells_mut(1) {
+            g[0] = f32::store(g[0] as f64 + 0.25);
+        }
         let after = c.as_f64();
         assert_eq!(after[1], (((1.0f64 / 3.0) as f32 as f64) + 0.25) as f32 as f64);
         assert_eq!(after[0], 0.1f32 as f64);

@@ -701,3 +701,104 @@ fn balanced_devices_are_assigned_tables_independently() {
     values.dedup();
     assert_eq!(values.len(), 9, "weights after one update take {} values", values.len());
 }
+
+/// The model `xbar.device.update` (JSON) makes for the tables in `dir`.
+fn model_from_json(dir: &Path, extra: &str) -> Box<dyn xbar::device::update::DeviceUpdate> {
+    let mut p = Params::default();
+    let json = format!(
+        r#"{{"model": "LookupTable", "lut_dir": {:?}{extra}}}"#,
+        dir.display().to_string()
+    );
+    p.set_json("xbar.device.update", &json).unwrap();
+    xbar::device::update::model(&p.xbar.device.update, 0.2, 3).unwrap()
+}
+
+/// The lookup-table switches set in JSON reach the model and change what it
+/// does: write noise off (the change no longer depends on the draw), the
+/// calibrated mode (the change is the request), freezing outside the target
+/// range (several devices), and CrossSim 2.0's draw.
+#[test]
+fn compatibility_switches_from_json() {
+    let one = tmp("switch-one");
+    write_device(&one, &synthetic(1.0));
+    let two = tmp("switch-two");
+    write_device(&two.join("1"), &synthetic(1.0));
+    write_device(&two.join("2"), &synthetic(1.5));
+    let streams: Vec<Stream> = (1..4).map(|c| Stream::new(3, 1, Purpose::Update, c)).collect();
+    let (g, dg) = (0.5, 0.01);
+    // Default: the write noise makes the result depend on the draw.
+    let m = model_from_json(&one, "");
+    let noisy: Vec<f64> = streams.iter().map(|s| m.apply(4, g, dg, s)).collect();
+    assert!(noisy[0] != noisy[1] && noisy[1] != noisy[2], "{noisy:?}");
+    // Write noise off: one deterministic change.
+    let m = model_from_json(&one, r#", "lut_write_noise": false"#);
+    let quiet: Vec<f64> = streams.iter().map(|s| m.apply(4, g, dg, s)).collect();
+    assert!(quiet.iter().all(|&v| v == quiet[0]) && quiet[0] > g, "{quiet:?}");
+    // Calibrated without noise: exactly the request (to rounding of the w mapping).
+    let m = model_from_json(&one, r#", "lut_write_noise": false, "lut_calibrated": true"#);
+    let cal = m.apply(4, g, dg, &streams[0]);
+    assert!((cal - (g + dg)).abs() < 1e-12, "{cal}");
+    assert!(
+        (quiet[0] - (g + dg)).abs() > 1e-6,
+        "the nonlinear step is not the request"
+    );
+    // Freezing: a cell below the target range does not move with several devices.
+    let low = 0.2 - 0.05;
+    let m = model_from_json(&two, "");
+    assert!(m.apply(4, low, dg, &streams[0]) != low);
+    let m = model_from_json(&two, r#", "lut_freeze_outside_target": true"#);
+    for cell in 0..20 {
+        let v = m.apply(cell, low, dg, &streams[0]);
+        assert!((v - low).abs() < 1e-15, "cell {cell}: {v}");
+    }
+    // The draw mode reaches the model's options.
+    let m = model_from_json(&one, r#", "lut_draw": "crosssim2""#);
+    let o = m.lookup_table().unwrap().options();
+    assert_eq!(o.draw, xbar::params::LutDraw::CrossSim2);
+    let mut p = Params::default();
+    assert!(p.set_json("xbar.device.update.lut_draw", r#""nearest""#).is_err());
+}
+
+/// CrossSim 2.0's draw: row `⌊(u + Δc/2)/Δc⌋` (the last row included) read
+/// in double precision, against the default's row `⌊u/Δc⌋` (at most the
+/// next-to-last) read from the single-precision copy.
+#[test]
+fn crosssim2_draw_picks_the_nearest_row_in_double_precision() {
+    use xbar::params::LutDraw;
+    let names = [("inc".to_string(), "dec".to_string())];
+    let m = LookupTableModel::from_tables(&[synthetic(1.0)], &names, &LutOptions::default()).unwrap();
+    let t = &m.tables()[0];
+    let (ng, nc) = (t.w.len(), t.cdf.len());
+    let j = 6;
+    let w = t.w[j];
+    let dc = 1.0 / (nc - 1) as f64;
+    for (u, unbiased_row, crosssim_row) in [
+        (0.3 * dc, 0, 0),
+        (0.7 * dc, 0, 1),
+        (4.6 * dc, 4, 5),
+        (1.0 - 0.2 * dc, nc - 2, nc - 1),
+    ] {
+        let (_, e) = t.sample(&t.inc, w, Some(u), LutDraw::CrossSim2);
+        assert_eq!(e.to_bits(), t.inc.err[crosssim_row * ng + j].to_bits(), "u = {u}");
+        let (_, e) = t.sample(&t.inc, w, Some(u), LutDraw::Unbiased);
+        let want = t.inc.err[unbiased_row * ng + j];
+        assert_eq!(e, want as f32 as f64, "u = {u}");
+    }
+    // Over a fine grid of u the CrossSim draw has its bias (Δc/2)·(E_last − E_first)
+    // (end rows at half weight, §A.12 item 9); the default has mean zero.
+    let n = 200_000;
+    let mean = |draw| {
+        (0..n)
+            .map(|i| t.sample(&t.inc, w, Some((i as f64 + 0.5) / n as f64), draw).1)
+            .sum::<f64>()
+            / n as f64
+    };
+    let spread = t.inc.err[(nc - 1) * ng + j] - t.inc.err[j];
+    let (cs, ub) = (mean(LutDraw::CrossSim2), mean(LutDraw::Unbiased));
+    assert!(ub.abs() < 1e-6 * spread.abs(), "unbiased mean {ub}");
+    assert!(
+        (cs - dc / 2.0 * spread).abs() < 1e-3 * spread.abs(),
+        "crosssim2 mean {cs} vs {}",
+        dc / 2.0 * spread
+    );
+}

@@ -207,3 +207,135 @@ fn noisy_writes_are_bit_identical_at_any_thread_count() {
         );
     }
 }
+
+/// `devices` small synthetic devices (41 × 41 uniform tables), one per cell.
+fn synthetic_lut(
+    devices: usize,
+    options: &xbar::device::update::lookup_table::LutOptions,
+) -> xbar::device::update::lookup_table::LutUpdate {
+    use xbar::device::update::lookup_table::{format::TableFile, LookupTableModel};
+    let n = 41;
+    let g: Vec<f64> = (0..n).map(|j| 1e-5 + 9e-5 * j as f64 / (n - 1) as f64).collect();
+    let cdf: Vec<f64> = (0..n).map(|k| k as f64 / (n - 1) as f64).collect();
+    let mut pairs = Vec::new();
+    let mut names = Vec::new();
+    for dev in 1..=devices {
+        let (mut inc, mut dec) = (Vec::new(), Vec::new());
+        for c in &cdf {
+            for j in 0..n {
+                let x = j as f64 / (n - 1) as f64;
+                inc.push(dev as f64 * 1e-6 * (1.0 - 0.6 * x) * (0.5 + c * c));
+                dec.push(-(dev as f64) * 1e-6 * (0.4 + 0.6 * x) * (1.5 - c));
+            }
+        }
+        let file = |dg| TableFile {
+            g: g.clone(),
+            cdf: cdf.clone(),
+            dg,
+        };
+        pairs.push((file(inc), file(dec)));
+        names.push((format!("inc{dev}"), format!("dec{dev}")));
+    }
+    let m = LookupTableModel::from_tables(&pairs, &names, options).unwrap();
+    std::sync::Arc::new(m).bind(0.1, 5)
+}
+
+/// A whole write (each model's vectorised pass over runs of cells, in place
+/// in single or double precision) gives, bit for bit, what one `respond` per
+/// cell gives (computed in f64, then stored in the array's precision), for
+/// every analytic variant, the ideal model and lookup tables; cells asked for
+/// nothing keep their value.
+#[test]
+fn vectorised_writes_equal_one_cell_at_a_time() {
+    use xbar::device::update::{model, CellsMut, DeviceUpdate, Request};
+    use xbar::params::UpdateParams;
+    use xbar::rng::{Purpose, Stream};
+    let (rows, cols) = (37, 300);
+    let x: Vec<f64> = (0..cols)
+        .map(|j| {
+            if j % 11 == 0 {
+                0.0
+            } else {
+                ((j * 7 % 23) as f64 - 11.0) / 9.0
+            }
+        })
+        .collect();
+    let d: Vec<f64> = (0..rows).map(|i| ((i * 5 % 19) as f64 - 9.0) / 7.0).collect();
+    let g0: Vec<f64> = (0..rows * cols)
+        .map(|k| 0.1 + 0.9 * ((k * 13 % 101) as f64 / 100.0))
+        .collect();
+    let mut models: Vec<(String, Box<dyn DeviceUpdate>)> = Vec::new();
+    let mut specs = vec![r#"{"model": "Ideal"}"#.to_string()];
+    for (alpha, sym) in [(0.0, false), (2.0, false), (1.5, true)] {
+        for noise in ["G_INDEPENDENT", "G_PROPORTIONAL", "G_INVERSE"] {
+            for sigma in [0.0, 0.05] {
+                specs.push(format!(
+                    r#"{{"model": "Analytic", "alpha": {alpha}, "symmetric": {sym}, "write_noise": {sigma}, "write_noise_model": "{noise}"}}"#
+                ));
+            }
+        }
+    }
+    for spec in specs {
+        let p: UpdateParams = serde_json::from_str(&spec).unwrap();
+        models.push((spec, model(&p, 0.1, 5).unwrap()));
+    }
+    // The default lookup (one device or several: the flat vectorised pass)
+    // and the other options (the general pass).
+    use xbar::device::update::lookup_table::LutOptions;
+    let lut_options = [
+        LutOptions::default(),
+        LutOptions {
+            calibrated: true,
+            ..LutOptions::default()
+        },
+        LutOptions {
+            draw: xbar::params::LutDraw::CrossSim2,
+            ..LutOptions::default()
+        },
+        LutOptions {
+            freeze_outside_target: true,
+            ..LutOptions::default()
+        },
+    ];
+    for (k, o) in lut_options.iter().enumerate() {
+        for devices in [1, 3] {
+            models.push((
+                format!("lookup tables {k}, {devices} devices"),
+                Box::new(synthetic_lut(devices, o)),
+            ));
+        }
+    }
+    for (name, m) in &models {
+        let s = Stream::new(5, 3, Purpose::Update, 9);
+        let (scale, lr) = (0.7, 0.05);
+        let request = Request::Outer { x: &x, d: &d, lr };
+        // One respond per cell from the stored value; the result stored again.
+        let one_by_one = |store: fn(f64) -> f64| -> Vec<f64> {
+            (0..rows * cols)
+                .map(|k| {
+                    let dg = scale * (lr * d[k / cols] * x[k % cols]);
+                    let g = store(g0[k]);
+                    if dg == 0.0 {
+                        g
+                    } else {
+                        store(m.apply(k, g, dg, &s))
+                    }
+                })
+                .collect()
+        };
+        let mut g64 = g0.clone();
+        assert!(m.write(CellsMut::Double(&mut g64), 0, &request, scale, &s));
+        let want = one_by_one(|v| v);
+        for (k, (a, b)) in g64.iter().zip(&want).enumerate() {
+            assert_eq!(a.to_bits(), b.to_bits(), "{name} f64 cell {k}: {a} vs {b}");
+        }
+        let mut g32: Vec<f32> = g0.iter().map(|&v| v as f32).collect();
+        assert!(m.write(CellsMut::Single(&mut g32), 0, &request, scale, &s));
+        let want = one_by_one(|v| v as f32 as f64);
+        for (k, (a, b)) in g32.iter().zip(&want).enumerate() {
+            assert_eq!(*a as f64, *b, "{name} f32 cell {k}");
+        }
+        let moved = g64.iter().zip(&g0).filter(|(a, b)| a != b).count();
+        assert!(moved > rows * cols / 2, "{name}: only {moved} cells moved");
+    }
+}

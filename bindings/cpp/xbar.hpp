@@ -377,6 +377,25 @@ inline void lut_from_pulse_trains(const std::string& set_csv, const std::string&
 
 // ---------------------------------------------------------------- Core
 
+/// The part an array plays in its tile (xbar_core_array_layout's role code).
+enum class ArrayRole : std::uint32_t {
+    Single = 0,    ///< the one array of an OFFSET tile (or weight slice)
+    Positive = 1,  ///< G+ of a BALANCED pair
+    Negative = 2,  ///< G- of a BALANCED pair
+};
+
+/// One physical array of a core (Core::arrays()): its tile, role, weight
+/// slice (BITSLICED cores, 0 = least significant), physical shape and the
+/// index of its first cell in Core::conductances().
+struct ArrayInfo {
+    std::size_t tile_row, tile_col;  ///< row block and column block of the tiling
+    std::size_t row0, col0;          ///< first weight row and column of the tile
+    ArrayRole role;
+    std::size_t slice;
+    std::size_t rows, cols;          ///< the array's cells: rows x cols, row-major
+    std::size_t offset;              ///< index of its first cell in Core::conductances()
+};
+
 /// One simulated matrix (xbar_core). Move-only. MVM: y = W x (x has cols()
 /// entries, y rows()); VMM: y = v W (v has rows() entries, y cols()).
 class Core {
@@ -565,6 +584,46 @@ public:
     void set_time(double seconds) {
         expect_live("xbar::Core::set_time");
         check(xbar_core_set_time(h_.get(), seconds));
+    }
+
+    // ---- what the core holds
+
+    /// Every array of the programmed core, tile by tile, G+ before G-,
+    /// slices from the least significant (xbar_core_array_layout).
+    std::vector<ArrayInfo> arrays() const {
+        expect_live("xbar::Core::arrays");
+        std::size_t n = 0;
+        check(xbar_core_array_count(h_.get(), &n));
+        std::vector<std::size_t> f(9 * n);
+        check(xbar_core_array_layout(h_.get(), f.data(), f.size()));
+        std::vector<ArrayInfo> out;
+        out.reserve(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t* a = f.data() + 9 * k;
+            out.push_back(ArrayInfo{a[0], a[1], a[2], a[3], static_cast<ArrayRole>(a[4]), a[5], a[6], a[7], a[8]});
+        }
+        return out;
+    }
+
+    /// The physical conductance of every cell in siemens, the arrays one
+    /// after another in the order of arrays(), each row-major: stored values
+    /// (programming error, updates, drift; no read noise) times Gmax = 1/Rmin.
+    std::vector<double> conductances() const {
+        expect_live("xbar::Core::conductances");
+        std::size_t n = 0;
+        check(xbar_core_conductance_count(h_.get(), &n));
+        std::vector<double> g(n);
+        check(xbar_core_conductances(h_.get(), g.data(), g.size()));
+        return g;
+    }
+
+    /// The global drift compensation factor outputs are multiplied by now
+    /// (xbar.device.drift_compensation; 1 without it or before any set_time).
+    double drift_compensation() const {
+        expect_live("xbar::Core::drift_compensation");
+        double f = 0.0;
+        check(xbar_core_drift_compensation(h_.get(), &f));
+        return f;
     }
 
     /// Later updates write through the measured tables `lut` (the core keeps its own reference).

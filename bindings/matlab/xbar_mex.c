@@ -496,6 +496,47 @@ static void cmd_core_set_time(int nlhs, mxArray *plhs[], int nrhs, const mxArray
     check(xbar_core_set_time(c, real_scalar(prhs[2], "seconds")));
 }
 
+/* The array layout: a 9 x n double matrix, one column per array (tile row,
+ * tile column, first weight row, first weight column, role 0/1/2, slice,
+ * rows, cols, offset of the first cell; all 0-based as the C API gives them). */
+static void cmd_core_arrays(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs;
+    need_args(nrhs, 2, "core_arrays");
+    xbar_core *c = (xbar_core *)object(prhs[1], KIND_CORE);
+    size_t n = 0;
+    check(xbar_core_array_count(c, &n));
+    size_t *info = (size_t *)mxMalloc((9 * n > 0 ? 9 * n : 1) * sizeof(size_t));
+    xbar_status s = xbar_core_array_layout(c, info, 9 * n);
+    if (s != XBAR_OK) {
+        mxFree(info);
+        check(s);
+    }
+    plhs[0] = mxCreateDoubleMatrix(9, n, mxREAL);
+    double *out = mxGetDoubles(plhs[0]);
+    for (size_t k = 0; k < 9 * n; k++) out[k] = (double)info[k];
+    mxFree(info);
+}
+
+/* Every cell's conductance in siemens: a column vector in the C API's order. */
+static void cmd_core_conductances(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs;
+    need_args(nrhs, 2, "core_conductances");
+    xbar_core *c = (xbar_core *)object(prhs[1], KIND_CORE);
+    size_t n = 0;
+    check(xbar_core_conductance_count(c, &n));
+    plhs[0] = mxCreateDoubleMatrix(n, 1, mxREAL);
+    check(xbar_core_conductances(c, mxGetDoubles(plhs[0]), n));
+}
+
+static void cmd_core_drift_compensation(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs;
+    need_args(nrhs, 2, "core_drift_compensation");
+    xbar_core *c = (xbar_core *)object(prhs[1], KIND_CORE);
+    double f = 0.0;
+    check(xbar_core_drift_compensation(c, &f));
+    plhs[0] = mxCreateDoubleScalar(f);
+}
+
 static void cmd_core_save(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     (void)nlhs, (void)plhs;
     need_args(nrhs, 3, "core_save");
@@ -594,6 +635,8 @@ static const struct {
     {"core_export_spice", cmd_core_export_spice, 1},
     {"core_size", cmd_core_size, 1},       {"version", cmd_version, 1},
     {"live", cmd_live, 1},
+    {"core_arrays", cmd_core_arrays, 1},   {"core_conductances", cmd_core_conductances, 1},
+    {"core_drift_compensation", cmd_core_drift_compensation, 1},
 };
 
 void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {

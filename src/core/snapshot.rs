@@ -88,7 +88,14 @@ struct LutState {
     write_noise: bool,
     calibrated: bool,
     freeze_outside_target: bool,
+    /// Absent in files saved before the draw mode existed: the unbiased draw.
+    #[serde(default = "unbiased_draw")]
+    draw: crate::params::LutDraw,
     devices: Vec<[TableState; 2]>,
+}
+
+fn unbiased_draw() -> crate::params::LutDraw {
+    crate::params::LutDraw::Unbiased
 }
 
 #[derive(Serialize, Deserialize)]
@@ -135,6 +142,7 @@ impl LutState {
             write_noise: o.write_noise,
             calibrated: o.calibrated,
             freeze_outside_target: o.freeze_outside_target,
+            draw: o.draw,
             devices: m.files().iter().map(|(i, d)| [table(i), table(d)]).collect(),
         }
     }
@@ -146,6 +154,7 @@ impl LutState {
             write_noise: self.write_noise,
             calibrated: self.calibrated,
             freeze_outside_target: self.freeze_outside_target,
+            draw: self.draw,
         };
         let mut names = Vec::with_capacity(self.devices.len());
         let pairs: Vec<(TableFile, TableFile)> = self

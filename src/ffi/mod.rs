@@ -18,6 +18,7 @@
 //! | `params.rs` | `xbar_params_*` |
 //! | `cores.rs` | `xbar_core_*` |
 //! | `spice.rs` | `xbar_core_export_spice` |
+//! | `introspect.rs` | `xbar_core_array_count`, `_array_layout`, `_conductance_count`, `_conductances`, `_drift_compensation` |
 //! | `persist.rs` | `xbar_core_save`, `_load`, `_serialize`, `_deserialize` |
 //! | `test_hooks.rs` | Rust-only hooks for tests (no C symbols) |
 
@@ -31,6 +32,7 @@ mod library;
 mod params;
 
 mod cores;
+mod introspect;
 mod lut;
 mod persist;
 mod spice;
@@ -46,6 +48,7 @@ pub mod test_hooks;
 
 pub use cores::*;
 pub use handles::{xbar_core, xbar_lut, xbar_params};
+pub use introspect::*;
 pub use library::*;
 pub use lut::*;
 pub use params::*;

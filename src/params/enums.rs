@@ -227,6 +227,19 @@ str_enum!(
     }
 );
 str_enum!(
+    /// `xbar.device.update.lut_draw` (xbar): how the LookupTable model turns its
+    /// uniform draw into an error-table row.
+    LutDraw {
+        /// Rows drawn with the weights the means were taken with (noise of mean
+        /// zero); uniform tables read a single-precision copy of the error table.
+        Unbiased => "unbiased",
+        /// CrossSim 2.0's choice: the nearest row (end rows half weight, the last
+        /// row included) on uniform tables, the bilinear value without its mean
+        /// removed on non-uniform ones; the error table in double precision.
+        CrossSim2 => "crosssim2",
+    }
+);
+str_enum!(
     /// `xbar.device.update.batch_mode` (xbar): how a batch of samples is written.
     BatchMode {
         /// One parallel outer-product write per sample (the hardware way).

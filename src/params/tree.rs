@@ -420,6 +420,17 @@ pub struct UpdateParams {
     /// the tabulated conductance range (CrossSim's `Gmin_relative`, `Gmax_relative`).
     pub lut_gmin_relative: f64,
     pub lut_gmax_relative: f64,
+    /// LookupTable model: draw cycle-to-cycle write noise from the tables
+    /// (CrossSim's `disable_writenoise` = false).
+    pub lut_write_noise: bool,
+    /// LookupTable model: calibrated update, the mean change is the request
+    /// exactly, the noise stays state dependent (CrossSim's `disable_nonlinearity`).
+    pub lut_calibrated: bool,
+    /// LookupTable model with several devices: cells outside the target range
+    /// are never changed again (CrossSim 2.0's multi-table rule).
+    pub lut_freeze_outside_target: bool,
+    /// LookupTable model: how a uniform draw picks the error-table row.
+    pub lut_draw: LutDraw,
     /// Pulsed model: pulse trains and the step device (spec update-models.md §B).
     pub pulsed: super::pulsed::PulsedParams,
     /// Bits of x and of d before the update (sign included; 0 = unquantised):
@@ -442,6 +453,10 @@ impl Default for UpdateParams {
             lut_dir: None,
             lut_gmin_relative: 0.1,
             lut_gmax_relative: 0.9,
+            lut_write_noise: true,
+            lut_calibrated: false,
+            lut_freeze_outside_target: false,
+            lut_draw: LutDraw::Unbiased,
             pulsed: super::pulsed::PulsedParams::default(),
             x_bits: 0,
             d_bits: 0,

@@ -122,6 +122,44 @@ classdef Core < handle
             xbar_mex('core_set_time', obj.h, seconds);
         end
 
+        function A = arrays(obj)
+            % A = core.arrays(): the physical arrays of the programmed core, a struct
+            % array with fields tileRow, tileCol, row0, col0 (0-based tile indices and
+            % first weight row/column), role ('single', 'positive' = G+, 'negative' = G-),
+            % slice (BITSLICED weight slice, 0 = least significant), rows, cols and
+            % offset (0-based index of the first cell in the C API's flat list).
+            info = xbar_mex('core_arrays', obj.h);
+            roles = {'single', 'positive', 'negative'};
+            A = struct('tileRow', {}, 'tileCol', {}, 'row0', {}, 'col0', {}, 'role', {}, ...
+                       'slice', {}, 'rows', {}, 'cols', {}, 'offset', {});
+            for k = 1:size(info, 2)
+                f = info(:, k);
+                A(k) = struct('tileRow', f(1), 'tileCol', f(2), 'row0', f(3), 'col0', f(4), ...
+                              'role', roles{f(5) + 1}, 'slice', f(6), 'rows', f(7), ...
+                              'cols', f(8), 'offset', f(9));
+            end
+        end
+
+        function G = conductances(obj)
+            % G = core.conductances(): every cell's conductance in siemens, a cell array
+            % with one rows x cols matrix per array in the order of core.arrays()
+            % (stored values: programming error, updates, drift; no read noise).
+            A = obj.arrays();
+            g = xbar_mex('core_conductances', obj.h);
+            G = cell(1, numel(A));
+            for k = 1:numel(A)
+                cells = g(A(k).offset + (1:A(k).rows * A(k).cols));
+                G{k} = reshape(cells, A(k).cols, A(k).rows).';  % row-major in the C API
+            end
+        end
+
+        function f = driftCompensation(obj)
+            % f = core.driftCompensation(): the global drift compensation factor outputs
+            % are multiplied by now (1 without xbar.device.drift_compensation or before
+            % any setTime).
+            f = xbar_mex('core_drift_compensation', obj.h);
+        end
+
         function save(obj, path)
             % core.save(path): the whole state (parameters, conductances, random-stream
             % counters, lookup tables) to the file path, written atomically.

@@ -17,10 +17,12 @@ pub mod ideal;
 pub mod lookup_table;
 pub mod pulsed;
 pub mod quantize;
+pub(crate) mod simd;
 
 use crate::error::Result;
 use crate::params::{UpdateModel, UpdateParams};
 use crate::rng::Stream;
+use crate::storage::Stored;
 use rayon::prelude::*;
 
 /// The dense draw a model takes for each written cell: draw `cell` of the
@@ -38,6 +40,19 @@ pub struct Draws<'a> {
     pub stream: &'a Stream,
     /// Dense draw `cell` of `stream` (0 when the model takes none).
     pub dense: f64,
+    /// The model's key of the written array, [`DeviceUpdate::array_key`] of
+    /// `stream` (computed once per write, not once per cell).
+    pub key: u64,
+}
+
+/// The cells of one array a write changes, in the precision they are stored
+/// in (`simulation.conductance_precision`). Each written cell is read as
+/// `f64`, given its new value and stored back once, rounded to nearest in
+/// single precision: no copy of the array in another precision is made.
+#[derive(Debug)]
+pub enum CellsMut<'a> {
+    Single(&'a mut [f32]),
+    Double(&'a mut [f64]),
 }
 
 /// A device's response to one write request.
@@ -46,6 +61,13 @@ pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
     /// [`write_cells`] draws these a whole row at a time.
     fn dense_draw(&self) -> Option<DenseDraw> {
         None
+    }
+
+    /// A value the model derives once per write from the array's stream
+    /// and reads back as [`Draws::key`] in every [`respond`](Self::respond)
+    /// of that write (the lookup-table model: its per-array assignment hash).
+    fn array_key(&self, _stream: &Stream) -> u64 {
+        0
     }
 
     /// New conductance of cell `cell` (of its array) at `g`, asked to change
@@ -65,15 +87,31 @@ pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
             &Draws {
                 stream,
                 dense: dense[0],
+                key: self.array_key(stream),
             },
         )
     }
 
+    /// Writes the run of cells `g` (cell `k` of the slice is cell
+    /// `run.first + k` of its array) with their requested changes
+    /// `run.change` (0: left as it is); whether any cell was written. By
+    /// default [`respond_each`] (one [`respond`](Self::respond) per changed
+    /// cell); a model may compute the same bits in vectorised passes.
+    fn respond_run(&self, g: CellsMut<'_>, run: &Run) -> bool {
+        match g {
+            CellsMut::Single(g) => respond_each(self, g, run),
+            CellsMut::Double(g) => respond_each(self, g, run),
+        }
+    }
+
     /// Writes `scale` times `request` into the cells `g` (cell `k` of the
-    /// slice is cell `first + k` of its array); returns whether any cell was
-    /// written. By default [`write_cells`].
-    fn write(&self, g: &mut [f64], first: usize, request: &Request, scale: f64, draws: &Stream) -> bool {
-        write_cells(self, g, first, request, scale, draws)
+    /// slice is cell `first + k` of its array), in their storage precision;
+    /// returns whether any cell was written. By default [`write_cells`].
+    fn write(&self, g: CellsMut<'_>, first: usize, request: &Request, scale: f64, draws: &Stream) -> bool {
+        match g {
+            CellsMut::Single(g) => write_cells(self, g, first, request, scale, draws),
+            CellsMut::Double(g) => write_cells(self, g, first, request, scale, draws),
+        }
     }
 
     /// The measured tables this model writes through, if it is a lookup-table model.
@@ -89,14 +127,59 @@ const ROW_PART_CELLS: usize = 1024;
 /// Below this many cells a write runs on the calling thread.
 pub(crate) const PARALLEL_MIN_CELLS: usize = 1 << 14;
 
-/// Asks every cell with a non-zero change for it through [`DeviceUpdate::respond`]
-/// (an outer product's change `scale·(lr·d_i·x_j)`); whether any cell was written.
-/// Whole rows (outer products; at least 1024 cells) or chunks of 4096 cells (dense requests) are written
-/// in parallel, each with its dense draws made in one pass; every cell's
-/// result depends only on its own index, so not on the thread count.
-pub fn write_cells<M: DeviceUpdate + ?Sized>(
+/// A run of consecutive cells of one array and what one write asks of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    /// Index (in its array) of the run's first cell.
+    pub first: usize,
+    /// Requested change of each cell (normalised conductance; finite; 0:
+    /// the cell is not written).
+    pub change: &'a [f64],
+    /// The dense draw of each cell ([`DeviceUpdate::dense_draw`]; empty when
+    /// the model takes none).
+    pub dense: &'a [f64],
+    /// The write's stream.
+    pub stream: &'a Stream,
+    /// [`DeviceUpdate::array_key`] of `stream`.
+    pub key: u64,
+}
+
+impl Run<'_> {
+    /// [`Draws`] of cell `j` of the run.
+    #[inline(always)]
+    pub fn draws(&self, j: usize) -> Draws<'_> {
+        Draws {
+            stream: self.stream,
+            dense: self.dense.get(j).copied().unwrap_or(0.0),
+            key: self.key,
+        }
+    }
+}
+
+/// [`DeviceUpdate::respond`] for every cell of `run` asked for a change,
+/// storing each result once in the cell's precision; whether any was written.
+pub fn respond_each<M: DeviceUpdate + ?Sized, S: Stored>(model: &M, g: &mut [S], run: &Run) -> bool {
+    let mut written = false;
+    for (j, (g, &c)) in g.iter_mut().zip(run.change).enumerate() {
+        if c != 0.0 {
+            *g = S::store(model.respond(run.first + j, (*g).into(), c, &run.draws(j)));
+            written = true;
+        }
+    }
+    written
+}
+
+/// Asks every cell with a non-zero change for it (an outer product's change
+/// `scale·(lr·d_i·x_j)`, or `scale·dw` of a dense request, limited to ±`f64::MAX`)
+/// through [`DeviceUpdate::respond_run`]; whether any cell was written.
+/// Whole rows (outer products; at least 1024 cells) or chunks of 4096 cells
+/// (dense requests) are written in parallel, each with its requested changes
+/// and its dense draws made in one pass; every cell's result depends only on
+/// its own index, so not on the thread count. Each written cell is stored
+/// once, in place, in the precision `S` of its array.
+pub fn write_cells<M: DeviceUpdate + ?Sized, S: Stored>(
     model: &M,
-    g: &mut [f64],
+    g: &mut [S],
     first: usize,
     request: &Request,
     scale: f64,
@@ -114,42 +197,33 @@ pub fn write_cells<M: DeviceUpdate + ?Sized>(
     let n = cells.min(g.len());
     let g = &mut g[..n];
     let kind = model.dense_draw();
+    let key = model.array_key(stream);
     // Writes the cells `k0..k0 + g.len()` of the slice.
-    let part = |k0: usize, g: &mut [f64]| -> bool {
-        let mut dense = vec![0.0; if kind.is_some() { g.len() } else { 0 }];
+    let part = |k0: usize, g: &mut [S]| -> bool {
+        let len = g.len();
+        let mut buf = vec![0.0; if kind.is_some() { 2 * len } else { len }];
+        let (change, dense) = buf.split_at_mut(len);
         if let Some(kind) = kind {
-            stream.fill_dense((first + k0) as u64, &mut dense, kind == DenseDraw::Normal);
+            stream.fill_dense((first + k0) as u64, dense, kind == DenseDraw::Normal);
         }
-        let mut written = false;
-        let mut cell = |j: usize, g: &mut f64, change: f64| {
-            // A request beyond the floating-point range asks for the window's edge just the same.
-            let change = change.clamp(-f64::MAX, f64::MAX);
-            if change != 0.0 {
-                let draws = Draws {
-                    stream,
-                    dense: dense.get(j).copied().unwrap_or(0.0),
-                };
-                *g = model.respond(first + k0 + j, *g, change, &draws);
-                written = true;
-            }
-        };
         match *request {
-            Request::Dense(dw) => {
-                for (j, (g, &w)) in g.iter_mut().zip(&dw[k0..]).enumerate() {
-                    cell(j, g, scale * w);
-                }
-            }
+            Request::Dense(dw) => changes_dense(change, &dw[k0..k0 + len], scale),
             Request::Outer { x, d, lr } => {
                 // A part holds whole rows: it starts at row k0 / cols.
                 let cols = x.len();
-                for (r, (row, &di)) in g.chunks_mut(cols).zip(&d[k0 / cols..]).enumerate() {
-                    for (j, (g, &xj)) in row.iter_mut().zip(x).enumerate() {
-                        cell(r * cols + j, g, scale * (lr * di * xj));
-                    }
+                for (row, &di) in change.chunks_mut(cols).zip(&d[k0 / cols..]) {
+                    changes_outer(row, x, lr * di, scale);
                 }
             }
         }
-        written
+        let run = Run {
+            first: first + k0,
+            change,
+            dense,
+            stream,
+            key,
+        };
+        model.respond_run(S::cells(g), &run)
     };
     if g.len() < PARALLEL_MIN_CELLS {
         return g
@@ -163,6 +237,34 @@ pub fn write_cells<M: DeviceUpdate + ?Sized>(
             .map(|(c, p)| part(c * chunk, p))
             .reduce(|| false, |a, b| a | b)
     })
+}
+
+/// A request beyond the floating-point range asks for the window's edge just the same.
+#[inline(always)]
+fn limit(c: f64) -> f64 {
+    c.clamp(-f64::MAX, f64::MAX)
+}
+
+#[inline(always)]
+fn changes_dense_body(out: &mut [f64], dw: &[f64], scale: f64) {
+    for (o, &w) in out.iter_mut().zip(dw) {
+        *o = limit(scale * w);
+    }
+}
+
+/// `scale·(ld·x_j)` of one row (`ld = lr·d_i`, the product `scale·(lr·d_i·x_j)` left to right).
+#[inline(always)]
+fn changes_outer_body(out: &mut [f64], x: &[f64], ld: f64, scale: f64) {
+    for (o, &xj) in out.iter_mut().zip(x) {
+        *o = limit(scale * (ld * xj));
+    }
+}
+
+simd::multiversion! {
+    fn changes_dense<>(out: &mut [f64], dw: &[f64], scale: f64) -> () = changes_dense_body;
+}
+simd::multiversion! {
+    fn changes_outer<>(out: &mut [f64], x: &[f64], ld: f64, scale: f64) -> () = changes_outer_body;
 }
 
 /// The change one write asks of the `rows × cols` cells of an array.

@@ -291,6 +291,21 @@ void test_core() {
     EXPECT_ERROR(core.set_time(-1.0), XBAR_ERR_INVALID_ARGUMENT, "seconds");
     EXPECT_ERROR(xbar::Core(p, R, C).set_time(1.0), XBAR_ERR_NOT_PROGRAMMED, "");
 
+    // what the core holds: the arrays, their conductances in siemens, the compensation factor
+    const std::vector<xbar::ArrayInfo> arrays = core.arrays();
+    const std::vector<double> g = core.conductances();
+    CHECK(!arrays.empty());
+    CHECK(arrays.back().offset + arrays.back().rows * arrays.back().cols == g.size());
+    const double gmax = 1.0 / std::stod(p.get("xbar.device.Rmin"));
+    bool in_window = true;
+    for (double gk : g) {
+        in_window = in_window && gk >= 0.0 && gk <= gmax * (1.0 + 1e-12);
+    }
+    CHECK(in_window);
+    CHECK(arrays[0].role == xbar::ArrayRole::Positive || arrays[0].role == xbar::ArrayRole::Single);
+    CHECK(core.drift_compensation() == 1.0);
+    EXPECT_ERROR(xbar::Core(p, R, C).conductances(), XBAR_ERR_NOT_PROGRAMMED, "");
+
     // moves: the moved-from core is empty and says so
     xbar::Core other = std::move(core);
     CHECK(!core && other.rows() == R);

@@ -206,6 +206,17 @@ expect_error(@() core.setTime(NaN), 'xbar:INVALID_ARGUMENT', 'seconds');
 expect_error(@() core.setTime(-1), 'xbar:INVALID_ARGUMENT', 'seconds');
 fresh = xbar.Core(xbar.Params(), 6, 5);
 expect_error(@() fresh.setTime(1), 'xbar:NOT_PROGRAMMED', '');
+
+% what the core holds: arrays, conductances (siemens), the drift compensation factor
+A = core.arrays();
+G = core.conductances();
+check(numel(A) >= 1 && numel(G) == numel(A), 'one conductance matrix per array');
+check(all(arrayfun(@(a) any(strcmp(a.role, {'single', 'positive', 'negative'})), A)), 'array roles');
+check(all(cellfun(@(g, a) isequal(size(g), [a.rows, a.cols]), G, num2cell(A))), 'conductance matrices have the arrays'' shapes');
+gmax = 1 / xbar.Params().get('xbar.device.Rmin');
+check(all(cellfun(@(g) all(g(:) >= 0 & g(:) <= gmax * (1 + 1e-12)), G)), 'conductances within [0, Gmax]');
+check(core.driftCompensation() == 1, 'no drift compensation without a drift model');
+expect_error(@() fresh.conductances(), 'xbar:NOT_PROGRAMMED', '');
 end
 
 function test_save_load_and_spice(~)

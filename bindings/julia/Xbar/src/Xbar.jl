@@ -26,6 +26,7 @@ using LinearAlgebra: Adjoint, Transpose, transpose
 
 export Params, AnalogCore, XbarError
 export program!, weights, weights!, mvm, mvm!, vmm, vmm!, update!, set_time!, set!, setjson!, getjson, tojson
+export ArrayInfo, arrays, conductances, drift_compensation
 export LookupTable, set_lookup_table!, lut_from_pulse_trains, load_core, export_spice
 # `save`, `serialize` and `deserialize` are not exported: their names are those
 # of FileIO and the Serialization standard library. Call them as `Xbar.save`, ...
@@ -513,6 +514,76 @@ drift model of the parameters describes it (no change without one).
 function set_time!(c::AnalogCore, seconds::Real)
     check(@ccall libxbar.xbar_core_set_time(c::Ptr{Cvoid}, Float64(seconds)::Cdouble)::Cint)
     return c
+end
+
+# ------------------------------------------------------------------ what the core holds
+
+"""
+    ArrayInfo
+
+One physical array of a core (see [`arrays`](@ref)): its tile (`tile_row`,
+`tile_col`, the first weight row and column `row0`, `col0`, 0-based), its
+`role` (`:single` for an OFFSET array, `:positive`/`:negative` for G+/G- of a
+BALANCED pair), its weight `slice` (BITSLICED cores, 0 = least significant),
+its physical `rows` and `cols`, and the 0-based `offset` of its first cell in
+the C API's flat list of conductances.
+"""
+struct ArrayInfo
+    tile_row::Int
+    tile_col::Int
+    row0::Int
+    col0::Int
+    role::Symbol
+    slice::Int
+    rows::Int
+    cols::Int
+    offset::Int
+end
+
+const ARRAY_ROLES = (:single, :positive, :negative)
+
+"""
+    arrays(core) -> Vector{ArrayInfo}
+
+Every array of a programmed core, tile by tile, G+ before G-, slices from the
+least significant (`xbar_core_array_layout`).
+"""
+function arrays(c::AnalogCore)
+    n = Ref{Csize_t}(0)
+    check(@ccall libxbar.xbar_core_array_count(c::Ptr{Cvoid}, n::Ref{Csize_t})::Cint)
+    info = Vector{Csize_t}(undef, 9 * n[])
+    check(@ccall libxbar.xbar_core_array_layout(c::Ptr{Cvoid}, info::Ptr{Csize_t}, length(info)::Csize_t)::Cint)
+    return [let f = Int.(info[9k+1:9k+9])
+                ArrayInfo(f[1], f[2], f[3], f[4], ARRAY_ROLES[f[5]+1], f[6], f[7], f[8], f[9])
+            end for k in 0:n[]-1]
+end
+
+"""
+    conductances(core) -> Vector{Matrix{Float64}}
+
+The physical conductance of every cell in siemens, one `rows x cols` matrix
+per array in the order of [`arrays`](@ref): the stored values (programming
+error, updates and drift included, no read noise) times `Gmax = 1/Rmin`.
+"""
+function conductances(c::AnalogCore)
+    n = Ref{Csize_t}(0)
+    check(@ccall libxbar.xbar_core_conductance_count(c::Ptr{Cvoid}, n::Ref{Csize_t})::Cint)
+    g = Vector{Float64}(undef, n[])
+    check(@ccall libxbar.xbar_core_conductances(c::Ptr{Cvoid}, g::Ptr{Cdouble}, length(g)::Csize_t)::Cint)
+    # Each array is row-major in `g`: a cols x rows column-major block, transposed.
+    return [permutedims(reshape(g[a.offset+1:a.offset+a.rows*a.cols], a.cols, a.rows)) for a in arrays(c)]
+end
+
+"""
+    drift_compensation(core) -> Float64
+
+The global drift compensation factor outputs are multiplied by now
+(`xbar.device.drift_compensation`; 1 without it or before any `set_time!`).
+"""
+function drift_compensation(c::AnalogCore)
+    f = Ref{Cdouble}(0)
+    check(@ccall libxbar.xbar_core_drift_compensation(c::Ptr{Cvoid}, f::Ref{Cdouble})::Cint)
+    return f[]
 end
 
 # ------------------------------------------------------------------ lookup tables

@@ -133,6 +133,16 @@ end
         @test xbar_error(() -> set_time!(core, NaN)).name == :INVALID_ARGUMENT
         @test xbar_error(() -> set_time!(core, -1)).name == :INVALID_ARGUMENT
         @test xbar_error(() -> set_time!(AnalogCore(p, rows, cols), 1)).name == :NOT_PROGRAMMED
+        # what the core holds: arrays, their conductances (siemens), the compensation factor
+        infos = arrays(core)
+        @test !isempty(infos) && all(a -> a.role in (:single, :positive, :negative), infos)
+        @test sum(a -> a.rows * a.cols, infos) == infos[end].offset + infos[end].rows * infos[end].cols
+        G = conductances(core)
+        @test length(G) == length(infos) && all(k -> size(G[k]) == (infos[k].rows, infos[k].cols), eachindex(G))
+        gmax = 1 / parse(Float64, getjson(p, "xbar.device.Rmin"))
+        @test all(g -> all(v -> 0 <= v <= gmax * (1 + 1e-12), g), G)
+        @test drift_compensation(core) == 1.0
+        @test xbar_error(() -> conductances(AnalogCore(p, rows, cols))).name == :NOT_PROGRAMMED
 
         close(core)
         close(core)

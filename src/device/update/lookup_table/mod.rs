@@ -21,15 +21,19 @@
 //! States are clipped at the table edges ([`LookupTableModel::clip`]), which
 //! lie outside the target range, as in CrossSim.
 
+mod flat;
 pub mod format;
 pub mod lookup;
 pub mod preprocess;
 pub mod pulse_trains;
 pub mod variability;
 
-use super::{DenseDraw, DeviceUpdate, Draws};
+use super::simd::{clip, multiversion};
+use super::{CellsMut, DenseDraw, DeviceUpdate, Draws, Run};
 use crate::error::{Error, Result};
-use crate::params::UpdateParams;
+use crate::params::{LutDraw, UpdateParams};
+use crate::rng::Stream;
+use crate::storage::Stored;
 use format::TableFile;
 use preprocess::{Summary, Table};
 use std::path::{Path, PathBuf};
@@ -52,6 +56,9 @@ pub struct LutOptions {
     /// CrossSim's multi-table rule that leaves cells outside the target range
     /// unchanged for good (§A.12 item 3). Default false: xbar updates them.
     pub freeze_outside_target: bool,
+    /// How a uniform draw picks the error-table row ([`lookup`]; default
+    /// [`LutDraw::Unbiased`]).
+    pub draw: LutDraw,
 }
 
 impl Default for LutOptions {
@@ -62,18 +69,23 @@ impl Default for LutOptions {
             write_noise: true,
             calibrated: false,
             freeze_outside_target: false,
+            draw: LutDraw::Unbiased,
         }
     }
 }
 
 impl LutOptions {
-    /// The options `xbar.device.update` selects (the target range; the
-    /// other options keep their defaults).
+    /// The options `xbar.device.update` selects (`lut_gmin_relative`,
+    /// `lut_gmax_relative`, `lut_write_noise`, `lut_calibrated`,
+    /// `lut_freeze_outside_target`, `lut_draw`).
     pub fn from_params(p: &UpdateParams) -> LutOptions {
         LutOptions {
             gmin_relative: p.lut_gmin_relative,
             gmax_relative: p.lut_gmax_relative,
-            ..LutOptions::default()
+            write_noise: p.lut_write_noise,
+            calibrated: p.lut_calibrated,
+            freeze_outside_target: p.lut_freeze_outside_target,
+            draw: p.lut_draw,
         }
     }
 
@@ -201,18 +213,18 @@ impl LookupTableModel {
     /// New state (w units, clipped to the table edges) of a device using
     /// table `table` at `w`, asked to change by `dw`, with uniform draw `u`
     /// (ignored without write noise).
-    #[inline]
+    #[inline(always)]
     pub fn step(&self, table: usize, w: f64, dw: f64, u: f64) -> f64 {
         let (lo, hi) = self.summary.target;
         if self.options.freeze_outside_target && self.tables.len() > 1 && !(lo <= w && w <= hi) {
             return w;
         }
         let u = self.options.write_noise.then_some(u);
-        let d = self.tables[table].response(w, dw, u, self.options.calibrated);
+        let d = self.tables[table].response(w, dw, u, self.options.calibrated, self.options.draw);
         // A request so large that `s·m + √s·E` is inf − inf drives the device
         // to the edge it asks for, as any request beyond the range does.
         let d = if d.is_nan() { dw.signum() * f64::INFINITY } else { d };
-        (w + d).clamp(self.summary.clip.0, self.summary.clip.1)
+        clip(w + d, self.summary.clip.0, self.summary.clip.1)
     }
 
     /// This model as the update model of devices with normalised window
@@ -225,6 +237,7 @@ impl LookupTableModel {
             gmin,
             k,
             inv_k: 1.0 / k,
+            flat: flat::Flat::new(&self).map(Arc::new),
             model: self,
         }
     }
@@ -240,6 +253,8 @@ pub struct LutUpdate {
     gmin: f64,
     k: f64,
     inv_k: f64,
+    /// The tables side by side for the vectorised default lookup, when it applies.
+    flat: Option<Arc<flat::Flat>>,
 }
 
 impl LutUpdate {
@@ -247,6 +262,66 @@ impl LutUpdate {
     pub fn model(&self) -> &LookupTableModel {
         &self.model
     }
+
+    /// New conductance of a cell using table `t` at `g`, asked for `dg`, with uniform draw `u`.
+    #[inline(always)]
+    fn cell(&self, t: usize, g: f64, dg: f64, u: f64) -> f64 {
+        let lo = self.model.summary.target.0;
+        let w = lo + (g - self.gmin) * self.k;
+        let wn = self.model.step(t, w, dg * self.k, u);
+        self.gmin + (wn - lo) * self.inv_k
+    }
+}
+
+#[inline(always)]
+fn lut_body<S: Stored>(m: &LutUpdate, g: &mut [S], run: &Run) -> bool {
+    let n = g.len().min(run.change.len());
+    let (g, change) = (&mut g[..n], &run.change[..n]);
+    let uniforms = if run.dense.len() >= n { &run.dense[..n] } else { &[][..] };
+    let tables = m.model.tables.len();
+    // First pass: fetch every cell's error-table entry (random rows of tables
+    // larger than the caches), so that the second pass finds them cached.
+    let draw = m.model.options.draw;
+    let lo = m.model.summary.target.0;
+    if uniforms.len() == n {
+        for j in 0..n {
+            let c = change[j];
+            if c != 0.0 {
+                let t = variability::assign_keyed(run.key, run.first + j, tables);
+                let w = lo + (g[j].into() - m.gmin) * m.k;
+                m.model.tables[t].prefetch(c > 0.0, w, uniforms[j], draw);
+            }
+        }
+    }
+    let mut any = false;
+    for j in 0..n {
+        let c = change[j];
+        if c != 0.0 {
+            let t = variability::assign_keyed(run.key, run.first + j, tables);
+            let u = uniforms.get(j).copied().unwrap_or(0.0);
+            g[j] = S::store(m.cell(t, g[j].into(), c, u));
+            any = true;
+        }
+    }
+    any
+}
+
+multiversion! {
+    fn lut_run<S: Stored>(m: &LutUpdate, g: &mut [S], run: &Run) -> bool = lut_body;
+}
+
+#[inline(always)]
+fn flat_body<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run) -> bool {
+    let window = flat::Window {
+        gmin: m.gmin,
+        k: m.k,
+        inv_k: m.inv_k,
+    };
+    flat::run_body(f, window, g, run.change, run.dense, run.key, run.first)
+}
+
+multiversion! {
+    fn flat_run<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run) -> bool = flat_body;
 }
 
 impl DeviceUpdate for LutUpdate {
@@ -255,14 +330,33 @@ impl DeviceUpdate for LutUpdate {
         self.model.options.write_noise.then_some(DenseDraw::Uniform)
     }
 
-    #[inline]
+    /// The assignment hash of the written array ([`variability::array_key`]).
+    fn array_key(&self, stream: &Stream) -> u64 {
+        variability::array_key(self.seed, stream.array())
+    }
+
+    #[inline(always)]
     fn respond(&self, cell: usize, g: f64, dg: f64, draws: &Draws) -> f64 {
-        let m = &*self.model;
-        let lo = m.summary.target.0;
-        let t = m.table_of(self.seed, draws.stream.array(), cell);
-        let w = lo + (g - self.gmin) * self.k;
-        let wn = m.step(t, w, dg * self.k, draws.dense);
-        self.gmin + (wn - lo) * self.inv_k
+        let t = variability::assign_keyed(draws.key, cell, self.model.tables.len());
+        self.cell(t, g, dg, draws.dense)
+    }
+
+    /// One pass over the run, the cell's table from the array's hash.
+    fn respond_run(&self, g: CellsMut<'_>, run: &Run) -> bool {
+        let n = match &g {
+            CellsMut::Single(g) => g.len(),
+            CellsMut::Double(g) => g.len(),
+        };
+        match (&self.flat, g) {
+            (Some(f), CellsMut::Single(g)) if run.dense.len() == n && run.change.len() == n => {
+                flat_run(f, self, g, run)
+            }
+            (Some(f), CellsMut::Double(g)) if run.dense.len() == n && run.change.len() == n => {
+                flat_run(f, self, g, run)
+            }
+            (_, CellsMut::Single(g)) => lut_run(self, g, run),
+            (_, CellsMut::Double(g)) => lut_run(self, g, run),
+        }
     }
 
     fn lookup_table(&self) -> Option<&Arc<LookupTableModel>> {

@@ -93,10 +93,23 @@ fn mix(mut z: u64) -> u64 {
 /// between arrays.
 #[inline]
 pub fn assign(seed: u64, array: u32, cell: usize, n: usize) -> usize {
+    assign_keyed(array_key(seed, array), cell, n)
+}
+
+/// The part of [`assign`] common to every cell of array `array`: computed
+/// once per array, then [`assign_keyed`] per cell.
+#[inline]
+pub fn array_key(seed: u64, array: u32) -> u64 {
+    mix(mix(seed) ^ u64::from(array))
+}
+
+/// [`assign`] from the array's [`array_key`].
+#[inline(always)]
+pub fn assign_keyed(key: u64, cell: usize, n: usize) -> usize {
     if n <= 1 {
         return 0;
     }
-    let h = mix(mix(mix(seed) ^ u64::from(array)) ^ cell as u64);
+    let h = mix(key ^ cell as u64);
     (((h >> 32) * n as u64) >> 32) as usize
 }
 

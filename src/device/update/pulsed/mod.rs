@@ -50,9 +50,10 @@ pub mod pow_step;
 pub mod soft_bounds;
 pub mod trains;
 
-use super::{DeviceUpdate, Draws, Request, PARALLEL_MIN_CELLS};
+use super::{CellsMut, DeviceUpdate, Draws, Request, PARALLEL_MIN_CELLS};
 use crate::params::{PulsedParams, StepDevice};
 use crate::rng::{dense_normal, Purpose, Stream};
+use crate::storage::Stored;
 use rayon::prelude::*;
 use trains::{Management, MAX_BL};
 
@@ -205,7 +206,15 @@ impl<S: Step> Pulsed<S> {
     }
 
     /// One sample's outer product `scale·lr·d ⊗ x` written with pulse trains.
-    fn write_outer(&self, g: &mut [f64], first: usize, x: &[f64], d: &[f64], lambda: f64, draws: &Stream) -> bool {
+    fn write_outer<T: Stored>(
+        &self,
+        g: &mut [T],
+        first: usize,
+        x: &[f64],
+        d: &[f64],
+        lambda: f64,
+        draws: &Stream,
+    ) -> bool {
         let amax = |v: &[f64]| v.iter().fold(0.0f64, |a, b| a.max(b.abs()));
         let Some(s) = trains::scales(lambda.abs(), self.eps, amax(x), amax(d), &self.management) else {
             return false;
@@ -218,7 +227,7 @@ impl<S: Step> Pulsed<S> {
         let td: Vec<u64> = (0..d.len())
             .map(|i| trains::train(s.a * d[i].abs(), s.bl, &ts, (cols + i) as u64))
             .collect();
-        let row = |i: usize, row: &mut [f64]| -> bool {
+        let row = |i: usize, row: &mut [T]| -> bool {
             if td[i] == 0 {
                 return false;
             }
@@ -227,7 +236,7 @@ impl<S: Step> Pulsed<S> {
                 let n = trains::coincidences(tx[j], td[i]);
                 if n > 0 {
                     let up = lambda * d[i] * x[j] > 0.0;
-                    *g = self.write_cell(first + i * cols + j, *g, up, n as usize, draws);
+                    *g = T::store(self.write_cell(first + i * cols + j, (*g).into(), up, n as usize, draws));
                     written = true;
                 }
             }
@@ -260,10 +269,16 @@ impl<S: Step> DeviceUpdate for Pulsed<S> {
         self.write_cell(cell, g, dg > 0.0, n, draws)
     }
 
-    fn write(&self, g: &mut [f64], first: usize, request: &Request, scale: f64, draws: &Stream) -> bool {
-        match *request {
-            Request::Outer { x, d, lr } => self.write_outer(g, first, x, d, lr * scale * self.k, draws),
-            Request::Dense(_) => super::write_cells(self, g, first, request, scale, draws),
+    fn write(&self, g: CellsMut<'_>, first: usize, request: &Request, scale: f64, draws: &Stream) -> bool {
+        match (*request, g) {
+            (Request::Outer { x, d, lr }, CellsMut::Single(g)) => {
+                self.write_outer(g, first, x, d, lr * scale * self.k, draws)
+            }
+            (Request::Outer { x, d, lr }, CellsMut::Double(g)) => {
+                self.write_outer(g, first, x, d, lr * scale * self.k, draws)
+            }
+            (Request::Dense(_), CellsMut::Single(g)) => super::write_cells(self, g, first, request, scale, draws),
+            (Request::Dense(_), CellsMut::Double(g)) => super::write_cells(self, g, first, request, scale, draws),
         }
     }
 }
