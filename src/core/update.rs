@@ -28,8 +28,8 @@ const GEMM_ROWS: usize = 64;
 /// at any thread count. It equals `lr·Σ_b d[b,i]·x[b,j]` up to the rounding of
 /// that sum (a few units in the last place; the order of the additions is
 /// the kernel's).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn accumulated_change(
+#[cfg(test)]
+fn accumulated_change(
     x: &[f64],
     d: &[f64],
     batch: usize,
@@ -38,9 +38,35 @@ pub(crate) fn accumulated_change(
     (c0, nc): (usize, usize),
     lr: f64,
 ) -> Vec<f64> {
-    let mut dw = vec![0.0; nr * nc];
+    let mut dw = Vec::new();
+    accumulate_into(&mut dw, x, d, batch, (rows, cols), (r0, nr), (c0, nc), lr);
+    dw
+}
+
+thread_local! {
+    /// The calling thread's buffer for accumulated changes, kept between
+    /// updates (8 bytes per cell of the largest block written from it) so
+    /// that a batch does not allocate and fault in fresh pages every time.
+    static CHANGE: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`accumulated_change`] into `dw` (resized to `nr × nc`; its old values are
+/// overwritten, not added to).
+#[allow(clippy::too_many_arguments)]
+fn accumulate_into(
+    dw: &mut Vec<f64>,
+    x: &[f64],
+    d: &[f64],
+    batch: usize,
+    (rows, cols): (usize, usize),
+    (r0, nr): (usize, usize),
+    (c0, nc): (usize, usize),
+    lr: f64,
+) {
+    dw.resize(nr * nc, 0.0);
     if batch == 0 || nr == 0 || nc == 0 {
-        return dw;
+        dw.fill(0.0);
+        return;
     }
     // X_b: batch × nc, row stride cols.
     let xb = faer::mat::from_row_major_slice_with_stride(&x[c0..], batch, nc, cols);
@@ -57,7 +83,6 @@ pub(crate) fn accumulated_change(
     } else {
         crate::threads::install(|| dw.par_chunks_mut(GEMM_ROWS * nc).enumerate().for_each(task));
     }
-    dw
 }
 
 impl Core {
@@ -116,8 +141,10 @@ impl Core {
                         let d = &d[w * rows + r0..w * rows + r0 + nr];
                         block.update(&Request::Outer { x, d, lr }, model.as_ref(), &key, &self.cells)?;
                     } else {
-                        let dw = accumulated_change(x, d, batch, (rows, cols), (r0, nr), (c0, nc), lr);
-                        block.update(&Request::Dense(&dw), model.as_ref(), &key, &self.cells)?;
+                        CHANGE.with_borrow_mut(|dw| {
+                            accumulate_into(dw, x, d, batch, (rows, cols), (r0, nr), (c0, nc), lr);
+                            block.update(&Request::Dense(dw), model.as_ref(), &key, &self.cells)
+                        })?;
                     }
                 }
             }
@@ -137,11 +164,30 @@ impl Core {
 
 #[cfg(test)]
 mod tests {
-    use super::accumulated_change;
+    use super::{accumulate_into, accumulated_change};
 
     /// The GEMM equals the summed outer products within rounding (1e-13
     /// relative to the sum of magnitudes: 16 terms of double precision), on a
     /// block inside a larger matrix.
+    /// A reused buffer holds the new change only (the GEMM overwrites it).
+    #[test]
+    fn a_reused_buffer_is_overwritten() {
+        let (rows, cols, batch) = (130, 9, 3);
+        let x: Vec<f64> = (0..batch * cols).map(|k| k as f64 / 7.0 - 1.0).collect();
+        let d: Vec<f64> = (0..batch * rows).map(|k| (k % 5) as f64 - 2.0).collect();
+        let mut dw = vec![123.0; 7];
+        accumulate_into(&mut dw, &x, &d, batch, (rows, cols), (0, rows), (0, cols), 0.5);
+        let once = dw.clone();
+        accumulate_into(&mut dw, &x, &d, batch, (rows, cols), (0, rows), (0, cols), 0.5);
+        assert_eq!(dw, once);
+        assert_eq!(
+            once,
+            accumulated_change(&x, &d, batch, (rows, cols), (0, rows), (0, cols), 0.5)
+        );
+        accumulate_into(&mut dw, &x, &d, 0, (rows, cols), (0, rows), (0, cols), 0.5);
+        assert!(dw.iter().all(|&v| v == 0.0));
+    }
+
     #[test]
     fn accumulated_change_is_the_summed_outer_products() {
         let (rows, cols, batch) = (150, 70, 5);
