@@ -11,16 +11,19 @@ use crate::device::conductance::Window;
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::{BlockContext, Mapping};
-use crate::params::{DeviceModel, OutputDtype, Params};
+use crate::params::{OutputDtype, Params};
 use crate::rng::identity;
 use crate::support;
 use crate::tiling::Tiling;
 
+mod drift;
 mod introspect;
+mod layout;
 mod snapshot;
 mod spice;
 mod update;
 pub use introspect::{ArrayInfo, ArrayRole};
+use layout::{check_allocatable, check_data, check_out, from_row_major, to_row_major};
 pub use spice::SpiceExport;
 
 /// Memory order of a matrix passed to [`Core::program`] or [`Core::read`].
@@ -75,75 +78,6 @@ pub struct Core {
     update_model: std::sync::Arc<dyn crate::device::update::DeviceUpdate>,
     /// Where the arrays' products run (the CPU or a GPU), chosen at `new`.
     backend: std::sync::Arc<dyn crate::backend::Backend>,
-}
-
-/// Checks a data buffer's length and that every value is finite.
-fn check_data<T: Copy + Into<f64>>(name: &str, data: &[T], expected: usize, what: &str) -> Result<()> {
-    if data.len() != expected {
-        return Err(Error::shape(format!(
-            "{name}: expected {expected} values ({what}), got {}",
-            data.len()
-        )));
-    }
-    if let Some(i) = data.iter().position(|v| !(*v).into().is_finite()) {
-        return Err(Error::InvalidArgument(format!(
-            "{name}[{i}] is {} (inputs must be finite)",
-            data[i].into()
-        )));
-    }
-    Ok(())
-}
-
-fn check_out(name: &str, len: usize, expected: usize, what: &str) -> Result<()> {
-    if len != expected {
-        return Err(Error::shape(format!(
-            "{name}: expected {expected} values ({what}), got {len}"
-        )));
-    }
-    Ok(())
-}
-
-/// [`Error::OutOfMemory`] unless `n` values of `f64` (the physical matrix a
-/// programmed core keeps) can be allocated now. The sizes come from the
-/// caller: a core the allocator can never hold fails at `new`, with a status,
-/// instead of aborting the process at its first infallible allocation.
-fn check_allocatable(n: usize, rows: usize, cols: usize) -> Result<()> {
-    Vec::<f64>::new().try_reserve_exact(n).map_err(|e| {
-        Error::OutOfMemory(format!(
-            "a {rows} x {cols} matrix needs {n} values of 8 bytes, which cannot be allocated ({e})"
-        ))
-    })
-}
-
-/// `rows × cols` in `layout` → row-major (elementwise, `k` values per element).
-fn to_row_major(w: &[f64], rows: usize, cols: usize, k: usize, layout: Layout) -> Vec<f64> {
-    match layout {
-        Layout::RowMajor => w.to_vec(),
-        Layout::ColMajor => {
-            let mut out = Vec::with_capacity(w.len());
-            for i in 0..rows {
-                for j in 0..cols {
-                    out.extend_from_slice(&w[(i + j * rows) * k..(i + j * rows) * k + k]);
-                }
-            }
-            out
-        }
-    }
-}
-
-/// Row-major → `layout` (elementwise, `k` values per element).
-fn from_row_major(w: &[f64], rows: usize, cols: usize, k: usize, layout: Layout, out: &mut [f64]) {
-    match layout {
-        Layout::RowMajor => out.copy_from_slice(w),
-        Layout::ColMajor => {
-            for i in 0..rows {
-                for j in 0..cols {
-                    out[(i + j * rows) * k..(i + j * rows) * k + k]
-                        .copy_from_slice(&w[(i * cols + j) * k..(i * cols + j) * k + k]);
-                }
-            }
-        }
-    }
 }
 
 impl Core {
@@ -654,59 +588,6 @@ impl Core {
         let out = self.apply(Op::Vmm, &complex::vmm_input(v, self.rows, batch))?;
         y.copy_from_slice(&complex::vmm_output(&out));
         Ok(())
-    }
-    /// Moves the programmed arrays to their state `seconds` after programming,
-    /// as the enabled drift model describes it (SONOS counts in days, PCMLike
-    /// in seconds); without a drift model the arrays do not change. Each call
-    /// starts again from the programmed state: the same devices (the same
-    /// programming draws) seen at another time. With
-    /// `xbar.device.drift_compensation`, later outputs are scaled by
-    /// `β₀/β_t` from reference reads at programming and now.
-    pub fn set_time(&mut self, seconds: f64) -> Result<()> {
-        if !seconds.is_finite() || seconds < 0.0 {
-            return Err(Error::InvalidArgument(format!(
-                "set_time: seconds must be finite and >= 0, got {seconds}"
-            )));
-        }
-        self.require_programmed("set_time")?;
-        let d = &self.params.xbar.device;
-        if !d.drift_error.enable {
-            return Ok(());
-        }
-        let time = match d.drift_error.model {
-            DeviceModel::Sonos => seconds / 86400.0,
-            _ => seconds,
-        };
-        let cells = Cells::new(d, time)?;
-        let mut next = self.clone();
-        next.cells = cells;
-        next.time = time;
-        next.time_calls += 1;
-        if self.updated {
-            next.matrix = self.read_phys();
-            next.weight_limits = next.weight_limits(&next.matrix);
-            next.updated = false;
-        }
-        next.blocks = next.program_blocks(&next.matrix, next.weight_limits, self.program_calls)?;
-        next.drift_factor = 1.0;
-        if next.params.xbar.device.drift_compensation {
-            next.drift_factor = next.drift_reference / next.reference_read()?;
-        }
-        *self = next;
-        Ok(())
-    }
-
-    /// Writes later updates through the measured lookup tables `model`
-    /// (replacing the update model of the parameters); each cell is assigned
-    /// one of the model's tables from the core's seed.
-    pub fn set_lookup_table(&mut self, model: std::sync::Arc<crate::device::update::lookup_table::LookupTableModel>) {
-        let gmin = self.params.xbar.device.gmin_norm();
-        self.update_model = std::sync::Arc::new(model.bind(gmin, self.seed));
-    }
-
-    /// Time since programming in the drift model's unit (days for SONOS, seconds otherwise).
-    pub fn time(&self) -> f64 {
-        self.time
     }
 }
 
