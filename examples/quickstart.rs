@@ -4,9 +4,9 @@
 //! input vectors.
 //!
 //! With ideal DAC and ADC ("ideal / ideal") the error left, about 3e-8, is
-//! single-precision rounding: xbar stores conductances as float32 by default
-//! (`simulation.conductance_precision`, relative step 6e-8 per cell), not an
-//! error of the converters.
+//! float32 conductance storage, not an error of the converters: a balanced
+//! core rounds every conductance, and the difference G+ − G− it reads, to
+//! single precision (relative step 6e-8), as CrossSim's float32 cores do.
 //!
 //! Run: `cargo run --release --example quickstart [PRESET]` (default: "default").
 
