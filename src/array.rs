@@ -6,7 +6,7 @@ use crate::batch::Batch;
 use crate::circuit::parasitics::{solve_exact, solve_nonlinear, solve_relaxation, NewtonSettings, Relaxation, Wires};
 use crate::device::iv::IvModel;
 use crate::error::{Error, Result};
-use crate::product::{self, Dense, Diff, Matrix, Sum};
+use crate::product::{self, gemm, Dense, Diff, Matrix, Sum};
 use crate::storage::Conductances;
 use crate::with_stored;
 use rayon::prelude::*;
@@ -14,20 +14,12 @@ use std::sync::{Arc, Mutex};
 
 /// Cell-operations below which a read runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 16;
+use crate::backend::{Backend, Placed};
 use crate::device::cells::{Cells, ReadNoise};
 use crate::device::update::{DeviceUpdate, Request};
-use crate::gpu::resident::{NoiseStream, Resident};
-use crate::gpu::select::GpuBackend;
-use crate::rng::{Purpose, Stream};
+use crate::rng::{identity, NoiseStream, Purpose, Stream};
 
-/// Which product an array read computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// `y_i = Σ_j G_ij x_j` (inputs drive the array rows).
-    Mvm,
-    /// `y_j = Σ_i v_i G_ij` (the transpose direction).
-    Vmm,
-}
+pub use crate::product::Op;
 
 /// A `rows × cols` conductance matrix (row-major, in the core's storage
 /// precision), its identity within the core (for its random streams) and its
@@ -46,10 +38,15 @@ pub struct Array {
     /// CrossSim's relaxation solver state of this array (MVM, VMM), when that
     /// solver is chosen: its reduced gamma persists across calls, as in CrossSim.
     pub relaxation: Option<Arc<Mutex<[Relaxation; 2]>>>,
-    /// A copy of `g` on the GPU when the core runs there: reads without wires use it.
-    pub resident: Option<Arc<Resident>>,
+    /// The backend's copy of `g` where reads do not run on the CPU (a GPU):
+    /// reads without wires use it.
+    pub placed: Option<Arc<dyn Placed>>,
     /// The cells' nonlinear I-V law; `None` for ohmic cells.
     pub iv: Option<IvModel>,
+    /// Batches of two or more vectors read static conductances with a GEMM
+    /// ([`product::gemm`]); `false` (`simulation.disable_fast_matmul`) keeps
+    /// the in-order one-vector kernels, whose results do not depend on the batch.
+    pub gemm: bool,
 }
 
 /// Identifies one read of the arrays of a core: the core seed, the core's
@@ -70,22 +67,15 @@ pub struct WriteKey {
 }
 
 impl ReadKey {
-    /// The read-noise stream of array `id` for vector `b` of the batch:
-    /// array field `id·2^8 + slice`, call field `call·2^24 + b` (call counters
-    /// below 2^32, batches below 2^24 vectors and 256 input slices keep
-    /// streams distinct).
+    /// The read-noise stream of array `id` for vector `b` of the batch
+    /// ([`identity::read_noise`]).
     pub fn stream(&self, id: u32, b: usize) -> Stream {
-        let s = self.streams(id);
-        Stream::new(s.seed, s.array, Purpose::ReadNoise, s.call | (b as u64 & 0xFF_FFFF))
+        self.streams(id).vector(b)
     }
 
-    /// The fields of [`ReadKey::stream`] shared by every vector (call field of vector 0).
+    /// The read-noise streams of array `id` for every vector of this read.
     pub fn streams(&self, id: u32) -> NoiseStream {
-        NoiseStream {
-            seed: self.seed,
-            array: (id << 8) | (self.slice & 0xFF),
-            call: (self.call & 0xFFFF_FFFF) << 24,
-        }
+        identity::read_noise(self.seed, id, self.slice, self.call)
     }
 }
 
@@ -101,25 +91,25 @@ impl Array {
             noise: None,
             wires: None,
             relaxation: None,
-            resident: None,
+            placed: None,
             iv: None,
+            gemm: true,
         }
     }
 
-    /// Keeps a copy of the conductances on the GPU (a no-op without `gpu`).
-    pub fn place(mut self, gpu: Option<&GpuBackend>) -> Result<Array> {
-        if let Some(b) = gpu {
-            let g = self.g.as_f64();
-            let r = Resident::upload(&b.gpu, b.precision, self.rows, self.cols, &g, self.noise.as_ref())?;
-            self.resident = Some(Arc::new(r));
+    /// Gives the conductances to `backend`, which keeps a copy where its
+    /// reads run (none on the CPU).
+    pub fn place(mut self, backend: &dyn Backend) -> Result<Array> {
+        if backend.keeps_copies() {
+            self.placed = backend.place(self.rows, self.cols, &self.g.as_f64(), self.noise.as_ref())?;
         }
         Ok(self)
     }
 
-    /// Brings the GPU copy (if any) up to date with `g` after a write.
+    /// Brings the backend's copy (if any) up to date with `g` after a write.
     pub fn refresh(&mut self) -> Result<()> {
-        if let Some(r) = &self.resident {
-            self.resident = Some(Arc::new(r.reupload(&self.g.as_f64(), self.noise.as_ref())?));
+        if let Some(r) = &self.placed {
+            self.placed = Some(r.replace(&self.g.as_f64(), self.noise.as_ref())?);
         }
         Ok(())
     }
@@ -179,7 +169,7 @@ impl Array {
         if let Some(iv) = &self.iv {
             return Ok(self.uncoupled(op, x, key, iv));
         }
-        if let Some(r) = &self.resident {
+        if let Some(r) = &self.placed {
             return r.read(op, x, self.noise.as_ref(), key.streams(self.id));
         }
         Ok(match &self.noise {
@@ -280,14 +270,54 @@ impl Array {
     /// in units of one fully-on cell at full input.
     pub fn product(&self, op: Op, x: &Batch) -> Batch {
         let cols = self.cols;
+        if self.use_gemm(x) {
+            return with_stored!(&self.g, a => self.gemm_with(op, &gemm::Source::Stored(&a[..]), x));
+        }
         with_stored!(&self.g, a => self.sum_with(op, Dense { a, cols }, x, Sum::Linear))
+    }
+
+    /// Whether a read of `x` is a GEMM (see [`Array::gemm`]).
+    fn use_gemm(&self, x: &Batch) -> bool {
+        self.gemm && x.count > 1
+    }
+
+    /// The product of the matrix `a` (this array's shape) with every vector of `x` as GEMMs.
+    fn gemm_with<E: gemm::GemmElem>(&self, op: Op, a: &gemm::Source<E>, x: &Batch) -> Batch {
+        let mut y = Batch::zeros(self.outputs(op), x.count);
+        let s = gemm::Shape {
+            rows: self.rows,
+            cols: self.cols,
+            count: x.count,
+        };
+        match op {
+            Op::Mvm => gemm::mvm(a, s, &x.data, &mut y.data),
+            Op::Vmm => gemm::vmm(a, s, &x.data, &mut y.data),
+        }
+        y
     }
 
     /// The currents of this array minus those of `neg` (same shape and
     /// precision) as one product of the difference `G − G_neg`, taken per
-    /// cell in single precision when `single`.
+    /// cell in single precision when `single`. A batched read takes the
+    /// differences a block at a time into the GEMM's buffers, in the storage
+    /// precision (the exact difference of two float32 cells rounded to `f32`).
     pub fn difference_product(&self, neg: &Array, single: bool, op: Op, x: &Batch) -> Result<Batch> {
         let cols = self.cols;
+        if self.use_gemm(x) {
+            return match (&self.g, &neg.g) {
+                (Conductances::Single(p), Conductances::Single(n)) if single => {
+                    Ok(self.gemm_difference(op, x, |i| p[i] - n[i]))
+                }
+                (Conductances::Single(p), Conductances::Single(n)) => {
+                    Ok(self.gemm_difference(op, x, |i| (f64::from(p[i]) - f64::from(n[i])) as f32))
+                }
+                (Conductances::Double(p), Conductances::Double(n)) if single => {
+                    Ok(self.gemm_difference(op, x, |i| f64::from(p[i] as f32 - n[i] as f32)))
+                }
+                (Conductances::Double(p), Conductances::Double(n)) => Ok(self.gemm_difference(op, x, |i| p[i] - n[i])),
+                _ => Err(Error::Internal("a balanced pair stored in two precisions".into())),
+            };
+        }
         Ok(match (&self.g, &neg.g, single) {
             (Conductances::Single(pos), Conductances::Single(neg), true) => {
                 self.sum_with(op, Diff::<f32, true> { pos, neg, cols }, x, Sum::Linear)
@@ -303,6 +333,21 @@ impl Array {
             }
             _ => return Err(Error::Internal("a balanced pair stored in two precisions".into())),
         })
+    }
+
+    /// A GEMM read of the matrix whose cell `k` (row-major) is `cell(k)`,
+    /// written block by block into the GEMM's buffers.
+    fn gemm_difference<E: gemm::GemmElem>(&self, op: Op, x: &Batch, cell: impl Fn(usize) -> E + Sync) -> Batch {
+        let cols = self.cols;
+        let fill = |r0: usize, nr: usize, c0: usize, nc: usize, out: &mut [E]| {
+            for (r, row) in out.chunks_exact_mut(nc.max(1)).take(nr).enumerate() {
+                let base = (r0 + r) * cols + c0;
+                for (c, o) in row.iter_mut().enumerate() {
+                    *o = cell(base + c);
+                }
+            }
+        };
+        self.gemm_with(op, &gemm::Source::Computed(&fill), x)
     }
 
     /// Currents with per-output read noise: `I_i = Σ_j G_ij x_j + sqrt(Σ_j σ_ij² x_j²)·z_i`.

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::{BlockContext, Mapping};
 use crate::params::{BatchMode, CoreStyle, DeviceModel, OutputDtype, Params};
+use crate::rng::identity;
 use crate::support;
 use crate::tiling::Tiling;
 
@@ -70,8 +71,8 @@ pub struct Core {
     /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
     iv: Option<crate::device::iv::IvModel>,
     update_model: std::sync::Arc<dyn crate::device::update::DeviceUpdate>,
-    /// The GPU the arrays are kept and read on (`None`: the CPU), chosen at `new`.
-    gpu: Option<crate::gpu::select::GpuBackend>,
+    /// Where the arrays' products run (the CPU or a GPU), chosen at `new`.
+    backend: std::sync::Arc<dyn crate::backend::Backend>,
 }
 
 /// Checks a data buffer's length and that every value is finite.
@@ -177,13 +178,21 @@ impl Core {
         };
         check_allocatable(prows * pcols, rows, cols)?;
         let tiling = Tiling::plan(params, prows, pcols)?;
+        if tiling.len() > identity::MAX_BLOCKS {
+            return Err(Error::shape(format!(
+                "a {rows} x {cols} matrix tiled into {} arrays of at most core.rows_max x core.cols_max cells: \
+                 at most {} tiles have random streams of their own; raise core.rows_max or core.cols_max",
+                tiling.len(),
+                identity::MAX_BLOCKS
+            )));
+        }
         let time = params.xbar.device.time;
         let d = &params.xbar.device;
         let update_model = match update_model {
             Some(m) => m,
             None => crate::device::update::model(&d.update, d.gmin_norm(), seed)?.into(),
         };
-        let gpu = crate::gpu::select::choose(params)?;
+        let backend = crate::backend::choose(params)?;
         let core = Core {
             params: params.clone(),
             rows,
@@ -209,7 +218,7 @@ impl Core {
             },
             iv: crate::device::iv::IvModel::from_params(&params.xbar.device)?,
             update_model,
-            gpu,
+            backend,
         };
         // Build the periphery of every block once so that bad ADC/DAC
         // settings fail here rather than at the first program.
@@ -247,7 +256,7 @@ impl Core {
     }
     /// The GPU the core runs on (`"cuda"`, or `"auto"` with a usable GPU); `None`: the CPU.
     pub fn gpu(&self) -> Option<&crate::gpu::Gpu> {
-        self.gpu.as_ref().map(|b| b.gpu.as_ref())
+        self.backend.gpu()
     }
     /// Number of physical array blocks the matrix is tiled over.
     pub fn num_blocks(&self) -> usize {
@@ -316,7 +325,7 @@ impl Core {
             },
             block: 0,
             wires: self.wires.clone(),
-            gpu: self.gpu.clone(),
+            backend: self.backend.clone(),
             iv: self.iv,
         }
     }
@@ -420,7 +429,7 @@ impl Core {
             matrix: Vec::new(),
             update_model: self.update_model.clone(),
             wires: self.wires.clone(),
-            gpu: self.gpu.clone(),
+            backend: self.backend.clone(),
             ..*self
         }
     }
@@ -504,8 +513,41 @@ impl Core {
             .collect()
     }
 
-    /// Runs `op` on physical inputs `x` through every block and sums the block outputs.
+    /// Runs `op` on physical inputs `x`: as one read call, or, for a batch
+    /// larger than one call's random streams can name
+    /// ([`identity::MAX_VECTORS_PER_CALL`] vectors, and 2^32 ADC-rounding
+    /// draws), as consecutive calls of that many vectors each.
     fn apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
+        let (prows, pcols) = self.phys();
+        let per_call = identity::MAX_VECTORS_PER_CALL.min(u32::MAX as usize / (prows.max(pcols) + 1));
+        self.apply_in_calls(op, x, per_call)
+    }
+
+    /// Runs `op` on `x` as consecutive read calls of at most `per_call` vectors.
+    fn apply_in_calls(&mut self, op: Op, x: &Batch, per_call: usize) -> Result<Batch> {
+        if x.count <= per_call {
+            return self.apply_call(op, x);
+        }
+        let (prows, pcols) = self.phys();
+        let out_len = if op == Op::Mvm { prows } else { pcols };
+        let mut y = Vec::with_capacity(out_len * x.count);
+        for b0 in (0..x.count).step_by(per_call) {
+            let n = per_call.min(x.count - b0);
+            let part = Batch::from_vec(x.len, n, x.data[b0 * x.len..(b0 + n) * x.len].to_vec());
+            y.extend_from_slice(&self.apply_call(op, &part)?.data);
+        }
+        Ok(Batch::from_vec(out_len, x.count, y))
+    }
+
+    /// Runs `op` on physical inputs `x` through every block as one read call
+    /// and sums the block outputs.
+    fn apply_call(&mut self, op: Op, x: &Batch) -> Result<Batch> {
+        if self.read_calls + 1 >= identity::MAX_CALLS {
+            return Err(Error::shape(format!(
+                "this core has made {} reads, as many as its random streams can name; build a new core",
+                self.read_calls
+            )));
+        }
         self.read_calls += 1;
         let key = ReadKey {
             seed: self.seed,
@@ -743,5 +785,35 @@ impl Core {
     /// Time since programming in the drift model's unit (days for SONOS, seconds otherwise).
     pub fn time(&self) -> f64 {
         self.time
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch read in several calls draws fresh read noise for every call:
+    /// with equal input vectors, the second call's outputs are not the first's
+    /// (one call's vector index restarts at 0, its call number does not).
+    #[test]
+    fn a_batch_read_in_several_calls_never_repeats_its_noise() {
+        let mut p = Params::default();
+        p.set_json(
+            "xbar.device.read_noise",
+            r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.1}"#,
+        )
+        .unwrap();
+        let mut c = Core::new(&p, 2, 2, 5).unwrap();
+        c.program(&[0.5, -0.5, 0.25, 1.0], Layout::RowMajor).unwrap();
+        let x = Batch::from_vec(2, 8, vec![1.0; 16]);
+        let y = c.apply_in_calls(Op::Mvm, &x, 4).unwrap();
+        assert_eq!(c.read_calls, 2);
+        for b in 0..4 {
+            assert_ne!(y.vector(b), y.vector(b + 4), "vector {b} repeats in the second call");
+        }
+        // Whole batches of the same size, from the same core state, are reproducible.
+        let mut d = Core::new(&p, 2, 2, 5).unwrap();
+        d.program(&[0.5, -0.5, 0.25, 1.0], Layout::RowMajor).unwrap();
+        assert_eq!(d.apply_in_calls(Op::Mvm, &x, 4).unwrap(), y);
     }
 }

@@ -5,6 +5,7 @@
 //! describe. The C ABI over the same objects lives in [`ffi`].
 
 pub mod array;
+pub mod backend;
 pub mod batch;
 pub mod circuit;
 pub mod complex;

@@ -25,17 +25,24 @@ fn values(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
 
 /// Builds the emulator into the test's temporary folder; `None` (after a loud skip) without g++.
 fn build() -> Option<std::path::PathBuf> {
+    build_host("emulate")
+}
+
+/// Builds `tests/gpu/NAME.cpp` (kernel sources under the host shim
+/// `kernels/host/cuda_host.h`) into the test's temporary folder; `None`
+/// (after a loud skip) without g++.
+fn build_host(name: &str) -> Option<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let exe = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("xbar_gpu_emulate");
+    let exe = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("xbar_gpu_{name}"));
     let out = Command::new("g++")
         .args(["-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-o"])
         .arg(&exe)
-        .arg(root.join("tests/gpu/emulate.cpp"))
+        .arg(root.join(format!("tests/gpu/{name}.cpp")))
         .output();
     match out {
         Ok(o) if o.status.success() => Some(exe),
         Ok(o) => panic!(
-            "g++ could not build tests/gpu/emulate.cpp:\n{}",
+            "g++ could not build tests/gpu/{name}.cpp:\n{}",
             String::from_utf8_lossy(&o.stderr)
         ),
         Err(e) => {
@@ -46,6 +53,18 @@ fn build() -> Option<std::path::PathBuf> {
             None
         }
     }
+}
+
+/// The host shim runs a block's threads at once: shared-memory reductions
+/// with barriers, warp shuffles and votes, atomics and early exits give the
+/// device's results (tests/gpu/shim_selftest.cpp; each check fails when the
+/// threads run one after another).
+#[test]
+fn host_shim_runs_block_threads_concurrently() {
+    let Some(exe) = build_host("shim_selftest") else { return };
+    let out = Command::new(&exe).output().expect("the shim self-test runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("7 passed, 0 failed"), "{text}");
 }
 
 /// The emulated kernel's outputs for `array` read by `op` with inputs `x`.

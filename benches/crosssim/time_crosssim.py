@@ -6,7 +6,9 @@ and scipy:
 
     CROSSSIM_PATH=/path/to/cross-sim python benches/crosssim/time_crosssim.py [CASE ...]
 
-Cases: a_ideal, b_noisy, c_par256, c_par1024 (default: all). Each case builds
+Cases: a_ideal, b_noisy, c_par256, c_par1024 (default: all), and the static
+cases of benches/static_mvm.rs, s_ideal, s_dac_adc and s_bitsliced (1024 x 1024,
+batch BATCH, default 256; see static_rounds.sh). Each case builds
 an AnalogCore from CrossSim parameters equal to the xbar bench's, runs one
 untimed call, then prints the median and minimum wall time of REPEATS calls
 (environment variable, default 5), one line per case.
@@ -82,6 +84,34 @@ def noisy_params(n):
     return p
 
 
+def static_params(name, n):
+    """benches/static_mvm.rs `config`: no read noise, so every batch is one matmul."""
+    p = CrossSimParameters()
+    if name == "s_ideal":
+        return p
+    r = math.sqrt(n)
+    for op in ("mvm", "vmm"):
+        dac = getattr(p.xbar.dac, op)
+        dac.model = "SignMagnitudeDAC"
+        dac.bits = 8
+        adc = getattr(p.xbar.adc, op)
+        adc.model = "QuantizerADC"
+        adc.bits = 8
+        if name == "s_bitsliced":
+            adc.adc_range_option = "MAX"
+        else:
+            adc.calibrated_range = [-r, r]
+    e = p.xbar.device.programming_error
+    e.enable = True
+    e.model = "NormalIndependentDevice"
+    e.magnitude = 0.01
+    if name == "s_bitsliced":
+        p.core.style = "BITSLICED"
+        p.core.weight_bits = 8
+        p.core.bit_sliced.num_slices = 4
+    return p
+
+
 def parasitic_params(style, r_norm, rmin=1e4):
     """Wire resistance r_norm * Rmin per segment, Rmax = 10 Rmin, tight relaxation."""
     p = CrossSimParameters()
@@ -102,6 +132,11 @@ def parasitic_params(style, r_norm, rmin=1e4):
 
 def case(name):
     """(description, core, input) for one case; inputs are (n,) or (n, batch)."""
+    if name.startswith("s_"):
+        n, batch = 1024, int(os.environ.get("BATCH", "256"))
+        w = data(n * n, 0.1).reshape(n, n)
+        x = np.ascontiguousarray(data(n * batch, 0.7).reshape(batch, n).T)
+        return f"{name} {n}x{n} batch {batch}", AnalogCore(w, static_params(name, n)), x
     if name in ("a_ideal", "b_noisy"):
         n = 1024
         batch = 1 if name == "a_ideal" else int(os.environ.get("NOISY_BATCH", "16"))

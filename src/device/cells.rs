@@ -21,7 +21,7 @@ use super::rram_wan::RramWan;
 use super::sonos::{SonosRead, SonosWrite};
 use crate::error::{Error, Result};
 use crate::params::{DeviceModel, DeviceParams, NoiseSampling};
-use crate::rng::{Purpose, Stream};
+use crate::rng::{identity, Purpose, Stream};
 use crate::storage::{Conductances, Stored};
 use std::sync::Arc;
 
@@ -214,7 +214,7 @@ impl Cells {
             }
             Write::PcmLike { drift } => {
                 let nu = Stream::new(draws.seed, array, Purpose::Drift, draws.program_call);
-                let call = (draws.program_call << 24) | (draws.time_call & 0xFF_FFFF);
+                let call = identity::subcall(draws.program_call, draws.time_call);
                 let read = Stream::new(draws.seed, array, Purpose::DriftReadNoise, call);
                 for (i, x) in g.iter_mut().enumerate() {
                     let k = i as u64;

@@ -13,11 +13,12 @@
 
 use super::device::{driver_error, Gpu};
 use super::probe;
-use crate::array::Op;
 use crate::batch::Batch;
 use crate::device::cells::ReadNoise;
 use crate::device::law::Dist;
 use crate::error::{Error, Result};
+use crate::product::Op;
+use crate::rng::NoiseStream;
 use cudarc::driver::{CudaFunction, CudaSlice, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits};
 use std::sync::Arc;
 
@@ -88,15 +89,6 @@ pub struct Resident {
     rows: usize,
     cols: usize,
     store: Store,
-}
-
-/// Where the read-noise draws of one read come from: vector `b` uses the
-/// stream `(seed, array, ReadNoise, call | b)` (see `ReadKey::stream_fields`).
-#[derive(Debug, Clone, Copy)]
-pub struct NoiseStream {
-    pub seed: u64,
-    pub array: u32,
-    pub call: u64,
 }
 
 fn upload<T: Real>(gpu: &Gpu, g: &[f64], noise: Option<&ReadNoise>) -> Result<Cells<T>> {

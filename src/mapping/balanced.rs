@@ -3,7 +3,7 @@
 //! at programming, as CrossSim does.
 
 use super::currents::Currents;
-use super::input_slicing::{correct, correct_posneg, horner, slice_batch, slice_currents, slice_key};
+use super::input_slicing::SlicedInputs;
 use super::pair::Pair;
 use super::{BlockContext, Periphery};
 use crate::array::{Op, ReadKey, WriteKey};
@@ -94,31 +94,24 @@ impl Balanced {
         if !per.dac.bitslicing() {
             return Ok(self.pair.currents(op, xd, &key)?.digitise_and_combine(adc, &key));
         }
-        let slices = slice_batch(&per.dac, xd);
-        let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
-        let reads = slice_currents(&slices, key, self.pair.key_independent(), |x, k| {
-            self.pair.currents(op, x, k)
-        })?;
-        let acc = horner(
-            s,
-            reads.into_iter().enumerate().map(|(i, mut c)| {
-                if per.adc_per_ibit {
-                    c.digitise(adc, &slice_key(key, i));
-                }
-                c
-            }),
+        let sliced = SlicedInputs::new(&per.dac, xd);
+        let acc = sliced.read(
+            key,
+            self.pair.key_independent(),
+            per.adc_per_ibit.then_some(adc),
+            |x, k| self.pair.currents(op, x, k),
         )?;
         Ok(match acc {
             Currents::One(mut a) => {
-                correct(&mut a, s, k, mb);
+                sliced.correct(&mut a);
                 if !per.adc_per_ibit {
                     adc.convert(&mut a, &key, 0);
                 }
                 a
             }
             Currents::Two(mut p, mut n) => {
-                correct_posneg(&mut p, s, k, mb);
-                correct_posneg(&mut n, s, k, mb);
+                sliced.correct_posneg(&mut p);
+                sliced.correct_posneg(&mut n);
                 let c = Currents::Two(p, n);
                 if per.adc_per_ibit {
                     c.combine()

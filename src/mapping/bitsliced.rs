@@ -3,7 +3,7 @@
 //! pair); slice outputs are digitised separately and recombined by shift-and-add.
 
 use super::currents::Currents;
-use super::input_slicing::{correct, horner, slice_batch, slice_currents, slice_key};
+use super::input_slicing::SlicedInputs;
 use super::pair::{clip, Pair};
 use super::{BlockContext, Periphery, SliceInfo};
 use crate::array::{Array, Op, ReadKey};
@@ -238,23 +238,14 @@ impl BitSliced {
         let per = self.periphery(op);
         let n = self.slices.len();
         let mut outs: Vec<Currents> = if per.dac.bitslicing() {
-            let islices = slice_batch(&per.dac, xd);
-            let (s, k, mb) = (per.dac.slice_size(), islices.len(), per.dac.magnitude_bits());
+            let sliced = SlicedInputs::new(&per.dac, xd);
             (0..n)
                 .map(|i| {
-                    let reads = slice_currents(&islices, key, self.key_independent(i), |x, k| {
+                    let ibit_adc = per.adc_per_ibit.then_some(&per.adcs[i]);
+                    let mut acc = sliced.read(key, self.key_independent(i), ibit_adc, |x, k| {
                         self.currents(i, op, x, k)
                     })?;
-                    let mut acc = horner(
-                        s,
-                        reads.into_iter().enumerate().map(|(j, mut c)| {
-                            if per.adc_per_ibit {
-                                c.digitise(&per.adcs[i], &slice_key(key, j));
-                            }
-                            c
-                        }),
-                    )?;
-                    acc.each(|a| correct(a, s, k, mb));
+                    acc.each(|a| sliced.correct(a));
                     Ok(acc)
                 })
                 .collect::<Result<_>>()?

@@ -18,7 +18,7 @@ use crate::device::conductance::Window;
 use crate::device::update::{DeviceUpdate, Request};
 use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, CoreStyle, Params};
-use crate::rng::{Purpose, Stream};
+use crate::rng::{identity, Purpose, Stream};
 use crate::storage::Conductances;
 
 /// Weight slice index, bits per slice and slice style (bit-sliced cores).
@@ -41,8 +41,8 @@ pub struct BlockContext<'a> {
     pub block: u32,
     /// Wire resistances of the arrays, when parasitics are simulated.
     pub wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
-    /// The GPU the arrays are kept on, when the core runs there.
-    pub gpu: Option<crate::gpu::select::GpuBackend>,
+    /// Where the arrays' products run.
+    pub backend: std::sync::Arc<dyn crate::backend::Backend>,
     /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
     pub iv: Option<crate::device::iv::IvModel>,
 }
@@ -66,9 +66,9 @@ impl BlockContext<'_> {
     /// Writes target conductances `g` (`rows × cols`, already quantised) as
     /// array `k` of this block: programming error or drift, storage in the
     /// core's precision, then its read noise.
-    /// Array ids are `block·128 + k`.
+    /// Array ids are [`identity::array_id`]`(block, k)`.
     pub fn program_array(&self, k: u32, rows: usize, cols: usize, mut g: Vec<f64>) -> Result<Array> {
-        let id = self.block * 128 + k;
+        let id = identity::array_id(self.block, k);
         self.cells.write(&mut g, id, &self.draws)?;
         let g = Conductances::new(g, self.params.simulation.conductance_precision);
         let noise = self.cells.read_noise(&g);
@@ -87,10 +87,11 @@ impl BlockContext<'_> {
             noise,
             wires: self.wires.clone(),
             relaxation,
-            resident: None,
+            placed: None,
             iv: self.iv,
+            gemm: !self.params.simulation.disable_fast_matmul,
         }
-        .place(self.gpu.as_ref())
+        .place(self.backend.as_ref())
     }
 }
 
@@ -145,8 +146,7 @@ impl Periphery {
                     balanced_subtract,
                     slice,
                 };
-                // ADC bank ids: block·128 + 2·(weight slice) + (0 MVM, 1 VMM).
-                let id = ctx.block * 128 + 2 * k as u32 + u32::from(op == Op::Vmm);
+                let id = identity::adc_bank_id(ctx.block, k, op == Op::Vmm);
                 let draws = Stream::new(ctx.draws.seed, id, Purpose::AdcMismatch, ctx.draws.program_call);
                 Adc::new(adcp, &range, lines, draws, id, &format!("xbar.adc.{name}"))
             })

@@ -3,7 +3,7 @@
 //! subtracting a reference "unit column" whose cells all hold zero weight.
 
 use super::currents::Currents;
-use super::input_slicing::{correct, horner, slice_batch, slice_currents, slice_key};
+use super::input_slicing::SlicedInputs;
 use super::pair::clip;
 use super::{BlockContext, Periphery};
 use crate::array::{Array, Op, ReadKey, WriteKey};
@@ -94,22 +94,15 @@ impl Offset {
         let per = self.periphery(op);
         let adc = &per.adcs[0];
         let mut out = if per.dac.bitslicing() {
-            let slices = slice_batch(&per.dac, xd);
-            let (s, k, mb) = (per.dac.slice_size(), slices.len(), per.dac.magnitude_bits());
-            let reads = slice_currents(&slices, key, self.array.key_independent(), |x, k| {
-                Ok(Currents::One(self.currents(op, x, k)?))
-            })?;
-            let acc = horner(
-                s,
-                reads.into_iter().enumerate().map(|(i, mut c)| {
-                    if per.adc_per_ibit {
-                        c.digitise(adc, &slice_key(key, i));
-                    }
-                    c
-                }),
+            let sliced = SlicedInputs::new(&per.dac, xd);
+            let acc = sliced.read(
+                key,
+                self.array.key_independent(),
+                per.adc_per_ibit.then_some(adc),
+                |x, k| Ok(Currents::One(self.currents(op, x, k)?)),
             )?;
             let mut a = acc.combine();
-            correct(&mut a, s, k, mb);
+            sliced.correct(&mut a);
             a
         } else {
             self.currents(op, xd, &key)?

@@ -4,12 +4,11 @@
 use super::currents::Currents;
 use super::BlockContext;
 use crate::array::{Array, Op, ReadKey, WriteKey};
+use crate::backend::{Backend, Placed};
 use crate::batch::Batch;
 use crate::device::cells::Cells;
 use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
-use crate::gpu::resident::Resident;
-use crate::gpu::select::GpuBackend;
 use std::sync::Arc;
 
 /// G+ and G- arrays and how their currents are combined.
@@ -58,7 +57,7 @@ impl Pair {
         let neg = ctx.program_array(k + 1, rows, cols, gn)?;
         let single = single && ctx.cells.writes_exactly();
         let fast = fast
-            .then(|| FastBalanced::new(&pos, &neg, single, ctx.gpu.as_ref()))
+            .then(|| FastBalanced::new(&pos, &neg, single, ctx.backend.as_ref()))
             .transpose()?;
         Ok(Pair {
             pos,
@@ -134,7 +133,7 @@ impl Pair {
     /// output line).
     pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
         if let Some(f) = &self.fast {
-            let mut y = match &f.resident {
+            let mut y = match &f.placed {
                 Some(r) => r.read(op, x, None, key.streams(self.pos.id))?,
                 None => self.pos.difference_product(&self.neg, f.single, op, x)?,
             };
@@ -169,13 +168,13 @@ impl Pair {
 }
 
 /// How the fast balanced path takes the difference `G+ − G-`: per cell as it
-/// is read (no third array), or from a copy kept on the GPU.
+/// is read (no third array), or from a copy its backend keeps (a GPU).
 #[derive(Debug, Clone)]
 pub struct FastBalanced {
     /// Each difference is rounded to single precision (CrossSim's float32 balanced core).
     pub single: bool,
-    /// The differences on the GPU, when the core runs there.
-    pub resident: Option<Arc<Resident>>,
+    /// The backend's copy of the differences, where reads do not run on the CPU.
+    pub placed: Option<Arc<dyn Placed>>,
 }
 
 impl FastBalanced {
@@ -190,20 +189,19 @@ impl FastBalanced {
         }
     }
 
-    /// A fast path for `pos` and `neg`, with the differences uploaded to `gpu`.
-    fn new(pos: &Array, neg: &Array, single: bool, gpu: Option<&GpuBackend>) -> Result<FastBalanced> {
-        let mut f = FastBalanced { single, resident: None };
-        if let Some(b) = gpu {
-            let r = Resident::upload(&b.gpu, b.precision, pos.rows, pos.cols, &f.values(pos, neg), None)?;
-            f.resident = Some(Arc::new(r));
+    /// A fast path for `pos` and `neg`, with the differences given to `backend`.
+    fn new(pos: &Array, neg: &Array, single: bool, backend: &dyn Backend) -> Result<FastBalanced> {
+        let mut f = FastBalanced { single, placed: None };
+        if backend.keeps_copies() {
+            f.placed = backend.place(pos.rows, pos.cols, &f.values(pos, neg), None)?;
         }
         Ok(f)
     }
 
-    /// Brings the GPU copy (if any) up to date after a write of `pos` or `neg`.
+    /// Brings the backend's copy (if any) up to date after a write of `pos` or `neg`.
     fn refresh(&mut self, pos: &Array, neg: &Array) -> Result<()> {
-        if let Some(r) = &self.resident {
-            self.resident = Some(Arc::new(r.reupload(&self.values(pos, neg), None)?));
+        if let Some(r) = &self.placed {
+            self.placed = Some(r.replace(&self.values(pos, neg), None)?);
         }
         Ok(())
     }

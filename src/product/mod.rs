@@ -12,6 +12,10 @@
 //! columns. Work is split over blocks of outputs × blocks of vectors in xbar's
 //! pool; a block of G is reused from cache for every vector of its block.
 
+// Every unsafe operation sits in its own block with the reason it is sound.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
+pub mod gemm;
 mod wide;
 
 use crate::storage::Stored;
@@ -30,6 +34,15 @@ const VMM_OUT_BLOCK: usize = 512;
 const VEC_BLOCK: usize = 32;
 /// Multiply-adds below which the product runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 16;
+
+/// Which product an array read computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `y_i = Σ_j G_ij x_j` (inputs drive the array rows).
+    Mvm,
+    /// `y_j = Σ_i v_i G_ij` (the transpose direction).
+    Vmm,
+}
 
 /// Which quantity each output sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,20 +181,41 @@ impl<'a, T: Stored, const SINGLE: bool> Matrix for Diff<'a, T, SINGLE> {
 /// `y[b·n_out + i] = Σ_j a_ij·x[b·cols + j]` for `i < rows` (MVM), with `a`
 /// `rows × cols`, `x` holding `count` vectors of `cols`, `y` `count × rows`.
 /// With [`Sum::Squares`] each term is squared before it is summed.
+///
+/// # Panics
+/// If `x` or `y` do not have those lengths, or a row of `a` is not `cols`
+/// wide (checked once here: the kernels below read rows and vectors unchecked).
 pub fn mvm<M: Matrix>(a: M, rows: usize, cols: usize, x: &[f64], count: usize, sum: Sum, y: &mut [f64]) {
-    debug_assert_eq!(x.len(), cols * count);
-    debug_assert_eq!(y.len(), rows * count);
+    check(a, rows, cols, x.len() == cols * count && y.len() == rows * count);
     let task = |o0: usize, b0: usize, out: &mut [Vec<f64>]| mvm_block(a, cols, x, o0, b0, sum, out);
     run(rows, count, MVM_OUT_BLOCK, rows * cols * count, task, y);
 }
 
 /// `y[b·cols + j] = Σ_i x[b·rows + i]·a_ij` (VMM); with [`Sum::Squares`]
 /// each term is squared before it is summed.
+///
+/// # Panics
+/// As [`mvm`].
 pub fn vmm<M: Matrix>(a: M, rows: usize, cols: usize, x: &[f64], count: usize, sum: Sum, y: &mut [f64]) {
-    debug_assert_eq!(x.len(), rows * count);
-    debug_assert_eq!(y.len(), cols * count);
+    check(a, rows, cols, x.len() == rows * count && y.len() == cols * count);
     let task = |o0: usize, b0: usize, out: &mut [Vec<f64>]| vmm_block(a, rows, x, o0, b0, sum, out);
     run(cols, count, VMM_OUT_BLOCK, rows * cols * count, task, y);
+}
+
+/// The widths [`mvm`] and [`vmm`] rely on: the vectors' lengths (`lengths`)
+/// and every row of `a` (`rows` rows, read through [`Matrix::row`], which
+/// slices with bounds checks) `cols` wide.
+fn check<M: Matrix>(a: M, rows: usize, cols: usize, lengths: bool) {
+    assert!(
+        lengths,
+        "product: x or y does not hold count vectors of the matrix's width"
+    );
+    if rows > 0 {
+        assert!(
+            a.row(0).width() == cols && a.row(rows - 1).width() == cols,
+            "product: the matrix's rows are not {cols} wide"
+        );
+    }
 }
 
 /// Splits `n_out × count` into blocks of `out_block` outputs × [`VEC_BLOCK`]
@@ -308,7 +342,7 @@ fn tile<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn tile_avx2<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
+fn tile_avx2<R: Row, const V: usize>(rows: &[R; ROWS], xt: &[f64], sum: Sum) -> [[f64; GROUP]; ROWS] {
     tile_generic::<R, V>(rows, xt, sum)
 }
 

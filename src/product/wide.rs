@@ -13,6 +13,8 @@
 //! rounded sum, as in the scalar tile, so the results are bit-identical to it.
 
 #![cfg(target_arch = "x86_64")]
+// Every unsafe operation sits in its own block with the reason it is sound.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 use super::{axpy_generic, Row, Sum};
 use crate::storage::Stored;
@@ -52,7 +54,9 @@ pub trait Lanes: Sized {
     /// The CPU has AVX2 and `j + 8 <= s.len()`.
     #[inline(always)]
     unsafe fn single_lanes8(s: &[Self], j: usize) -> __m256 {
-        _mm256_set_m128(Self::single_lanes(s, j + 4), Self::single_lanes(s, j))
+        // SAFETY: AVX2 and `j + 8 <= s.len()` (the caller's contract) cover
+        // both four-entry loads.
+        unsafe { _mm256_set_m128(Self::single_lanes(s, j + 4), Self::single_lanes(s, j)) }
     }
     /// Whether the numbers are `f32` (so [`Lanes::single_lanes8`] is exact).
     const SINGLE: bool;
@@ -63,11 +67,13 @@ impl Lanes for f64 {
     #[inline(always)]
     unsafe fn lanes(s: &[f64], j: usize) -> __m256d {
         debug_assert!(j + 4 <= s.len());
-        _mm256_loadu_pd(s.as_ptr().add(j))
+        // SAFETY: the caller guarantees AVX2 and that `s[j..j + 4]` is in bounds.
+        unsafe { _mm256_loadu_pd(s.as_ptr().add(j)) }
     }
     #[inline(always)]
     unsafe fn single_lanes(s: &[f64], j: usize) -> __m128 {
-        _mm256_cvtpd_ps(Self::lanes(s, j))
+        // SAFETY: as `lanes`, under the same contract.
+        unsafe { _mm256_cvtpd_ps(Self::lanes(s, j)) }
     }
 }
 
@@ -75,17 +81,20 @@ impl Lanes for f32 {
     const SINGLE: bool = true;
     #[inline(always)]
     unsafe fn lanes(s: &[f32], j: usize) -> __m256d {
-        _mm256_cvtps_pd(Self::single_lanes(s, j))
+        // SAFETY: the caller guarantees AVX2 and that `s[j..j + 4]` is in bounds.
+        unsafe { _mm256_cvtps_pd(Self::single_lanes(s, j)) }
     }
     #[inline(always)]
     unsafe fn single_lanes(s: &[f32], j: usize) -> __m128 {
         debug_assert!(j + 4 <= s.len());
-        _mm_loadu_ps(s.as_ptr().add(j))
+        // SAFETY: the caller guarantees that `s[j..j + 4]` is in bounds (SSE is baseline on x86-64).
+        unsafe { _mm_loadu_ps(s.as_ptr().add(j)) }
     }
     #[inline(always)]
     unsafe fn single_lanes8(s: &[f32], j: usize) -> __m256 {
         debug_assert!(j + 8 <= s.len());
-        _mm256_loadu_ps(s.as_ptr().add(j))
+        // SAFETY: the caller guarantees AVX2 and that `s[j..j + 8]` is in bounds.
+        unsafe { _mm256_loadu_ps(s.as_ptr().add(j)) }
     }
 }
 
@@ -113,12 +122,14 @@ pub trait Load4: Row {
 impl<T: Stored> Load4 for &[T] {
     #[inline(always)]
     unsafe fn load4(self, j: usize) -> __m256d {
-        T::lanes(self, j)
+        // SAFETY: the caller's contract is `lanes`' (AVX2, `j + 4 <= len`).
+        unsafe { T::lanes(self, j) }
     }
     const SINGLE_ENTRIES: bool = T::SINGLE;
     #[inline(always)]
     unsafe fn load8_single(self, j: usize) -> __m256 {
-        T::single_lanes8(self, j)
+        // SAFETY: the caller's contract is `single_lanes8`' (AVX2, `j + 8 <= len`).
+        unsafe { T::single_lanes8(self, j) }
     }
     #[inline(always)]
     fn prefetch(self, j: usize) {
@@ -136,17 +147,22 @@ impl<T: Stored, const SINGLE: bool> Load4 for super::DiffRow<'_, T, SINGLE> {
     #[inline(always)]
     unsafe fn load4(self, j: usize) -> __m256d {
         let (p, n) = self.parts();
-        if SINGLE {
-            _mm256_cvtps_pd(_mm_sub_ps(T::single_lanes(p, j), T::single_lanes(n, j)))
-        } else {
-            _mm256_sub_pd(T::lanes(p, j), T::lanes(n, j))
+        // SAFETY: `p` and `n` are rows of one width (`Diff::row` slices both
+        // with the same range), and the caller guarantees AVX2 and `j + 4 <= width`.
+        unsafe {
+            if SINGLE {
+                _mm256_cvtps_pd(_mm_sub_ps(T::single_lanes(p, j), T::single_lanes(n, j)))
+            } else {
+                _mm256_sub_pd(T::lanes(p, j), T::lanes(n, j))
+            }
         }
     }
     const SINGLE_ENTRIES: bool = SINGLE;
     #[inline(always)]
     unsafe fn load8_single(self, j: usize) -> __m256 {
         let (p, n) = self.parts();
-        _mm256_sub_ps(T::single_lanes8(p, j), T::single_lanes8(n, j))
+        // SAFETY: as `load4`, for `j + 8 <= width`.
+        unsafe { _mm256_sub_ps(T::single_lanes8(p, j), T::single_lanes8(n, j)) }
     }
     #[inline(always)]
     fn prefetch(self, j: usize) {
@@ -162,13 +178,17 @@ impl<T: Stored, const SINGLE: bool> Load4 for super::DiffRow<'_, T, SINGLE> {
     }
 }
 
-/// `Σ_j term(rows[r][j], x[j])` in `j` order for each of the [`WIDE_ROWS`] rows (all of
-/// width `x.len()`), `term` the product or its square.
+/// `Σ_j term(rows[r][j], x[j])` in `j` order for each of the [`WIDE_ROWS`] rows,
+/// `term` the product or its square. Callable where the CPU has AVX2.
 ///
-/// # Safety
-/// The CPU has AVX2.
+/// # Panics
+/// If a row's width is not `x.len()`.
 #[target_feature(enable = "avx2")]
-pub unsafe fn dots<R: Load4>(rows: &[R; WIDE_ROWS], x: &[f64], sum: Sum) -> [f64; WIDE_ROWS] {
+pub fn dots<R: Load4>(rows: &[R; WIDE_ROWS], x: &[f64], sum: Sum) -> [f64; WIDE_ROWS] {
+    assert!(
+        rows.iter().all(|r| r.width() == x.len()),
+        "wide: rows and x differ in width"
+    );
     match sum {
         Sum::Linear => dots_of::<R, false>(rows, x),
         Sum::Squares => dots_of::<R, true>(rows, x),
@@ -176,10 +196,10 @@ pub unsafe fn dots<R: Load4>(rows: &[R; WIDE_ROWS], x: &[f64], sum: Sum) -> [f64
 }
 
 /// [`dots`] of the products (`SQUARES` false) or of their squares.
-#[inline(always)]
-unsafe fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64]) -> [f64; WIDE_ROWS] {
+#[inline]
+#[target_feature(enable = "avx2")]
+fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64]) -> [f64; WIDE_ROWS] {
     let cols = x.len();
-    debug_assert!(rows.iter().all(|r| r.width() == cols));
     let mut acc = [_mm256_setzero_pd(); WIDE_ROWS / 4];
     let mut j = 0;
     while j + 4 <= cols {
@@ -196,7 +216,9 @@ unsafe fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64
         ];
         for (g, acc) in acc.iter_mut().enumerate() {
             let r = &rows[4 * g..4 * g + 4];
-            let (a, b, c, d) = (r[0].load4(j), r[1].load4(j), r[2].load4(j), r[3].load4(j));
+            // SAFETY: AVX2 is enabled here, every row is `cols` wide (asserted by
+            // `dots`) and `j + 4 <= cols`.
+            let (a, b, c, d) = unsafe { (r[0].load4(j), r[1].load4(j), r[2].load4(j), r[3].load4(j)) };
             // Lanes of t[k]: entry j + k of rows 4g..4g + 4.
             let (ab_lo, ab_hi) = (_mm256_unpacklo_pd(a, b), _mm256_unpackhi_pd(a, b));
             let (cd_lo, cd_hi) = (_mm256_unpacklo_pd(c, d), _mm256_unpackhi_pd(c, d));
@@ -216,7 +238,8 @@ unsafe fn dots_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64
     }
     let mut out = [0.0; WIDE_ROWS];
     for (g, acc) in acc.iter().enumerate() {
-        _mm256_storeu_pd(out[4 * g..].as_mut_ptr(), *acc);
+        // SAFETY: `out[4g..4g + 4]` is in bounds (`4g + 4 <= WIDE_ROWS`).
+        unsafe { _mm256_storeu_pd(out[4 * g..4 * g + 4].as_mut_ptr(), *acc) };
     }
     add_remaining_columns::<R, SQUARES>(&mut out, rows, x, j);
     out
@@ -246,11 +269,18 @@ fn add_remaining_columns<R: Load4, const SQUARES: bool>(
 /// shuffles per term than the 4 × 4 double-precision transposes of [`dots`],
 /// the same rounded products and sums, so the same bits.
 ///
-/// # Safety
-/// The CPU has AVX-512F and AVX2, and `R::SINGLE_ENTRIES` holds.
+/// Callable where the CPU has AVX-512F and AVX2; exact when
+/// `R::SINGLE_ENTRIES` holds (other entries would be rounded to `f32`).
+///
+/// # Panics
+/// If a row's width is not `x.len()`.
 #[target_feature(enable = "avx2,avx512f")]
-pub unsafe fn dots_single_rows<R: Load4>(rows: &[R; WIDE_ROWS], x: &[f64], sum: Sum) -> [f64; WIDE_ROWS] {
+pub fn dots_single_rows<R: Load4>(rows: &[R; WIDE_ROWS], x: &[f64], sum: Sum) -> [f64; WIDE_ROWS] {
     debug_assert!(R::SINGLE_ENTRIES);
+    assert!(
+        rows.iter().all(|r| r.width() == x.len()),
+        "wide: rows and x differ in width"
+    );
     match sum {
         Sum::Linear => dots_single_rows_of::<R, false>(rows, x),
         Sum::Squares => dots_single_rows_of::<R, true>(rows, x),
@@ -258,10 +288,10 @@ pub unsafe fn dots_single_rows<R: Load4>(rows: &[R; WIDE_ROWS], x: &[f64], sum: 
 }
 
 /// [`dots_single_rows`] of the products (`SQUARES` false) or of their squares.
-#[inline(always)]
-unsafe fn dots_single_rows_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64]) -> [f64; WIDE_ROWS] {
+#[inline]
+#[target_feature(enable = "avx2,avx512f")]
+fn dots_single_rows_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROWS], x: &[f64]) -> [f64; WIDE_ROWS] {
     let cols = x.len();
-    debug_assert!(rows.iter().all(|r| r.width() == cols));
     let mut acc = _mm512_setzero_pd();
     let mut j = 0;
     while j + 8 <= cols {
@@ -270,7 +300,9 @@ unsafe fn dots_single_rows_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROW
                 r.prefetch(j + PREFETCH_AHEAD);
             }
         }
-        let e: [__m256; WIDE_ROWS] = std::array::from_fn(|r| rows[r].load8_single(j));
+        // SAFETY: AVX2 is enabled here, every row is `cols` wide (asserted by
+        // `dots_single_rows`) and `j + 8 <= cols`.
+        let e: [__m256; WIDE_ROWS] = std::array::from_fn(|r| unsafe { rows[r].load8_single(j) });
         // Pairs, then quadruples of rows: q[k] holds entry k of rows 0–3 and
         // entry k + 4 of rows 0–3 (likewise rows 4–7 in q[k + 4]).
         let pair = |a: __m256, b: __m256| (_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
@@ -303,7 +335,8 @@ unsafe fn dots_single_rows_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROW
         j += 8;
     }
     let mut out = [0.0; WIDE_ROWS];
-    _mm512_storeu_pd(out.as_mut_ptr(), acc);
+    // SAFETY: `out` holds the eight lanes of `acc`.
+    unsafe { _mm512_storeu_pd(out.as_mut_ptr(), acc) };
     add_remaining_columns::<R, SQUARES>(&mut out, rows, x, j);
     out
 }
@@ -311,20 +344,25 @@ unsafe fn dots_single_rows_of<R: Load4, const SQUARES: bool>(rows: &[R; WIDE_ROW
 /// `out[k] += term(x, seg[k])` for every entry of the segment, four at a
 /// time (each output is its own sum: lanes never mix).
 ///
-/// # Safety
-/// The CPU has AVX2.
+/// Callable where the CPU has AVX2.
+///
+/// # Panics
+/// If `out` is shorter than the segment.
 #[target_feature(enable = "avx2")]
-pub unsafe fn axpy<R: Load4>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
+pub fn axpy<R: Load4>(x: f64, seg: R, out: &mut [f64], sum: Sum) {
     let n = seg.width();
     let out = &mut out[..n];
     let xv = _mm256_set1_pd(x);
     let squares = sum == Sum::Squares;
     let mut k = 0;
     while k + 4 <= n {
-        let p = _mm256_mul_pd(xv, seg.load4(k));
-        let term = if squares { _mm256_mul_pd(p, p) } else { p };
-        let o = out.as_mut_ptr().add(k);
-        _mm256_storeu_pd(o, _mm256_add_pd(_mm256_loadu_pd(o), term));
+        // SAFETY: AVX2 is enabled here and `k + 4 <= n`, the width of `seg` and of `out`.
+        unsafe {
+            let p = _mm256_mul_pd(xv, seg.load4(k));
+            let term = if squares { _mm256_mul_pd(p, p) } else { p };
+            let o = out.as_mut_ptr().add(k);
+            _mm256_storeu_pd(o, _mm256_add_pd(_mm256_loadu_pd(o), term));
+        }
         k += 4;
     }
     axpy_generic(x, seg.segment(k, n - k), &mut out[k..], sum);

@@ -39,6 +39,10 @@
 //! stream. Each element owns its own block of four words, which keeps every derived
 //! value (`u32`, uniform, normal) a function of element `i` alone.
 
+// Every unsafe operation sits in its own block with the reason it is sound.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
+pub mod identity;
 pub mod normal;
 
 /// Philox multiplier applied to counter word 0.
@@ -51,6 +55,15 @@ const W0: u32 = 0x9E37_79B9;
 const W1: u32 = 0xBB67_AE85;
 /// Number of Philox rounds.
 const ROUNDS: usize = 10;
+
+/// Where the read-noise draws of one read come from: vector `b` uses the
+/// stream `(seed, array, ReadNoise, call | b)` (the fields `ReadKey::streams` packs).
+#[derive(Debug, Clone, Copy)]
+pub struct NoiseStream {
+    pub seed: u64,
+    pub array: u32,
+    pub call: u64,
+}
 
 /// Largest call counter (exclusive) that fits the counter packing: `2^56`.
 pub const MAX_CALL: u64 = 1 << 56;
@@ -413,7 +426,7 @@ impl Stream {
     /// of sixteen, whose independent chains fill the two multiply-add units) per step.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    unsafe fn fill_dense_avx512(&self, start: u64, out: &mut [f64], normal: bool, then: impl FnMut(usize, &mut [f64])) {
+    fn fill_dense_avx512(&self, start: u64, out: &mut [f64], normal: bool, then: impl FnMut(usize, &mut [f64])) {
         self.fill_dense_groups(start, out, normal, then, |blk| {
             let mut w = [0u32; 128];
             for (h, w) in w.chunks_exact_mut(64).enumerate() {
@@ -428,7 +441,7 @@ impl Stream {
     /// vectors of eight) per step.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn fill_dense_avx2(&self, start: u64, out: &mut [f64], normal: bool, then: impl FnMut(usize, &mut [f64])) {
+    fn fill_dense_avx2(&self, start: u64, out: &mut [f64], normal: bool, then: impl FnMut(usize, &mut [f64])) {
         self.fill_dense_groups(start, out, normal, then, |blk| {
             let mut w = [0u32; 64];
             for (h, w) in w.chunks_exact_mut(32).enumerate() {

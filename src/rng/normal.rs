@@ -31,6 +31,9 @@
 //! scalar function, its AVX2 form and the CUDA kernels (`kernels/philox.cuh`)
 //! give the same bits.
 
+// Every unsafe operation sits in its own block with the reason it is sound.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 /// `2⁻³¹`, `2⁻³²`, `2⁻³³`, from their exponent bits.
 const TWO_POW_M31: f32 = f32::from_bits((127 - 31) << 23);
 const TWO_POW_M32: f32 = f32::from_bits((127 - 32) << 23);
@@ -157,7 +160,7 @@ pub fn normal_of(w: u32) -> f32 {
 
 #[cfg(all(target_arch = "x86_64", not(target_feature = "fma")))]
 #[target_feature(enable = "fma")]
-unsafe fn normal_of_fma(w: u32) -> f32 {
+fn normal_of_fma(w: u32) -> f32 {
     normal_of_here(w)
 }
 

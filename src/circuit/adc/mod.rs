@@ -16,7 +16,7 @@ use crate::array::ReadKey;
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::params::{AdcModel, AdcParams};
-use crate::rng::{Purpose, Stream};
+use crate::rng::{identity, Stream};
 pub use circuit::CircuitAdc;
 use cyclic::CyclicAdc;
 use mismatch::Normals;
@@ -124,14 +124,13 @@ impl Adc {
     /// Digitises every value of `x` in place; entry i of each vector is output
     /// line i. `key` and `part` (0, or 1 for the G- currents of a pair
     /// digitised separately) name the conversion in the stochastic-rounding
-    /// streams: element `b·len + line` of stream (id·2^8 + slice·2 + part, call).
+    /// streams: element `b·len + line` of [`identity::adc_rounding`].
     pub fn convert(&self, x: &mut Batch, key: &ReadKey, part: u32) {
         match self {
             Adc::Ideal => {}
             Adc::Uniform(q) => x.map(|v| q.convert(v)),
             Adc::Stochastic(q, id) => {
-                let array = (id << 8) | ((key.slice & 0x7F) << 1) | (part & 1);
-                let s = Stream::new(key.seed, array, Purpose::AdcRounding, key.call & 0xFF_FFFF_FFFF_FFFF);
+                let s = identity::adc_rounding(key.seed, *id, key.slice, part, key.call);
                 for (k, v) in x.data.iter_mut().enumerate() {
                     *v = q.convert_stochastic(*v, s.uniform_at(k as u64));
                 }

@@ -1,0 +1,174 @@
+//! Batched products of a static matrix as matrix-matrix products (faer's GEMM).
+//!
+//! When every vector of a batch sees the same conductances (no per-cell read
+//! noise), the batch's currents are one matrix product: `Y = X·Gᵀ` (MVM,
+//! `y_bi = Σ_j G_ij x_bj`) or `Y = X·G` (VMM, `y_bj = Σ_i x_bi G_ij`), with `X`
+//! the `count × inputs` batch. A GEMM reuses each conductance for every vector
+//! from registers and cache, where the one-vector kernels of [`super`] stream
+//! the matrix once per vector.
+//!
+//! **Precision and order of summation.** The product runs in the precision
+//! the conductances are stored in ([`GemmElem`]): `f64` for
+//! `simulation.conductance_precision = "float64"`, `f32` (inputs rounded to
+//! `f32`, sums in `f32`) for the default `"float32"`. Inside one block, faer
+//! sums each output over the inputs in panels (kernel-dependent order, with
+//! fused multiply-adds), so an output may differ from the in-order sum of the
+//! one-vector kernels in its last bits (`f64`: a relative ~1e-16 per term;
+//! `f32`: about `√n·2⁻²⁴` of `Σ|g·x|` for `n` inputs, ~2e-6 at n = 1024).
+//! The blocks are fixed by the shape alone ([`OUT_BLOCK`] outputs each, all
+//! vectors of the batch), each computed by one thread with faer's
+//! single-threaded kernel, so results are bit-identical at any thread count;
+//! work is split over outputs, never over the summed inputs.
+
+use super::Stored;
+use crate::threads;
+use faer::linalg::matmul::matmul;
+use faer::mat::from_row_major_slice;
+use faer::{ComplexField, Mat, Parallelism, SimpleEntity};
+use rayon::prelude::*;
+
+/// Outputs (MVM rows or VMM columns) per block: one thread's share of the
+/// product, and the size of a materialised difference block.
+pub const OUT_BLOCK: usize = 256;
+/// Multiply-adds below which the blocks run on the calling thread.
+const PARALLEL_MIN_WORK: usize = 1 << 18;
+
+/// A real type faer multiplies in: the conductances' storage type.
+pub trait GemmElem: Stored + ComplexField + SimpleEntity + Default {
+    /// `v` rounded to this type.
+    fn from_f64(v: f64) -> Self;
+}
+
+impl GemmElem for f32 {
+    #[inline(always)]
+    fn from_f64(v: f64) -> f32 {
+        v as f32
+    }
+}
+
+impl GemmElem for f64 {
+    #[inline(always)]
+    fn from_f64(v: f64) -> f64 {
+        v
+    }
+}
+
+/// Writes the entries of rows `r0..r0 + nr`, columns `c0..c0 + nc` of a
+/// matrix into `out` (row-major, `nr × nc`), called as `fill(r0, nr, c0, nc, out)`.
+pub type Fill<'a, E> = dyn Fn(usize, usize, usize, usize, &mut [E]) + Sync + 'a;
+
+/// Where a block of the matrix comes from: the stored conductances
+/// themselves, or a function that writes the entries of rows `r0..r0 + nr`,
+/// columns `c0..c0 + nc` (row-major, `nr × nc`) into a buffer (a balanced
+/// pair's difference, taken block by block).
+pub enum Source<'a, E> {
+    /// A stored row-major `rows × cols` matrix.
+    Stored(&'a [E]),
+    /// Entries written on demand.
+    Computed(&'a Fill<'a, E>),
+}
+
+/// The shape of a product: `rows × cols` matrix, `count` vectors.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub rows: usize,
+    pub cols: usize,
+    pub count: usize,
+}
+
+/// `y[b·rows + i] = Σ_j a_ij·x[b·cols + j]` (MVM) for the `count` vectors of
+/// `x`, as GEMMs over blocks of [`OUT_BLOCK`] rows.
+///
+/// # Panics
+/// If `x`, `y` or a stored matrix do not have the lengths `shape` implies.
+pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
+    check(a, s, x.len() == s.count * s.cols, y.len() == s.count * s.rows);
+    let xs = convert(x);
+    let xv = || from_row_major_slice::<E, usize, usize>(&xs, s.count, s.cols);
+    let block = |o0: usize, n: usize| -> Mat<E> {
+        let mut acc = Mat::<E>::zeros(s.count, n);
+        let mut buf;
+        let g = match a {
+            Source::Stored(g) => &g[o0 * s.cols..(o0 + n) * s.cols],
+            Source::Computed(f) => {
+                buf = vec![E::default(); n * s.cols];
+                f(o0, n, 0, s.cols, &mut buf);
+                &buf[..]
+            }
+        };
+        let gt = from_row_major_slice(g, n, s.cols).transpose();
+        matmul(acc.as_mut(), xv(), gt, None, E::faer_one(), Parallelism::None);
+        acc
+    };
+    scatter(s.rows, s.count, s.rows * s.cols * s.count, block, y);
+}
+
+/// `y[b·cols + j] = Σ_i x[b·rows + i]·a_ij` (VMM) for the `count` vectors of
+/// `x`, as GEMMs over blocks of [`OUT_BLOCK`] columns.
+///
+/// # Panics
+/// If `x`, `y` or a stored matrix do not have the lengths `shape` implies.
+pub fn vmm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
+    check(a, s, x.len() == s.count * s.rows, y.len() == s.count * s.cols);
+    let xs = convert(x);
+    let xv = || from_row_major_slice::<E, usize, usize>(&xs, s.count, s.rows);
+    let block = |o0: usize, n: usize| -> Mat<E> {
+        let mut acc = Mat::<E>::zeros(s.count, n);
+        match a {
+            Source::Stored(g) => {
+                let gv = from_row_major_slice(g, s.rows, s.cols).submatrix(0, o0, s.rows, n);
+                matmul(acc.as_mut(), xv(), gv, None, E::faer_one(), Parallelism::None);
+            }
+            Source::Computed(f) => {
+                let mut buf = vec![E::default(); s.rows * n];
+                f(0, s.rows, o0, n, &mut buf);
+                let gv = from_row_major_slice(&buf, s.rows, n);
+                matmul(acc.as_mut(), xv(), gv, None, E::faer_one(), Parallelism::None);
+            }
+        }
+        acc
+    };
+    scatter(s.cols, s.count, s.rows * s.cols * s.count, block, y);
+}
+
+/// Checks the lengths of a product's operands (real checks: the GEMM views
+/// are built from these slices).
+fn check<E>(a: &Source<E>, s: Shape, x_ok: bool, y_ok: bool) {
+    assert!(x_ok, "gemm: x holds {} vectors of the wrong length", s.count);
+    assert!(y_ok, "gemm: y is not count x outputs");
+    if let Source::Stored(g) = a {
+        assert_eq!(g.len(), s.rows * s.cols, "gemm: matrix is not rows x cols");
+    }
+}
+
+/// The inputs in the product's precision.
+fn convert<E: GemmElem>(x: &[f64]) -> Vec<E> {
+    x.iter().map(|&v| E::from_f64(v)).collect()
+}
+
+/// Computes the `count × n` block of outputs `o0..o0 + n` with `block` for
+/// every block of [`OUT_BLOCK`] outputs (in xbar's pool when the work is
+/// large) and writes them into `y` (`count × n_out`, row-major).
+fn scatter<E: GemmElem>(
+    n_out: usize,
+    count: usize,
+    work: usize,
+    block: impl Fn(usize, usize) -> Mat<E> + Sync,
+    y: &mut [f64],
+) {
+    let starts: Vec<usize> = (0..n_out).step_by(OUT_BLOCK).collect();
+    let compute = |&o0: &usize| (o0, block(o0, OUT_BLOCK.min(n_out - o0)));
+    let done: Vec<(usize, Mat<E>)> = if work >= PARALLEL_MIN_WORK && starts.len() > 1 {
+        threads::install(|| starts.par_iter().map(compute).collect())
+    } else {
+        starts.iter().map(compute).collect()
+    };
+    for (o0, m) in done {
+        for b in 0..count {
+            let row = &mut y[b * n_out + o0..b * n_out + o0 + m.ncols()];
+            for (i, v) in row.iter_mut().enumerate() {
+                *v = m.read(b, i).into();
+            }
+        }
+    }
+}
