@@ -86,7 +86,7 @@ pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
     let xs = convert(x);
     let xv = || from_row_major_slice::<E, usize, usize>(&xs, s.count, s.cols);
     let block = |o0: usize, n: usize| -> Mat<E> {
-        let mut acc = Mat::<E>::zeros(s.count, n);
+        let mut acc = Mat::<E>::zeros(n, s.count);
         let mut buf;
         let g = match a {
             Source::Stored(g) => &g[o0 * s.cols..(o0 + n) * s.cols],
@@ -96,8 +96,15 @@ pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
                 &buf[..]
             }
         };
-        let gt = from_row_major_slice(g, n, s.cols).transpose();
-        matmul(acc.as_mut(), xv(), gt, None, E::faer_one(), Parallelism::None);
+        let gv = from_row_major_slice(g, n, s.cols);
+        matmul(
+            acc.as_mut(),
+            gv,
+            xv().transpose(),
+            None,
+            E::faer_one(),
+            Parallelism::None,
+        );
         acc
     };
     scatter(s.rows, s.count, s.rows * s.cols * s.count, block, y);
@@ -113,17 +120,31 @@ pub fn vmm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
     let xs = convert(x);
     let xv = || from_row_major_slice::<E, usize, usize>(&xs, s.count, s.rows);
     let block = |o0: usize, n: usize| -> Mat<E> {
-        let mut acc = Mat::<E>::zeros(s.count, n);
+        let mut acc = Mat::<E>::zeros(n, s.count);
         match a {
             Source::Stored(g) => {
                 let gv = from_row_major_slice(g, s.rows, s.cols).submatrix(0, o0, s.rows, n);
-                matmul(acc.as_mut(), xv(), gv, None, E::faer_one(), Parallelism::None);
+                matmul(
+                    acc.as_mut(),
+                    gv.transpose(),
+                    xv().transpose(),
+                    None,
+                    E::faer_one(),
+                    Parallelism::None,
+                );
             }
             Source::Computed(f) => {
                 let mut buf = vec![E::default(); s.rows * n];
                 f(0, s.rows, o0, n, &mut buf);
                 let gv = from_row_major_slice(&buf, s.rows, n);
-                matmul(acc.as_mut(), xv(), gv, None, E::faer_one(), Parallelism::None);
+                matmul(
+                    acc.as_mut(),
+                    gv.transpose(),
+                    xv().transpose(),
+                    None,
+                    E::faer_one(),
+                    Parallelism::None,
+                );
             }
         }
         acc
@@ -146,7 +167,8 @@ fn convert<E: GemmElem>(x: &[f64]) -> Vec<E> {
     x.iter().map(|&v| E::from_f64(v)).collect()
 }
 
-/// Computes the `count × n` block of outputs `o0..o0 + n` with `block` for
+/// Computes the block of outputs `o0..o0 + n` of every vector (an `n ×
+/// count` matrix, column-major: one vector's outputs contiguous) with `block` for
 /// every block of [`OUT_BLOCK`] outputs (in xbar's pool when the work is
 /// large) and writes them into `y` (`count × n_out`, row-major).
 fn scatter<E: GemmElem>(
@@ -165,9 +187,9 @@ fn scatter<E: GemmElem>(
     };
     for (o0, m) in done {
         for b in 0..count {
-            let row = &mut y[b * n_out + o0..b * n_out + o0 + m.ncols()];
+            let row = &mut y[b * n_out + o0..b * n_out + o0 + m.nrows()];
             for (i, v) in row.iter_mut().enumerate() {
-                *v = m.read(b, i).into();
+                *v = m.read(i, b).into();
             }
         }
     }
