@@ -24,7 +24,7 @@ use super::Stored;
 use crate::threads;
 use faer::linalg::matmul::matmul;
 use faer::mat::from_row_major_slice;
-use faer::{ComplexField, Mat, Parallelism, SimpleEntity};
+use faer::{ComplexField, Mat, MatRef, Parallelism, SimpleEntity};
 use rayon::prelude::*;
 
 /// Outputs (MVM rows or VMM columns) per block: one thread's share of the
@@ -84,9 +84,7 @@ pub struct Shape {
 pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
     check(a, s, x.len() == s.count * s.cols, y.len() == s.count * s.rows);
     let xs = convert(x);
-    let xv = || from_row_major_slice::<E, usize, usize>(&xs, s.count, s.cols);
     let block = |o0: usize, n: usize| -> Mat<E> {
-        let mut acc = Mat::<E>::zeros(n, s.count);
         let mut buf;
         let g = match a {
             Source::Stored(g) => &g[o0 * s.cols..(o0 + n) * s.cols],
@@ -96,16 +94,7 @@ pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
                 &buf[..]
             }
         };
-        let gv = from_row_major_slice(g, n, s.cols);
-        matmul(
-            acc.as_mut(),
-            gv,
-            xv().transpose(),
-            None,
-            E::faer_one(),
-            Parallelism::None,
-        );
-        acc
+        times_inputs(from_row_major_slice(g, n, s.cols), &xs, s.count)
     };
     scatter(s.rows, s.count, s.rows * s.cols * s.count, block, y);
 }
@@ -118,38 +107,30 @@ pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
 pub fn vmm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
     check(a, s, x.len() == s.count * s.rows, y.len() == s.count * s.cols);
     let xs = convert(x);
-    let xv = || from_row_major_slice::<E, usize, usize>(&xs, s.count, s.rows);
     let block = |o0: usize, n: usize| -> Mat<E> {
-        let mut acc = Mat::<E>::zeros(n, s.count);
         match a {
             Source::Stored(g) => {
                 let gv = from_row_major_slice(g, s.rows, s.cols).submatrix(0, o0, s.rows, n);
-                matmul(
-                    acc.as_mut(),
-                    gv.transpose(),
-                    xv().transpose(),
-                    None,
-                    E::faer_one(),
-                    Parallelism::None,
-                );
+                times_inputs(gv.transpose(), &xs, s.count)
             }
             Source::Computed(f) => {
                 let mut buf = vec![E::default(); s.rows * n];
                 f(0, s.rows, o0, n, &mut buf);
-                let gv = from_row_major_slice(&buf, s.rows, n);
-                matmul(
-                    acc.as_mut(),
-                    gv.transpose(),
-                    xv().transpose(),
-                    None,
-                    E::faer_one(),
-                    Parallelism::None,
-                );
+                times_inputs(from_row_major_slice(&buf, s.rows, n).transpose(), &xs, s.count)
             }
         }
-        acc
     };
     scatter(s.cols, s.count, s.rows * s.cols * s.count, block, y);
+}
+
+/// `A·Xᵀ` for the `n × k` block `a` and the `count` row-major input vectors
+/// `xs` of length `k`: the block's `n` outputs of every vector (`n × count`,
+/// one vector's outputs contiguous), by faer's single-threaded GEMM.
+fn times_inputs<E: GemmElem>(a: MatRef<'_, E>, xs: &[E], count: usize) -> Mat<E> {
+    let xv = from_row_major_slice::<E, usize, usize>(xs, count, a.ncols());
+    let mut acc = Mat::<E>::zeros(a.nrows(), count);
+    matmul(acc.as_mut(), a, xv.transpose(), None, E::faer_one(), Parallelism::None);
+    acc
 }
 
 /// Checks the lengths of a product's operands (real checks: the GEMM views
