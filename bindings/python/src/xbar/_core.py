@@ -302,6 +302,40 @@ class Core(Handle):
             )
         return raw.rstrip(b"\0").decode("utf-8")
 
+    # ------------------------------------------------------------ introspection
+
+    def array_layout(self) -> np.ndarray:
+        """Every array of the programmed core, one row of nine integers each, in the
+        order of :meth:`conductances`: tile row, tile column, first weight row, first
+        weight column, role (0 the one array of an OFFSET block, 1 G+, 2 G-), weight
+        slice, physical rows, physical columns, index of its first cell (the C API's
+        ``xbar_core_array_layout``)."""
+        with self.use("Core.array_layout") as h:
+            n = ctypes.c_size_t()
+            check(lib.xbar_core_array_count(h, ctypes.byref(n)))
+            out = np.zeros((n.value, 9), dtype=np.uintp)
+            check(lib.xbar_core_array_layout(h, _addr(out), out.size))
+        return out.astype(np.int64)
+
+    def conductances(self) -> np.ndarray:
+        """The physical conductance of every cell of every array, in siemens, as one
+        1-D float64 array: array after array (see :meth:`array_layout`), each
+        row-major."""
+        with self.use("Core.conductances") as h:
+            n = ctypes.c_size_t()
+            check(lib.xbar_core_conductance_count(h, ctypes.byref(n)))
+            out = np.zeros(n.value, dtype=_F64)
+            check(lib.xbar_core_conductances(h, _addr(out), out.size))
+        return out
+
+    def drift_compensation(self) -> float:
+        """The global drift-compensation factor outputs are multiplied by (1 without
+        ``xbar.device.drift_compensation`` or before any drift)."""
+        with self.use("Core.drift_compensation") as h:
+            f = ctypes.c_double()
+            check(lib.xbar_core_drift_compensation(h, ctypes.byref(f)))
+        return f.value
+
     # ------------------------------------------------------------ persistence
 
     def save(self, path: Union[str, os.PathLike]) -> None:
