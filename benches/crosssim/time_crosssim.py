@@ -66,21 +66,37 @@ def lcg_values(n, seed, lo, hi):
     return out
 
 
-def noisy_params(n):
+def converters(p, n, adc_max=False):
+    """8-bit sign-magnitude DACs and 8-bit quantizer ADCs, calibrated to ±√n
+    (or range MAX), and programming error (generic normal, 0.01)."""
     r = math.sqrt(n)
-    p = CrossSimParameters()
     for op in ("mvm", "vmm"):
+        # Setting `model` replaces CrossSim's converter object with one of the
+        # model's class: set it first, then fetch the new object for the rest.
+        getattr(p.xbar.dac, op).model = "SignMagnitudeDAC"
+        getattr(p.xbar.adc, op).model = "QuantizerADC"
         dac = getattr(p.xbar.dac, op)
-        dac.model = "SignMagnitudeDAC"
         dac.bits = 8
         adc = getattr(p.xbar.adc, op)
-        adc.model = "QuantizerADC"
         adc.bits = 8
-        adc.calibrated_range = [-r, r]
-    for e in (p.xbar.device.programming_error, p.xbar.device.read_noise):
-        e.enable = True
-        e.model = "NormalIndependentDevice"
-        e.magnitude = 0.01
+        if adc_max:
+            adc.adc_range_option = "MAX"
+        else:
+            adc.calibrated_range = [-r, r]
+    e = p.xbar.device.programming_error
+    e.enable = True
+    e.model = "NormalIndependentDevice"
+    e.magnitude = 0.01
+    return p
+
+
+def noisy_params(n):
+    """benches/mvm.rs b_noisy: the converters, and read noise (generic normal, 0.01)."""
+    p = converters(CrossSimParameters(), n)
+    e = p.xbar.device.read_noise
+    e.enable = True
+    e.model = "NormalIndependentDevice"
+    e.magnitude = 0.01
     return p
 
 
@@ -89,22 +105,7 @@ def static_params(name, n):
     p = CrossSimParameters()
     if name == "s_ideal":
         return p
-    r = math.sqrt(n)
-    for op in ("mvm", "vmm"):
-        dac = getattr(p.xbar.dac, op)
-        dac.model = "SignMagnitudeDAC"
-        dac.bits = 8
-        adc = getattr(p.xbar.adc, op)
-        adc.model = "QuantizerADC"
-        adc.bits = 8
-        if name == "s_bitsliced":
-            adc.adc_range_option = "MAX"
-        else:
-            adc.calibrated_range = [-r, r]
-    e = p.xbar.device.programming_error
-    e.enable = True
-    e.model = "NormalIndependentDevice"
-    e.magnitude = 0.01
+    converters(p, n, adc_max=name == "s_bitsliced")
     if name == "s_bitsliced":
         p.core.style = "BITSLICED"
         p.core.weight_bits = 8
