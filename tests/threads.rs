@@ -5,6 +5,18 @@
 
 use xbar::{threads, Core, Layout, Params};
 
+/// A `rows × cols` matrix, `batch` MVM inputs and `batch` VMM inputs.
+fn data(rows: usize, cols: usize, batch: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let w = (0..rows * cols)
+        .map(|k| ((k * 7919 % 101) as f64 - 50.0) / 50.0)
+        .collect();
+    let x = (0..batch * cols)
+        .map(|k| ((k * 31 % 23) as f64 - 11.0) / 11.0)
+        .collect();
+    let v = (0..batch * rows).map(|k| ((k * 17 % 19) as f64 - 9.0) / 9.0).collect();
+    (w, x, v)
+}
+
 fn run() -> Vec<f64> {
     let mut p = Params::default();
     for (k, v) in [
@@ -26,13 +38,7 @@ fn run() -> Vec<f64> {
         p.set_json(k, v).unwrap();
     }
     let (rows, cols, batch) = (150, 200, 12);
-    let w: Vec<f64> = (0..rows * cols)
-        .map(|k| ((k * 7919 % 101) as f64 - 50.0) / 50.0)
-        .collect();
-    let x: Vec<f64> = (0..batch * cols)
-        .map(|k| ((k * 31 % 23) as f64 - 11.0) / 11.0)
-        .collect();
-    let v: Vec<f64> = (0..batch * rows).map(|k| ((k * 17 % 19) as f64 - 9.0) / 9.0).collect();
+    let (w, x, v) = data(rows, cols, batch);
     let mut c = Core::new(&p, rows, cols, 2024).unwrap();
     c.program(&w, Layout::RowMajor).unwrap();
     let mut out = Vec::new();
@@ -52,13 +58,7 @@ fn run() -> Vec<f64> {
 /// parallel (several blocks, over 2^18 multiply-adds).
 fn run_static() -> Vec<f64> {
     let (rows, cols, batch) = (300, 260, 16);
-    let w: Vec<f64> = (0..rows * cols)
-        .map(|k| ((k * 7919 % 101) as f64 - 50.0) / 50.0)
-        .collect();
-    let x: Vec<f64> = (0..batch * cols)
-        .map(|k| ((k * 31 % 23) as f64 - 11.0) / 11.0)
-        .collect();
-    let v: Vec<f64> = (0..batch * rows).map(|k| ((k * 17 % 19) as f64 - 9.0) / 9.0).collect();
+    let (w, x, v) = data(rows, cols, batch);
     let mut out = Vec::new();
     for (style, precision) in [
         ("BALANCED", "float32"),
