@@ -48,7 +48,9 @@ __device__ void xbar_mvm(const T* g, const T* sigma, int per_cell, double sigma_
     __shared__ T xs[XBAR_TILE];
     const int lane = threadIdx.x;
     const long long row_tiles = (rows + XBAR_TILE - 1) / XBAR_TILE;
-    if ((long long)blockIdx.x >= row_tiles * count) return;  // the whole block leaves together
+    // The whole block leaves together: past the last tile, or launched with
+    // another block size than the one warp the tiles are written for.
+    if ((long long)blockIdx.x >= row_tiles * count || blockDim.x != XBAR_TILE) return;
     const int r0 = (int)(blockIdx.x % row_tiles) * XBAR_TILE, b = (int)(blockIdx.x / row_tiles);
     const T* xv = x + (size_t)b * cols;
     const xbar_stream s =

@@ -66,8 +66,9 @@ pub trait Device: Send + Sync + Debug {
     /// whose codes the caller has checked against the kernel's signature.
     ///
     /// # Safety
-    /// Every buffer the kernel indexes through `args` must be as long as the
-    /// sizes among `args` make the kernel read or write.
+    /// `shape` must be one the kernel is written for, and every buffer the
+    /// kernel indexes through `args` must be as long as the sizes among
+    /// `args` (and `shape`) make the kernel read or write.
     unsafe fn launch_raw(&self, name: &str, shape: Shape, args: &[Arg]) -> Result<()>;
     /// Waits until every launch and copy issued so far has finished.
     fn synchronize(&self) -> Result<()>;
@@ -140,8 +141,9 @@ impl Drop for Buffer {
 /// match its parameter codes, then launches it.
 ///
 /// # Safety
-/// As [`Device::launch_raw`]: every buffer among `args` is as long as the
-/// sizes among `args` make the kernel index.
+/// As [`Device::launch_raw`]: `shape` is one the kernel is written for, and
+/// every buffer among `args` is as long as the sizes among `args` make the
+/// kernel index.
 pub unsafe fn launch(device: &dyn Device, name: &str, shape: Shape, args: &[Arg]) -> Result<()> {
     let kernel = kernels::kernel(name)?;
     if let Some(i) = args.iter().position(|a| matches!(a, Arg::Buf(b) if !b.is_on(device))) {

@@ -349,13 +349,13 @@ mod tests {
     #[test]
     fn a_kernel_runs_on_the_host_device() {
         let Some(dev) = device() else { return };
-        // 3 × 2 matrix, one vector: y = G x.
+        // 3 × 2 matrix, one vector: y = G x (one 32-lane block per 32 rows).
         let g = Buffer::upload(&dev, &[1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
         let x = Buffer::upload(&dev, &[1.0f64, -1.0]).unwrap();
         let y = Buffer::zeroed(&dev, 3 * 8).unwrap();
         let shape = Shape {
             grid: (1, 1, 1),
-            block: (128, 1, 1),
+            block: (32, 1, 1),
         };
         // SAFETY: 6 cells, 2 inputs, 3 outputs, as the sizes passed say.
         unsafe { launch(dev.as_ref(), "xbar_mvm_f64", shape, &product_args(&g, &x, &y, 3, 2)) }.unwrap();
