@@ -5,7 +5,7 @@
 use crate::recycle;
 
 /// `count` vectors of `len` values each, vector `b` at `data[b*len..(b+1)*len]`.
-/// Large buffers are recycled when a batch is dropped ([`recycle`]).
+/// Large buffers are recycled when a batch is dropped (`src/recycle.rs`).
 #[derive(Debug, PartialEq)]
 pub struct Batch {
     pub len: usize,
@@ -124,7 +124,7 @@ impl Clone for Batch {
     }
 }
 
-/// A batch's buffer is handed back for reuse ([`recycle`]).
+/// A batch's buffer is handed back for reuse (`src/recycle.rs`).
 impl Drop for Batch {
     fn drop(&mut self) {
         recycle::give(std::mem::take(&mut self.data));
