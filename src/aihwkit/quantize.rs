@@ -9,6 +9,20 @@
 //! `Δ·rint(v/Δ + u − ½)` for a uniform `u ∈ [0, 1)`. Clipping to `±bound` is a
 //! separate step after rounding.
 
+/// `t` rounded to the nearest integer, ties to even (C's `rintf` in the
+/// default rounding mode), inline: adding and subtracting 2^23 leaves the
+/// nearest integer for `|t| < 2^23`; larger values are integers already.
+#[inline(always)]
+pub fn rint(t: f32) -> f32 {
+    const TWO_23: f32 = 8_388_608.0;
+    let a = t.abs();
+    if a < TWO_23 {
+        ((a + TWO_23) - TWO_23).copysign(t)
+    } else {
+        t
+    }
+}
+
 /// One DAC or ADC: its step and clipping bound.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quantizer {
@@ -46,7 +60,7 @@ impl Quantizer {
         }
         let t = v / self.step;
         let t = if self.stochastic { t + u - 0.5 } else { t };
-        self.step * t.round_ties_even()
+        self.step * rint(t)
     }
 
     /// `v` clipped to `±bound`.
@@ -86,12 +100,35 @@ mod tests {
     }
 
     #[test]
+    fn rint_is_round_ties_even() {
+        let specials = [
+            0.5f32,
+            1.5,
+            2.5,
+            -0.5,
+            -2.5,
+            0.49999997,
+            8_388_607.5,
+            8_388_608.0,
+            1e30,
+            -0.0,
+            3.7,
+            -3.2,
+        ];
+        let many = (0..200_000u32).map(|k| f32::from_bits(k.wrapping_mul(2_654_435_761)));
+        for t in specials.into_iter().chain(many).filter(|t| !t.is_nan()) {
+            assert_eq!(rint(t).to_bits(), t.round_ties_even().to_bits(), "{t}");
+        }
+    }
+
+    #[test]
     fn stochastic_rounding_shifts_by_the_uniform() {
-        let q = Quantizer::new(0.125, 1.0, true); // step 0.25
-                                                  // 0.3/0.25 = 1.2: u - 0.5 in [-0.5, 0.5) moves it to 1 or 2.
+        // Step 0.25: 0.3/0.25 = 1.2, plus u - 0.5 in [-0.5, 0.5), goes to 1 or
+        // 2, to 2 when u >= 0.8 (probability 0.2: unbiased).
+        let q = Quantizer::new(0.125, 1.0, true);
         assert_eq!(q.round(0.3, 0.0), 0.25);
-        assert_eq!(q.round(0.3, 0.25), 0.25);
-        assert_eq!(q.round(0.3, 0.75), 0.5);
+        assert_eq!(q.round(0.3, 0.75), 0.25);
+        assert_eq!(q.round(0.3, 0.85), 0.5);
         assert_eq!(q.round(0.3, 0.999), 0.5);
     }
 }

@@ -367,11 +367,13 @@ impl Tile {
                 (0..k)
                     .into_par_iter()
                     .map(|a| {
-                        let line = |v: &Vec<f32>| v[a * nout..(a + 1) * nout].to_vec();
-                        let ir = ir.as_ref().map(|(s, w)| (line(s), line(w)));
-                        let pcm = pcm.as_ref().map(line);
+                        fn line(v: &[f32], a: usize, n: usize) -> &[f32] {
+                            &v[a * n..(a + 1) * n]
+                        }
+                        let ir = ir.as_ref().map(|(s, w)| (line(s, a, nout), line(w, a, nout)));
+                        let pcm = pcm.as_ref().map(|v| line(v, a, nout));
                         let analog = Analog {
-                            y: line(&sums),
+                            y: line(&sums, a, nout),
                             ir,
                             pcm,
                             u_sum: r.u_sum[a],
@@ -476,7 +478,7 @@ impl Tile {
         &self,
         p: &Periphery,
         dir: Direction,
-        a: Analog,
+        a: Analog<'_>,
         nin: usize,
         b: usize,
         round: usize,
@@ -491,7 +493,7 @@ impl Tile {
             .stochastic
             .then(|| self.draws(dir, OUT_ROUND, b, round, nout, false, d));
         let mut flagged = false;
-        let mut out = a.y;
+        let mut out = a.y.to_vec();
         for (i, o) in out.iter_mut().enumerate() {
             let mut v = *o;
             if let Some((abs_sum, weighted)) = &a.ir {
@@ -537,13 +539,13 @@ impl Tile {
 }
 
 /// The analog sums of one vector.
-struct Analog {
+struct Analog<'a> {
     /// `W u`.
-    y: Vec<f32>,
+    y: &'a [f32],
     /// IR drop's `Σ|W||u|` and weighted `Σ W u'`.
-    ir: Option<(Vec<f32>, Vec<f32>)>,
+    ir: Option<(&'a [f32], &'a [f32])>,
     /// PCM read noise's `Σ|W| u²`.
-    pcm: Option<Vec<f32>>,
+    pcm: Option<&'a [f32]>,
     u_sum: f32,
     u_norm: f32,
 }
