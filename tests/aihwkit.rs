@@ -630,3 +630,56 @@ fn bad_parameters_name_their_path() {
     .unwrap();
     assert!(matches!(Core::new(&p, 2, 2, 1), Err(Error::Unsupported(m)) if m.contains("xbar.device.read_noise")));
 }
+
+#[test]
+fn tiles_and_scales_recombine_to_the_matrix_in_both_directions() {
+    // 5 × 7 split into 3 × 3 tiles (outputs 2, 2, 1; inputs 3, 2, 2), omega per row:
+    // with perfect reads, MVM is W x and VMM is Wᵀ d (single precision: 1e-6).
+    let p = params(&[
+        ("aihwkit.forward.is_perfect", "true"),
+        ("aihwkit.backward.is_perfect", "true"),
+        ("aihwkit.mapping.max_input_size", "3"),
+        ("aihwkit.mapping.max_output_size", "2"),
+        ("aihwkit.mapping.weight_scaling_omega", "0.5"),
+        ("aihwkit.mapping.weight_scaling_columnwise", "true"),
+    ]);
+    let (rows, cols) = (5, 7);
+    let w: Vec<f64> = (0..rows * cols).map(|k| ((k * 13 % 17) as f64 - 8.0) / 8.0).collect();
+    let x: Vec<f64> = (0..2 * cols).map(|k| ((k * 5 % 11) as f64 - 5.0) / 4.0).collect();
+    let d: Vec<f64> = (0..2 * rows).map(|k| ((k * 7 % 9) as f64 - 4.0) / 4.0).collect();
+    let mut c = core(&p, &w, rows, cols);
+    let y = mvm(&mut c, &x);
+    let g = vmm(&mut c, &d);
+    for b in 0..2 {
+        for i in 0..rows {
+            let exact: f64 = (0..cols).map(|j| w[i * cols + j] * x[b * cols + j]).sum();
+            assert!(
+                (y[b * rows + i] - exact).abs() < 1e-6,
+                "y[{b},{i}] {} vs {exact}",
+                y[b * rows + i]
+            );
+        }
+        for j in 0..cols {
+            let exact: f64 = (0..rows).map(|i| w[i * cols + j] * d[b * rows + i]).sum();
+            assert!(
+                (g[b * cols + j] - exact).abs() < 1e-6,
+                "g[{b},{j}] {} vs {exact}",
+                g[b * cols + j]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_restored_core_reads_as_the_original() {
+    let p = params(&[
+        ("aihwkit.forward.out_noise", "0.1"),
+        ("aihwkit.forward.out_noise_std", "0.5"),
+    ]);
+    let w: Vec<f64> = (0..12).map(|k| (k as f64 - 6.0) / 8.0).collect();
+    let x = [0.5, -1.0, 0.25, 1.0];
+    let mut a = core(&p, &w, 3, 4);
+    mvm(&mut a, &x);
+    let mut b = Core::from_bytes(&a.to_bytes().unwrap()).unwrap();
+    assert_eq!(mvm(&mut a, &x), mvm(&mut b, &x));
+}
