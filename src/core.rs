@@ -208,7 +208,9 @@ impl Core {
     /// (4 or 8 bytes per cell, `simulation.conductance_precision`), the
     /// per-cell σ of a conductance-dependent read-noise law (8 bytes per
     /// cell, only with such a law) and the programmed matrix a drift model
-    /// keeps (8 bytes per weight, only with drift). Buffers of O(rows + cols)
+    /// keeps (8 bytes per weight, only with drift), and with `aihwkit.enable`
+    /// the tiles' single-precision weights once read (4 bytes per weight, 8
+    /// when IR drop or PCM read noise needs `|W|` too). Buffers of O(rows + cols)
     /// and the parameters are not counted.
     pub fn state_bytes(&self) -> usize {
         let arrays: usize = self
@@ -217,7 +219,7 @@ impl Core {
             .flat_map(|b| b.arrays())
             .map(|a| a.g.len() * a.g.cell_bytes() + a.noise.as_ref().map_or(0, |n| n.sigma.len() * 8))
             .sum();
-        arrays + self.matrix.len() * 8
+        arrays + self.matrix.len() * 8 + self.aihwkit.as_ref().map_or(0, |t| t.state_bytes())
     }
 
     fn phys(&self) -> (usize, usize) {

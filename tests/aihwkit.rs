@@ -679,7 +679,10 @@ fn a_restored_core_reads_as_the_original() {
     let w: Vec<f64> = (0..12).map(|k| (k as f64 - 6.0) / 8.0).collect();
     let x = [0.5, -1.0, 0.25, 1.0];
     let mut a = core(&p, &w, 3, 4);
+    let arrays = a.state_bytes();
     mvm(&mut a, &x);
+    // The tiles keep the 12 weights in single precision.
+    assert_eq!(a.state_bytes(), arrays + 12 * 4);
     let mut b = Core::from_bytes(&a.to_bytes().unwrap()).unwrap();
     assert_eq!(mvm(&mut a, &x), mvm(&mut b, &x));
 }

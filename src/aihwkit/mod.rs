@@ -131,6 +131,11 @@ impl Tiles {
         self.generation
     }
 
+    /// Bytes of the tiles' weights (and `|W|` where kept).
+    pub fn state_bytes(&self) -> usize {
+        self.tiles.iter().map(Tile::state_bytes).sum()
+    }
+
     /// Number of tiles.
     pub fn len(&self) -> usize {
         self.tiles.len()
@@ -165,7 +170,10 @@ impl Tiles {
                 Direction::Forward => (c0, nc, r0, nr),
                 Direction::Backward => (r0, nr, c0, nc),
             };
-            let mut xs: Vec<f32> = x.sub(in0, nin).data.iter().map(|&v| v as f32).collect();
+            let mut xs: Vec<f32> = Vec::with_capacity(nin * x.count);
+            for b in 0..x.count {
+                xs.extend(x.vector(b)[in0..in0 + nin].iter().map(|&v| v as f32));
+            }
             if dir == Direction::Backward {
                 // d ← d·scales: Wᵀd = (W/s)ᵀ(s·d).
                 for xb in xs.chunks_mut(nin) {

@@ -245,6 +245,11 @@ impl Tile {
         }
     }
 
+    /// Bytes of the weights and of `|W|` where kept.
+    pub fn state_bytes(&self) -> usize {
+        (self.w.len() + self.w_abs.len()) * std::mem::size_of::<f32>()
+    }
+
     /// The weights (row-major, normalised).
     pub fn weights(&self) -> &[f32] {
         &self.w
@@ -431,10 +436,11 @@ impl Tile {
         d: ReadDraws,
     ) -> Round {
         let (nin, _) = self.sizes(dir);
-        let per: Vec<(Vec<f32>, f32, f32)> = threads::install(|| {
-            active
-                .par_iter()
-                .map(|&b| {
+        let mut u = vec![0.0f32; nin * active.len()];
+        let per: Vec<(f32, f32)> = threads::install(|| {
+            u.par_chunks_mut(nin.max(1))
+                .zip(active.par_iter())
+                .map(|(ub, &b)| {
                     let c = c_of(b);
                     let xb = &x[b * nin..(b + 1) * nin];
                     let ur = p
@@ -442,9 +448,8 @@ impl Tile {
                         .stochastic
                         .then(|| self.draws(dir, INP_ROUND, b, round, nin, false, d));
                     let xi = (p.inp_noise > 0.0).then(|| self.draws(dir, INP_NOISE, b, round, nin, true, d));
-                    let mut u = Vec::with_capacity(nin);
                     let (mut sum, mut sq) = (0.0f32, 0.0f32);
-                    for (j, &v) in xb.iter().enumerate() {
+                    for (j, (o, &v)) in ub.iter_mut().zip(xb).enumerate() {
                         let mut v = p.dac.clip(p.dac.round(c * v, ur.as_ref().map_or(0.0, |r| r[j])));
                         if let Some(xi) = &xi {
                             v += p.inp_noise * xi[j];
@@ -452,23 +457,17 @@ impl Tile {
                         let v = nonideal::asymmetry(v, p.inp_asymmetry);
                         sum += v;
                         sq += v * v;
-                        u.push(v);
+                        *o = v;
                     }
-                    (u, sum, sq.sqrt())
+                    (sum, sq.sqrt())
                 })
                 .collect()
         });
-        let mut r = Round {
-            u: Vec::with_capacity(nin * active.len()),
-            u_sum: Vec::with_capacity(active.len()),
-            u_norm: Vec::with_capacity(active.len()),
-        };
-        for (u, s, n) in per {
-            r.u.extend_from_slice(&u);
-            r.u_sum.push(s);
-            r.u_norm.push(n);
+        Round {
+            u,
+            u_sum: per.iter().map(|&(s, _)| s).collect(),
+            u_norm: per.iter().map(|&(_, n)| n).collect(),
         }
-        r
     }
 
     /// The analog non-idealities and the ADC of one vector's outputs;
