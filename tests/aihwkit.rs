@@ -618,10 +618,7 @@ fn bad_parameters_name_their_path() {
         }
     }
     assert_eq!(p, Params::default());
-    // Valid but not simulated: refused when a core is built.
-    p.set_json("aihwkit.enable", "true").unwrap();
-    p.set_json("aihwkit.forward.mv_type", "\"POS_NEG_SEPARATE\"").unwrap();
-    assert!(matches!(Core::new(&p, 2, 2, 1), Err(Error::Unsupported(m)) if m.contains("aihwkit.forward.mv_type")));
+    // Valid, but xbar's per-read noise is not applied on this path: refused when a core is built.
     let mut p = params(&[]);
     p.set_json(
         "xbar.device.read_noise",
@@ -685,4 +682,47 @@ fn a_restored_core_reads_as_the_original() {
     assert_eq!(a.state_bytes(), arrays + 12 * 4);
     let mut b = Core::from_bytes(&a.to_bytes().unwrap()).unwrap();
     assert_eq!(mvm(&mut a, &x), mvm(&mut b, &x));
+}
+
+#[test]
+fn two_pass_macs() {
+    // W = [0.375, 0.125], x = [1, -1]: one pass y = 0.25. Positive and negative
+    // passes summed in analog give the same; digitised apart, 0.375 rounds to
+    // 0.5 (1.5 -> 2) and -0.125 to 0 (-0.5 -> -0): 0.5.
+    let w = [0.375, 0.125];
+    let run = |mv: &'static str| {
+        let mut c = core(&with(&[("aihwkit.forward.mv_type", mv)]), &w, 1, 2);
+        mvm(&mut c, &[1.0, -1.0])[0]
+    };
+    assert_eq!(run("\"ONE_PASS\""), 0.25);
+    assert_eq!(run("\"POS_NEG_SEPARATE\""), 0.25);
+    assert_eq!(run("\"POS_NEG_SEPARATE_DIGITAL_SUM\""), 0.5);
+    // w_read_asymmetry_dtod: only the negative pass reads perturbed weights.
+    let p = analog(&[
+        ("aihwkit.forward.mv_type", "\"POS_NEG_SEPARATE\""),
+        ("aihwkit.forward.w_read_asymmetry_dtod", "0.1"),
+    ]);
+    let w: Vec<f64> = (0..32).map(|k| ((k * 5 % 9) as f64 - 4.0) / 4.0).collect();
+    let mut c = core(&p, &w, 8, 4);
+    let pos = mvm(&mut c, &[1.0; 4]);
+    let neg = mvm(&mut c, &[-1.0; 4]);
+    for i in 0..8 {
+        let exact: f64 = w[i * 4..(i + 1) * 4].iter().sum();
+        assert!(
+            (pos[i] - exact).abs() < 1e-6,
+            "positive pass row {i}: {} vs {exact}",
+            pos[i]
+        );
+    }
+    assert!(
+        (0..8).any(|i| (neg[i] + pos[i]).abs() > 1e-3),
+        "the negative pass reads other weights"
+    );
+    // Output noise of a digital sum: two ADCs, two draws: variance doubles.
+    let p = analog(&[
+        ("aihwkit.forward.mv_type", "\"POS_NEG_SEPARATE_DIGITAL_SUM\""),
+        ("aihwkit.forward.out_noise", "0.1"),
+    ]);
+    let y = samples(&p, &[0.0; 16 * 2], 16, 2, &[1.0, -1.0], 4096);
+    assert_moments("digital-sum output noise", &y, 0.0, 0.1 * 2f64.sqrt());
 }

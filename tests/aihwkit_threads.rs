@@ -1,6 +1,6 @@
 //! aihwkit's tile periphery gives bit-identical results with 1, 2 and 8
-//! threads, every noise source on, several tiles and bound management
-//! active. (Its own binary: the thread count is process-wide.)
+//! threads, every noise source on, several tiles, bound management
+//! active, a two-pass backward. (Its own binary: the thread count is process-wide.)
 
 use xbar::{threads, Core, Layout, Params};
 
@@ -27,6 +27,8 @@ fn run() -> (Vec<f64>, Vec<f64>) {
         ("aihwkit.backward.w_noise", "0.05"),
         ("aihwkit.backward.w_noise_type", "\"ADDITIVE_CONSTANT\""),
         ("aihwkit.backward.noise_management", "\"AVERAGE_ABS_MAX\""),
+        ("aihwkit.backward.mv_type", "\"POS_NEG_SEPARATE_DIGITAL_SUM\""),
+        ("aihwkit.backward.w_read_asymmetry_dtod", "0.05"),
         (
             "xbar.device.programming_error",
             r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.02}"#,

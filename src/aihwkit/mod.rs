@@ -40,13 +40,12 @@ use crate::rng::identity;
 use tile::{Direction, ReadDraws, Tile};
 
 /// Refuses a parameter set with `aihwkit.enable` that asks for what the
-/// aihwkit path cannot honour (two-pass MACs; xbar's per-read effects,
-/// which it does not apply).
+/// aihwkit path cannot honour (xbar's per-read effects, which it does not
+/// apply), and a matrix with more tiles than streams can name.
 pub fn check(p: &Params, rows: usize, cols: usize) -> Result<()> {
     if !p.aihwkit.enable {
         return Ok(());
     }
-    crate::params::aihwkit::check_supported(&p.aihwkit)?;
     let d = &p.xbar.device;
     let ignored = [
         (d.read_noise.enable, "xbar.device.read_noise: per-read conductance noise is not applied on the aihwkit path; use aihwkit.forward.w_noise"),

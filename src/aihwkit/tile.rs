@@ -15,7 +15,7 @@
 use super::noise_management as nm;
 use super::nonideal;
 use super::quantize::Quantizer;
-use crate::params::aihwkit::{BoundManagement, IoParameters, NoiseManagement, WeightNoise};
+use crate::params::aihwkit::{BoundManagement, IoParameters, MvType, NoiseManagement, WeightNoise};
 use crate::product::gemm::{self, Shape, Source};
 use crate::rng::identity;
 use crate::threads;
@@ -27,10 +27,14 @@ const INP_ROUND: u32 = 1;
 const W_NOISE: u32 = 2;
 const OUT_NOISE: u32 = 3;
 const OUT_ROUND: u32 = 4;
+/// A two-pass MAC's negative pass draws its weight noise, and a digital
+/// sum's second ADC its output noise and rounding, from kind + 3 (5, 6, 7).
+const SECOND_PASS: u32 = 3;
 /// Draw kinds made once per tile ([`identity::aihwkit_tile`]).
 const FIXED_OUT_NOISE: u32 = 0;
 const FIXED_NONLINEARITY: u32 = 1;
 const FIXED_V_OFFSET: u32 = 2;
+const FIXED_READ_ASYMMETRY: u32 = 3;
 
 /// Which pass of the tile: MVM (`y = W x`) or VMM (`x̄ = Wᵀ d`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +47,9 @@ pub enum Direction {
 #[derive(Debug, Clone)]
 struct Periphery {
     perfect: bool,
+    mv: MvType,
+    /// `w_read_asymmetry_dtod`.
+    read_dtod: f32,
     nm: NoiseManagement,
     /// Forced to `None` in the backward pass, as aihwkit does.
     bm: BoundManagement,
@@ -118,6 +125,8 @@ impl Periphery {
         };
         Periphery {
             perfect: io.is_perfect,
+            mv: io.mv_type,
+            read_dtod: f(io.w_read_asymmetry_dtod),
             nm: io.noise_management,
             bm: match dir {
                 Direction::Forward => io.bound_management,
@@ -201,12 +210,20 @@ pub struct Tile {
     bwd: Periphery,
     /// The running `AVERAGE_ABS_MAX` value, shared by both directions.
     running: Option<f32>,
+    /// Per direction, the weights of a two-pass MAC's negative pass,
+    /// `W ⊙ (1 + w_read_asymmetry_dtod·ξ)` (drawn once), and their `|·|`
+    /// where needed; `None`: the negative pass reads `W`.
+    negative: [Option<(Vec<f32>, Vec<f32>)>; 2],
 }
 
-/// The inputs, analog sums and per-vector values of one round.
-struct Round {
-    /// Prepared inputs, one vector after another.
-    u: Vec<f32>,
+/// The analog sums of one pass over every vector of a round.
+struct Pass {
+    /// `W u`, one vector after another.
+    sums: Vec<f32>,
+    /// IR drop's `Σ|W||u|` and weighted `Σ W u'`.
+    ir: Option<(Vec<f32>, Vec<f32>)>,
+    /// PCM read noise's `Σ|W| u²`.
+    pcm: Option<Vec<f32>>,
     /// `Σ_j u_j` and `‖u‖₂` of each vector.
     u_sum: Vec<f32>,
     u_norm: Vec<f32>,
@@ -233,6 +250,18 @@ impl Tile {
         } else {
             Vec::new()
         };
+        let negative = [(&fwd, Direction::Forward), (&bwd, Direction::Backward)].map(|(p, dir)| {
+            (!p.perfect && p.mv != MvType::OnePass && p.read_dtod > 0.0).then(|| {
+                let xi = fixed_normals(seed, id, dir, FIXED_READ_ASYMMETRY, w.len());
+                let wn: Vec<f32> = w.iter().zip(&xi).map(|(v, x)| v * (1.0 + p.read_dtod * x)).collect();
+                let abs = if needs_abs(p) {
+                    wn.iter().map(|v| v.abs()).collect()
+                } else {
+                    Vec::new()
+                };
+                (wn, abs)
+            })
+        });
         Tile {
             id,
             rows,
@@ -242,6 +271,7 @@ impl Tile {
             fwd,
             bwd,
             running: None,
+            negative,
         }
     }
 
@@ -350,24 +380,22 @@ impl Tile {
                 }
                 c
             };
-            let r = self.prepare(p, dir, x, &active, &c_of, round - 1, draws);
+            let u = self.prepare(p, dir, x, &active, &c_of, round - 1, draws);
             let k = active.len();
-            let sums = self.product(&self.w, dir, &r.u, k);
-            let ir = (p.ir_drop > 0.0).then(|| {
-                let ua: Vec<f32> = r.u.iter().map(|v| v.abs()).collect();
-                let uw: Vec<f32> =
-                    r.u.chunks(nin)
-                        .flat_map(|ub| ub.iter().enumerate().map(|(j, v)| v * nonideal::ir_drop_weight(j, nin)))
-                        .collect();
-                (
-                    self.product(&self.w_abs, dir, &ua, k),
-                    self.product(&self.w, dir, &uw, k),
-                )
-            });
-            let pcm = (p.w_noise > 0.0 && p.w_noise_type == WeightNoise::PcmRead).then(|| {
-                let u2: Vec<f32> = r.u.iter().map(|v| v * v).collect();
-                self.product(&self.w_abs, dir, &u2, k)
-            });
+            let passes: Vec<Pass> = if p.mv == MvType::OnePass {
+                vec![self.pass(p, dir, &self.w, &self.w_abs, &u, k)]
+            } else {
+                let pos: Vec<f32> = u.iter().map(|&v| v.max(0.0)).collect();
+                let neg: Vec<f32> = u.iter().map(|&v| v.min(0.0)).collect();
+                let (wn, wn_abs) = match &self.negative[dir as usize] {
+                    Some((w, a)) => (w, a),
+                    None => (&self.w, &self.w_abs),
+                };
+                vec![
+                    self.pass(p, dir, &self.w, &self.w_abs, &pos, k),
+                    self.pass(p, dir, wn, wn_abs, &neg, k),
+                ]
+            };
             let results: Vec<(Vec<f32>, bool)> = threads::install(|| {
                 (0..k)
                     .into_par_iter()
@@ -375,16 +403,17 @@ impl Tile {
                         fn line(v: &[f32], a: usize, n: usize) -> &[f32] {
                             &v[a * n..(a + 1) * n]
                         }
-                        let ir = ir.as_ref().map(|(s, w)| (line(s, a, nout), line(w, a, nout)));
-                        let pcm = pcm.as_ref().map(|v| line(v, a, nout));
-                        let analog = Analog {
-                            y: line(&sums, a, nout),
-                            ir,
-                            pcm,
-                            u_sum: r.u_sum[a],
-                            u_norm: r.u_norm[a],
-                        };
-                        self.finish(p, dir, analog, nin, active[a], round - 1, draws)
+                        let analog: Vec<Analog> = passes
+                            .iter()
+                            .map(|q| Analog {
+                                y: line(&q.sums, a, nout),
+                                ir: q.ir.as_ref().map(|(s, w)| (line(s, a, nout), line(w, a, nout))),
+                                pcm: q.pcm.as_ref().map(|v| line(v, a, nout)),
+                                u_sum: q.u_sum[a],
+                                u_norm: q.u_norm[a],
+                            })
+                            .collect();
+                        self.finish(p, dir, &analog, nin, active[a], round - 1, draws)
                     })
                     .collect()
             });
@@ -434,13 +463,13 @@ impl Tile {
         c_of: &(dyn Fn(usize) -> f32 + Sync),
         round: usize,
         d: ReadDraws,
-    ) -> Round {
+    ) -> Vec<f32> {
         let (nin, _) = self.sizes(dir);
         let mut u = vec![0.0f32; nin * active.len()];
-        let per: Vec<(f32, f32)> = threads::install(|| {
+        threads::install(|| {
             u.par_chunks_mut(nin.max(1))
                 .zip(active.par_iter())
-                .map(|(ub, &b)| {
+                .for_each(|(ub, &b)| {
                     let c = c_of(b);
                     let xb = &x[b * nin..(b + 1) * nin];
                     let ur = p
@@ -448,25 +477,43 @@ impl Tile {
                         .stochastic
                         .then(|| self.draws(dir, INP_ROUND, b, round, nin, false, d));
                     let xi = (p.inp_noise > 0.0).then(|| self.draws(dir, INP_NOISE, b, round, nin, true, d));
-                    let (mut sum, mut sq) = (0.0f32, 0.0f32);
                     for (j, (o, &v)) in ub.iter_mut().zip(xb).enumerate() {
                         let mut v = p.dac.clip(p.dac.round(c * v, ur.as_ref().map_or(0.0, |r| r[j])));
                         if let Some(xi) = &xi {
                             v += p.inp_noise * xi[j];
                         }
-                        let v = nonideal::asymmetry(v, p.inp_asymmetry);
-                        sum += v;
-                        sq += v * v;
-                        *o = v;
+                        *o = nonideal::asymmetry(v, p.inp_asymmetry);
                     }
-                    (sum, sq.sqrt())
                 })
-                .collect()
         });
-        Round {
-            u,
-            u_sum: per.iter().map(|&(s, _)| s).collect(),
-            u_norm: per.iter().map(|&(_, n)| n).collect(),
+        u
+    }
+
+    /// One analog pass of the `k` prepared vectors `u` through matrix `m`
+    /// (`m_abs` its `|·|` where kept): the sums and what the non-idealities need.
+    fn pass(&self, p: &Periphery, dir: Direction, m: &[f32], m_abs: &[f32], u: &[f32], k: usize) -> Pass {
+        let (nin, _) = self.sizes(dir);
+        let ir = (p.ir_drop > 0.0).then(|| {
+            let ua: Vec<f32> = u.iter().map(|v| v.abs()).collect();
+            let uw: Vec<f32> = u
+                .chunks(nin)
+                .flat_map(|ub| ub.iter().enumerate().map(|(j, v)| v * nonideal::ir_drop_weight(j, nin)))
+                .collect();
+            (self.product(m_abs, dir, &ua, k), self.product(m, dir, &uw, k))
+        });
+        let pcm = (p.w_noise > 0.0 && p.w_noise_type == WeightNoise::PcmRead).then(|| {
+            let u2: Vec<f32> = u.iter().map(|v| v * v).collect();
+            self.product(m_abs, dir, &u2, k)
+        });
+        Pass {
+            sums: self.product(m, dir, u, k),
+            ir,
+            pcm,
+            u_sum: u.chunks(nin.max(1)).map(|ub| ub.iter().sum()).collect(),
+            u_norm: u
+                .chunks(nin.max(1))
+                .map(|ub| ub.iter().map(|v| v * v).sum::<f32>().sqrt())
+                .collect(),
         }
     }
 
@@ -477,24 +524,38 @@ impl Tile {
         &self,
         p: &Periphery,
         dir: Direction,
-        a: Analog<'_>,
+        passes: &[Analog<'_>],
         nin: usize,
         b: usize,
         round: usize,
         d: ReadDraws,
     ) -> (Vec<f32>, bool) {
-        let nout = a.y.len();
-        let wn = (p.w_noise > 0.0).then(|| self.draws(dir, W_NOISE, b, round, nout, true, d));
+        let nout = passes[0].y.len();
+        let kind = |base: u32, q: usize| if q == 0 { base } else { base + SECOND_PASS };
+        let wn: Vec<Option<Vec<f32>>> = (0..passes.len())
+            .map(|q| (p.w_noise > 0.0).then(|| self.draws(dir, kind(W_NOISE, q), b, round, nout, true, d)))
+            .collect();
+        // A digital sum digitises each pass; otherwise the passes add in analog.
+        let stages = if p.mv == MvType::PosNegSeparateDigitalSum {
+            passes.len()
+        } else {
+            1
+        };
         let noisy = p.out_noise > 0.0 || p.out_sigma.iter().any(|&s| s > 0.0);
-        let on = noisy.then(|| self.draws(dir, OUT_NOISE, b, round, nout, true, d));
-        let ur = p
-            .adc
-            .stochastic
-            .then(|| self.draws(dir, OUT_ROUND, b, round, nout, false, d));
-        let mut flagged = false;
-        let mut out = a.y.to_vec();
-        for (i, o) in out.iter_mut().enumerate() {
-            let mut v = *o;
+        let on: Vec<Option<Vec<f32>>> = (0..stages)
+            .map(|q| noisy.then(|| self.draws(dir, kind(OUT_NOISE, q), b, round, nout, true, d)))
+            .collect();
+        let ur: Vec<Option<Vec<f32>>> = (0..stages)
+            .map(|q| {
+                p.adc
+                    .stochastic
+                    .then(|| self.draws(dir, kind(OUT_ROUND, q), b, round, nout, false, d))
+            })
+            .collect();
+        // The analog value of output i in pass q: sum, IR drop, offsets, weight noise.
+        let analog = |q: usize, i: usize| -> f32 {
+            let a = &passes[q];
+            let mut v = a.y[i];
             if let Some((abs_sum, weighted)) = &a.ir {
                 v = nonideal::ir_drop(v, abs_sum[i], weighted[i], nin, p.ir_drop, p.ir_drop_g_ratio);
             }
@@ -508,22 +569,27 @@ impl Tile {
                     a.u_sum,
                 );
             }
-            if let Some(wn) = &wn {
+            if let Some(wn) = &wn[q] {
                 let spread = match &a.pcm {
                     Some(s) => s[i].max(0.0).sqrt(),
                     None => a.u_norm,
                 };
                 v += p.w_noise * spread * wn[i];
             }
+            v
+        };
+        let mut flagged = false;
+        // The ADC (stage q) of output i's analog value v.
+        let mut adc = |q: usize, i: usize, mut v: f32| -> f32 {
             if p.nonlinear {
                 v = nonideal::nonlinearity(v, p.nl[i], p.nlf);
             }
             v = nonideal::asymmetry(v, p.out_asymmetry);
-            if let Some(on) = &on {
+            if let Some(on) = &on[q] {
                 let sigma = p.out_sigma.get(i).copied().unwrap_or(p.out_noise);
                 v += sigma * on[i];
             }
-            v = p.adc.round(v, ur.as_ref().map_or(0.0, |r| r[i]));
+            v = p.adc.round(v, ur[q].as_ref().map_or(0.0, |r| r[i]));
             // aihwkit's CPU flag: a later negative saturation overwrites it
             // with `bm_test_negative_bound` (so with false it resets it).
             if v > p.adc.bound {
@@ -531,7 +597,21 @@ impl Tile {
             } else if v < -p.adc.bound {
                 flagged = p.bm_negative;
             }
-            *o = p.adc.clip(v);
+            p.adc.clip(v)
+        };
+        let mut out = vec![0.0f32; nout];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = if stages == 1 {
+                let v = if passes.len() == 1 {
+                    analog(0, i)
+                } else {
+                    analog(0, i) + analog(1, i)
+                };
+                adc(0, i, v)
+            } else {
+                let first = adc(0, i, analog(0, i));
+                first + adc(1, i, analog(1, i))
+            };
         }
         (out, flagged)
     }

@@ -77,7 +77,8 @@ pub enum WeightNoise {
 pub struct IoParameters {
     /// Floating-point product `out_scale·W x`, no periphery at all.
     pub is_perfect: bool,
-    /// The analog MAC scheme (xbar simulates `ONE_PASS`).
+    /// The analog MAC scheme: one pass, or the positive and negative inputs
+    /// in two passes summed in analog or (DIGITAL_SUM) each digitised.
     pub mv_type: MvType,
     /// DAC range ±inp_bound (normalised input; must be 1 with noise management); ≤ 0: unbounded.
     pub inp_bound: f64,
@@ -135,7 +136,8 @@ pub struct IoParameters {
     pub r_series: f64,
     /// Largest total series-resistance correction `r_series·|y|`.
     pub r_series_max_total: f64,
-    /// Device-to-device spread of the negative read of two-pass MACs (unused by `ONE_PASS`).
+    /// Two-pass MACs: the negative pass reads `W ⊙ (1 + w_read_asymmetry_dtod·ξ)`,
+    /// `ξ` drawn once per tile and weight (unused by `ONE_PASS`).
     pub w_read_asymmetry_dtod: f64,
 }
 
@@ -301,19 +303,4 @@ pub(crate) fn validate(p: &AihwkitParams) -> Result<()> {
         |x| x >= 0.0,
         "a finite number >= 0 (0 = weights used as programmed)",
     )
-}
-
-/// What xbar cannot simulate yet (`Error::Unsupported` when a core is built).
-pub(crate) fn check_supported(p: &AihwkitParams) -> Result<()> {
-    if !p.enable {
-        return Ok(());
-    }
-    for (dir, io) in [("forward", &p.forward), ("backward", &p.backward)] {
-        if io.mv_type != MvType::OnePass && !io.is_perfect {
-            return Err(Error::unsupported(format!(
-                "aihwkit.{dir}.mv_type: only \"ONE_PASS\" is simulated (two-pass MACs are not available)"
-            )));
-        }
-    }
-    Ok(())
 }

@@ -124,11 +124,17 @@ static void test_parameters(void) {
     CHECK(xbar_params_set(p, "aihwkit.forward.out_noise", "-1") == XBAR_ERR_PARAMS);
     CHECK(strstr(xbar_last_error_message(), "aihwkit.forward.out_noise") != NULL);
     CHECK(xbar_params_set(p, "aihwkit.forward.noise_management", "\"SOMETIMES\"") == XBAR_ERR_PARAMS);
-    CHECK(xbar_params_set(p, "aihwkit.forward.mv_type", "\"POS_NEG_SEPARATE\"") == XBAR_OK);
+    CHECK(xbar_params_set(p, "aihwkit.forward.mv_type", "\"POS_NEG_SEPARATE_DIGITAL_SUM\"") == XBAR_OK);
     struct xbar_core *c = NULL;
+    CHECK(xbar_core_new(p, 4, 4, 1, &c) == XBAR_OK);
+    xbar_core_free(c);
+    /* Per-read conductance noise is not applied on the aihwkit path: refused. */
+    CHECK(xbar_params_set(p, "xbar.device.read_noise",
+                          "{\"enable\": true, \"model\": \"NormalIndependentDevice\", \"magnitude\": 0.1}") == XBAR_OK);
+    c = NULL;
     CHECK(xbar_core_new(p, 4, 4, 1, &c) == XBAR_ERR_UNSUPPORTED);
     CHECK(c == NULL);
-    CHECK(strstr(xbar_last_error_message(), "aihwkit.forward.mv_type") != NULL);
+    CHECK(strstr(xbar_last_error_message(), "xbar.device.read_noise") != NULL);
     xbar_params_free(p);
 }
 

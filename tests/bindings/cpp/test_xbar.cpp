@@ -528,8 +528,8 @@ void test_aihwkit() {
     }
     CHECK(perr < 1e-4);  // single-precision weights and sums
     EXPECT_ERROR(p.set("aihwkit.forward.out_noise", -1), XBAR_ERR_PARAMS, "aihwkit.forward.out_noise");
-    p.set("aihwkit.forward.is_perfect", false).set("aihwkit.forward.mv_type", "\"POS_NEG_SEPARATE\"");
-    EXPECT_ERROR((xbar::Core(p, 2, 2, 1)), XBAR_ERR_UNSUPPORTED, "mv_type");
+    p.set("xbar.device.read_noise", std::string(R"({"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.1})"));
+    EXPECT_ERROR((xbar::Core(p, 2, 2, 1)), XBAR_ERR_UNSUPPORTED, "xbar.device.read_noise");
 }
 
 }  // namespace

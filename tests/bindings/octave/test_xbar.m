@@ -387,6 +387,6 @@ err = max(abs(Y(:) - reshape(W * X, [], 1)));
 % PCM programming noise, output noise, 7-bit DAC and 9-bit ADC: well under 0.3.
 check(err > 0 && err < 0.3, sprintf('aihwkit forward error %g', err));
 expect_error(@() p.set('aihwkit.forward.out_noise', -1), 'xbar:PARAMS', 'aihwkit.forward.out_noise');
-p.set('aihwkit.forward.mv_type', 'POS_NEG_SEPARATE');
-expect_error(@() xbar.Core(p, 2, 2), 'xbar:UNSUPPORTED', 'mv_type');
+p.set('xbar.device.read_noise', struct('enable', true, 'model', 'NormalIndependentDevice', 'magnitude', 0.1));
+expect_error(@() xbar.Core(p, 2, 2), 'xbar:UNSUPPORTED', 'xbar.device.read_noise');
 end
