@@ -80,6 +80,7 @@ fn conformance_params_load_and_round_trip() {
             .unwrap()
             .remove("update")
             .is_some());
+        assert!(written["xbar"].as_object_mut().unwrap().remove("cost").is_some());
         assert_eq!(comp, Some(json!(false)));
         let original: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(normalise(&written), normalise(&original), "{}", f.display());

@@ -10,6 +10,7 @@
 //! to both, and giving both with different values is an error.
 
 mod adc_json;
+pub mod cost;
 pub mod enums;
 mod json;
 mod path;
@@ -18,6 +19,9 @@ pub mod pulsed;
 pub mod tree;
 mod validate;
 
+pub use cost::{
+    AdcCost, AdcTiming, ArrayCost, ArrayLaw, ConverterLaw, CostLibrary, CostParams, DacCost, EventCost, ShiftAddCost,
+};
 pub use enums::*;
 pub use pulsed::*;
 pub use tree::*;
