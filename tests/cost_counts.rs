@@ -264,3 +264,22 @@ fn counts_do_not_depend_on_the_thread_count_and_are_linear_in_the_batch() {
     );
     assert!((one.latency_s - 16.0 * single.latency_s).abs() <= 1e-12 * one.latency_s);
 }
+
+#[test]
+fn counting_without_reading_gives_the_tally_of_the_read() {
+    let p = params(&[
+        ("core.rows_max", "4"),
+        ("core.cols_max", "3"),
+        ("xbar.cost.array.law", "\"cells\""),
+    ]);
+    let mut c = Core::new(&p, 5, 6, 7).unwrap();
+    let w: Vec<f64> = (0..30).map(|k| W[k % W.len()]).collect();
+    c.program(&w, Layout::RowMajor).unwrap();
+    let x: Vec<f64> = (0..18).map(|k| ((k * 7 % 11) as f64 - 5.0) / 6.0).collect();
+    let replay = c.cost_replay(&x, 3, true).unwrap();
+    assert_eq!(c.cost_replay(&x, 3, false).unwrap(), Tally::default());
+    assert_eq!(c.cost_tallies().1, &Tally::default(), "not recorded");
+    let mut y = vec![0.0; 15];
+    c.mvm(&x, 3, &mut y).unwrap();
+    assert_eq!(&replay, c.cost_tallies().0);
+}

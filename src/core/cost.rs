@@ -2,6 +2,9 @@
 //! the counters the reads keep (`crate::cost`).
 
 use super::Core;
+use crate::array::Op;
+use crate::batch::Batch;
+use crate::cost::{BlockCount, Tally};
 use crate::error::Result;
 
 impl Core {
@@ -41,5 +44,48 @@ impl Core {
     /// Clears the cost counters (last call and since programming).
     pub fn reset_cost(&mut self) {
         self.cost.reset();
+    }
+
+    /// What an MVM of `x` (`batch × cols`, row-major) adds to the counters,
+    /// computed without reading the arrays (input scaling, DAC and counting
+    /// only) and not recorded; with `count` false, the input scaling and DAC
+    /// alone (an empty tally). For timing the counting (benches/cost.rs): the
+    /// difference of the two is what counting adds to a read.
+    #[doc(hidden)]
+    pub fn cost_replay(&mut self, x: &[f64], batch: usize, count: bool) -> Result<Tally> {
+        self.require_real("cost_replay")?;
+        self.require_programmed("cost_replay")?;
+        super::check_data("x", x, batch * self.cols, "batch x cols")?;
+        let xb = Batch::from_vec(self.cols, batch, x.to_vec());
+        let s_in = self.input_scales(Op::Mvm, &xb);
+        let ncb = self.tiling.col_blocks.len();
+        let stamp = (self.program_calls, self.update_calls, self.time_calls);
+        let row_blocks = &self.tiling.row_blocks;
+        self.cost
+            .prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, Op::Mvm)?;
+        let mut tally = Tally::default();
+        for (ri, &(_, nr)) in self.tiling.row_blocks.iter().enumerate() {
+            for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
+                let i = ri * ncb + ci;
+                let block = &self.blocks[i];
+                let xd = block.dac_outputs(Op::Mvm, &xb.sub(c0, nc), &s_in);
+                if !count {
+                    std::hint::black_box(&xd);
+                    continue;
+                }
+                BlockCount {
+                    params: &self.params,
+                    figures: &self.cost.figures,
+                    line_sums: self.cost.sums(i, Op::Mvm),
+                    nets: self.cost.nets(i, Op::Mvm),
+                    tally: &mut tally,
+                }
+                .count(block, Op::Mvm, &xd, nr)?;
+            }
+        }
+        if count {
+            tally.finish_call(batch, self.cost.figures.arrays_concurrent);
+        }
+        Ok(tally)
     }
 }

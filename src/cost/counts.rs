@@ -261,7 +261,13 @@ impl BlockCount<'_> {
         let latency = self.latency(&units, k, per_ibit, adc.bits);
         let power = match self.nets {
             Some(nets) => super::circuit::source_power(nets, &slice_batches(dac_conv, xd))?,
-            None => v2g(dac_conv, xd, self.line_sums),
+            None => {
+                let d = match op {
+                    Op::Mvm => &self.params.xbar.dac.mvm,
+                    Op::Vmm => &self.params.xbar.dac.vmm,
+                };
+                v2g(dac_conv, d.model == DacModel::SignMagnitude, xd, self.line_sums)
+            }
         };
         let t = &mut *self.tally;
         bump(&mut t.dac, dac, nvec * arrays * n_in * k);
@@ -317,19 +323,56 @@ fn slice_batches(dac: &Dac, xd: &Batch) -> Vec<Batch> {
 
 /// `Σ_b Σ_k Σ_j v_{bkj}²·S_j`: every vector's DAC output (or each of its
 /// input slices) squared, times the conductance sum `S_j` of input line j.
-fn v2g(dac: &Dac, xd: &Batch, sums: &[f64]) -> f64 {
+/// `sign_magnitude`: the DAC is a SignMagnitudeDAC (slices of `|v|`).
+fn v2g(dac: &Dac, sign_magnitude: bool, xd: &Batch, sums: &[f64]) -> f64 {
     let mut e = 0.0;
+    if !dac.bitslicing() {
+        for b in 0..xd.count {
+            e += weighted_squares(xd.vector(b), sums);
+        }
+        return e;
+    }
+    let s = dac.slice_size();
+    let full = 2f64.powi(dac.magnitude_bits() as i32) - 1.0;
+    let top = 2f64.powi(s as i32) - 1.0;
+    let k = dac.num_slices();
     for b in 0..xd.count {
-        let v = xd.vector(b);
-        if dac.bitslicing() {
-            for s in dac.slices(v) {
-                e += s.iter().zip(sums).map(|(x, g)| x * x * g).sum::<f64>();
-            }
-        } else {
-            e += v.iter().zip(sums).map(|(x, g)| x * x * g).sum::<f64>();
+        for (&x, &g) in xd.vector(b).iter().zip(sums) {
+            let m = if sign_magnitude { x.abs() } else { x };
+            e += g * slice_squares(m, full, s, k) as f64;
         }
     }
-    e
+    e / (top * top)
+}
+
+/// `Σ_j x_j²·g_j`, in eight interleaved partial sums (so that it runs in
+/// SIMD lanes; the order is fixed, the result the same on every run).
+fn weighted_squares(x: &[f64], g: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (xc, gc) = (x.chunks_exact(8), g.chunks_exact(8));
+    let (xr, gr) = (xc.remainder(), gc.remainder());
+    for (a, b) in xc.zip(gc) {
+        for l in 0..8 {
+            acc[l] += a[l] * a[l] * b[l];
+        }
+    }
+    let tail: f64 = xr.iter().zip(gr).map(|(a, b)| a * a * b).sum();
+    acc.iter().sum::<f64>() + tail
+}
+
+/// `Σ_k d_k²` over the `k` base-`2^s` digits `d_k` of the integer magnitude
+/// `X = rint(m·full)` that [`Dac::slices`] cuts into input slices (slice k
+/// is `d_k/(2^s − 1)`), by integer shifts rather than slice vectors.
+fn slice_squares(m: f64, full: f64, s: u32, k: usize) -> u64 {
+    let x = (m * full).round_ties_even().max(0.0) as u64;
+    let mask = (1u64 << s) - 1;
+    (0..k)
+        .map(|i| {
+            let shift = s as usize * i;
+            let d = if shift < 64 { (x >> shift) & mask } else { 0 };
+            d * d
+        })
+        .sum()
 }
 
 /// Conductance sums of the input lines of `block` for MVM and VMM, over
@@ -355,4 +398,51 @@ pub fn line_sums(block: &Mapping, n_rows: usize) -> [Vec<f64>; 2] {
         }
     }
     [mvm, vmm]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{DacParams, InputMapping};
+
+    /// The digit arithmetic gives the squares of `Dac::slices`' values.
+    #[test]
+    fn slice_squares_match_the_dac_slices() {
+        let cases = [
+            (DacModel::SignMagnitude, 7, true, 2, -1.0),
+            (DacModel::SignMagnitude, 9, true, 3, -1.0),
+            (DacModel::Quantizer, 16, false, 1, 0.0),
+            (DacModel::Quantizer, 8, false, 3, 0.0),
+        ];
+        for (model, bits, signed, slice, min) in cases {
+            let p = DacParams {
+                model,
+                bits,
+                input_bitslicing: true,
+                signed,
+                slice_size: slice,
+            };
+            let inputs = InputMapping {
+                min: Some(min),
+                ..InputMapping::default()
+            };
+            let dac = Dac::new(&p, &inputs, "xbar.dac.mvm").unwrap();
+            let mut v: Vec<f64> = (0..997)
+                .map(|i| ((i * 7919 % 2003) as f64 / 1001.5 - 1.0).max(min))
+                .collect();
+            dac.convert(&mut v);
+            let sums = vec![1.0; v.len()];
+            let want: f64 = dac.slices(&v).iter().flatten().map(|x| x * x).sum();
+            let got = v2g(
+                &dac,
+                model == DacModel::SignMagnitude,
+                &Batch::from_vec(v.len(), 1, v),
+                &sums,
+            );
+            assert!(
+                (got - want).abs() <= 1e-12 * want,
+                "{model:?} {bits} bits: {got} vs {want}"
+            );
+        }
+    }
 }

@@ -326,6 +326,20 @@ impl Mapping {
         }
     }
 
+    /// The DAC outputs of `op` for inputs `x` scaled by `s_in` (per vector).
+    pub fn dac_outputs(&self, op: Op, x: &Batch, s_in: &[f64]) -> Batch {
+        let dac = &self.periphery(op).dac;
+        let mut xd = x.clone();
+        for (b, &s) in s_in.iter().enumerate() {
+            let v = xd.vector_mut(b);
+            for e in v.iter_mut() {
+                *e *= s;
+            }
+            dac.convert(v);
+        }
+        xd
+    }
+
     /// One operation on inputs `x` (weight-unit inputs of this block): scale by
     /// `s_in` (per vector), DAC, arrays, ADC, recombination, and scale back to
     /// weight units by `s_out = weight_scale/(s_in·model_factor)`. The read's
@@ -339,15 +353,7 @@ impl Mapping {
         key: ReadKey,
         count: Option<&mut crate::cost::BlockCount<'_>>,
     ) -> Result<Batch> {
-        let dac = &self.periphery(op).dac;
-        let mut xd = x.clone();
-        for (b, &s) in s_in.iter().enumerate() {
-            let v = xd.vector_mut(b);
-            for e in v.iter_mut() {
-                *e *= s;
-            }
-            dac.convert(v);
-        }
+        let xd = self.dac_outputs(op, x, s_in);
         let mut out = match self {
             Mapping::Balanced(m) => m.run(op, &xd, key),
             Mapping::Offset(m) => m.run(op, &xd, key),
