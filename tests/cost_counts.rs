@@ -283,3 +283,42 @@ fn counting_without_reading_gives_the_tally_of_the_read() {
     c.mvm(&x, 3, &mut y).unwrap();
     assert_eq!(&replay, c.cost_tallies().0);
 }
+
+#[test]
+fn switched_off_counting_and_restored_cores_start_at_zero() {
+    let p = params(&[("xbar.cost.enable", "false")]);
+    let t = tally(&p, 3, 4, 2, false);
+    assert_eq!(t, Tally::default());
+    // A saved core does not keep its counters: the restored one starts at zero.
+    let mut c = Core::new(&params(&[]), 3, 4, 7).unwrap();
+    c.program(&W, Layout::RowMajor).unwrap();
+    let mut y = [0.0; 3];
+    c.mvm(&[0.5; 4], 1, &mut y).unwrap();
+    assert_eq!(c.cost_tallies().1.calls, 1);
+    let mut r = Core::from_bytes(&c.to_bytes().unwrap()).unwrap();
+    assert_eq!(r.cost_tallies().1, &Tally::default());
+    r.mvm(&[0.5; 4], 1, &mut y).unwrap();
+    assert_eq!(r.cost_tallies().1, c.cost_tallies().1);
+}
+
+#[test]
+fn vmm_array_term_sums_the_rows() {
+    // VMM input i drives row i of both arrays: Σ_i v_i² Σ_j (G+ + G−)_ij.
+    let p = Params::default();
+    let mut c = Core::new(&p, 3, 4, 1).unwrap();
+    c.program(&W, Layout::RowMajor).unwrap();
+    let v = [0.5, -1.0, 0.25];
+    let mut y = [0.0; 4];
+    c.vmm(&v, 1, &mut y).unwrap();
+    let gmin = p.xbar.device.gmin_norm();
+    let want: f64 = (0..3)
+        .map(|i| {
+            v[i] * v[i]
+                * (0..4)
+                    .map(|j| 2.0 * gmin + (1.0 - gmin) * W[i * 4 + j].abs())
+                    .sum::<f64>()
+        })
+        .sum();
+    let got = c.cost_tallies().0.v2g;
+    assert!((got - want).abs() <= 1e-6 * want, "{got} vs {want}");
+}
