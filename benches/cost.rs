@@ -57,8 +57,9 @@ fn inputs(n: usize, batch: usize) -> Vec<f64> {
     data(n * batch, 1.1).iter().map(|v| v.abs()).collect()
 }
 
-/// Rounds of the quick timing: the machine may be shared, so the best of many.
-const ROUNDS: usize = 25;
+/// Rounds of the quick timing: the machine may be shared, so the best of
+/// many (one in an unoptimised smoke run).
+const ROUNDS: usize = if cfg!(debug_assertions) { 1 } else { 25 };
 
 /// Best time (s) per call of `reps` calls of `f`, over [`ROUNDS`] rounds.
 fn best(reps: usize, mut f: impl FnMut()) -> f64 {
