@@ -19,6 +19,7 @@ pub mod mapping;
 pub mod params;
 pub mod persist;
 pub mod product;
+pub(crate) mod recycle;
 pub mod rng;
 pub mod storage;
 pub mod support;
