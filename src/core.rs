@@ -16,6 +16,7 @@ use crate::rng::identity;
 use crate::support;
 use crate::tiling::Tiling;
 
+mod cost;
 mod drift;
 mod introspect;
 mod layout;
@@ -81,6 +82,8 @@ pub struct Core {
     /// With `aihwkit.enable`: aihwkit's tiles over the stored weights, built
     /// at the first read after each change of the arrays.
     aihwkit: Option<Box<crate::aihwkit::Tiles>>,
+    /// Cost counters of the reads (`xbar.cost`): last call and since programming.
+    cost: crate::cost::Meter,
 }
 
 impl Core {
@@ -160,6 +163,7 @@ impl Core {
             update_model,
             backend,
             aihwkit: None,
+            cost: crate::cost::Meter::new(params),
         };
         // Build the periphery of every block once so that bad ADC/DAC
         // settings fail here rather than at the first program.
@@ -358,6 +362,7 @@ impl Core {
         if next.params.xbar.device.drift_compensation {
             next.drift_reference = next.reference_read()?;
         }
+        next.cost.reset();
         *self = next;
         Ok(())
     }
@@ -374,6 +379,7 @@ impl Core {
             wires: self.wires.clone(),
             backend: self.backend.clone(),
             aihwkit: None,
+            cost: self.cost.clone(),
             ..*self
         }
     }
@@ -511,6 +517,13 @@ impl Core {
         let out_len = if op == Op::Mvm { prows } else { pcols };
         let mut y = Batch::zeros(out_len, x.count);
         let ncb = self.tiling.col_blocks.len();
+        let counting = self.params.xbar.cost.enable;
+        if counting {
+            let stamp = (self.program_calls, self.update_calls, self.time_calls);
+            let row_blocks = &self.tiling.row_blocks;
+            self.cost.prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, op)?;
+        }
+        let mut tally = crate::cost::Tally::default();
         for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
             for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
                 let block = &self.blocks[ri * ncb + ci];
@@ -526,9 +539,20 @@ impl Core {
                     })
                     .collect();
                 let (in0, nin, out0) = if op == Op::Mvm { (c0, nc, r0) } else { (r0, nr, c0) };
-                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out, key)?;
+                let mut count = counting.then(|| crate::cost::BlockCount {
+                    params: &self.params,
+                    figures: &self.cost.figures,
+                    line_sums: self.cost.sums(ri * ncb + ci, op),
+                    nets: self.cost.nets(ri * ncb + ci, op),
+                    tally: &mut tally,
+                });
+                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out, key, count.as_mut())?;
                 y.add_into(out0, &part);
             }
+        }
+        if counting {
+            tally.finish_call(x.count, self.cost.figures.arrays_concurrent);
+            self.cost.record(tally);
         }
         Ok(self.finish(y))
     }

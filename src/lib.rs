@@ -11,6 +11,7 @@ pub mod batch;
 pub mod circuit;
 pub mod complex;
 pub mod core;
+pub mod cost;
 pub mod device;
 pub mod error;
 pub mod ffi;

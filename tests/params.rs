@@ -80,6 +80,7 @@ fn conformance_params_load_and_round_trip() {
             .unwrap()
             .remove("update")
             .is_some());
+        assert!(written["xbar"].as_object_mut().unwrap().remove("cost").is_some());
         assert_eq!(comp, Some(json!(false)));
         // xbar's aihwkit subtree, absent from CrossSim's files.
         assert!(written.as_object_mut().unwrap().remove("aihwkit").is_some());

@@ -14,7 +14,8 @@
 //   xbar::Params    owns an xbar_params; move-only; preset / from_json / get / set
 //   xbar::Core      owns an xbar_core; move-only; program / read / mvm / vmm /
 //                   update / set_time, in double, float and std::complex<double>;
-//                   save / load / serialize / deserialize, export_spice
+//                   save / load / serialize / deserialize, export_spice,
+//                   cost_json / cost_reset
 //   xbar::LookupTable  owns an xbar_lut (measured device tables); move-only;
 //                   attached with Core::set_lookup_table
 //   xbar::Matrix<T> a small owning dense matrix in row- or column-major order,
@@ -671,6 +672,20 @@ public:
         });
     }
     std::string export_spice(const std::vector<double>& x) const { return export_spice(x.data(), x.size()); }
+
+    /// The cost report of the reads as JSON text: "last_call" and
+    /// "since_program" (energy by component in J, latency in s, event
+    /// counts) and "area_m2" (see xbar_core_cost_json).
+    std::string cost_json() const {
+        return detail::fetch_text([this](char* b, std::size_t cap, std::size_t* len) {
+            return xbar_core_cost_json(h_.get(), b, cap, len);
+        });
+    }
+    /// Clears the cost counters ("last_call" and "since_program").
+    void cost_reset() {
+        expect_live("xbar::Core::cost_reset");
+        check(xbar_core_cost_reset(h_.get()));
+    }
 
 #if XBAR_HPP_HAS_SPAN
     // ---- C++20: std::span views of caller memory (std::vector converts too)

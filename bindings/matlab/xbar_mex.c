@@ -294,6 +294,10 @@ static xbar_status core_export_spice_fill(const void *ctx, void *buf, size_t cap
     return xbar_core_export_spice(in->c, in->x, in->n, (char *)buf, cap, len);
 }
 
+static xbar_status core_cost_json_fill(const void *ctx, void *buf, size_t cap, size_t *len) {
+    return xbar_core_cost_json(((const core_input *)ctx)->c, (char *)buf, cap, len);
+}
+
 /* ------------------------------------------------------------ commands */
 
 static void cmd_params_new(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
@@ -594,6 +598,19 @@ static void cmd_core_export_spice(int nlhs, mxArray *plhs[], int nrhs, const mxA
     plhs[0] = fetch_string(core_export_spice_fill, &ctx);
 }
 
+static void cmd_core_cost_json(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs;
+    need_args(nrhs, 2, "core_cost_json");
+    core_input ctx = {(const xbar_core *)object(prhs[1], KIND_CORE), NULL, 0};
+    plhs[0] = fetch_string(core_cost_json_fill, &ctx);
+}
+
+static void cmd_core_cost_reset(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    (void)nlhs, (void)plhs;
+    need_args(nrhs, 2, "core_cost_reset");
+    check(xbar_core_cost_reset((xbar_core *)object(prhs[1], KIND_CORE)));
+}
+
 static void cmd_core_size(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     (void)nlhs;
     need_args(nrhs, 2, "core_size");
@@ -633,6 +650,7 @@ static const struct {
     {"core_save", cmd_core_save, 0},       {"core_load", cmd_core_load, 1},
     {"core_serialize", cmd_core_serialize, 1}, {"core_deserialize", cmd_core_deserialize, 1},
     {"core_export_spice", cmd_core_export_spice, 1},
+    {"core_cost_json", cmd_core_cost_json, 1}, {"core_cost_reset", cmd_core_cost_reset, 0},
     {"core_size", cmd_core_size, 1},       {"version", cmd_version, 1},
     {"live", cmd_live, 1},
     {"core_arrays", cmd_core_arrays, 1},   {"core_conductances", cmd_core_conductances, 1},

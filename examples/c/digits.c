@@ -824,6 +824,9 @@ static xbar_status layer_params(const Experiment *e, const LayerInfo *info, xbar
     xbar_status s = xbar_params_new(&p);
     if (s == XBAR_OK) s = xbar_params_set(p, "core.mapping.inputs.mvm", json);
     if (s == XBAR_OK) s = xbar_params_set(p, "xbar.dac.mvm.signed", "false");
+    /* Energy: the cells' dissipation for the arrays, Walden's law for both converters. */
+    if (s == XBAR_OK) s = xbar_params_set(p, "xbar.cost.array.law", "\"cells\"");
+    if (s == XBAR_OK) s = xbar_params_set(p, "xbar.cost.dac.law", "\"walden\"");
     if (s == XBAR_OK && e->sonos) s = copy_preset_device(p, "SONOS-TCAS");
     if (s == XBAR_OK && e->adc_bits > 0) {
         double r;
@@ -866,15 +869,41 @@ static xbar_status deploy(const Mlp *net, const LayerInfo infos[LAYERS], uint64_
     return s;
 }
 
-/* Test accuracy of net deployed for experiment e with core seeds from `seed`. */
+/* The energy (J) of every read of core c since programming or the last
+ * reset: "total" of "energy_j" in "since_program" of its cost report. */
+static xbar_status core_energy(const xbar_core *c, double *joules) {
+    size_t len = 0;
+    xbar_status s = xbar_core_cost_json(c, NULL, 0, &len);
+    if (s != XBAR_ERR_BUFFER_TOO_SMALL) return s;
+    char *json = xmalloc(len);
+    s = xbar_core_cost_json(c, json, len, &len);
+    if (s == XBAR_OK) {
+        const char *p = strstr(json, "\"since_program\"");
+        if (p) p = strstr(p, "\"energy_j\"");
+        if (p) p = strstr(p, "\"total\": ");
+        *joules = p ? strtod(p + strlen("\"total\": "), NULL) : NAN;
+    }
+    free(json);
+    return s;
+}
+
+/* Test accuracy of net deployed for experiment e with core seeds from
+ * `seed`, and the energy per inference (J) of both layers' reads. */
 static xbar_status run_once(const Experiment *e, const Mlp *net, const LayerInfo infos[LAYERS],
-                            const Set *test, uint64_t seed, double *accuracy) {
+                            const Set *test, uint64_t seed, double *accuracy, double *energy) {
     Mlp analog;
     xbar_status s = deploy(net, infos, seed, e, &analog);
     if (s != XBAR_OK) return s;
     if (e->has_time) s = xbar_core_set_time(analog.l1.core, e->time);
     if (s == XBAR_OK && e->has_time) s = xbar_core_set_time(analog.l2.core, e->time);
+    /* Count only the test set's reads (not drift compensation's reference reads). */
+    if (s == XBAR_OK) s = xbar_core_cost_reset(analog.l1.core);
+    if (s == XBAR_OK) s = xbar_core_cost_reset(analog.l2.core);
     if (s == XBAR_OK) s = mlp_accuracy(&analog, test, accuracy);
+    double e1 = 0.0, e2 = 0.0;
+    if (s == XBAR_OK) s = core_energy(analog.l1.core, &e1);
+    if (s == XBAR_OK) s = core_energy(analog.l2.core, &e2);
+    if (s == XBAR_OK) *energy = (e1 + e2) / (double)test->n;
     mlp_free(&analog);
     return s;
 }
@@ -884,16 +913,20 @@ typedef struct {
     xbar_status status;
     double mean, std;
     size_t runs;
+    double energy; /* J per inference, mean over the runs */
 } Outcome;
 
 /* Runs e once, or once per seed 0..seeds-1 when it is stochastic: the mean
  * and the sample standard deviation of the test accuracy. */
 static Outcome run_experiment(const Experiment *e, const Mlp *net, const LayerInfo infos[LAYERS],
                               const Set *test, size_t seeds) {
-    Outcome o = {XBAR_OK, 0.0, 0.0, e->stochastic ? seeds : 1};
+    Outcome o = {XBAR_OK, 0.0, 0.0, e->stochastic ? seeds : 1, 0.0};
     double *acc = xmalloc(o.runs * sizeof(double));
-    for (size_t seed = 0; seed < o.runs && o.status == XBAR_OK; seed++)
-        o.status = run_once(e, net, infos, test, seed, &acc[seed]);
+    for (size_t seed = 0; seed < o.runs && o.status == XBAR_OK; seed++) {
+        double j = 0.0;
+        o.status = run_once(e, net, infos, test, seed, &acc[seed], &j);
+        if (o.status == XBAR_OK) o.energy += j / (double)o.runs;
+    }
     if (o.status == XBAR_OK) {
         double sum = -0.0, squares = -0.0;
         for (size_t i = 0; i < o.runs; i++) sum += acc[i];
@@ -1109,9 +1142,9 @@ static void print_head(const Preset *p, const Set *train, const Set *test, doubl
            xbar_version(), HIDDEN, train->n, test->n);
     printf("preset \"%s\": %zu core seeds per stochastic row (mean ± std); biases and ReLU in digital\n\n",
            p->name, p->seeds);
-    table_line("group", "setting", "runs", "test accuracy (%)");
-    /* A rule 4 characters longer than the head's 107. */
-    for (int i = 0; i < 111; i++) putchar('-');
+    table_line("group", "setting", "runs", "test accuracy (%)  energy/inference");
+    /* A rule 4 characters longer than the head's 125. */
+    for (int i = 0; i < 129; i++) putchar('-');
     putchar('\n');
     char setting[64], accuracy[32];
     snprintf(setting, sizeof setting, "float64, %zu epochs of SGD", p->float_epochs);
@@ -1133,10 +1166,16 @@ static void analog_inference(const Preset *p, const Mlp *net, const LayerInfo in
             snprintf(accuracy, sizeof accuracy, "%s", status);
         } else {
             snprintf(runs, sizeof runs, "%zu", o.runs);
+            char acc[64];
             if (o.runs > 1)
-                snprintf(accuracy, sizeof accuracy, "%.2f ± %.2f", o.mean, o.std);
+                snprintf(acc, sizeof acc, "%.2f ± %.2f", o.mean, o.std);
             else
-                snprintf(accuracy, sizeof accuracy, "%.2f", o.mean);
+                snprintf(acc, sizeof acc, "%.2f", o.mean);
+            /* "{acc:<18} {energy:.3} nJ": padded to 18 code points. */
+            size_t chars = 0;
+            for (const char *c = acc; *c; c++) chars += ((unsigned char)*c & 0xC0) != 0x80;
+            int pad = chars < 18 ? (int)(18 - chars) : 0;
+            snprintf(accuracy, sizeof accuracy, "%s%*s %.3f nJ", acc, pad, "", o.energy * 1e9);
         }
         table_line(e->group, e->label, runs, accuracy);
         csv_row(csv, e->group, e->label, e->parameter, e->has_value ? &e->value : NULL, ok ? o.runs : 0,

@@ -53,9 +53,15 @@ impl LayerInfo {
 
 /// The starting parameters of every layer: xbar's defaults (balanced
 /// one-sided cores, Rmin = 1 kΩ, Rmax = 10 kΩ, ideal DAC, ADC and devices)
-/// with inputs mapped from [0, x_max] onto an unsigned DAC.
+/// with inputs mapped from [0, x_max] onto an unsigned DAC. Energy: ISAAC's
+/// component library (`xbar.cost`), the arrays costed by the energy their
+/// cells dissipate (`t_read·Σ V²·G`, so it follows the weights, the inputs
+/// and the device's Rmin) and both converters by Walden's law (energy
+/// doubling per bit; ideal converters cost nothing).
 pub fn base_params(info: &LayerInfo) -> xbar::Result<Params> {
     let mut p = Params::default();
+    p.set_json("xbar.cost.array.law", r#""cells""#)?;
+    p.set_json("xbar.cost.dac.law", r#""walden""#)?;
     p.set_json(
         "core.mapping.inputs.mvm",
         &format!(r#"{{"min": 0.0, "max": {}, "percentile": null}}"#, info.x_max),

@@ -31,6 +31,9 @@ pub enum Outcome {
         mean: f64,
         std: f64,
         runs: usize,
+        /// Energy per inference (J; both layers' MVMs, mean over the runs)
+        /// from the cores' cost reports (`xbar.cost`).
+        energy: f64,
     },
     /// This build or configuration cannot simulate it (`Unsupported`, `BackendUnavailable`).
     Unavailable(String),
@@ -261,17 +264,26 @@ pub fn run(
         Ok(p)
     };
     let mut acc = Vec::with_capacity(runs);
+    let mut energy = 0.0;
     for seed in 0..runs as u64 {
-        let one = || -> xbar::Result<f64> {
+        let one = || -> xbar::Result<(f64, f64)> {
             let mut analog = deploy(net, infos, seed, &params)?;
             if let Some(t) = e.time {
                 analog.l1.core.set_time(t)?;
                 analog.l2.core.set_time(t)?;
             }
-            analog.accuracy(test)
+            // Count only the test set's reads (not drift compensation's reference reads).
+            analog.l1.core.reset_cost();
+            analog.l2.core.reset_cost();
+            let a = analog.accuracy(test)?;
+            let joules = analog.l1.core.cost_energy().1.total + analog.l2.core.cost_energy().1.total;
+            Ok((a, joules / test.len() as f64))
         };
         match one() {
-            Ok(a) => acc.push(a),
+            Ok((a, j)) => {
+                acc.push(a);
+                energy += j / runs as f64;
+            }
             Err(err) => {
                 bar.inc((runs as u64).saturating_sub(seed));
                 return Outcome::from_error(err);
@@ -285,5 +297,6 @@ pub fn run(
         mean,
         std: if runs > 1 { var.sqrt() } else { 0.0 },
         runs,
+        energy,
     }
 }

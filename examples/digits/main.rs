@@ -8,13 +8,17 @@
 //!    accuracy with ideal periphery, ADC and DAC resolutions, read noise,
 //!    device models (SONOS, PCM, RRAM), PCM drift over time with and without
 //!    drift compensation, and wire resistance. Stochastic rows are repeated
-//!    over core seeds (mean ± standard deviation).
+//!    over core seeds (mean ± standard deviation). Each row also prints the
+//!    energy per inference of both layers' reads from the cores' cost reports
+//!    (`xbar.cost`: ISAAC's 32 nm components, the arrays costed by their
+//!    cells' dissipation, both converters by Walden's law).
 //! 4. Trains the network in situ on the cores (forward MVM, backward VMM,
 //!    outer-product updates through the analytic update model) and prints the
 //!    accuracy per epoch next to floating-point training from the same start.
 //! 5. Writes `digits.csv` (every number) and `digits.png` (one panel per
 //!    result group: converters, read noise, devices, drift with and without
-//!    compensation, wires, in-situ training curves; a caption naming the data,
+//!    compensation, wires, accuracy against energy per inference, in-situ
+//!    training curves; a caption naming the data,
 //!    the network, the preset, the seeds and the error bars) into the output folder.
 //!
 //! Run: `cargo run --release --example digits [-- --quick | --full] [--out DIR]`
@@ -258,8 +262,8 @@ fn run(args: &Args) -> Result<(), String> {
     );
     println!();
     let header = format!(
-        "{:<12} {:<70} {:>4}  {}",
-        "group", "setting", "runs", "test accuracy (%)"
+        "{:<12} {:<70} {:>4}  {:<18} {}",
+        "group", "setting", "runs", "test accuracy (%)", "energy/inference"
     );
     println!("{header}");
     println!("{}", "-".repeat(header.chars().count() + 4));
@@ -296,12 +300,18 @@ fn run(args: &Args) -> Result<(), String> {
         bar.set_message(e.label.clone());
         let outcome = experiments::run(e, &net, &infos, &test, p.seeds, &bar);
         let (runs, acc, status) = match &outcome {
-            Outcome::Done { mean, std, runs } => {
+            Outcome::Done {
+                mean,
+                std,
+                runs,
+                energy,
+            } => {
                 let acc = if *runs > 1 {
                     format!("{mean:.2} ± {std:.2}")
                 } else {
                     format!("{mean:.2}")
                 };
+                let acc = format!("{acc:<18} {:.3} nJ", energy * 1e9);
                 (runs.to_string(), acc, "ok".to_string())
             }
             Outcome::Unavailable(m) => ("-".into(), format!("unavailable: {m}"), format!("unavailable: {m}")),
@@ -309,7 +319,7 @@ fn run(args: &Args) -> Result<(), String> {
         };
         bar.suspend(|| println!("{}", line(e.group, &e.label, &runs, &acc)));
         let (mean, std, n) = match &outcome {
-            Outcome::Done { mean, std, runs } => (Some(*mean), Some(*std), *runs),
+            Outcome::Done { mean, std, runs, .. } => (Some(*mean), Some(*std), *runs),
             _ => (None, None, 0),
         };
         rows.push(CsvRow {
@@ -479,6 +489,23 @@ fn figure(
     };
     let names: Vec<String> = done.iter().filter(|(e, _)| devices(e)).map(|(e, _)| short(e)).collect();
     let wire_ohms = |e: &Experiment| e.parameter == "wire_ohms";
+    // Accuracy against energy per inference (nJ) of the experiments `pick` selects.
+    // Points in order of energy.
+    let by_energy = |pick: &dyn Fn(&Experiment) -> bool, name: &str| {
+        let mut points: Vec<(f64, f64, f64)> = done
+            .iter()
+            .filter(|(e, _)| pick(e))
+            .filter_map(|(_, o)| match o {
+                Outcome::Done { mean, std, energy, .. } if *energy > 0.0 => Some((energy * 1e9, *mean, *std)),
+                _ => None,
+            })
+            .collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Curve {
+            name: name.to_string(),
+            points,
+        }
+    };
     let panels = vec![
         Panel {
             title: "Converters: ADC and DAC resolution".into(),
@@ -526,6 +553,17 @@ fn figure(
             x: XAxis::Log { dodge: 1.05 },
             curves: vec![by("wire_ohms", "row and column wires")],
             empty_note: note(&wire_ohms),
+        },
+        Panel {
+            title: "Accuracy against energy per inference (ISAAC 32 nm components)".into(),
+            x_desc: "energy per inference, nJ (log scale; cells t*sum V^2 G, Walden converters)".into(),
+            x: XAxis::Log { dodge: 1.0 },
+            curves: vec![
+                by_energy(&|e| e.parameter == "adc_bits", "ADC bits (2^b per conversion)"),
+                by_energy(&|e| e.parameter == "dac_bits", "DAC bits"),
+                by_energy(&|e| e.group == "device", "device models (their Rmin, Rmax)"),
+            ],
+            empty_note: "no converter or device settings in this preset".into(),
         },
         Panel {
             title: "In-situ training on the cores".into(),

@@ -18,6 +18,7 @@
 //! | `params.rs` | `xbar_params_*` |
 //! | `cores.rs` | `xbar_core_*` |
 //! | `spice.rs` | `xbar_core_export_spice` |
+//! | `cost.rs` | `xbar_core_cost_json`, `xbar_core_cost_reset` |
 //! | `introspect.rs` | `xbar_core_array_count`, `_array_layout`, `_conductance_count`, `_conductances`, `_drift_compensation` |
 //! | `persist.rs` | `xbar_core_save`, `_load`, `_serialize`, `_deserialize` |
 //! | `test_hooks.rs` | fault-injection hooks, in the crate's test build only |
@@ -33,6 +34,7 @@ mod library;
 mod params;
 
 mod cores;
+mod cost;
 mod introspect;
 mod lut;
 mod persist;
@@ -52,6 +54,7 @@ mod hook_tests;
 pub(crate) mod test_hooks;
 
 pub use cores::*;
+pub use cost::*;
 pub use handles::{xbar_core, xbar_lut, xbar_params};
 pub use introspect::*;
 pub use library::*;

@@ -68,7 +68,7 @@ impl SlicedInputs {
 }
 
 /// The sliced form of a batch of DAC outputs: `slices[k]` holds slice k of every vector.
-fn slice_batch(dac: &Dac, xd: &Batch) -> Vec<Batch> {
+pub(crate) fn slice_batch(dac: &Dac, xd: &Batch) -> Vec<Batch> {
     let k = dac.num_slices();
     let mut out: Vec<Batch> = (0..k).map(|_| Batch::zeros(xd.len, xd.count)).collect();
     for b in 0..xd.count {

@@ -326,10 +326,8 @@ impl Mapping {
         }
     }
 
-    /// One operation on inputs `x` (weight-unit inputs of this block): scale by
-    /// `s_in` (per vector), DAC, arrays, ADC, recombination, and scale back to
-    /// weight units by `s_out = weight_scale/(s_in·model_factor)`.
-    pub fn apply(&self, op: Op, x: &Batch, s_in: &[f64], s_out: &[f64], key: ReadKey) -> Result<Batch> {
+    /// The DAC outputs of `op` for inputs `x` scaled by `s_in` (per vector).
+    pub fn dac_outputs(&self, op: Op, x: &Batch, s_in: &[f64]) -> Batch {
         let dac = &self.periphery(op).dac;
         let mut xd = x.clone();
         for (b, &s) in s_in.iter().enumerate() {
@@ -339,11 +337,31 @@ impl Mapping {
             }
             dac.convert(v);
         }
+        xd
+    }
+
+    /// One operation on inputs `x` (weight-unit inputs of this block): scale by
+    /// `s_in` (per vector), DAC, arrays, ADC, recombination, and scale back to
+    /// weight units by `s_out = weight_scale/(s_in·model_factor)`. The read's
+    /// events and array term are added to `count`, if any (after a successful read).
+    pub fn apply(
+        &self,
+        op: Op,
+        x: &Batch,
+        s_in: &[f64],
+        s_out: &[f64],
+        key: ReadKey,
+        count: Option<&mut crate::cost::BlockCount<'_>>,
+    ) -> Result<Batch> {
+        let xd = self.dac_outputs(op, x, s_in);
         let mut out = match self {
             Mapping::Balanced(m) => m.run(op, &xd, key),
             Mapping::Offset(m) => m.run(op, &xd, key),
             Mapping::BitSliced(m) => m.run(op, &xd, key),
         }?;
+        if let Some(c) = count {
+            c.count(self, op, &xd, out.len)?;
+        }
         for (b, f) in s_out.iter().enumerate() {
             for v in out.vector_mut(b) {
                 *v *= f;

@@ -11,6 +11,7 @@
 
 mod adc_json;
 pub mod aihwkit;
+pub mod cost;
 pub mod enums;
 mod json;
 mod path;
@@ -19,6 +20,9 @@ pub mod pulsed;
 pub mod tree;
 mod validate;
 
+pub use cost::{
+    AdcCost, AdcTiming, ArrayCost, ArrayLaw, ConverterLaw, CostLibrary, CostParams, DacCost, EventCost, ShiftAddCost,
+};
 pub use enums::*;
 pub use pulsed::*;
 pub use tree::*;

@@ -348,6 +348,9 @@ pub struct XbarParams {
     pub array: ArrayParams,
     pub adc: Paired<AdcParams>,
     pub dac: Paired<DacParams>,
+    /// xbar: the component library of the cost model (energy, latency, area).
+    #[serde(default)]
+    pub cost: super::cost::CostParams,
 }
 
 impl Default for XbarParams {
@@ -357,6 +360,7 @@ impl Default for XbarParams {
             array: ArrayParams::default(),
             adc: Paired::matched(AdcParams::default()),
             dac: Paired::matched(DacParams::default()),
+            cost: super::cost::CostParams::default(),
         }
     }
 }

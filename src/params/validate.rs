@@ -44,6 +44,7 @@ pub(crate) fn validate(p: &Params) -> Result<()> {
         adc_values(&format!("xbar.adc.{op}"), adc)?;
     }
     cross_rules(p)?;
+    super::cost::validate(&p.xbar.cost)?;
     pair_matches("core.mapping.inputs", &p.core.mapping.inputs)?;
     pair_matches("xbar.adc", &p.xbar.adc)?;
     pair_matches("xbar.dac", &p.xbar.dac)?;

@@ -177,6 +177,18 @@ classdef Core < handle
             % currents as comment lines '* xbar i(vy<k>) = <amperes>'.
             deck = xbar_mex('core_export_spice', obj.h, obj.data(x, false));
         end
+
+        function report = costJson(obj)
+            % report = core.costJson(): the cost report of the reads as JSON text (char):
+            % "last_call" and "since_program" (energy by component in J, latency in s,
+            % event counts) and "area_m2" in m^2. Decode it with jsondecode.
+            report = xbar_mex('core_cost_json', obj.h);
+        end
+
+        function costReset(obj)
+            % core.costReset(): clears the cost counters ("last_call" and "since_program").
+            xbar_mex('core_cost_reset', obj.h);
+        end
     end
 
     methods (Static)

@@ -419,6 +419,9 @@ def layer_params(e: Experiment, info: LayerInfo) -> xbar.Params:
     p = xbar.Params()
     p["core.mapping.inputs.mvm"] = {"min": 0.0, "max": info.x_max, "percentile": None}
     p["xbar.dac.mvm.signed"] = False
+    # Energy: the cells' dissipation for the arrays, Walden's law for both converters.
+    p["xbar.cost.array.law"] = "cells"
+    p["xbar.cost.dac.law"] = "walden"
     if e.sonos:
         with xbar.Params.preset("SONOS-TCAS") as preset:
             p["xbar.device"] = preset["xbar.device"]
@@ -450,22 +453,34 @@ def deploy(net: Mlp, infos: List[LayerInfo], seed: int, e: Experiment) -> Mlp:
     return Mlp(layers[0], layers[1], net.b1.copy(), net.b2.copy())
 
 
-def run_once(e: Experiment, net: Mlp, infos: List[LayerInfo], test: Set, seed: int) -> float:
+def run_once(e: Experiment, net: Mlp, infos: List[LayerInfo], test: Set, seed: int) -> Tuple[float, float]:
+    """The test accuracy and the energy per inference (J) of both layers' reads."""
     analog = deploy(net, infos, seed, e)
     try:
         if e.time is not None:
             analog.l1.core.set_time(e.time)
             analog.l2.core.set_time(e.time)
-        return analog.accuracy(test)
+        # Count only the test set's reads (not drift compensation's reference reads).
+        analog.l1.core.cost_reset()
+        analog.l2.core.cost_reset()
+        a = analog.accuracy(test)
+        joules = (analog.l1.core.cost()["since_program"]["energy_j"]["total"]
+                  + analog.l2.core.cost()["since_program"]["energy_j"]["total"])
+        return a, joules / test.n
     finally:
         analog.close()
 
 
 def run_experiment(e: Experiment, net: Mlp, infos: List[LayerInfo], test: Set, seeds: int):
-    """(mean, sample std, runs) of the test accuracy over the core seeds 0..seeds-1
-    (one run when e is deterministic)."""
+    """(mean, sample std, runs, energy per inference) of the test accuracy over the core
+    seeds 0..seeds-1 (one run when e is deterministic); the energy is the mean over the runs."""
     runs = seeds if e.stochastic else 1
-    acc = [run_once(e, net, infos, test, seed) for seed in range(runs)]
+    acc = []
+    energy = 0.0
+    for seed in range(runs):
+        a, j = run_once(e, net, infos, test, seed)
+        acc.append(a)
+        energy += j / runs
     total = -0.0
     for a in acc:
         total += a
@@ -474,7 +489,7 @@ def run_experiment(e: Experiment, net: Mlp, infos: List[LayerInfo], test: Set, s
     for a in acc:
         squares += (a - mean) * (a - mean)
     var = squares / (max(runs, 2) - 1)
-    return mean, (math.sqrt(var) if runs > 1 else 0.0), runs
+    return mean, (math.sqrt(var) if runs > 1 else 0.0), runs, energy
 
 
 # ------------------------------------------------------------------- CSV
@@ -584,8 +599,8 @@ def main(argv=None) -> int:
     print(f"xbar {xbar.version()} — digits: a 64-{HIDDEN}-10 perceptron on the UCI optical digits "
           f"({train.n} training / {test.n} test images)")
     print(f'preset "{name}": {seeds} core seeds per stochastic row (mean ± std); biases and ReLU in digital\n')
-    table_line("group", "setting", "runs", "test accuracy (%)")
-    print("-" * 111)
+    table_line("group", "setting", "runs", f"{'test accuracy (%)':<18} energy/inference")
+    print("-" * 129)
     table_line("software", f"float64, {float_epochs} epochs of SGD", "1", f"{float_acc:.2f}")
     sys.stdout.flush()
 
@@ -594,14 +609,14 @@ def main(argv=None) -> int:
     phase = time.monotonic()
     for e in all_experiments(sweeps):
         try:
-            mean, std, runs = run_experiment(e, net, infos, test, seeds)
+            mean, std, runs, energy = run_experiment(e, net, infos, test, seeds)
         except xbar.Error as err:
             status = status_text(err)
             table_line(e.group, e.label, "-", status)
             csv_row(rows, e.group, e.label, e.parameter, e.value, 0, None, None, status)
             continue
         acc = f"{mean:.2f} ± {std:.2f}" if runs > 1 else f"{mean:.2f}"
-        table_line(e.group, e.label, str(runs), acc)
+        table_line(e.group, e.label, str(runs), f"{acc:<18} {energy * 1e9:.3f} nJ")
         csv_row(rows, e.group, e.label, e.parameter, e.value, runs, mean, std, "ok")
         sys.stdout.flush()
     t_analog = time.monotonic() - phase

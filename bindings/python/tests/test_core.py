@@ -147,6 +147,18 @@ def test_export_spice():
         core.export_spice(np.ones(4))
 
 
+def test_cost_report():
+    core = ideal_core(matrix(4, 3))
+    core.mvm(np.array([[0.5, -0.25, 1.0], [0.1, 0.2, 0.3]]))
+    r = core.cost()
+    # A BALANCED pair per vector: 2 arrays x 3 inputs DAC conversions, 2 array reads.
+    assert r["since_program"]["counts"]["dac"] == 12
+    assert r["since_program"]["counts"]["array_reads"] == 4
+    assert r["last_call"]["vectors"] == 2 and r["area_m2"] > 0
+    core.cost_reset()
+    assert core.cost()["since_program"]["counts"]["array_reads"] == 0
+
+
 def test_complex_core():
     rng = np.random.default_rng(4)
     w = rng.uniform(-1, 1, (6, 5)) + 1j * rng.uniform(-1, 1, (6, 5))

@@ -324,7 +324,9 @@ impl LinearSolver {
             for (active, members) in groups {
                 self.net.assemble(&self.cells, Some(&active), &mut values);
                 self.numeric(&values, &mut l)?;
-                self.solve_group(&values, &l, Some(&active), &v, &members, &mut y_frame)?;
+                let act = Some(active.as_slice());
+                let mut out = |b: usize, d: &[f64]| self.net.outputs(&self.cells, act, &v[b], d, &mut y_frame[b]);
+                self.solve_group(&values, &l, act, &v, &members, &mut out)?;
             }
         } else {
             let members: Vec<usize> = (0..x.count).collect();
@@ -333,14 +335,8 @@ impl LinearSolver {
                 None => false,
             };
             if !done {
-                if self.pcg.is_some() {
-                    let (mut values, mut l) = (Vec::new(), Vec::new());
-                    self.net.assemble(&self.cells, None, &mut values);
-                    self.numeric(&values, &mut l)?;
-                    self.solve_group(&values, &l, None, &v, &members, &mut y_frame)?;
-                } else {
-                    self.solve_group(&self.values, &self.factor_values, None, &v, &members, &mut y_frame)?;
-                }
+                let mut out = |b: usize, d: &[f64]| self.net.outputs(&self.cells, None, &v[b], d, &mut y_frame[b]);
+                self.solve_factored(&v, &members, &mut out)?;
             }
         }
         let mut y = Batch::zeros(f.m, x.count);
@@ -351,6 +347,56 @@ impl LinearSolver {
             }
         }
         Ok(y)
+    }
+
+    /// Solves the vectors `members` of `v` (an input-source network) by the
+    /// factorisation: the one kept by `factor`, or, where conjugate
+    /// gradients are used, one assembled now.
+    fn solve_factored(&self, v: &[Vec<f64>], members: &[usize], emit: &mut dyn FnMut(usize, &[f64])) -> Result<()> {
+        if self.pcg.is_some() {
+            let (mut values, mut l) = (Vec::new(), Vec::new());
+            self.net.assemble(&self.cells, None, &mut values);
+            self.numeric(&values, &mut l)?;
+            self.solve_group(&values, &l, None, v, members, emit)
+        } else {
+            self.solve_group(&self.values, &self.factor_values, None, v, members, emit)
+        }
+    }
+
+    /// Power the input drivers deliver for every vector of `x` (inputs of
+    /// the read, normalised volts): `Σ V·I` over the drivers, in units of one
+    /// cell at Gmax under input 1 (multiply by `Vread²/Rmin` for watts). Every
+    /// driver's current leaves through the cells of its line, so this is
+    /// `Σ e·I` over the cells from the exact solution. Networks with separate
+    /// supply lines (their supplies, not the inputs, deliver the power) are
+    /// `Error::Unsupported`.
+    pub fn source_power(&self, x: &Batch) -> Result<Vec<f64>> {
+        let f = &self.net.frame;
+        if f.separate_source {
+            return Err(Error::unsupported(
+                "parasitic solver: the source power of separate supply lines is not computed",
+            ));
+        }
+        if !self.factored {
+            return Err(Error::Internal("parasitic solver: source_power before factor".into()));
+        }
+        if x.len != f.n {
+            return Err(Error::shape(format!(
+                "parasitic solver: input vectors of length {} for {} input lines",
+                x.len, f.n
+            )));
+        }
+        let v: Vec<Vec<f64>> = (0..x.count)
+            .map(|b| {
+                let xb = x.vector(b);
+                (0..f.n).map(|j| xb[f.input(j)]).collect()
+            })
+            .collect();
+        let members: Vec<usize> = (0..x.count).collect();
+        let mut p = vec![0.0; x.count];
+        let mut power = |b: usize, d: &[f64]| p[b] = self.net.source_power(&self.cells, None, &v[b], d);
+        self.solve_factored(&v, &members, &mut power)?;
+        Ok(p)
     }
 
     /// Solves every vector of `v` by conjugate gradients on the cell
@@ -373,7 +419,8 @@ impl LinearSolver {
         Ok(true)
     }
 
-    /// Solves the vectors `members` of `v` against the factor `l` of `values`.
+    /// Solves the vectors `members` of `v` against the factor `l` of `values`
+    /// and gives each vector's node drops to `emit(vector, drops)`.
     fn solve_group(
         &self,
         values: &[f64],
@@ -381,12 +428,12 @@ impl LinearSolver {
         active: Option<&[bool]>,
         v: &[Vec<f64>],
         members: &[usize],
-        y: &mut [Vec<f64>],
+        emit: &mut dyn FnMut(usize, &[f64]),
     ) -> Result<()> {
         let n = self.net.nodes;
         let Some(symbolic) = self.symbolic()? else {
             for &b in members {
-                self.net.outputs(&self.cells, active, &v[b], &[], &mut y[b]);
+                emit(b, &[]);
             }
             return Ok(());
         };
@@ -438,8 +485,7 @@ impl LinearSolver {
                 )));
             }
             for (c, &vb) in chunk.iter().enumerate() {
-                self.net
-                    .outputs(&self.cells, active, &v[vb], &d[c * n..(c + 1) * n], &mut y[vb]);
+                emit(vb, &d[c * n..(c + 1) * n]);
             }
         }
         Ok(())

@@ -425,6 +425,21 @@ impl Network {
         });
     }
 
+    /// Power the input drivers deliver (frame inputs `v`, drops `d`):
+    /// `Σ e·G·(e + d_a − d_o)` over the cells, `e` the driven voltage of the
+    /// cell's input line (every driver's current leaves through its line's
+    /// cells), in units of one cell at Gmax under input 1.
+    pub fn source_power(&self, cells: &[f64], active: Option<&[bool]>, v: &[f64], d: &[f64]) -> f64 {
+        let n = self.frame.n;
+        let at = |node: u32| if node == NONE { 0.0 } else { d[node as usize] };
+        let mut p = 0.0;
+        self.each_cell(cells, active, |c, g, sign| {
+            let e = sign * v[c % n];
+            p += e * g * (e + at(self.cell_in[c]) - at(self.cell_out[c]));
+        });
+        p
+    }
+
     /// `‖K‖∞` (largest absolute row sum) of the symmetric `K`.
     pub fn norm_inf(&self, values: &[f64]) -> f64 {
         let mut sums = vec![0.0f64; self.nodes];

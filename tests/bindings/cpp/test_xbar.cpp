@@ -453,6 +453,14 @@ void test_lut_and_saved_cores() {
     CHECK(deck.find('\0') == std::string::npos && deck.find("VY0 t0 0 DC 0") != std::string::npos);
     CHECK(deck.find("* xbar i(vy1) = ") != std::string::npos && deck.find("\n.end\n") != std::string::npos);
     EXPECT_ERROR(static_cast<void>(sc.export_spice(std::vector<double>(3, 0.0))), XBAR_ERR_SHAPE, "x (cols)");
+
+    // Cost report: one MVM of the 2 x 2 BALANCED pair, 2 arrays x 2 inputs.
+    static_cast<void>(sc.mvm(xs, 1));
+    std::string report = sc.cost_json();
+    CHECK(report.find("\"array_reads\": 2") != std::string::npos);
+    CHECK(report.find("\"dac\": 4,") != std::string::npos);
+    sc.cost_reset();
+    CHECK(sc.cost_json().find("\"array_reads\": 0") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
 

@@ -259,6 +259,15 @@ check(~isempty(strfind(deck, 'VY0 t0 0 DC 0')) && ~isempty(strfind(deck, '.op'))
 check(~isempty(strfind(deck, '* xbar i(vy1) = ')), 'xbar currents as comments');
 expect_error(@() sc.exportSpice(ones(3, 1)), 'xbar:SHAPE', '');
 expect_error(@() sc.exportSpice([1i 0]), 'xbar:usage', 'real double');
+
+% Cost report: one MVM of the 2 x 2 BALANCED core, 2 arrays x 2 inputs.
+sc * [0.5; -1];
+r = jsondecode(sc.costJson());
+check(r.since_program.counts.array_reads == 2 && r.since_program.counts.dac == 4, 'cost counts');
+check(r.last_call.energy_j.total > 0 && r.area_m2 > 0, 'cost energy and area');
+sc.costReset();
+r = jsondecode(sc.costJson());
+check(r.since_program.counts.array_reads == 0, 'cost reset');
 end
 
 function test_single(~)

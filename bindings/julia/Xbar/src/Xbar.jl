@@ -27,7 +27,7 @@ using LinearAlgebra: Adjoint, Transpose, transpose
 export Params, AnalogCore, XbarError
 export program!, weights, weights!, mvm, mvm!, vmm, vmm!, update!, set_time!, set!, setjson!, getjson, tojson
 export ArrayInfo, arrays, conductances, drift_compensation
-export LookupTable, set_lookup_table!, lut_from_pulse_trains, load_core, export_spice
+export LookupTable, set_lookup_table!, lut_from_pulse_trains, load_core, export_spice, cost_json, cost_reset!
 # `save`, `serialize` and `deserialize` are not exported: their names are those
 # of FileIO and the Serialization standard library. Call them as `Xbar.save`, ...
 
@@ -692,6 +692,28 @@ function export_spice(c::AnalogCore, x::AbstractVector{<:Real})
     return _fetch_text((buf, cap, len) ->
         @ccall libxbar.xbar_core_export_spice(c::Ptr{Cvoid}, xd::Ptr{Cdouble}, length(xd)::Csize_t, buf::Ptr{UInt8},
                                               cap::Csize_t, len::Ref{Csize_t})::Cint)
+end
+
+"""
+    cost_json(core)::String
+
+The cost report of the core's reads as JSON text: `"last_call"` and
+`"since_program"` (energy by component in J, latency in s, event counts) and
+`"area_m2"`. See `xbar_core_cost_json` in `include/xbar.h`.
+"""
+function cost_json(c::AnalogCore)
+    return _fetch_text((buf, cap, len) ->
+        @ccall libxbar.xbar_core_cost_json(c::Ptr{Cvoid}, buf::Ptr{UInt8}, cap::Csize_t, len::Ref{Csize_t})::Cint)
+end
+
+"""
+    cost_reset!(core)
+
+Clears the core's cost counters (`"last_call"` and `"since_program"`).
+"""
+function cost_reset!(c::AnalogCore)
+    check(@ccall libxbar.xbar_core_cost_reset(c::Ptr{Cvoid})::Cint)
+    return c
 end
 
 end # module

@@ -232,6 +232,14 @@ end
         @test occursin("* xbar i(vy1) = ", deck) && occursin("\n.end\n", deck)
         @test xbar_error(() -> export_spice(sc, ones(3))).name == :SHAPE
         @test xbar_error(() -> export_spice(sc, [NaN, 0.0])).name == :INVALID_ARGUMENT
+
+        # Cost report: one MVM of a 2 x 2 BALANCED core, 2 arrays x 2 inputs.
+        mvm(sc, [0.5, -1.0])
+        report = cost_json(sc)
+        @test occursin("\"since_program\"", report) && occursin("\"array_reads\": 2", report)
+        @test occursin("\"dac\": 4,", report)
+        cost_reset!(sc)
+        @test occursin("\"array_reads\": 0", cost_json(sc))
         rm(dir; recursive = true)
     end
 

@@ -302,6 +302,21 @@ class Core(Handle):
             )
         return raw.rstrip(b"\0").decode("utf-8")
 
+    def cost(self) -> dict:
+        """The cost report of the core's reads, decoded from the C API's JSON: ``"last_call"``
+        and ``"since_program"`` (``"energy_j"`` by component in joules, ``"latency_s"``,
+        ``"counts"`` of events) and ``"area_m2"`` (``xbar_core_cost_json``)."""
+        import json
+
+        with self.use("Core.cost") as h:
+            raw = text_query(lambda buf, cap, n: lib.xbar_core_cost_json(h, buf, cap, n))
+        return json.loads(raw.rstrip(b"\0").decode("utf-8"))
+
+    def cost_reset(self) -> None:
+        """Clears the cost counters (``"last_call"`` and ``"since_program"``)."""
+        with self.use("Core.cost_reset") as h:
+            check(lib.xbar_core_cost_reset(h))
+
     # ------------------------------------------------------------ introspection
 
     def array_layout(self) -> np.ndarray:

@@ -98,6 +98,8 @@ _PROTOTYPES = [
     ("xbar_core_serialize", _status, [c_void_p, c_void_p, c_size_t, POINTER(c_size_t)]),
     ("xbar_core_deserialize", _status, [c_void_p, c_size_t, _handle_out]),
     ("xbar_core_export_spice", _status, [c_void_p, _D, c_size_t, c_void_p, c_size_t, POINTER(c_size_t)]),
+    ("xbar_core_cost_json", _status, [c_void_p, c_void_p, c_size_t, POINTER(c_size_t)]),
+    ("xbar_core_cost_reset", _status, [c_void_p]),
     ("xbar_core_array_count", _status, [c_void_p, POINTER(c_size_t)]),
     ("xbar_core_array_layout", _status, [c_void_p, _D, c_size_t]),
     ("xbar_core_conductance_count", _status, [c_void_p, POINTER(c_size_t)]),
