@@ -245,7 +245,8 @@ enum xbar_status xbar_params_from_json(const char *json, struct xbar_params **ou
 
 /**
  * Creates a parameter set from a named preset shipped with xbar: "default",
- * "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS".
+ * "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS", "aihwkit-inference",
+ * "aihwkit-hwa".
  *
  * `name` is a NUL-terminated string, only read during the call. `out` must
  * not be NULL. On success `*out` receives a new handle that the caller owns

@@ -322,3 +322,18 @@ fn vmm_array_term_sums_the_rows() {
     let got = c.cost_tallies().0.v2g;
     assert!((got - want).abs() <= 1e-6 * want, "{got} vs {want}");
 }
+
+/// Reads through aihwkit's tile periphery are not counted (docs/models.md,
+/// section 10): the report stays at zero however many reads run.
+#[test]
+fn reads_through_aihwkit_tiles_are_not_counted() {
+    let p = xbar::Params::preset("aihwkit-inference").unwrap();
+    let mut core = xbar::Core::new(&p, 8, 16, 3).unwrap();
+    let w: Vec<f64> = (0..8 * 16).map(|k| ((k % 7) as f64 - 3.0) / 10.0).collect();
+    core.program(&w, xbar::Layout::RowMajor).unwrap();
+    let mut y = vec![0.0; 8 * 4];
+    core.mvm(&vec![0.5; 16 * 4], 4, &mut y).unwrap();
+    let (last, total) = core.cost_energy();
+    assert_eq!((last.total, total.total), (0.0, 0.0), "{}", core.cost_json().unwrap());
+    assert!(y.iter().any(|&v| v != 0.0), "the read itself ran");
+}

@@ -278,7 +278,8 @@ public:
         check(xbar_params_new(&raw));
         h_.reset(raw);
     }
-    /// A preset shipped with xbar: "default", "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS".
+    /// A preset shipped with xbar: "default", "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS",
+    /// "aihwkit-inference", "aihwkit-hwa".
     static Params preset(const std::string& name) {
         xbar_params* raw = nullptr;
         check(xbar_params_preset(name.c_str(), &raw));

@@ -99,7 +99,8 @@ pub unsafe extern "C" fn xbar_params_from_json(json: *const c_char, out: *mut *m
 }
 
 /// Creates a parameter set from a named preset shipped with xbar: "default",
-/// "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS".
+/// "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS", "aihwkit-inference",
+/// "aihwkit-hwa".
 ///
 /// `name` is a NUL-terminated string, only read during the call. `out` must
 /// not be NULL. On success `*out` receives a new handle that the caller owns

@@ -4,7 +4,8 @@ classdef Params < handle
     %   p = xbar.Params()                  the defaults (ideal devices and periphery)
     %   p = xbar.Params(s)                 from a struct in xbar's or CrossSim's layout
     %   p = xbar.Params(file)              from a JSON file (xbar or CrossSim 3.x)
-    %   p = xbar.Params.preset(name)       'default', 'ISAAC', 'ISAAC-SarADC', 'PRIME', 'SONOS-TCAS'
+    %   p = xbar.Params.preset(name)       'default', 'ISAAC', 'ISAAC-SarADC', 'PRIME', 'SONOS-TCAS',
+    %                                      'aihwkit-inference', 'aihwkit-hwa'
     %   p = xbar.Params.fromJson(text)     from JSON text
     %
     %   p.set(path, value)     one parameter; path is dotted ('xbar.adc.mvm.bits'); value is a

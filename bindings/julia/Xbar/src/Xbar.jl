@@ -198,7 +198,7 @@ function Params()
     return Params(out[])
 end
 
-"A preset shipped with xbar: \"default\", \"ISAAC\", \"ISAAC-SarADC\", \"PRIME\", \"SONOS-TCAS\"."
+"A preset shipped with xbar: \"default\", \"ISAAC\", \"ISAAC-SarADC\", \"PRIME\", \"SONOS-TCAS\", \"aihwkit-inference\", \"aihwkit-hwa\"."
 function preset(name::AbstractString)
     out = Ref{Ptr{Cvoid}}(C_NULL)
     check(@ccall libxbar.xbar_params_preset(String(name)::Cstring, out::Ref{Ptr{Cvoid}})::Cint)

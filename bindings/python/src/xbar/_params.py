@@ -13,7 +13,7 @@ from ._handle import Handle
 from ._lib import check, handle, lib, text_query
 
 #: The presets shipped with the library (``Params.preset(name)``).
-PRESETS = ("default", "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS")
+PRESETS = ("default", "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS", "aihwkit-inference", "aihwkit-hwa")
 
 
 def _text(value: Union[str, bytes], what: str) -> bytes:
