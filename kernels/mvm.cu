@@ -11,7 +11,7 @@
 // The noisy conductance is formed in double precision, then multiplied and
 // summed in T (float or double).
 //
-//     MVM: y[b*rows + i] = sum_j g'_ij x[b*cols + j]   (one warp per output)
+//     MVM: y[b*rows + i] = sum_j g'_ij x[b*cols + j]   (a warp per 32 rows, j in order)
 //     VMM: y[b*cols + j] = sum_i x[b*rows + i] g'_ij   (one thread per output, i in order)
 
 #define XBAR_NOISE_NONE 0
@@ -32,36 +32,50 @@ __device__ __forceinline__ unsigned int xbar_word(uint4 w, int q) {
     return q == 0 ? w.x : q == 1 ? w.y : q == 2 ? w.z : w.w;
 }
 
+// MVM tiles: a block is one warp and reads XBAR_TILE rows for one vector,
+// XBAR_TILE columns at a time. The warp loads each tile row by row (lane c
+// takes column c: coalesced), cell by cell with its noise, into shared memory;
+// then lane r sums row r of the tile in column order. So every output is the
+// sum of its products in input order, as the CPU's, and the same noisy cell
+// values are used.
+#define XBAR_TILE 32
+
 template <typename T>
 __device__ void xbar_mvm(const T* g, const T* sigma, int per_cell, double sigma_uniform, int noise, double lo,
                          double hi, const T* x, T* y, int rows, int cols, int count, unsigned long long seed,
                          unsigned int array, unsigned long long call_base) {
-    const long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) / 32;
-    const int lane = threadIdx.x % 32;
-    if (warp >= (long long)rows * count) return;  // every lane of the warp leaves together
-    const int i = (int)(warp % rows), b = (int)(warp / rows);
+    __shared__ T tile[XBAR_TILE][XBAR_TILE + 1];
+    __shared__ T xs[XBAR_TILE];
+    const int lane = threadIdx.x;
+    const long long row_tiles = (rows + XBAR_TILE - 1) / XBAR_TILE;
+    // The whole block leaves together: past the last tile, or launched with
+    // another block size than the one warp the tiles are written for.
+    if ((long long)blockIdx.x >= row_tiles * count || blockDim.x != XBAR_TILE) return;
+    const int r0 = (int)(blockIdx.x % row_tiles) * XBAR_TILE, b = (int)(blockIdx.x / row_tiles);
     const T* xv = x + (size_t)b * cols;
-    const size_t k0 = (size_t)i * cols, k1 = k0 + cols;
+    const xbar_stream s =
+        xbar_stream_new(seed, array, XBAR_PURPOSE_READ_NOISE, call_base | ((unsigned long long)b & 0xFFFFFFull));
     T acc = 0;
-    if (noise == XBAR_NOISE_NONE) {
-        for (int j = lane; j < cols; j += 32) acc += g[k0 + j] * xv[j];
-    } else {
-        const xbar_stream s =
-            xbar_stream_new(seed, array, XBAR_PURPOSE_READ_NOISE, call_base | ((unsigned long long)b & 0xFFFFFFull));
-        // Each lane takes whole Philox blocks overlapping the row: four cells per block.
-        for (size_t blk = k0 / 4 + lane; blk * 4 < k1; blk += 32) {
-            const uint4 w = xbar_block_at(s, (unsigned int)blk);
-#pragma unroll
-            for (int q = 0; q < 4; ++q) {
-                const size_t k = blk * 4 + q;
-                if (k >= k0 && k < k1)
-                    acc += xbar_seen(g, sigma, per_cell, sigma_uniform, noise, lo, hi, k, xbar_word(w, q)) * xv[k - k0];
+    for (int c0 = 0; c0 < cols; c0 += XBAR_TILE) {
+        const int c = c0 + lane;
+        xs[lane] = c < cols ? xv[c] : (T)0;
+        for (int r = 0; r < XBAR_TILE; ++r) {
+            const int i = r0 + r;
+            T v = 0;
+            if (i < rows && c < cols) {
+                const size_t k = (size_t)i * cols + c;
+                const unsigned int word =
+                    noise == XBAR_NOISE_NONE ? 0u : xbar_word(xbar_block_at(s, (unsigned int)(k / 4)), (int)(k % 4));
+                v = xbar_seen(g, sigma, per_cell, sigma_uniform, noise, lo, hi, k, word);
             }
+            tile[r][lane] = v;
         }
+        __syncwarp();
+        const int n = min(XBAR_TILE, cols - c0);
+        for (int j = 0; j < n; ++j) acc += tile[lane][j] * xs[j];
+        __syncwarp();
     }
-#pragma unroll
-    for (int off = 16; off > 0; off /= 2) acc += __shfl_down_sync(0xFFFFFFFFu, acc, off);
-    if (lane == 0) y[(size_t)b * rows + i] = acc;
+    if (r0 + lane < rows) y[(size_t)b * rows + r0 + lane] = acc;
 }
 
 template <typename T>

@@ -10,7 +10,8 @@
 #
 # The suites: one build per profile (after `cargo build --release`, the tests, examples and
 # benches reuse the same compiled xbar library: no dependency gets other features from the
-# dev-dependencies), cargo test --release --all-targets, cargo test --release --doc,
+# dev-dependencies), cargo test --release --all-targets, cargo test --release --doc, the GPU
+# backend's agreement and conformance tests on the emulated device (XBAR_GPU_EMULATE=1),
 # cargo clippy --all-targets -- -D warnings, cargo fmt --check, the C API suite (tests/c/run.sh:
 # C11 test, valgrind, C++ include, exported symbols), the sanitizer suite (tests/c/sanitizers.sh:
 # the C tests and the C++ bindings' tests built with clang under ASan + UBSan), the binding
@@ -198,7 +199,7 @@ else
     degrade "tests/gpu_kernels.rs (CUDA kernels compiled to PTX)" "skipped: libnvrtc.so.13 missing (pip install into target/test-venv failed)"
 fi
 if ! command -v nvidia-smi >/dev/null || ! nvidia-smi -L >/dev/null 2>&1; then
-    degrade "tests/gpu_backend.rs (GPU against CPU)" "skipped: no CUDA GPU here (scripts/gpu-check.sh runs them on a GPU machine)"
+    degrade "tests/gpu_backend.rs (GPU against CPU)" "on the emulated device only: no CUDA GPU here (scripts/gpu-check.sh runs them on a GPU machine)"
 fi
 if [ ! -d "$root/../shared/data" ]; then
     degrade "tests/lookup_table.rs (measured tables)" "skipped: ../shared/data absent"
@@ -255,6 +256,11 @@ if command -v cargo >/dev/null; then
     fi
     suite "cargo test --release --all-targets" cargo test --release --all-targets
     suite "cargo test --release --doc" cargo test --release --doc
+    # The GPU backend's whole path on the emulated device (src/gpu/emulated.rs: the kernel
+    # sources compiled for the host with g++); a real GPU runs the same tests in scripts/gpu-check.sh.
+    suite "GPU backend on the emulated device: XBAR_GPU_EMULATE=1 cargo test --release --test gpu_backend --test conformance" \
+        env XBAR_GPU_EMULATE=1 XBAR_GPU_EMULATE_DIR="$root/target/gpu-emulate" \
+        cargo test --release --test gpu_backend --test conformance
     if cargo clippy --version >/dev/null 2>&1; then
         suite "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets -- -D warnings
     else

@@ -2,8 +2,11 @@
 //! another (row-major `count × len`): the unit of data that flows through the
 //! MVM / VMM pipeline.
 
+use crate::recycle;
+
 /// `count` vectors of `len` values each, vector `b` at `data[b*len..(b+1)*len]`.
-#[derive(Debug, Clone, PartialEq)]
+/// Large buffers are recycled when a batch is dropped (`src/recycle.rs`).
+#[derive(Debug, PartialEq)]
 pub struct Batch {
     pub len: usize,
     pub count: usize,
@@ -16,7 +19,7 @@ impl Batch {
         Batch {
             len,
             count,
-            data: vec![0.0; len * count],
+            data: recycle::filled(len * count, 0.0),
         }
     }
     /// Wraps `data` (`count × len`).
@@ -36,7 +39,10 @@ impl Batch {
     pub fn concat(parts: &[Batch]) -> Batch {
         let len = parts.first().map_or(0, |p| p.len);
         debug_assert!(parts.iter().all(|p| p.len == len));
-        let data: Vec<f64> = parts.iter().flat_map(|p| p.data.iter().copied()).collect();
+        let mut data = recycle::take(parts.iter().map(|p| p.data.len()).sum());
+        for p in parts {
+            data.extend_from_slice(&p.data);
+        }
         Batch::from_vec(len, data.len() / len.max(1), data)
     }
     /// The batch cut into consecutive batches of `count` vectors (the inverse of [`Batch::concat`]).
@@ -44,12 +50,12 @@ impl Batch {
         let len = self.len;
         self.data
             .chunks(len * count.max(1))
-            .map(|c| Batch::from_vec(len, count, c.to_vec()))
+            .map(|c| Batch::from_vec(len, count, recycle::copied(c)))
             .collect()
     }
     /// Entries `start..start+len` of every vector, as a new batch.
     pub fn sub(&self, start: usize, len: usize) -> Batch {
-        let mut out = Vec::with_capacity(len * self.count);
+        let mut out = recycle::take(len * self.count);
         for b in 0..self.count {
             out.extend_from_slice(&self.vector(b)[start..start + len]);
         }
@@ -110,5 +116,17 @@ impl Batch {
         let mut ext = Batch::zeros(self.len + 1, self.count);
         ext.add_into(1, self);
         ext
+    }
+}
+impl Clone for Batch {
+    fn clone(&self) -> Batch {
+        Batch::from_vec(self.len, self.count, recycle::copied(&self.data))
+    }
+}
+
+/// A batch's buffer is handed back for reuse (`src/recycle.rs`).
+impl Drop for Batch {
+    fn drop(&mut self) {
+        recycle::give(std::mem::take(&mut self.data));
     }
 }

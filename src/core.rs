@@ -78,6 +78,9 @@ pub struct Core {
     update_model: std::sync::Arc<dyn crate::device::update::DeviceUpdate>,
     /// Where the arrays' products run (the CPU or a GPU), chosen at `new`.
     backend: std::sync::Arc<dyn crate::backend::Backend>,
+    /// With `aihwkit.enable`: aihwkit's tiles over the stored weights, built
+    /// at the first read after each change of the arrays.
+    aihwkit: Option<Box<crate::aihwkit::Tiles>>,
 }
 
 impl Core {
@@ -113,6 +116,7 @@ impl Core {
             _ => return Err(Error::shape(format!("a {rows} x {cols} matrix is too large"))),
         };
         check_allocatable(prows * pcols, rows, cols)?;
+        crate::aihwkit::check(params, prows, pcols)?;
         let tiling = Tiling::plan(params, prows, pcols)?;
         if tiling.len() > identity::MAX_BLOCKS {
             return Err(Error::shape(format!(
@@ -155,6 +159,7 @@ impl Core {
             iv: crate::device::iv::IvModel::from_params(&params.xbar.device)?,
             update_model,
             backend,
+            aihwkit: None,
         };
         // Build the periphery of every block once so that bad ADC/DAC
         // settings fail here rather than at the first program.
@@ -203,7 +208,9 @@ impl Core {
     /// (4 or 8 bytes per cell, `simulation.conductance_precision`), the
     /// per-cell σ of a conductance-dependent read-noise law (8 bytes per
     /// cell, only with such a law) and the programmed matrix a drift model
-    /// keeps (8 bytes per weight, only with drift). Buffers of O(rows + cols)
+    /// keeps (8 bytes per weight, only with drift), and with `aihwkit.enable`
+    /// the tiles' single-precision weights once read (4 bytes per weight, 8
+    /// when IR drop or PCM read noise needs `|W|` too). Buffers of O(rows + cols)
     /// and the parameters are not counted.
     pub fn state_bytes(&self) -> usize {
         let arrays: usize = self
@@ -212,7 +219,7 @@ impl Core {
             .flat_map(|b| b.arrays())
             .map(|a| a.g.len() * a.g.cell_bytes() + a.noise.as_ref().map_or(0, |n| n.sigma.len() * 8))
             .sum();
-        arrays + self.matrix.len() * 8
+        arrays + self.matrix.len() * 8 + self.aihwkit.as_ref().map_or(0, |t| t.state_bytes())
     }
 
     fn phys(&self) -> (usize, usize) {
@@ -367,6 +374,7 @@ impl Core {
             update_model: self.update_model.clone(),
             wires: self.wires.clone(),
             backend: self.backend.clone(),
+            aihwkit: None,
             ..*self
         }
     }
@@ -486,6 +494,10 @@ impl Core {
             )));
         }
         self.read_calls += 1;
+        if self.params.aihwkit.enable {
+            let y = self.aihwkit_apply(op, x);
+            return Ok(self.finish(y));
+        }
         let key = ReadKey {
             seed: self.seed,
             call: self.read_calls,
@@ -519,6 +531,30 @@ impl Core {
                 y.add_into(out0, &part);
             }
         }
+        Ok(self.finish(y))
+    }
+
+    /// aihwkit's tile periphery (`aihwkit.enable`) on inputs `x` as the current
+    /// read call; the tiles are (re)built from the stored weights when the
+    /// arrays changed since they were built.
+    fn aihwkit_apply(&mut self, op: Op, x: &Batch) -> Batch {
+        let generation = (self.program_calls, self.time_calls, self.update_calls);
+        let mut tiles = match self.aihwkit.take() {
+            Some(t) if t.generation() == generation => t,
+            _ => {
+                let (prows, pcols) = self.phys();
+                let w = self.read_phys();
+                let p = &self.params.aihwkit;
+                Box::new(crate::aihwkit::Tiles::new(p, &w, prows, pcols, self.seed, generation))
+            }
+        };
+        let y = tiles.apply(op, x, self.read_calls);
+        self.aihwkit = Some(tiles);
+        y
+    }
+
+    /// The digital end of every read: drift compensation and the output precision.
+    fn finish(&self, mut y: Batch) -> Batch {
         if self.drift_factor != 1.0 {
             let f = self.drift_factor;
             y.map(|v| v * f);
@@ -526,7 +562,7 @@ impl Core {
         if self.params.core.output_dtype == OutputDtype::Float32 {
             y.map(|v| v as f32 as f64);
         }
-        Ok(y)
+        y
     }
 
     /// `y[b,:] = W x[b,:]`: x is `batch × cols`, y is `batch × rows`, row-major.

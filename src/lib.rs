@@ -4,6 +4,7 @@
 //! multiplies vectors through them with the non-idealities its [`Params`]
 //! describe. The C ABI over the same objects lives in [`ffi`].
 
+pub mod aihwkit;
 pub mod array;
 pub mod backend;
 pub mod batch;
@@ -18,6 +19,7 @@ pub mod mapping;
 pub mod params;
 pub mod persist;
 pub mod product;
+pub(crate) mod recycle;
 pub mod rng;
 pub mod storage;
 pub mod support;

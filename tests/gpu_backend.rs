@@ -3,8 +3,10 @@
 //!
 //! Backend choice runs everywhere: without a GPU "auto" runs on the CPU and
 //! "cuda" is refused with `XBAR_ERR_BACKEND_UNAVAILABLE` and its reason. The
-//! agreement tests need a GPU: without one they print a loud SKIPPED line and
-//! pass, unless `XBAR_REQUIRE_GPU=1` (set on GPU machines) makes that a failure.
+//! agreement tests need a GPU: a real one, or the host emulation of the
+//! kernels that `XBAR_GPU_EMULATE=1` selects (scripts/test.sh runs this file
+//! both ways). Without either they print a loud SKIPPED line and pass, unless
+//! `XBAR_REQUIRE_GPU=1` (set on GPU machines) makes that a failure.
 
 use std::ffi::{CStr, CString};
 use std::ptr;
@@ -20,17 +22,26 @@ fn params(backend: &str) -> Params {
     p
 }
 
-/// Whether a usable GPU is present; prints why not when it is not.
+/// Whether XBAR_GPU_EMULATE=1 is set.
+fn emulating() -> bool {
+    std::env::var("XBAR_GPU_EMULATE").as_deref() == Ok("1")
+}
+
+/// Whether a usable GPU is present (or emulated); prints why not when it is not.
 fn gpu_present(test: &str) -> bool {
-    let why = if let Err(e) = probe::libraries() {
-        e.to_string()
-    } else if Gpu::count() == 0 {
-        "no CUDA device".to_string()
-    } else {
-        return true;
+    let why = match Gpu::open(0) {
+        Ok(gpu) => {
+            assert_eq!(
+                gpu.emulated,
+                emulating(),
+                "the emulated device is used exactly when asked for"
+            );
+            return true;
+        }
+        Err(e) => e.to_string(),
     };
-    if std::env::var("XBAR_REQUIRE_GPU").as_deref() == Ok("1") {
-        panic!("{test}: XBAR_REQUIRE_GPU=1 but {why}");
+    if std::env::var("XBAR_REQUIRE_GPU").as_deref() == Ok("1") || emulating() {
+        panic!("{test}: a GPU was asked for (XBAR_REQUIRE_GPU=1 or XBAR_GPU_EMULATE=1) but {why}");
     }
     eprintln!("\n!!!!!!!! SKIPPED: {test} (no GPU: {why}) !!!!!!!!\n");
     false
@@ -72,8 +83,8 @@ fn a_configuration_the_gpu_cannot_run_is_refused_for_cuda_and_runs_on_the_cpu_fo
 
 #[test]
 fn without_a_gpu_auto_runs_on_the_cpu_and_cuda_is_refused_with_the_reason() {
-    if Gpu::count() > 0 && probe::libraries().is_ok() {
-        eprintln!("\n!!!!!!!! SKIPPED: the no-GPU backend choice (a GPU is present) !!!!!!!!\n");
+    if Gpu::open(0).is_ok() {
+        eprintln!("\n!!!!!!!! SKIPPED: the no-GPU backend choice (a GPU is present or emulated) !!!!!!!!\n");
         return;
     }
     let w = values(12, 1);

@@ -35,14 +35,21 @@ fn every_kernel_compiles_for_every_architecture() {
                 ptx.contains(&format!(".target {arch}")),
                 "{name} for {arch}: no .target line"
             );
-            for entry in ["xbar_mvm_f32", "xbar_mvm_f64", "xbar_vmm_f32", "xbar_vmm_f64"] {
-                if *name == "mvm.cu" {
-                    assert!(
-                        ptx.contains(&format!(".entry {entry}")),
-                        "{name} for {arch}: no {entry}"
-                    );
-                }
-            }
+            // The file's entry points are exactly its kernels in gpu::kernels::KERNELS.
+            let entries: BTreeSet<&str> = ptx
+                .lines()
+                .filter_map(|l| l.split(".entry ").nth(1))
+                .map(|rest| rest.trim_end_matches(|c: char| c == '(' || c.is_whitespace()))
+                .collect();
+            let listed: BTreeSet<&str> = kernels::KERNELS
+                .iter()
+                .filter(|k| k.file == *name)
+                .map(|k| k.name)
+                .collect();
+            assert_eq!(
+                entries, listed,
+                "{name} for {arch}: PTX entries and gpu::kernels::KERNELS differ"
+            );
         }
     }
 }

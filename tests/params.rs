@@ -83,6 +83,8 @@ fn conformance_params_load_and_round_trip() {
             .remove("update")
             .is_some());
         assert_eq!(comp, Some(json!(false)));
+        // xbar's aihwkit subtree, absent from CrossSim's files.
+        assert!(written.as_object_mut().unwrap().remove("aihwkit").is_some());
         let original: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(normalise(&written), normalise(&original), "{}", f.display());
     }
@@ -622,7 +624,15 @@ fn switching_adc_model_via_set() {
 fn presets_load_with_crosssim_values() {
     assert_eq!(
         Params::preset_names(),
-        ["default", "ISAAC", "ISAAC-SarADC", "PRIME", "SONOS-TCAS"]
+        [
+            "default",
+            "ISAAC",
+            "ISAAC-SarADC",
+            "PRIME",
+            "SONOS-TCAS",
+            "aihwkit-inference",
+            "aihwkit-hwa"
+        ]
     );
     for name in Params::preset_names() {
         let p = Params::preset(name).unwrap_or_else(|e| panic!("{name}: {e}"));

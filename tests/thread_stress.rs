@@ -2,16 +2,14 @@
 //! mixed operations with noisy parameters and get bit-identical results to
 //! the same sequences run on one thread; calls that only read (a core's
 //! read-back and shape, a parameter set's text) run concurrently on one
-//! handle; and a call that changes a core while another call is using it
-//! fails with `XBAR_ERR_INVALID_ARGUMENT` instead of racing (made
-//! deterministic with the pause hook of `xbar::ffi::test_hooks`).
+//! handle. That a call changing a core while another call uses it fails
+//! with `XBAR_ERR_INVALID_ARGUMENT` instead of racing is tested inside the
+//! crate (`src/ffi/hook_tests.rs`, with a pause hook of its test build).
 
 use std::ffi::{c_char, CStr};
 use std::ptr;
-use std::sync::mpsc::channel;
 use std::thread;
 
-use xbar::ffi::test_hooks::pause_in_next_core_mutation;
 use xbar::ffi::xbar_status::*;
 use xbar::ffi::*;
 
@@ -228,113 +226,6 @@ fn reads_of_one_core_and_one_parameter_set_run_concurrently() {
     }
     unsafe {
         xbar_core_free(c);
-        xbar_params_free(p);
-    }
-}
-
-/// A core handle that may be sent to another thread (the tests below share
-/// one core between threads on purpose).
-#[derive(Clone, Copy)]
-struct Shared(*mut xbar_core);
-unsafe impl Send for Shared {}
-
-#[test]
-fn a_call_on_a_core_that_another_call_is_changing_fails_instead_of_racing() {
-    let p = noisy_params();
-    let w = Sequence(7).values(ROWS * COLS);
-    let x = Sequence(8).values(COLS);
-    let (mut c, mut twin, mut other) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-    unsafe {
-        for core in [&mut c, &mut twin, &mut other] {
-            assert_eq!(xbar_core_new(p, ROWS, COLS, 3, core), XBAR_OK);
-            assert_eq!(xbar_core_program(*core, w.as_ptr(), ROWS, COLS, 0), XBAR_OK);
-        }
-    }
-    // A thread starts an MVM on `c` and stops inside it, holding the core.
-    let (tx, rx) = channel();
-    let shared = Shared(c);
-    let x_worker = x.clone();
-    let worker = thread::spawn(move || {
-        let shared = shared;
-        tx.send(pause_in_next_core_mutation()).unwrap();
-        let mut y = vec![0.0; ROWS];
-        let status = unsafe { xbar_core_mvm(shared.0, x_worker.as_ptr(), 1, COLS, y.as_mut_ptr(), ROWS) };
-        (status, y)
-    });
-    let pause = rx.recv().unwrap();
-    pause.wait_until_inside();
-
-    // Meanwhile every other call on `c` fails with the rule in its message
-    // and writes nothing; another core is unaffected.
-    let mut y = vec![7.0; ROWS];
-    let mut wr = vec![7.0; ROWS * COLS];
-    type Call<'a> = Box<dyn Fn(&mut [f64], &mut [f64]) -> xbar_status + 'a>;
-    let calls: [(&str, Call); 6] = unsafe {
-        [
-            (
-                "xbar_core_mvm",
-                Box::new(|y, _| xbar_core_mvm(c, x.as_ptr(), 1, COLS, y.as_mut_ptr(), ROWS)),
-            ),
-            (
-                "xbar_core_vmm",
-                Box::new(|_, w| xbar_core_vmm(c, x.as_ptr(), 1, ROWS, w.as_mut_ptr(), COLS)),
-            ),
-            (
-                "xbar_core_program",
-                Box::new(|_, _| xbar_core_program(c, w.as_ptr(), ROWS, COLS, 0)),
-            ),
-            (
-                "xbar_core_update",
-                Box::new(|_, _| xbar_core_update(c, x.as_ptr(), w.as_ptr(), 1, 0.1)),
-            ),
-            ("xbar_core_set_time", Box::new(|_, _| xbar_core_set_time(c, 100.0))),
-            (
-                "xbar_core_read",
-                Box::new(|_, w| xbar_core_read(c, w.as_mut_ptr(), ROWS, COLS, 0)),
-            ),
-        ]
-    };
-    for (name, call) in &calls {
-        assert_eq!(call(&mut y, &mut wr), XBAR_ERR_INVALID_ARGUMENT, "{name}");
-        let message = last_error();
-        assert!(
-            message.starts_with(&format!("{name}: the core is in use by a call on another thread")),
-            "{message}"
-        );
-        assert!(message.contains("serialise the calls on one core"), "{message}");
-    }
-    assert!(
-        y.iter().all(|&v| v == 7.0) && wr.iter().all(|&v| v == 7.0),
-        "a refused call wrote its output"
-    );
-    unsafe {
-        assert_eq!(
-            (xbar_core_rows(c), xbar_core_cols(c)),
-            (ROWS, COLS),
-            "the shape stays readable"
-        );
-        assert_eq!(xbar_core_mvm(other, x.as_ptr(), 1, COLS, y.as_mut_ptr(), ROWS), XBAR_OK);
-    }
-
-    // The paused MVM completes normally; the refused calls changed nothing:
-    // `c` goes on exactly as its twin, which only ran the one MVM.
-    pause.resume();
-    let (status, y_worker) = worker.join().unwrap();
-    assert_eq!(status, XBAR_OK);
-    let mut y_twin = vec![0.0; ROWS];
-    unsafe {
-        assert_eq!(
-            xbar_core_mvm(twin, x.as_ptr(), 1, COLS, y_twin.as_mut_ptr(), ROWS),
-            XBAR_OK
-        );
-        assert_eq!(y_worker, y_twin);
-        let (mut a, mut b) = (vec![0.0; ROWS], vec![0.0; ROWS]);
-        assert_eq!(xbar_core_mvm(c, x.as_ptr(), 1, COLS, a.as_mut_ptr(), ROWS), XBAR_OK);
-        assert_eq!(xbar_core_mvm(twin, x.as_ptr(), 1, COLS, b.as_mut_ptr(), ROWS), XBAR_OK);
-        assert_eq!(a, b);
-        for core in [c, twin, other] {
-            xbar_core_free(core);
-        }
         xbar_params_free(p);
     }
 }

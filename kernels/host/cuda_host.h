@@ -17,7 +17,13 @@
 //   - atomics act on the address through std::atomic_ref;
 //   - the integer and bit-cast intrinsics the kernels use; math functions come
 //     from <cmath> (the device's libm may differ in the last bits).
-// Meant for the small grids of tests: every CUDA thread is an OS thread.
+// Meant for the small grids of tests: every CUDA thread of a block is an OS thread.
+//
+// XBAR_HOST_EXPORT(kernel) gives a kernel two C entry points, which the
+// emulated device of src/gpu/emulated.rs calls: xbar_host_launch_<kernel>(grid,
+// block, args) with the arguments packed as cuLaunchKernel takes them, and
+// xbar_host_signature_<kernel>() with its parameter codes, checked before any
+// launch.
 #pragma once
 
 #include <algorithm>
@@ -30,6 +36,8 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #define __device__
@@ -114,36 +122,81 @@ T exchange(T v, F source) {
     return r;
 }
 
-// Runs `kernel(args...)` on a grid of `grid` blocks of `block` threads.
+// Runs `kernel(args...)` on a grid of `grid` blocks of `block` threads. The
+// launch starts one thread per CUDA thread of a block; together they run the
+// blocks one after another (a barrier between blocks, where the next block's
+// barriers and warps are set up), so a launch costs `block` thread starts
+// whatever the grid's size.
 template <typename... P, typename... A>
 void launch(dim3 grid, dim3 block, void (*kernel)(P...), A... args) {
     std::lock_guard<std::mutex> lock(launch_mutex);
     gridDim = grid;
     blockDim = block;
     const unsigned int n = block.x * block.y * block.z;
-    for (unsigned int bz = 0; bz < grid.z; ++bz)
-        for (unsigned int by = 0; by < grid.y; ++by)
-            for (unsigned int bx = 0; bx < grid.x; ++bx) {
-                Block b(n);
-                for (unsigned int w0 = 0; w0 < n; w0 += warp_size)
-                    b.warps.push_back(std::make_unique<Warp>(std::min<unsigned int>(warp_size, n - w0)));
-                std::vector<std::thread> threads;
-                threads.reserve(n);
-                for (unsigned int t = 0; t < n; ++t)
-                    threads.emplace_back([&, t] {
-                        blockIdx = dim3(bx, by, bz);
-                        threadIdx = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
-                        this_block = &b;
-                        this_warp = b.warps[t / warp_size].get();
-                        this_lane = (int)(t % warp_size);
-                        kernel(static_cast<P>(args)...);
-                        this_warp->barrier.arrive_and_drop();
-                        b.barrier.arrive_and_drop();
-                    });
-                for (auto& t : threads) t.join();
+    const unsigned long long blocks = (unsigned long long)grid.x * grid.y * grid.z;
+    if (n == 0 || blocks == 0) return;
+    auto make_block = [n] {
+        auto b = std::make_unique<Block>(n);
+        for (unsigned int w0 = 0; w0 < n; w0 += warp_size)
+            b->warps.push_back(std::make_unique<Warp>(std::min<unsigned int>(warp_size, n - w0)));
+        return b;
+    };
+    std::unique_ptr<Block> current = make_block();
+    auto next = [&]() noexcept { current = make_block(); };
+    std::barrier<decltype(next)> between(n, next);
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    for (unsigned int t = 0; t < n; ++t)
+        threads.emplace_back([&, t] {
+            threadIdx = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
+            this_lane = (int)(t % warp_size);
+            for (unsigned long long k = 0; k < blocks; ++k) {
+                blockIdx = dim3((unsigned int)(k % grid.x), (unsigned int)((k / grid.x) % grid.y),
+                                (unsigned int)(k / ((unsigned long long)grid.x * grid.y)));
+                this_block = current.get();
+                this_warp = this_block->warps[t / warp_size].get();
+                kernel(static_cast<P>(args)...);
+                // A thread that is done leaves its block's barriers (as one that
+                // returns early on the device), then waits for the block's end.
+                this_warp->barrier.arrive_and_drop();
+                this_block->barrier.arrive_and_drop();
+                between.arrive_and_wait();
             }
+        });
+    for (auto& t : threads) t.join();
 }
 
+// The one-letter code of a kernel parameter type, as the Rust side names the
+// arguments it passes (src/gpu/kernels.rs): p pointer, i int, u unsigned int,
+// U unsigned long long, f float, d double.
+template <typename T>
+constexpr char type_code() {
+    if constexpr (std::is_pointer_v<T>) return 'p';
+    else if constexpr (std::is_same_v<T, int>) return 'i';
+    else if constexpr (std::is_same_v<T, unsigned int>) return 'u';
+    else if constexpr (std::is_same_v<T, unsigned long long>) return 'U';
+    else if constexpr (std::is_same_v<T, float>) return 'f';
+    else if constexpr (std::is_same_v<T, double>) return 'd';
+    else static_assert(sizeof(T) == 0, "a kernel parameter type without a code");
+}
+
+// The parameter codes of `kernel`, e.g. "ppid".
+template <typename... P>
+const char* signature(void (*)(P...)) {
+    static const char codes[] = {type_code<P>()..., '\0'};
+    return codes;
+}
+
+// Runs `kernel` with its arguments packed as the CUDA driver takes them:
+// args[i] points to the value of parameter i.
+template <typename... P, std::size_t... I>
+void launch_packed(void (*kernel)(P...), dim3 grid, dim3 block, void** args, std::index_sequence<I...>) {
+    launch(grid, block, kernel, *static_cast<P*>(args[I])...);
+}
+template <typename... P>
+void launch_packed(void (*kernel)(P...), dim3 grid, dim3 block, void** args) {
+    launch_packed(kernel, grid, block, args, std::index_sequence_for<P...>{});
+}
 }  // namespace xbar_host
 
 inline void __syncthreads() { xbar_host::this_block->barrier.arrive_and_wait(); }
@@ -237,3 +290,11 @@ inline float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
 inline double __fma_rn(double a, double b, double c) { return std::fma(a, b, c); }
 inline float rsqrtf(float v) { return 1.0f / std::sqrt(v); }
 inline double rsqrt(double v) { return 1.0 / std::sqrt(v); }
+
+#define XBAR_HOST_EXPORT(kernel)                                                                        \
+    extern "C" void xbar_host_launch_##kernel(const unsigned int* grid, const unsigned int* block,       \
+                                              void** args) {                                          \
+        xbar_host::launch_packed(kernel, dim3(grid[0], grid[1], grid[2]), dim3(block[0], block[1], block[2]), \
+                                 args);                                                               \
+    }                                                                                                 \
+    extern "C" const char* xbar_host_signature_##kernel() { return xbar_host::signature(kernel); }

@@ -7,7 +7,6 @@
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use super::status::Failure;
-use super::test_hooks;
 use crate::core::Core;
 use crate::params::Params;
 
@@ -139,7 +138,8 @@ impl CoreWriter<'_> {
     /// Runs a mutating operation on the core (where the test hooks fire). A
     /// panic that unwinds out of `op` poisons the core.
     pub fn mutate<T>(mut self, op: impl FnOnce(&mut Core) -> crate::Result<T>) -> Result<T, Failure> {
-        test_hooks::in_core_mutation();
+        #[cfg(test)]
+        super::test_hooks::in_core_mutation();
         op(&mut self.guard).map_err(Failure::from)
     }
 }

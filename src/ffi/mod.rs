@@ -20,7 +20,8 @@
 //! | `spice.rs` | `xbar_core_export_spice` |
 //! | `introspect.rs` | `xbar_core_array_count`, `_array_layout`, `_conductance_count`, `_conductances`, `_drift_compensation` |
 //! | `persist.rs` | `xbar_core_save`, `_load`, `_serialize`, `_deserialize` |
-//! | `test_hooks.rs` | Rust-only hooks for tests (no C symbols) |
+//! | `test_hooks.rs` | fault-injection hooks, in the crate's test build only |
+//! | `hook_tests.rs` | panic boundary, poisoning and in-use tests that use them |
 
 #![warn(unsafe_op_in_unsafe_fn)]
 #![allow(clippy::missing_safety_doc)] // the contract of each function is in its doc comment
@@ -43,8 +44,12 @@ mod handles;
 mod last_error;
 mod panic;
 mod status;
-#[doc(hidden)]
-pub mod test_hooks;
+
+// Fault injection and the tests that use it: the crate's test build only.
+#[cfg(test)]
+mod hook_tests;
+#[cfg(test)]
+pub(crate) mod test_hooks;
 
 pub use cores::*;
 pub use handles::{xbar_core, xbar_lut, xbar_params};

@@ -1,5 +1,5 @@
-//! Test-only hooks, reachable from Rust (`tests/ffi.rs`) and absent from the
-//! C header: they are plain Rust functions, not `extern "C"` symbols.
+//! Fault-injection hooks for the crate's own tests (`hook_tests.rs`): compiled
+//! only in its test build, so the library never carries them.
 
 use std::cell::{Cell, RefCell};
 use std::sync::mpsc::{channel, Receiver, Sender};

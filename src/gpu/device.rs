@@ -1,101 +1,164 @@
-//! One opened GPU: its context and stream, and the kernels compiled for its
-//! own architecture. Opened once per device number and process, then shared.
+//! The one interface through which the GPU backend talks to a device:
+//! allocate, copy in and out, launch a kernel of `kernels/*.cu` by name with
+//! its arguments, synchronise.
+//!
+//! Two implementations: [`super::driver::Driver`], a real GPU through the
+//! CUDA driver (cudarc), and [`super::emulated::Emulated`], the same kernel
+//! sources compiled for the host under `kernels/host/cuda_host.h` (selected
+//! by `XBAR_GPU_EMULATE=1`), so that the backend's orchestration and its
+//! kernels run in every CI run without a GPU.
+//!
+//! Device memory is named by its address (`u64`, a `CUdeviceptr` on a GPU).
+//! Every copy is checked against the allocation it names, so no safe
+//! function here can touch memory it does not own; a launch is `unsafe`
+//! because the kernel's own indexing is trusted (as `cuLaunchKernel` is).
 
-use super::{kernels, probe};
+use super::kernels;
 use crate::error::{Error, Result};
-use cudarc::driver::{CudaContext, CudaFunction, CudaStream};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::fmt::Debug;
+use std::sync::Arc;
 
-/// The product kernels of `kernels/mvm.cu`, by operation and precision.
-#[derive(Debug)]
-pub struct ProductKernels {
-    pub mvm_f32: CudaFunction,
-    pub mvm_f64: CudaFunction,
-    pub vmm_f32: CudaFunction,
-    pub vmm_f64: CudaFunction,
+/// One kernel argument, as the kernel's parameter list takes it.
+#[derive(Debug, Clone, Copy)]
+pub enum Arg<'a> {
+    /// A device buffer: the kernel receives its address.
+    Buf(&'a Buffer),
+    I32(i32),
+    U32(u32),
+    U64(u64),
+    F32(f32),
+    F64(f64),
 }
 
-/// A GPU ready to run xbar's kernels.
-#[derive(Debug)]
-pub struct Gpu {
-    pub ordinal: u32,
-    /// The device's name as the driver reports it.
-    pub name: String,
-    /// `sm_XY` of its compute capability: what the kernels were compiled for.
-    pub arch: String,
-    pub stream: Arc<CudaStream>,
-    pub product: ProductKernels,
-}
-
-/// [`Error::BackendUnavailable`] for a failed driver call.
-pub fn driver_error(what: &str, e: cudarc::driver::DriverError) -> Error {
-    Error::BackendUnavailable(format!("CUDA: {what} failed: {e}"))
-}
-
-impl Gpu {
-    /// GPU `ordinal`, opened on first use and cached for the process (the
-    /// kernels are compiled once per device). Errors say why no GPU could be
-    /// used: no driver, no NVRTC, no such device, or a failed compilation.
-    /// A failure is not cached: a later call tries again.
-    pub fn open(ordinal: u32) -> Result<Arc<Gpu>> {
-        static OPEN: OnceLock<Mutex<HashMap<u32, Arc<Gpu>>>> = OnceLock::new();
-        let mut open = OPEN
-            .get_or_init(Default::default)
-            .lock()
-            .map_err(|_| Error::Internal("GPU cache poisoned".into()))?;
-        if let Some(gpu) = open.get(&ordinal) {
-            return Ok(gpu.clone());
+impl Arg<'_> {
+    /// The parameter code of this argument (`kernels/host/cuda_host.h`,
+    /// `type_code`): p, i, u, U, f, d.
+    pub fn code(&self) -> char {
+        match self {
+            Arg::Buf(_) => 'p',
+            Arg::I32(_) => 'i',
+            Arg::U32(_) => 'u',
+            Arg::U64(_) => 'U',
+            Arg::F32(_) => 'f',
+            Arg::F64(_) => 'd',
         }
-        let gpu = Arc::new(Gpu::init(ordinal)?);
-        open.insert(ordinal, gpu.clone());
-        Ok(gpu)
     }
+}
 
-    /// Number of CUDA devices (0 without a driver).
-    pub fn count() -> usize {
-        if !probe::driver_present() {
-            return 0;
-        }
-        probe::guard("counting devices", || {
-            CudaContext::device_count().map_err(|e| driver_error("cuDeviceGetCount", e))
+/// A launch's shape: blocks of the grid and threads per block, (x, y, z).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub grid: (u32, u32, u32),
+    pub block: (u32, u32, u32),
+}
+
+/// A device that runs xbar's kernels.
+pub trait Device: Send + Sync + Debug {
+    /// `bytes` zero-initialised bytes of device memory, by address.
+    fn alloc(&self, bytes: usize) -> Result<u64>;
+    /// Releases the allocation at `addr` (from [`Device::alloc`]).
+    fn free(&self, addr: u64);
+    /// Copies `src` to the start of the allocation at `addr` (at most its size).
+    fn copy_in(&self, addr: u64, src: &[u8]) -> Result<()>;
+    /// Copies the first `dst.len()` bytes of the allocation at `addr` to `dst`.
+    fn copy_out(&self, addr: u64, dst: &mut [u8]) -> Result<()>;
+    /// Runs kernel `name` (of [`kernels::KERNELS`]) on `shape` with `args`,
+    /// whose codes the caller has checked against the kernel's signature.
+    ///
+    /// # Safety
+    /// `shape` must be one the kernel is written for, and every buffer the
+    /// kernel indexes through `args` must be as long as the sizes among
+    /// `args` (and `shape`) make the kernel read or write.
+    unsafe fn launch_raw(&self, name: &str, shape: Shape, args: &[Arg]) -> Result<()>;
+    /// Waits until every launch and copy issued so far has finished.
+    fn synchronize(&self) -> Result<()>;
+}
+
+/// Device memory owned by a [`Buffer`], released when it is dropped.
+#[derive(Debug)]
+pub struct Buffer {
+    device: Arc<dyn Device>,
+    addr: u64,
+    bytes: usize,
+}
+
+impl Buffer {
+    /// `bytes` zeroed bytes on `device`.
+    pub fn zeroed(device: &Arc<dyn Device>, bytes: usize) -> Result<Buffer> {
+        let addr = device.alloc(bytes)?;
+        Ok(Buffer {
+            device: device.clone(),
+            addr,
+            bytes,
         })
-        .map_or(0, |n| n.max(0) as usize)
     }
 
-    fn init(ordinal: u32) -> Result<Gpu> {
-        probe::libraries()?;
-        let count = Gpu::count();
-        if ordinal as usize >= count {
-            return Err(Error::BackendUnavailable(format!(
-                "simulation.gpu_id = {ordinal}: no such CUDA device ({count} found)"
+    /// A copy of `values` on `device`.
+    pub fn upload<T: bytemuck::Pod>(device: &Arc<dyn Device>, values: &[T]) -> Result<Buffer> {
+        let bytes: &[u8] = bytemuck::cast_slice(values);
+        let b = Buffer::zeroed(device, bytes.len())?;
+        device.copy_in(b.addr, bytes)?;
+        Ok(b)
+    }
+
+    /// The buffer's contents as `T`s (its length must be a multiple of `T`'s size).
+    pub fn download<T: bytemuck::Pod>(&self) -> Result<Vec<T>> {
+        let size = std::mem::size_of::<T>();
+        if size == 0 || !self.bytes.is_multiple_of(size) {
+            return Err(Error::Internal(format!(
+                "a device buffer of {} bytes read as items of {size} bytes",
+                self.bytes
             )));
         }
-        probe::guard("opening the device", || {
-            let ctx = CudaContext::new(ordinal as usize).map_err(|e| driver_error("creating the context", e))?;
-            let (major, minor) = ctx
-                .compute_capability()
-                .map_err(|e| driver_error("reading the compute capability", e))?;
-            let arch = kernels::arch(major, minor);
-            let name = ctx.name().map_err(|e| driver_error("reading the device name", e))?;
-            let ptx = kernels::compile("mvm.cu", &arch)?;
-            let module = ctx
-                .load_module(ptx.into())
-                .map_err(|e| driver_error("loading kernels/mvm.cu", e))?;
-            let f = |n: &str| module.load_function(n).map_err(|e| driver_error(n, e));
-            let product = ProductKernels {
-                mvm_f32: f("xbar_mvm_f32")?,
-                mvm_f64: f("xbar_mvm_f64")?,
-                vmm_f32: f("xbar_vmm_f32")?,
-                vmm_f64: f("xbar_vmm_f64")?,
-            };
-            Ok(Gpu {
-                ordinal,
-                name,
-                arch,
-                stream: ctx.default_stream(),
-                product,
-            })
-        })
+        let mut out = vec![T::zeroed(); self.bytes / size];
+        self.device.copy_out(self.addr, bytemuck::cast_slice_mut(&mut out))?;
+        Ok(out)
     }
+
+    /// The device address.
+    pub fn addr(&self) -> u64 {
+        self.addr
+    }
+
+    /// Whether the buffer lives on `device`.
+    pub fn is_on(&self, device: &dyn Device) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&self.device), device as *const dyn Device)
+    }
+
+    /// The size in bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        self.device.free(self.addr);
+    }
+}
+
+/// Runs kernel `name` on `device`: checks that it exists and that `args`
+/// match its parameter codes, then launches it.
+///
+/// # Safety
+/// As [`Device::launch_raw`]: `shape` is one the kernel is written for, and
+/// every buffer among `args` is as long as the sizes among `args` make the
+/// kernel index.
+pub unsafe fn launch(device: &dyn Device, name: &str, shape: Shape, args: &[Arg]) -> Result<()> {
+    let kernel = kernels::kernel(name)?;
+    if let Some(i) = args.iter().position(|a| matches!(a, Arg::Buf(b) if !b.is_on(device))) {
+        return Err(Error::Internal(format!(
+            "kernel {name}: argument {i} is a buffer of another device"
+        )));
+    }
+    let codes: String = args.iter().map(Arg::code).collect();
+    if codes != kernel.signature {
+        return Err(Error::Internal(format!(
+            "kernel {name} takes ({}) but was given ({codes})",
+            kernel.signature
+        )));
+    }
+    // SAFETY: the argument types match the kernel's parameters (checked
+    // above); the buffer lengths are the caller's promise.
+    unsafe { device.launch_raw(name, shape, args) }
 }

@@ -15,6 +15,54 @@ pub const HEADER: &str = include_str!("../../kernels/philox.cuh");
 /// Every kernel file of `kernels/`: (file name, source).
 pub const SOURCES: &[(&str, &str)] = &[("mvm.cu", include_str!("../../kernels/mvm.cu"))];
 
+/// One kernel entry point: the file it is in, its name, and its parameter
+/// codes (`kernels/host/cuda_host.h`, `type_code`: p pointer, i int, u
+/// unsigned int, U unsigned long long, f float, d double). Every launch is
+/// checked against them; the emulated device also checks them against the
+/// compiled sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kernel {
+    pub file: &'static str,
+    pub name: &'static str,
+    pub signature: &'static str,
+}
+
+/// The product kernels' parameters (`kernels/mvm.cu`): g, sigma, per_cell,
+/// sigma_uniform, noise, lo, hi, x, y, rows, cols, count, seed, array, call_base.
+const PRODUCT: &str = "ppididdppiiiUuU";
+
+/// Every kernel the backend launches.
+pub const KERNELS: &[Kernel] = &[
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_mvm_f32",
+        signature: PRODUCT,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_mvm_f64",
+        signature: PRODUCT,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_vmm_f32",
+        signature: PRODUCT,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_vmm_f64",
+        signature: PRODUCT,
+    },
+];
+
+/// The kernel called `name`.
+pub fn kernel(name: &str) -> Result<&'static Kernel> {
+    KERNELS
+        .iter()
+        .find(|k| k.name == name)
+        .ok_or_else(|| Error::Internal(format!("no kernel {name} in gpu::kernels::KERNELS")))
+}
+
 /// The full NVRTC program of kernel file `name` (header + file).
 pub fn program(name: &str) -> Result<String> {
     SOURCES

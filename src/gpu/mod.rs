@@ -4,16 +4,24 @@
 //!
 //! * [`probe`]: whether the driver and NVRTC libraries can be loaded, and a
 //!   guard that turns a panic inside cudarc into an error;
-//! * [`kernels`]: the CUDA sources of `kernels/`, compiled by NVRTC;
-//! * [`device`]: one opened GPU with its compiled kernels, cached per process;
+//! * [`kernels`]: the CUDA sources of `kernels/`, their entry points and
+//!   their compilation by NVRTC;
+//! * [`device`]: the one interface to a device (allocate, copy, launch a
+//!   kernel by name, synchronise), with two implementations: [`driver`]
+//!   (a real GPU through cudarc) and [`emulated`] (the same sources compiled
+//!   for the host, `XBAR_GPU_EMULATE=1`);
+//! * [`open`]: one opened GPU, cached per process;
 //! * [`select`]: the choice of backend for a parameter set;
 //! * [`resident`]: an array's conductances kept on the GPU and its reads.
 
 pub mod device;
+pub mod driver;
+pub mod emulated;
 pub mod kernels;
+pub mod open;
 pub mod probe;
 pub mod resident;
 pub mod select;
 
-pub use device::Gpu;
+pub use open::Gpu;
 pub use resident::Resident;

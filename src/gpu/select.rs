@@ -6,9 +6,13 @@
 //!   GPU backend supports ([`unsupported`]); the CPU otherwise.
 //! * `"cuda"` (or CrossSim's `useGPU = true`): the GPU, or
 //!   [`Error::BackendUnavailable`] saying why not — never a silent CPU run.
+//!
+//! With `XBAR_GPU_EMULATE=1` in the environment, the GPU of `"cuda"` is the
+//! host emulation of [`super::emulated`] (for tests: the same kernels and
+//! launches, run on the CPU's threads); `"auto"` then stays on the CPU.
 
-use super::device::Gpu;
 use super::resident::Precision;
+use super::Gpu;
 use crate::circuit::parasitics::Wires;
 use crate::error::{Error, Result};
 use crate::params::{Backend, DeviceModel, GpuPrecision, NoiseSampling, Params};
@@ -41,7 +45,8 @@ pub fn unsupported(p: &Params) -> Option<&'static str> {
 pub fn choose(p: &Params) -> Result<Option<GpuBackend>> {
     let s = &p.simulation;
     let required = s.backend == Backend::Cuda || s.use_gpu;
-    if s.backend == Backend::Cpu && !required {
+    // "auto" is for speed: it never picks the (slow) emulated device.
+    if !required && (s.backend == Backend::Cpu || super::emulated::requested()) {
         return Ok(None);
     }
     let gpu = match unsupported(p) {

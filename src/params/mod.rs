@@ -10,6 +10,7 @@
 //! to both, and giving both with different values is an error.
 
 mod adc_json;
+pub mod aihwkit;
 pub mod enums;
 mod json;
 mod path;
@@ -78,7 +79,8 @@ impl Params {
     }
 
     /// A shipped preset by name: "default", "ISAAC", "ISAAC-SarADC", "PRIME",
-    /// "SONOS-TCAS" (the values of CrossSim's configs of those names).
+    /// "SONOS-TCAS" (the values of CrossSim's configs of those names), and
+    /// "aihwkit-inference", "aihwkit-hwa" (aihwkit's tile periphery, `aihwkit`).
     pub fn preset(name: &str) -> Result<Params> {
         presets::load(name)
     }

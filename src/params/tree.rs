@@ -15,6 +15,9 @@ pub struct Params {
     pub core: CoreParams,
     pub simulation: SimulationParams,
     pub xbar: XbarParams,
+    /// xbar: aihwkit's analog-tile periphery (`aihwkit.enable`), in place of CrossSim's.
+    #[serde(default)]
+    pub aihwkit: super::aihwkit::AihwkitParams,
 }
 
 /// A pair of parameter sets, one for MVM and one for VMM. With `_match` true

@@ -46,7 +46,8 @@ pub(crate) fn validate(p: &Params) -> Result<()> {
     cross_rules(p)?;
     pair_matches("core.mapping.inputs", &p.core.mapping.inputs)?;
     pair_matches("xbar.adc", &p.xbar.adc)?;
-    pair_matches("xbar.dac", &p.xbar.dac)
+    pair_matches("xbar.dac", &p.xbar.dac)?;
+    super::aihwkit::validate(&p.aihwkit)
 }
 
 /// `core`: the balanced-core combination and the mappings.

@@ -21,10 +21,11 @@
 //! work is split over outputs, never over the summed inputs.
 
 use super::Stored;
+use crate::recycle::{self, Recycled};
 use crate::threads;
 use faer::linalg::matmul::matmul;
-use faer::mat::from_row_major_slice;
-use faer::{ComplexField, Mat, MatRef, Parallelism, SimpleEntity};
+use faer::mat::{from_column_major_slice_mut, from_row_major_slice};
+use faer::{ComplexField, MatRef, Parallelism, SimpleEntity};
 use rayon::prelude::*;
 
 /// Outputs (MVM rows or VMM columns) per block: one thread's share of the
@@ -34,7 +35,7 @@ pub const OUT_BLOCK: usize = 256;
 const PARALLEL_MIN_WORK: usize = 1 << 18;
 
 /// A real type faer multiplies in: the conductances' storage type.
-pub trait GemmElem: Stored + ComplexField + SimpleEntity + Default {
+pub trait GemmElem: Stored + ComplexField + SimpleEntity + Default + Recycled {
     /// `v` rounded to this type.
     fn from_f64(v: f64) -> Self;
 }
@@ -84,19 +85,21 @@ pub struct Shape {
 pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
     check(a, s, x.len() == s.count * s.cols, y.len() == s.count * s.rows);
     let xs = convert(x);
-    let block = |o0: usize, n: usize| -> Mat<E> {
-        let mut buf;
-        let g = match a {
-            Source::Stored(g) => &g[o0 * s.cols..(o0 + n) * s.cols],
-            Source::Computed(f) => {
-                buf = vec![E::default(); n * s.cols];
-                f(o0, n, 0, s.cols, &mut buf);
-                &buf[..]
-            }
-        };
-        times_inputs(from_row_major_slice(g, n, s.cols), &xs, s.count)
+    let block = |o0: usize, n: usize, out: &mut [E]| match a {
+        Source::Stored(g) => times_inputs(
+            from_row_major_slice(&g[o0 * s.cols..(o0 + n) * s.cols], n, s.cols),
+            &xs,
+            out,
+        ),
+        Source::Computed(f) => {
+            let mut buf = recycle::filled(n * s.cols, E::default());
+            f(o0, n, 0, s.cols, &mut buf);
+            times_inputs(from_row_major_slice(&buf, n, s.cols), &xs, out);
+            recycle::give(buf);
+        }
     };
     scatter(s.rows, s.count, s.rows * s.cols * s.count, block, y);
+    recycle::give(xs);
 }
 
 /// `y[b·cols + j] = Σ_i x[b·rows + i]·a_ij` (VMM) for the `count` vectors of
@@ -107,30 +110,31 @@ pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
 pub fn vmm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
     check(a, s, x.len() == s.count * s.rows, y.len() == s.count * s.cols);
     let xs = convert(x);
-    let block = |o0: usize, n: usize| -> Mat<E> {
-        match a {
-            Source::Stored(g) => {
-                let gv = from_row_major_slice(g, s.rows, s.cols).submatrix(0, o0, s.rows, n);
-                times_inputs(gv.transpose(), &xs, s.count)
-            }
-            Source::Computed(f) => {
-                let mut buf = vec![E::default(); s.rows * n];
-                f(0, s.rows, o0, n, &mut buf);
-                times_inputs(from_row_major_slice(&buf, s.rows, n).transpose(), &xs, s.count)
-            }
+    let block = |o0: usize, n: usize, out: &mut [E]| match a {
+        Source::Stored(g) => {
+            let gv = from_row_major_slice(g, s.rows, s.cols).submatrix(0, o0, s.rows, n);
+            times_inputs(gv.transpose(), &xs, out)
+        }
+        Source::Computed(f) => {
+            let mut buf = recycle::filled(s.rows * n, E::default());
+            f(0, s.rows, o0, n, &mut buf);
+            times_inputs(from_row_major_slice(&buf, s.rows, n).transpose(), &xs, out);
+            recycle::give(buf);
         }
     };
     scatter(s.cols, s.count, s.rows * s.cols * s.count, block, y);
+    recycle::give(xs);
 }
 
-/// `A·Xᵀ` for the `n × k` block `a` and the `count` row-major input vectors
-/// `xs` of length `k`: the block's `n` outputs of every vector (`n × count`,
-/// one vector's outputs contiguous), by faer's single-threaded GEMM.
-fn times_inputs<E: GemmElem>(a: MatRef<'_, E>, xs: &[E], count: usize) -> Mat<E> {
+/// `A·Xᵀ` for the `n × k` block `a` and the row-major input vectors `xs` of
+/// length `k`: the block's `n` outputs of every vector, written to `out`
+/// (`n × count`, column-major: one vector's outputs contiguous, at `b·n`), by
+/// faer's single-threaded GEMM.
+fn times_inputs<E: GemmElem>(a: MatRef<'_, E>, xs: &[E], out: &mut [E]) {
+    let count = out.len() / a.nrows().max(1);
     let xv = from_row_major_slice::<E, usize, usize>(xs, count, a.ncols());
-    let mut acc = Mat::<E>::zeros(a.nrows(), count);
-    matmul(acc.as_mut(), a, xv.transpose(), None, E::faer_one(), Parallelism::None);
-    acc
+    let dst = from_column_major_slice_mut::<E, usize, usize>(out, a.nrows(), count);
+    matmul(dst, a, xv.transpose(), None, E::faer_one(), Parallelism::None);
 }
 
 /// Checks the lengths of a product's operands (real checks: the GEMM views
@@ -143,9 +147,11 @@ fn check<E>(a: &Source<E>, s: Shape, x_ok: bool, y_ok: bool) {
     }
 }
 
-/// The inputs in the product's precision.
+/// The inputs in the product's precision, in a recycled buffer.
 fn convert<E: GemmElem>(x: &[f64]) -> Vec<E> {
-    x.iter().map(|&v| E::from_f64(v)).collect()
+    let mut v = recycle::take(x.len());
+    v.extend(x.iter().map(|&v| E::from_f64(v)));
+    v
 }
 
 /// Computes the block of outputs `o0..o0 + n` of every vector (an `n ×
@@ -156,22 +162,38 @@ fn scatter<E: GemmElem>(
     n_out: usize,
     count: usize,
     work: usize,
-    block: impl Fn(usize, usize) -> Mat<E> + Sync,
+    block: impl Fn(usize, usize, &mut [E]) + Sync,
     y: &mut [f64],
 ) {
-    let starts: Vec<usize> = (0..n_out).step_by(OUT_BLOCK).collect();
-    let compute = |&o0: &usize| (o0, block(o0, OUT_BLOCK.min(n_out - o0)));
-    let done: Vec<(usize, Mat<E>)> = if work >= PARALLEL_MIN_WORK && starts.len() > 1 {
-        threads::install(|| starts.par_iter().map(compute).collect())
+    let parallel = work >= PARALLEL_MIN_WORK && n_out > OUT_BLOCK;
+    // Each block's outputs, in buffers taken (and handed back) on this thread.
+    let mut done: Vec<(usize, usize, Vec<E>)> = (0..n_out)
+        .step_by(OUT_BLOCK)
+        .map(|o0| {
+            let n = OUT_BLOCK.min(n_out - o0);
+            (o0, n, recycle::filled(n * count, E::default()))
+        })
+        .collect();
+    let compute = |(o0, n, out): &mut (usize, usize, Vec<E>)| block(*o0, *n, out);
+    if parallel {
+        threads::install(|| done.par_iter_mut().for_each(compute));
     } else {
-        starts.iter().map(compute).collect()
-    };
-    for (o0, m) in done {
-        for b in 0..count {
-            let row = &mut y[b * n_out + o0..b * n_out + o0 + m.nrows()];
-            for (i, v) in row.iter_mut().enumerate() {
-                *v = m.read(i, b).into();
+        done.iter_mut().for_each(compute);
+    }
+    // Vector b's outputs gathered from every block (in parallel over vectors).
+    let gather = |(b, row): (usize, &mut [f64])| {
+        for (o0, n, m) in &done {
+            for (d, &v) in row[*o0..o0 + n].iter_mut().zip(&m[b * n..(b + 1) * n]) {
+                *d = v.into();
             }
         }
+    };
+    if parallel && count > 1 {
+        threads::install(|| y.par_chunks_mut(n_out).enumerate().for_each(gather));
+    } else {
+        y.chunks_mut(n_out).enumerate().for_each(gather);
+    }
+    for (_, _, m) in done {
+        recycle::give(m);
     }
 }

@@ -16,6 +16,8 @@
 //! | ADC rounding of bank `id`, input slice `j`, part `p` (G+/G−), read call `c` | array field `id·2^8 + 2j + p`, call `c` | `j < 128` |
 //! | write `w` of update call `u` | call field `u·2^24 + w` | `u <` [`MAX_CALLS`], `w < 2^24` |
 //! | programming call `p`, time call `t` (drift read noise) | call field `p·2^24 + t` | `p <` [`MAX_CALLS`], `t < 2^24` |
+//! | aihwkit tile `t`, direction `v` (0 MVM, 1 VMM), draw kind `k`, read call `c`, vector `b` | array field `t·32 + 16v + k`, call field `c·2^24 + b` | `t <` [`MAX_AIHWKIT_TILES`], `k < 16` |
+//! | aihwkit tile `t`, direction `v`, fixed draw kind `k` (once per tile) | array field `t·32 + 16v + k`, call 0 | as above |
 
 use super::{NoiseStream, Purpose, Stream};
 
@@ -97,6 +99,44 @@ pub fn adc_rounding(seed: u64, bank: u32, slice: u32, part: u32, call: u64) -> S
     )
 }
 
+/// aihwkit tiles one core may have (the tile id takes 27 bits of an array field).
+pub const MAX_AIHWKIT_TILES: usize = 1 << 27;
+
+/// The array field of aihwkit tile `tile`, direction `vmm`, draw kind `kind`.
+///
+/// # Panics
+/// If `tile` ≥ [`MAX_AIHWKIT_TILES`] or `kind` ≥ 16.
+fn aihwkit_field(tile: u32, vmm: bool, kind: u32) -> u32 {
+    assert!(
+        (tile as usize) < MAX_AIHWKIT_TILES,
+        "rng: aihwkit tile {tile} exceeds 2^27"
+    );
+    assert!(kind < 16, "rng: aihwkit draw kind {kind} exceeds 15");
+    (tile << 5) | (u32::from(vmm) << 4) | kind
+}
+
+/// The per-read stream of draw kind `kind` of aihwkit tile `tile` (direction
+/// `vmm`) for vector `b` of read call `call`. Element `round·len + j` is the
+/// draw of line `j` (of `len`) in bound-management round `round` (from 0).
+///
+/// # Panics
+/// If `call` ≥ [`MAX_CALLS`], `b` ≥ [`MAX_VECTORS_PER_CALL`], or a field is out of range.
+pub fn aihwkit_io(seed: u64, tile: u32, vmm: bool, kind: u32, call: u64, b: usize) -> Stream {
+    assert!(b < MAX_VECTORS_PER_CALL, "rng: vector {b} of one read exceeds 2^24");
+    Stream::new(
+        seed,
+        aihwkit_field(tile, vmm, kind),
+        Purpose::AihwkitIo,
+        subcall(call, b as u64),
+    )
+}
+
+/// The stream of the draws made once for aihwkit tile `tile` (direction
+/// `vmm`), kind `kind`; element `i` belongs to output line `i`.
+pub fn aihwkit_tile(seed: u64, tile: u32, vmm: bool, kind: u32) -> Stream {
+    Stream::new(seed, aihwkit_field(tile, vmm, kind), Purpose::AihwkitTile, 0)
+}
+
 /// The call field of write `w` of update call `call` (or of time call `w`
 /// of programming call `call`).
 ///
@@ -124,6 +164,14 @@ mod tests {
             Stream::new(9, (7 << 8) | 2, Purpose::ReadNoise, (11 << 24) | 4)
         );
         assert_eq!(subcall(5, 6), (5 << 24) | 6);
+        assert_eq!(
+            aihwkit_io(9, 3, true, 2, 11, 4),
+            Stream::new(9, (3 << 5) | 16 | 2, Purpose::AihwkitIo, (11 << 24) | 4)
+        );
+        assert_eq!(
+            aihwkit_tile(9, 3, false, 1),
+            Stream::new(9, (3 << 5) | 1, Purpose::AihwkitTile, 0)
+        );
     }
 
     #[test]

@@ -262,6 +262,10 @@ pub enum Purpose {
     DeviceToDevice = 9,
     /// Stochastic rounding of the update vectors x and d.
     UpdateRounding = 10,
+    /// aihwkit tile periphery, per read: input and output noise, weight noise, stochastic rounding.
+    AihwkitIo = 21,
+    /// aihwkit tile periphery, drawn once per tile: output-noise spread, non-linearity, voltage offsets.
+    AihwkitTile = 22,
 }
 
 /// One counter-based random stream, identified by `(seed, array, purpose, call)`.

@@ -50,7 +50,7 @@ major="$(sed -n 's/^version *= *"\([0-9]*\)\..*/\1/p' Cargo.toml | head -n1)"
 ln -sf "$so" "$out/lib/libxbar.so"
 ln -sf "$so" "$out/lib/libxbar.so.$major"
 
-tests=(test_api test_bad_inputs test_introspect)
+tests=(test_api test_bad_inputs test_introspect test_aihwkit)
 compile_c() { # compile_c TEST
     gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -g -O1 -pthread -Iinclude \
         "tests/c/$1.c" -o "$out/$1" -L"$out/lib" -lxbar -lm \

@@ -38,9 +38,10 @@ static int run(bool mvm, int rows, int cols, int count, unsigned long long seed,
     if (!std::cin) return 2;
     const int n_out = mvm ? rows : cols;
     std::vector<T> y((size_t)n_out * count, (T)0);
-    const unsigned block = 256;  // as src/gpu/resident.rs
-    const long long threads = mvm ? (long long)n_out * count * 32 : (long long)n_out * count;
-    const unsigned grid = (unsigned)((threads + block - 1) / block);
+    // As src/gpu/resident.rs: MVM one 32-lane block per 32 rows of a vector, VMM 256 threads per block.
+    const unsigned block = mvm ? 32 : 256;
+    const long long blocks = mvm ? (long long)((rows + 31) / 32) * count : ((long long)n_out * count + block - 1) / block;
+    const unsigned grid = (unsigned)blocks;
     Kernel<T> k = mvm ? (sizeof(T) == 4 ? (Kernel<T>)xbar_mvm_f32 : (Kernel<T>)xbar_mvm_f64)
                       : (sizeof(T) == 4 ? (Kernel<T>)xbar_vmm_f32 : (Kernel<T>)xbar_vmm_f64);
     xbar_host::launch(dim3(grid), dim3(block), k, g.data(), sigma.data(), per_cell, sigma_uniform, noise, lo, hi,

@@ -7,56 +7,8 @@
 //! stages all carry the one stage's components.
 
 use super::circuit::{CircuitAdc, Span};
-use super::pipeline::{PipelineAdc, PipelineMismatch};
-
-/// Component values of the cyclic ADCs, one row per ADC
-/// (`n_adc = ceil(n_lines / group_size)`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CyclicMismatch {
-    /// `n_adc x 3` absolute comparator offsets (already times `Vref`), row
-    /// major; columns: high, low, final comparator.
-    pub offsets: Vec<f64>,
-    /// `n_adc` capacitors `C1` (nominal 1).
-    pub c1: Vec<f64>,
-    /// `n_adc` capacitors `C2` (nominal 1).
-    pub c2: Vec<f64>,
-    /// `n_adc` parasitic capacitances `Cpar` (nominal 0).
-    pub cpar: Vec<f64>,
-}
-
-impl CyclicMismatch {
-    /// Ideal components: zero offsets, `C1 = C2 = 1`, `Cpar = 0`.
-    pub fn ideal(n_adc: usize) -> CyclicMismatch {
-        CyclicMismatch {
-            offsets: vec![0.0; 3 * n_adc],
-            c1: vec![1.0; n_adc],
-            c2: vec![1.0; n_adc],
-            cpar: vec![0.0; n_adc],
-        }
-    }
-
-    /// The same components as a pipeline of `b - 1` identical stages.
-    fn unrolled(&self, bits: u32) -> PipelineMismatch {
-        let ns = (bits as usize).saturating_sub(1);
-        let n_adc = self.c1.len();
-        let mut p = PipelineMismatch {
-            offsets: Vec::with_capacity(n_adc * (2 * ns + 1)),
-            c1: Vec::with_capacity(n_adc * ns),
-            c2: Vec::with_capacity(n_adc * ns),
-            cpar: Vec::with_capacity(n_adc * ns),
-        };
-        for a in 0..n_adc {
-            for _ in 0..ns {
-                p.offsets.extend_from_slice(&self.offsets[3 * a..3 * a + 2]);
-                p.c1.push(self.c1[a]);
-                p.c2.push(self.c2[a]);
-                p.cpar.push(self.cpar[a]);
-            }
-            p.offsets.push(self.offsets[3 * a + 2]);
-        }
-        p
-    }
-}
+use super::mismatch::StageMismatch;
+use super::pipeline::PipelineAdc;
 
 /// Cyclic ADC (spec §9.8): `b - 1` passes through one stage with
 /// `hi = V > Vh + off_0`, `mid = Vl + off_1 < V < Vh + off_0`,
@@ -75,7 +27,7 @@ impl CyclicAdc {
     /// * `gain_db`: op-amp open-loop gain in dB (`f64::INFINITY` = ideal);
     /// * `group_size`: consecutive output lines per ADC (> 0);
     /// * `n_lines`: number of output lines (`line` in `0..n_lines`);
-    /// * `mismatch`: per-ADC component values, sizes as in [`CyclicMismatch`].
+    /// * `mismatch`: per-ADC component values of its one stage ([`StageMismatch`]).
     ///
     /// Panics on wrong sizes, `group_size == 0` or `bits > 31`.
     pub fn new(
@@ -85,18 +37,10 @@ impl CyclicAdc {
         gain_db: f64,
         group_size: usize,
         n_lines: usize,
-        mismatch: &CyclicMismatch,
+        mismatch: &StageMismatch,
     ) -> CyclicAdc {
         assert!(group_size > 0, "CyclicAdc: group_size must be > 0");
-        let n_adc = n_lines.div_ceil(group_size);
-        assert_eq!(
-            mismatch.offsets.len(),
-            3 * n_adc,
-            "CyclicAdc: offsets must be n_adc x 3"
-        );
-        for (name, a) in [("c1", &mismatch.c1), ("c2", &mismatch.c2), ("cpar", &mismatch.cpar)] {
-            assert_eq!(a.len(), n_adc, "CyclicAdc: {name} must have n_adc values");
-        }
+        mismatch.check("CyclicAdc", n_lines.div_ceil(group_size), 1);
         CyclicAdc(PipelineAdc::new(
             bits,
             min,
@@ -104,7 +48,7 @@ impl CyclicAdc {
             gain_db,
             group_size,
             n_lines,
-            &mismatch.unrolled(bits),
+            &mismatch.repeated((bits as usize).saturating_sub(1)),
         ))
     }
 }
@@ -122,7 +66,7 @@ impl CircuitAdc for CyclicAdc {
 
 #[cfg(test)]
 mod tests {
-    use super::super::pipeline::{PipelineAdc, PipelineMismatch};
+    use super::super::pipeline::PipelineAdc;
     use super::*;
 
     use super::super::circuit::testing::{ideal_code, t17_outputs};
@@ -135,7 +79,7 @@ mod tests {
             gain_db,
             group,
             lines,
-            &CyclicMismatch::ideal(lines.div_ceil(group)),
+            &StageMismatch::ideal(lines.div_ceil(group), 1),
         )
     }
 
@@ -170,13 +114,14 @@ mod tests {
         // Same offsets and capacitors in every pipeline stage -> same codes.
         let (bits, lines, group) = (5u32, 5usize, 2usize);
         let n_adc = lines.div_ceil(group);
-        let cm = CyclicMismatch {
+        let cm = StageMismatch {
+            stages: 1,
             offsets: vec![0.01, -0.02, 0.005, -0.03, 0.01, 0.0, 0.0, 0.0, -0.01],
             c1: vec![1.02, 0.97, 1.0],
             c2: vec![0.99, 1.05, 1.0],
             cpar: vec![0.01, 0.0, 0.02],
         };
-        let mut pm = PipelineMismatch::ideal(bits, n_adc);
+        let mut pm = StageMismatch::ideal(n_adc, bits as usize - 1);
         let (ns, no) = (bits as usize - 1, 2 * bits as usize - 1);
         for a in 0..n_adc {
             for n in 0..ns {
@@ -202,7 +147,7 @@ mod tests {
     fn final_offset_shifts_zero_transition() {
         // 3 bits, Vref 3: 0.05 -> 0.1 -> 0.2 after two passes; final
         // comparator offset 0.3 on ADC 1 turns the LSB off.
-        let mut m = CyclicMismatch::ideal(2);
+        let mut m = StageMismatch::ideal(2, 1);
         m.offsets[5] = 0.3;
         let adc = CyclicAdc::new(3, -3.0, 3.0, 400.0, 1, 2, &m);
         assert_eq!(adc.code(0.05, 0), 4);
@@ -214,7 +159,7 @@ mod tests {
     fn larger_c2_raises_stage_gain() {
         // gamma = 1.1 in the shared stage: u -> 2.1 u (mid) -> 4.41 u - 3.3
         // (hi), so the 0.75 transition moves to 3.3 / 4.41 = 0.7483.
-        let mut m = CyclicMismatch::ideal(1);
+        let mut m = StageMismatch::ideal(1, 1);
         m.c2[0] = 1.1;
         let adc = CyclicAdc::new(3, -3.0, 3.0, 400.0, 1, 1, &m);
         assert_eq!(ideal(3, 3.0, 400.0, 1, 1).code(0.749, 0), 4);

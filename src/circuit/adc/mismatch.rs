@@ -4,8 +4,6 @@
 //! come from one counter-based stream, consumed in a fixed order, so they
 //! never depend on thread count.
 
-use super::cyclic::CyclicMismatch;
-use super::pipeline::PipelineMismatch;
 use crate::params::AdcParams;
 use crate::rng::Stream;
 
@@ -46,24 +44,98 @@ pub fn sar(p: &AdcParams, vref: f64, n_adc: usize, d: &mut Normals) -> (Vec<f64>
     (caps, off)
 }
 
-/// Pipeline ADC: per ADC, `2b - 1` comparator offsets and `b - 1` stages' C1, C2, Cpar.
-pub fn pipeline(p: &AdcParams, vref: f64, n_adc: usize, d: &mut Normals) -> PipelineMismatch {
-    let b = p.bits as usize;
-    let stages = n_adc * b.saturating_sub(1);
-    PipelineMismatch {
-        offsets: d.take(n_adc * (2 * b).saturating_sub(1), 0.0, p.sigma_comparator * vref),
-        c1: d.take(stages, 1.0, p.sigma_c1),
-        c2: d.take(stages, 1.0, p.sigma_c2),
-        cpar: d.take(stages, 0.0, p.sigma_cpar),
-    }
+/// Component values of ADCs built from 1.5-bit stages (the pipeline ADC's
+/// `b - 1` stages, or the cyclic ADC's one stage that every pass reuses), one
+/// row per ADC (`n_adc = ceil(n_lines / group_size)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageMismatch {
+    /// Stages per ADC.
+    pub stages: usize,
+    /// `n_adc × (2·stages + 1)` absolute comparator offsets (already times
+    /// `Vref`; spec `normal(0, sigma_comparator Vref)`): columns `2n` / `2n + 1`
+    /// are stage `n`'s high / low comparators, the last one the final
+    /// comparator.
+    pub offsets: Vec<f64>,
+    /// `n_adc × stages` capacitors `C1` (nominal 1).
+    pub c1: Vec<f64>,
+    /// `n_adc × stages` capacitors `C2` (nominal 1).
+    pub c2: Vec<f64>,
+    /// `n_adc × stages` parasitic capacitances `Cpar` (nominal 0).
+    pub cpar: Vec<f64>,
 }
 
-/// Cyclic ADC: per ADC, 3 comparator offsets (high, low, final) and one stage's C1, C2, Cpar.
-pub fn cyclic(p: &AdcParams, vref: f64, n_adc: usize, d: &mut Normals) -> CyclicMismatch {
-    CyclicMismatch {
-        offsets: d.take(3 * n_adc, 0.0, p.sigma_comparator * vref),
-        c1: d.take(n_adc, 1.0, p.sigma_c1),
-        c2: d.take(n_adc, 1.0, p.sigma_c2),
-        cpar: d.take(n_adc, 0.0, p.sigma_cpar),
+impl StageMismatch {
+    /// Ideal components of `n_adc` ADCs of `stages` stages: zero offsets,
+    /// `C1 = C2 = 1`, `Cpar = 0`.
+    pub fn ideal(n_adc: usize, stages: usize) -> StageMismatch {
+        StageMismatch {
+            stages,
+            offsets: vec![0.0; n_adc * (2 * stages + 1)],
+            c1: vec![1.0; n_adc * stages],
+            c2: vec![1.0; n_adc * stages],
+            cpar: vec![0.0; n_adc * stages],
+        }
+    }
+
+    /// Draws the components of `n_adc` ADCs of `stages` stages, in this
+    /// order: `n_adc · comparators` offsets, then C1, C2 and Cpar of every
+    /// stage. `comparators` is `2·stages + 1`, except for a pipeline ADC of 0
+    /// bits, which draws none.
+    pub fn draw(
+        p: &AdcParams,
+        vref: f64,
+        n_adc: usize,
+        stages: usize,
+        comparators: usize,
+        d: &mut Normals,
+    ) -> StageMismatch {
+        StageMismatch {
+            stages,
+            offsets: d.take(n_adc * comparators, 0.0, p.sigma_comparator * vref),
+            c1: d.take(n_adc * stages, 1.0, p.sigma_c1),
+            c2: d.take(n_adc * stages, 1.0, p.sigma_c2),
+            cpar: d.take(n_adc * stages, 0.0, p.sigma_cpar),
+        }
+    }
+
+    /// Panics (naming `who`) unless the table holds `n_adc` ADCs of `stages` stages.
+    pub fn check(&self, who: &str, n_adc: usize, stages: usize) {
+        assert_eq!(
+            self.stages, stages,
+            "{who}: mismatch of {} stages, {stages} needed",
+            self.stages
+        );
+        assert_eq!(
+            self.offsets.len(),
+            n_adc * (2 * stages + 1),
+            "{who}: offsets must be n_adc x (2 stages + 1)"
+        );
+        for (name, a) in [("c1", &self.c1), ("c2", &self.c2), ("cpar", &self.cpar)] {
+            assert_eq!(a.len(), n_adc * stages, "{who}: {name} must be n_adc x stages");
+        }
+    }
+
+    /// A one-stage table unrolled to `stages` identical stages per ADC (the
+    /// cyclic ADC as a pipeline).
+    pub fn repeated(&self, stages: usize) -> StageMismatch {
+        assert_eq!(self.stages, 1, "only a one-stage table is repeated");
+        let n_adc = self.c1.len();
+        let mut m = StageMismatch {
+            stages,
+            offsets: Vec::with_capacity(n_adc * (2 * stages + 1)),
+            c1: Vec::with_capacity(n_adc * stages),
+            c2: Vec::with_capacity(n_adc * stages),
+            cpar: Vec::with_capacity(n_adc * stages),
+        };
+        for a in 0..n_adc {
+            for _ in 0..stages {
+                m.offsets.extend_from_slice(&self.offsets[3 * a..3 * a + 2]);
+                m.c1.push(self.c1[a]);
+                m.c2.push(self.c2[a]);
+                m.cpar.push(self.cpar[a]);
+            }
+            m.offsets.push(self.offsets[3 * a + 2]);
+        }
+        m
     }
 }

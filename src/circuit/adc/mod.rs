@@ -101,13 +101,23 @@ impl Adc {
                 Ok(Adc::Circuit(Arc::new(adc)))
             }
             AdcModel::Pipeline => {
-                let m = mismatch::pipeline(p, vref, n_adc, &mut d);
+                // b - 1 stages and 2b - 1 comparators (none for 0 bits).
+                let b = bits as usize;
+                let m = mismatch::StageMismatch::draw(
+                    p,
+                    vref,
+                    n_adc,
+                    b.saturating_sub(1),
+                    (2 * b).saturating_sub(1),
+                    &mut d,
+                );
                 Ok(Adc::Circuit(Arc::new(PipelineAdc::new(
                     bits, min, max, p.gain_db, group, n_lines, &m,
                 ))))
             }
             AdcModel::Cyclic => {
-                let m = mismatch::cyclic(p, vref, n_adc, &mut d);
+                // One stage (high, low comparators) and the final comparator.
+                let m = mismatch::StageMismatch::draw(p, vref, n_adc, 1, 3, &mut d);
                 Ok(Adc::Circuit(Arc::new(CyclicAdc::new(
                     bits, min, max, p.gain_db, group, n_lines, &m,
                 ))))

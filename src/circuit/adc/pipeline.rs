@@ -8,35 +8,7 @@
 //! normalised array currents, in the units of `min`/`max`.
 
 use super::circuit::{gain_from_db, CircuitAdc, Span};
-
-/// Component values of the pipeline ADCs, row-major with one row per ADC
-/// (`n_adc = ceil(n_lines / group_size)`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PipelineMismatch {
-    /// `n_adc x (2b - 1)` absolute comparator offsets (already times `Vref`;
-    /// spec `normal(0, sigma_comparator Vref)`): columns `2n` / `2n + 1` are
-    /// stage `n`'s high / low comparators, column `2(b-1)` the final one.
-    pub offsets: Vec<f64>,
-    /// `n_adc x (b - 1)` capacitors `C1` (nominal 1).
-    pub c1: Vec<f64>,
-    /// `n_adc x (b - 1)` capacitors `C2` (nominal 1).
-    pub c2: Vec<f64>,
-    /// `n_adc x (b - 1)` parasitic capacitances `Cpar` (nominal 0).
-    pub cpar: Vec<f64>,
-}
-
-impl PipelineMismatch {
-    /// Ideal components: zero offsets, `C1 = C2 = 1`, `Cpar = 0`.
-    pub fn ideal(bits: u32, n_adc: usize) -> PipelineMismatch {
-        let ns = n_adc * (bits as usize).saturating_sub(1);
-        PipelineMismatch {
-            offsets: vec![0.0; n_adc * (2 * bits as usize).saturating_sub(1)],
-            c1: vec![1.0; ns],
-            c2: vec![1.0; ns],
-            cpar: vec![0.0; ns],
-        }
-    }
-}
+use super::mismatch::StageMismatch;
 
 /// One residue stage with its thresholds and precomputed coefficients.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -101,7 +73,7 @@ impl PipelineAdc {
     /// * `gain_db`: op-amp open-loop gain in dB (`f64::INFINITY` = ideal);
     /// * `group_size`: consecutive output lines per ADC (> 0);
     /// * `n_lines`: number of output lines (`line` in `0..n_lines`);
-    /// * `mismatch`: per-ADC component values, sizes as in [`PipelineMismatch`].
+    /// * `mismatch`: per-ADC component values of `b - 1` stages ([`StageMismatch`]).
     ///
     /// Panics on wrong sizes, `group_size == 0` or `bits > 31`.
     pub fn new(
@@ -111,7 +83,7 @@ impl PipelineAdc {
         gain_db: f64,
         group_size: usize,
         n_lines: usize,
-        mismatch: &PipelineMismatch,
+        mismatch: &StageMismatch,
     ) -> PipelineAdc {
         assert!(bits <= 31, "PipelineAdc: bits must be <= 31");
         assert!(group_size > 0, "PipelineAdc: group_size must be > 0");
@@ -130,14 +102,7 @@ impl PipelineAdc {
         let n_adc = n_lines.div_ceil(group_size);
         let (ns, no) = (bits as usize - 1, 2 * bits as usize - 1);
         let m = mismatch;
-        assert_eq!(
-            m.offsets.len(),
-            n_adc * no,
-            "PipelineAdc: offsets must be n_adc x (2 bits - 1)"
-        );
-        for (name, a) in [("c1", &m.c1), ("c2", &m.c2), ("cpar", &m.cpar)] {
-            assert_eq!(a.len(), n_adc * ns, "PipelineAdc: {name} must be n_adc x (bits - 1)");
-        }
+        m.check("PipelineAdc", n_adc, ns);
         let gain = gain_from_db(gain_db);
         for a in 0..n_adc {
             let off = &m.offsets[a * no..(a + 1) * no];
@@ -187,7 +152,7 @@ mod tests {
     use super::super::circuit::testing::{ideal_code, t17_outputs};
 
     fn ideal(bits: u32, vref: f64, gain_db: f64, group: usize, lines: usize) -> PipelineAdc {
-        let m = PipelineMismatch::ideal(bits, lines.div_ceil(group));
+        let m = StageMismatch::ideal(lines.div_ceil(group), bits as usize - 1);
         PipelineAdc::new(bits, -vref, vref, gain_db, group, lines, &m)
     }
 
@@ -236,7 +201,7 @@ mod tests {
 
     #[test]
     fn stage_offsets_are_corrected_final_offset_is_not() {
-        let mut m = PipelineMismatch::ideal(3, 2);
+        let mut m = StageMismatch::ideal(2, 2);
         m.offsets[0] = 0.1; // ADC 0, stage 0 high comparator: Vh -> 0.85
         m.offsets[5 + 4] = 0.3; // ADC 1, final comparator
         let adc = PipelineAdc::new(3, -3.0, 3.0, 400.0, 2, 4, &m);
@@ -253,7 +218,7 @@ mod tests {
     fn larger_c2_raises_stage_gain() {
         // gamma_0 = 1.1: stage 0 amplifies by 2.1, so the 0.75 transition
         // moves to 3 / (2 * 2.1) = 0.714.
-        let mut m = PipelineMismatch::ideal(3, 1);
+        let mut m = StageMismatch::ideal(1, 2);
         m.c2[0] = 1.1;
         let adc = PipelineAdc::new(3, -3.0, 3.0, 400.0, 1, 1, &m);
         assert_eq!(ideal(3, 3.0, 400.0, 1, 1).code(0.74, 0), 4);

@@ -484,6 +484,54 @@ void test_reference(const char* path) {
     }
 }
 
+// aihwkit's tile periphery, reached by parameters alone: the
+// "aihwkit-inference" preset on a 1024-input layer, aihwkit's names by path.
+void test_aihwkit() {
+    xbar::Params p = xbar::Params::preset("aihwkit-inference");
+    CHECK(p.get("aihwkit.enable") == "true");
+    CHECK(p.get("aihwkit.forward.noise_management") == "\"ABS_MAX\"");
+    constexpr std::size_t rows = 16, cols = 1024, batch = 4;
+    auto wa = [](std::size_t i, std::size_t j) { return static_cast<double>((7919 * (i * cols + j)) % 201) / 1000.0 - 0.1; };
+    auto xa = [](std::size_t b, std::size_t j) { return static_cast<double>((31 * (b * cols + j)) % 23) / 44.0 - 0.25; };
+    xbar::Core core(p, rows, cols, 3);
+    core.program(xbar::Matrix<double>::from_function(rows, cols, wa).vector(), xbar::RowMajor);
+    std::vector<double> x(batch * cols);
+    for (std::size_t k = 0; k < x.size(); ++k) {
+        x[k] = xa(k / cols, k % cols);
+    }
+    std::vector<double> y = core.mvm(x, batch);
+    double maxerr = 0.0;
+    for (std::size_t b = 0; b < batch; ++b) {
+        for (std::size_t i = 0; i < rows; ++i) {
+            double exact = 0.0;
+            for (std::size_t j = 0; j < cols; ++j) {
+                exact += wa(i, j) * xa(b, j);
+            }
+            maxerr = std::fmax(maxerr, std::fabs(y[b * rows + i] - exact));
+        }
+    }
+    // PCM programming noise, output noise, 7-bit DAC and 9-bit ADC: well under 0.3.
+    CHECK(maxerr > 0.0 && maxerr < 0.3);
+    p.set("aihwkit.forward.is_perfect", true).set("xbar.device.drift_error.enable", false);
+    xbar::Core perfect(p, rows, cols, 3);
+    perfect.program(xbar::Matrix<double>::from_function(rows, cols, wa).vector(), xbar::RowMajor);
+    std::vector<double> yp = perfect.mvm(x, batch);
+    double perr = 0.0;
+    for (std::size_t b = 0; b < batch; ++b) {
+        for (std::size_t i = 0; i < rows; ++i) {
+            double exact = 0.0;
+            for (std::size_t j = 0; j < cols; ++j) {
+                exact += wa(i, j) * xa(b, j);
+            }
+            perr = std::fmax(perr, std::fabs(yp[b * rows + i] - exact));
+        }
+    }
+    CHECK(perr < 1e-4);  // single-precision weights and sums
+    EXPECT_ERROR(p.set("aihwkit.forward.out_noise", -1), XBAR_ERR_PARAMS, "aihwkit.forward.out_noise");
+    p.set("xbar.device.read_noise", std::string(R"({"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.1})"));
+    EXPECT_ERROR((xbar::Core(p, 2, 2, 1)), XBAR_ERR_UNSUPPORTED, "xbar.device.read_noise");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -492,6 +540,7 @@ int main(int argc, char** argv) {
         test_params();
         test_matrix();
         test_core();
+        test_aihwkit();
         test_complex();
         test_lut_and_saved_cores();
 #if XBAR_HPP_HAS_SPAN

@@ -16,7 +16,7 @@ addpath(outdir);
 
 tests = {@test_version, @test_params, @test_params_sources, @test_params_errors, @test_core, ...
          @test_core_errors, @test_update_and_set_time, @test_save_load_and_spice, @test_single, @test_complex, ...
-         @test_handles_and_lifetime, @test_reference_case, @test_readme_example};
+         @test_handles_and_lifetime, @test_reference_case, @test_readme_example, @test_aihwkit};
 passed = 0;
 failed = 0;
 for k = 1:numel(tests)
@@ -368,4 +368,25 @@ cd(fullfile(repo, 'bindings', 'matlab'));
 evalc('xbar_example');
 check(exist('Y', 'var') == 1 && isequal(size(Y), [64 16]), 'example made Y');
 check(max(max(abs(Y - W * X))) < 0.1, 'example result');
+end
+
+function test_aihwkit(~)
+% aihwkit's tile periphery through parameters alone: the "aihwkit-inference"
+% preset on a 1024-input layer, aihwkit's names set and read by path.
+p = xbar.Params.preset('aihwkit-inference');
+check(p.get('aihwkit.enable') == true, 'aihwkit enabled');
+check(strcmp(p.get('aihwkit.forward.noise_management'), 'ABS_MAX'), 'enum by name');
+[I, J] = ndgrid(0:15, 0:1023);
+W = mod(7919 * (I * 1024 + J), 201) / 1000 - 0.1;
+[J, B] = ndgrid(0:1023, 0:3);
+X = mod(31 * (B * 1024 + J), 23) / 44 - 0.25;     % 1024 x 4: four input vectors
+core = xbar.Core(p, 16, 1024, 3);
+core.program(W);
+Y = core * X;
+err = max(abs(Y(:) - reshape(W * X, [], 1)));
+% PCM programming noise, output noise, 7-bit DAC and 9-bit ADC: well under 0.3.
+check(err > 0 && err < 0.3, sprintf('aihwkit forward error %g', err));
+expect_error(@() p.set('aihwkit.forward.out_noise', -1), 'xbar:PARAMS', 'aihwkit.forward.out_noise');
+p.set('xbar.device.read_noise', struct('enable', true, 'model', 'NormalIndependentDevice', 'magnitude', 0.1));
+expect_error(@() xbar.Core(p, 2, 2), 'xbar:UNSUPPORTED', 'xbar.device.read_noise');
 end
