@@ -15,25 +15,32 @@
 //! else three synthetic 501 x 501 devices; `XBAR_BENCH_LUT_DIR` names
 //! another folder of numbered devices.
 //!
-//! Each round times one update per case with xbar on 1 and on 2 threads
-//! (after an untimed update on that thread count) and, when
-//! `CROSSSIM2_PATH` names an unpacked CrossSim v2.0, one update of the same
-//! case in CrossSim 2.0 (`benches/crosssim/time_crosssim2.py --serve`, NumPy
-//! on one thread, started with `CROSSSIM2_PYTHON`, default `python3`).
-//! Rounds are interleaved; the table gives medians of `REPEATS` rounds
-//! (default 5) and the ratio CrossSim / xbar on 2 threads.
+//! Timing runs under criterion: per case a group `update/<case>` with
+//! `xbar_1_thread`, `xbar_2_threads` and, when `CROSSSIM2_PATH` names an
+//! unpacked CrossSim v2.0, `crosssim2` (`benches/crosssim/time_crosssim2.py
+//! --serve`, NumPy on one thread, started with `CROSSSIM2_PYTHON`, default
+//! `python3`), one after the other on the same matrix and vectors. Each
+//! sample runs `iters` updates (d and −d alternately); after criterion's own
+//! report the bench prints the side-by-side table: per case the median over
+//! samples of the time per update, and the ratio CrossSim / xbar on 2 threads.
+//! Warm-up 1 s and measurement 3 s by default (`--warm-up-time`,
+//! `--measurement-time` change them), 10 samples.
 //!
-//! Run: `cargo bench --bench update [CASE ...]`.
+//! Run: `cargo bench --bench update [-- FILTER]` (e.g. `-- lut1`).
 
+use criterion::{Criterion, SamplingMode};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use xbar::device::update::lookup_table::format::TableFile;
 use xbar::device::update::lookup_table::pulse_trains::write_pair;
 use xbar::{Core, Layout, Params};
 
-const N: usize = 1024;
+/// Matrix size (small in unoptimised smoke runs, `cargo test --benches`).
+const N: usize = if cfg!(debug_assertions) { 64 } else { 1024 };
 const LR: f64 = 0.01;
 const BATCH: usize = 16;
 
@@ -96,8 +103,6 @@ fn three_devices(all: &Path) -> PathBuf {
 
 /// One case: an xbar core and its update inputs (batch × cols, batch × rows).
 struct Case {
-    name: &'static str,
-    label: &'static str,
     core: Core,
     x: Vec<f64>,
     d: Vec<f64>,
@@ -106,7 +111,7 @@ struct Case {
 }
 
 impl Case {
-    fn new(name: &'static str, label: &'static str, update: &str, batch: usize) -> Case {
+    fn new(update: &str, batch: usize) -> Case {
         let mut p = Params::default();
         p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)
             .expect("weights");
@@ -122,8 +127,6 @@ impl Case {
             (rows(0.5), rows(0.9))
         };
         Case {
-            name,
-            label,
             core,
             x,
             d,
@@ -132,17 +135,18 @@ impl Case {
         }
     }
 
-    /// One update (d and −d alternately), in milliseconds.
-    fn once(&mut self) -> f64 {
-        self.flip = !self.flip;
-        let d: Vec<f64> = if self.flip {
-            self.d.clone()
-        } else {
-            self.d.iter().map(|v| -v).collect()
-        };
-        let t0 = Instant::now();
-        self.core.update(&self.x, &d, self.batch, LR).expect("update");
-        t0.elapsed().as_secs_f64() * 1e3
+    /// `iters` updates (d and −d alternately): their total time.
+    fn run(&mut self, iters: u64) -> Duration {
+        let neg: Vec<f64> = self.d.iter().map(|v| -v).collect();
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            self.flip = !self.flip;
+            let d = if self.flip { &self.d } else { &neg };
+            let t0 = Instant::now();
+            self.core.update(&self.x, d, self.batch, LR).expect("update");
+            total += t0.elapsed();
+        }
+        total
     }
 }
 
@@ -205,9 +209,32 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// Criterion's samples per benchmark; in flat sampling mode the last
+/// `SAMPLE_SIZE` calls of a routine are its measurement (earlier ones warm up).
+const SAMPLE_SIZE: usize = 10;
+
+/// Milliseconds per update of every call (warm-up included), by (case, column): 0 CrossSim
+/// 2.0, 1 xbar on 1 thread, 2 xbar on 2 threads.
+static SAMPLES: Mutex<BTreeMap<(usize, usize), Vec<f64>>> = Mutex::new(BTreeMap::new());
+
+/// Records one sample of `iters` updates taking `total`, and returns it to criterion.
+fn record(case: usize, column: usize, iters: u64, total: Duration) -> Duration {
+    let ms = total.as_secs_f64() * 1e3 / iters.max(1) as f64;
+    SAMPLES
+        .lock()
+        .expect("samples")
+        .entry((case, column))
+        .or_default()
+        .push(ms);
+    total
+}
+
 fn main() {
-    let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let repeats: usize = std::env::var("REPEATS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(SAMPLE_SIZE)
+        .configure_from_args();
     let all = lut_dir();
     let one = format!(
         r#"{{"model": "LookupTable", "lut_dir": {:?}}}"#,
@@ -243,44 +270,59 @@ fn main() {
             false,
         ),
     ];
-    let mut cases: Vec<(Case, bool)> = specs
-        .into_iter()
-        .filter(|s| wanted.is_empty() || wanted.iter().any(|w| w == s.0))
-        .map(|(name, label, update, batch, cs)| (Case::new(name, label, &update, batch), cs))
-        .collect();
-    let mut crosssim = CrossSim2::start(&all);
+    let mut crosssim = if cfg!(debug_assertions) {
+        None
+    } else {
+        CrossSim2::start(&all)
+    };
     if crosssim.is_none() {
-        eprintln!("CROSSSIM2_PATH not set: xbar only");
+        eprintln!("CROSSSIM2_PATH not set (or an unoptimised build): xbar only");
     }
-    // Per case: CrossSim 2.0, xbar 1 thread, xbar 2 threads.
-    let mut times = vec![[Vec::new(), Vec::new(), Vec::new()]; cases.len()];
-    for round in 0..repeats {
-        for (k, (case, cs)) in cases.iter_mut().enumerate() {
-            if let (Some(c), true) = (crosssim.as_mut(), *cs) {
-                if round == 0 {
-                    eprintln!("{}: setting up CrossSim 2.0", case.name);
-                }
-                times[k][0].push(c.once(case.name));
-            }
-            for (t, threads) in [(1, 1), (2, 2)] {
-                xbar::threads::set_num_threads(threads);
-                case.once();
-                times[k][t].push(case.once());
-            }
+    let mut labels = Vec::new();
+    for (k, (name, label, update, batch, cs)) in specs.into_iter().enumerate() {
+        let mut case = Case::new(&update, batch);
+        labels.push(label);
+        let mut group = c.benchmark_group(format!("update/{name}"));
+        group.sampling_mode(SamplingMode::Flat);
+        if let (Some(cs2), true) = (crosssim.as_mut(), cs) {
+            group.bench_function("crosssim2", |b| {
+                b.iter_custom(|iters| {
+                    let ms: f64 = (0..iters).map(|_| cs2.once(name)).sum();
+                    record(k, 0, iters, Duration::from_secs_f64(ms / 1e3))
+                })
+            });
         }
-        eprintln!("round {} of {repeats} done", round + 1);
+        for (column, threads, id) in [(1, 1, "xbar_1_thread"), (2, 2, "xbar_2_threads")] {
+            group.bench_function(id, |b| {
+                xbar::threads::set_num_threads(threads);
+                b.iter_custom(|iters| record(k, column, iters, case.run(iters)))
+            });
+        }
+        group.finish();
+    }
+    c.final_summary();
+    let mut samples = SAMPLES.lock().expect("samples");
+    if samples.is_empty() {
+        return;
     }
     println!("| update model | CrossSim 2.0 | xbar 1 thread | xbar 2 threads | ratio (2 threads) |");
     println!("| --- | --- | --- | --- | --- |");
-    for ((case, _), t) in cases.iter().zip(&mut times) {
-        let [c, one, two] = t;
-        let (one, two) = (median(one), median(two));
-        let (cs, ratio) = if c.is_empty() {
-            ("–".to_string(), "–".to_string())
-        } else {
-            let c = median(c);
-            (format!("{c:.2} ms"), format!("{:.1}×", c / two))
+    for (k, label) in labels.iter().enumerate() {
+        let mut cell = |column: usize| {
+            samples.get_mut(&(k, column)).map(|v| {
+                let measured = v.len().saturating_sub(SAMPLE_SIZE);
+                median(&mut v[measured..])
+            })
         };
-        println!("| {} | {cs} | {one:.2} ms | {two:.2} ms | {ratio} |", case.label);
+        let (cs, one, two) = (cell(0), cell(1), cell(2));
+        if one.is_none() && two.is_none() {
+            continue;
+        }
+        let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.2} ms"));
+        let ratio = match (cs, two) {
+            (Some(c), Some(t)) => format!("{:.1}×", c / t),
+            _ => "–".to_string(),
+        };
+        println!("| {label} | {} | {} | {} | {ratio} |", ms(cs), ms(one), ms(two));
     }
 }

@@ -318,6 +318,7 @@ impl Core {
                 blocks.push(Mapping::program(&ctx, &w, nr, nc)?);
             }
         }
+        self.drift_net_pairs(&mut blocks, program_call)?;
         Ok(blocks)
     }
 

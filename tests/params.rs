@@ -75,6 +75,8 @@ fn conformance_params_load_and_round_trip() {
             .unwrap()
             .remove("read_noise_sampling");
         assert_eq!(sampling, Some(json!("cell")));
+        let pair = written["xbar"]["device"].as_object_mut().unwrap().remove("pcm_pair");
+        assert_eq!(pair, Some(json!("physical")));
         assert!(written["xbar"]["device"]
             .as_object_mut()
             .unwrap()

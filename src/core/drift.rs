@@ -2,8 +2,9 @@
 //! the global drift compensation.
 
 use super::Core;
-use crate::device::cells::Cells;
+use crate::device::cells::{Cells, Draws};
 use crate::error::{Error, Result};
+use crate::mapping::Mapping;
 use crate::params::DeviceModel;
 
 impl Core {
@@ -54,6 +55,43 @@ impl Core {
     pub fn set_lookup_table(&mut self, model: std::sync::Arc<crate::device::update::lookup_table::LookupTableModel>) {
         let gmin = self.params.xbar.device.gmin_norm();
         self.update_model = std::sync::Arc::new(model.bind(gmin, self.seed));
+    }
+
+    /// aihwkit's PCM pair mode (`xbar.device.pcm_pair = "aihwkit"`): the
+    /// freshly programmed `blocks` hold their target conductances, and every
+    /// balanced pair is drifted as one net conductance
+    /// ([`Cells::drift_net_pair`]) with the draws of write `program_call`.
+    /// Nothing happens in the physical mode.
+    pub(super) fn drift_net_pairs(&self, blocks: &mut [Mapping], program_call: u64) -> Result<()> {
+        if !self.cells.drifts_net_pairs() {
+            return Ok(());
+        }
+        let draws = Draws {
+            seed: self.seed,
+            program_call,
+            time_call: self.time_calls,
+        };
+        for block in blocks.iter_mut() {
+            let Mapping::Balanced(b) = block else {
+                return Err(Error::Internal(
+                    "xbar.device.pcm_pair = \"aihwkit\" on a block that is not a balanced pair".into(),
+                ));
+            };
+            let pair = &mut b.pair;
+            let mut gp = pair.pos.g.as_f64().into_owned();
+            let mut gn = pair.neg.g.as_f64().into_owned();
+            self.cells
+                .drift_net_pair(&mut gp, &mut gn, (pair.pos.id, pair.neg.id), &draws);
+            for (a, g) in [(&mut pair.pos, gp), (&mut pair.neg, gn)] {
+                a.g.assign(&g);
+                if a.noise.is_some() {
+                    a.noise = self.cells.read_noise(&a.g);
+                }
+                a.refresh()?;
+            }
+            block.refresh()?;
+        }
+        Ok(())
     }
 
     /// Time since programming in the drift model's unit (days for SONOS, seconds otherwise).

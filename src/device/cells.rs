@@ -20,7 +20,7 @@ use super::rram_milo::RramMilo;
 use super::rram_wan::RramWan;
 use super::sonos::{SonosRead, SonosWrite};
 use crate::error::{Error, Result};
-use crate::params::{DeviceModel, DeviceParams, NoiseSampling};
+use crate::params::{DeviceModel, DeviceParams, NoiseSampling, PcmPair};
 use crate::rng::{identity, Purpose, Stream};
 use crate::storage::{Conductances, Stored};
 use std::sync::Arc;
@@ -52,8 +52,10 @@ enum Write {
     /// `G' = clip(shift(G) + σ(G)·e)`.
     Law(Arc<dyn ErrorLaw>),
     /// aihwkit's PCM model; `drift` holds the time in seconds if the drift
-    /// model is active (programming noise alone otherwise).
-    PcmLike { drift: Option<f64> },
+    /// model is active (programming noise alone otherwise). With `net_pair`
+    /// (aihwkit's pair mode, only while drifting) an array keeps its targets
+    /// here and the core drifts each balanced pair with [`Cells::drift_net_pair`].
+    PcmLike { drift: Option<f64>, net_pair: bool },
 }
 
 /// The error laws of a core's cells at its current time.
@@ -63,6 +65,8 @@ pub struct Cells {
     read: Option<Arc<dyn ErrorLaw>>,
     clip: Clip,
     per_output: bool,
+    /// Gmin in units of Gmax.
+    gmin: f64,
 }
 
 /// One write or read of one array: where its random numbers come from.
@@ -97,7 +101,10 @@ impl Cells {
                 DeviceModel::PcmJoshi => Write::Law(Arc::new(PcmJoshi::new(d, path)?)),
                 DeviceModel::RramWan => Write::Law(Arc::new(RramWan::new(d, path)?)),
                 DeviceModel::RramMilo => Write::Law(Arc::new(RramMilo::new(d, path)?)),
-                DeviceModel::PcmLike => Write::PcmLike { drift: None },
+                DeviceModel::PcmLike => Write::PcmLike {
+                    drift: None,
+                    net_pair: false,
+                },
                 DeviceModel::Cubic => {
                     return Err(Error::params(format!(
                         "{path}.model: CubicDevice only models I-V nonlinearity, not write errors"
@@ -134,7 +141,10 @@ impl Cells {
             }
         } else if drift.enable {
             match write_law(drift.model, drift.magnitude, time, &format!("{p}.drift_error"))? {
-                Write::PcmLike { .. } => Write::PcmLike { drift: Some(time) },
+                Write::PcmLike { .. } => Write::PcmLike {
+                    drift: Some(time),
+                    net_pair: d.pcm_pair == PcmPair::Aihwkit,
+                },
                 w => w,
             }
         } else {
@@ -180,12 +190,21 @@ impl Cells {
             read,
             clip,
             per_output,
+            gmin: d.gmin_norm(),
         })
     }
 
     /// Whether writes change the target conductances.
     pub fn writes_exactly(&self) -> bool {
         matches!(self.write, Write::Exact)
+    }
+
+    /// Whether balanced pairs drift as aihwkit's net conductance
+    /// (`xbar.device.pcm_pair = "aihwkit"` with PCMLike drift at a time after
+    /// programming): then [`Cells::write`] leaves the targets in place and the
+    /// core finishes each pair with [`Cells::drift_net_pair`].
+    pub fn drifts_net_pairs(&self) -> bool {
+        matches!(self.write, Write::PcmLike { net_pair: true, .. })
     }
 
     /// Whether reads are noisy.
@@ -212,7 +231,8 @@ impl Cells {
                     *x = self.clip.apply(law.shift(*x) + law.sigma(*x) * e);
                 }
             }
-            Write::PcmLike { drift } => {
+            Write::PcmLike { net_pair: true, .. } => {}
+            Write::PcmLike { drift, .. } => {
                 let nu = Stream::new(draws.seed, array, Purpose::Drift, draws.program_call);
                 let call = identity::subcall(draws.program_call, draws.time_call);
                 let read = Stream::new(draws.seed, array, Purpose::DriftReadNoise, call);
@@ -227,6 +247,60 @@ impl Cells {
             }
         }
         Ok(())
+    }
+
+    /// aihwkit's PCM pair at the drift time: `gp` and `gn` hold the target
+    /// conductances of a balanced pair's G+ and G- arrays (`ids`) and receive
+    /// their drifted state. Each device is programmed and given its drift
+    /// exponent from its target exactly as in the physical mode (the same
+    /// draws), `P± = program(T±)`, `ν± = ν(T±)`. The net programmed
+    /// conductance `n = P+ − P-` is then re-converted as aihwkit does with a
+    /// fresh scale `k = (1 − Gmin)/max(max|n|, 1e-7)` (the largest net becomes
+    /// the full range): `G+' = Gmin + k·max(n, 0)`, `G-' = Gmin + k·max(−n, 0)`;
+    /// each drifts with its own exponent and 1/f read noise,
+    /// `D± = at_time(G±', ν±, t)`, and is scaled back,
+    /// `G± = clip(Gmin + (D± − Gmin)/k)`, so that `G+ − G- = (D+ − D-)/k`.
+    /// Without `drifts_net_pairs` the arrays are left as they are.
+    pub fn drift_net_pair(&self, gp: &mut [f64], gn: &mut [f64], ids: (u32, u32), draws: &Draws) {
+        let Write::PcmLike {
+            drift: Some(t),
+            net_pair: true,
+        } = self.write
+        else {
+            return;
+        };
+        let call = identity::subcall(draws.program_call, draws.time_call);
+        let streams = |id| {
+            (
+                Stream::new(draws.seed, id, Purpose::ProgrammingError, draws.program_call),
+                Stream::new(draws.seed, id, Purpose::Drift, draws.program_call),
+                Stream::new(draws.seed, id, Purpose::DriftReadNoise, call),
+            )
+        };
+        let (pos, neg) = (streams(ids.0), streams(ids.1));
+        let net: Vec<f64> = gp
+            .iter()
+            .zip(gn.iter())
+            .enumerate()
+            .map(|(i, (&tp, &tn))| {
+                let k = i as u64;
+                pcm_like::program(tp, pos.0.normal_at(k)) - pcm_like::program(tn, neg.0.normal_at(k))
+            })
+            .collect();
+        let range = 1.0 - self.gmin;
+        let scale = range / net.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-7);
+        let gmin = self.gmin;
+        let side = |target: f64, n: f64, s: &(Stream, Stream, Stream), k: u64| {
+            let g = gmin + scale * n.max(0.0);
+            let nu = pcm_like::drift_exponent(target, s.1.normal_at(k));
+            self.clip
+                .apply(gmin + (pcm_like::at_time(g, nu, t, s.2.normal_at(k)) - gmin) / scale)
+        };
+        for (i, ((p, q), &n)) in gp.iter_mut().zip(gn.iter_mut()).zip(&net).enumerate() {
+            let k = i as u64;
+            *p = side(*p, n, &pos, k);
+            *q = side(*q, -n, &neg, k);
+        }
     }
 
     /// The read noise of cells programmed to `g`: per-cell σ, the draw

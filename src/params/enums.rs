@@ -189,6 +189,16 @@ str_enum!(
     }
 );
 str_enum!(
+    /// `xbar.device.pcm_pair` (xbar): how a balanced pair of PCMLike devices drifts.
+    PcmPair {
+        /// G+ and G- drift as two physical devices, each from its own programmed state.
+        Physical => "physical",
+        /// aihwkit's way: the net programmed conductance `G+ − G-`, rescaled so that
+        /// its largest magnitude is the full range, drifts as one device on its side of the pair.
+        Aihwkit => "aihwkit",
+    }
+);
+str_enum!(
     /// `xbar.device.update.model` (xbar): how a requested conductance change is applied.
     UpdateModel {
         /// Exactly, then clipped to [Gmin, Gmax].

@@ -399,6 +399,10 @@ pub struct DeviceParams {
     /// draw per output line with the same variance; Normal models only).
     #[serde(default = "default_noise_sampling")]
     pub read_noise_sampling: NoiseSampling,
+    /// xbar: "physical" (G+ and G- of a balanced PCMLike pair drift separately,
+    /// the default) or "aihwkit" (the net programmed conductance drifts, as aihwkit).
+    #[serde(default = "default_pcm_pair")]
+    pub pcm_pair: PcmPair,
     /// xbar: the in-situ update (`Core::update`) model.
     #[serde(default)]
     pub update: UpdateParams,
@@ -476,6 +480,10 @@ fn default_noise_sampling() -> NoiseSampling {
     NoiseSampling::Cell
 }
 
+fn default_pcm_pair() -> PcmPair {
+    PcmPair::Physical
+}
+
 impl Default for DeviceParams {
     fn default() -> Self {
         DeviceParams {
@@ -492,6 +500,7 @@ impl Default for DeviceParams {
             nonlinear_iv: WeightError::default(),
             drift_compensation: false,
             read_noise_sampling: NoiseSampling::Cell,
+            pcm_pair: PcmPair::Physical,
             update: UpdateParams::default(),
         }
     }

@@ -287,6 +287,16 @@ fn cross_rules(p: &Params) -> Result<()> {
             format!("xbar.dac.{op}.input_bitslicing: true requires xbar.dac.{op}.bits > 0")
         })?;
     }
+    require(
+        x.device.pcm_pair == super::enums::PcmPair::Physical || p.core.style == super::enums::CoreStyle::Balanced,
+        || {
+            format!(
+                "xbar.device.pcm_pair: \"aihwkit\" drifts the net conductance of a balanced pair and requires \
+             core.style = \"BALANCED\", got \"{}\"",
+                p.core.style.name()
+            )
+        },
+    )?;
     let dac = &x.dac.mvm;
     require(
         x.array.parasitics.current_from_input || (dac.input_bitslicing && dac.slice_size == 1),

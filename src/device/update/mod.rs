@@ -198,11 +198,15 @@ pub fn write_cells<M: DeviceUpdate + ?Sized, S: Stored>(
     let g = &mut g[..n];
     let kind = model.dense_draw();
     let key = model.array_key(stream);
-    // Writes the cells `k0..k0 + g.len()` of the slice.
-    let part = |k0: usize, g: &mut [S]| -> bool {
+    // Writes the cells `k0..k0 + g.len()` of the slice. The part's requested changes and dense draws go to `buf`, the running
+    // thread's scratch: every value used is written first.
+    let part_with = |buf: &mut Vec<f64>, k0: usize, g: &mut [S]| -> bool {
         let len = g.len();
-        let mut buf = vec![0.0; if kind.is_some() { 2 * len } else { len }];
-        let (change, dense) = buf.split_at_mut(len);
+        let need = if kind.is_some() { 2 * len } else { len };
+        if buf.len() < need {
+            buf.resize(need, 0.0);
+        }
+        let (change, dense) = buf[..need].split_at_mut(len);
         if let Some(kind) = kind {
             stream.fill_dense((first + k0) as u64, dense, kind == DenseDraw::Normal);
         }
@@ -225,6 +229,7 @@ pub fn write_cells<M: DeviceUpdate + ?Sized, S: Stored>(
         };
         model.respond_run(S::cells(g), &run)
     };
+    let part = |k0: usize, g: &mut [S]| -> bool { SCRATCH.with_borrow_mut(|buf| part_with(buf, k0, g)) };
     if g.len() < PARALLEL_MIN_CELLS {
         return g
             .chunks_mut(chunk)
@@ -237,6 +242,13 @@ pub fn write_cells<M: DeviceUpdate + ?Sized, S: Stored>(
             .map(|(c, p)| part(c * chunk, p))
             .reduce(|| false, |a, b| a | b)
     })
+}
+
+thread_local! {
+    /// Each thread's buffer for the requested changes and dense draws of the
+    /// parts it writes (16 bytes per cell of the largest part, a few
+    /// kilobytes), kept between writes: no allocation and no zeroing per part.
+    static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A request beyond the floating-point range asks for the window's edge just the same.

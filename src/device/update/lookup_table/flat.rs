@@ -114,58 +114,113 @@ pub(super) fn run_body<S: Stored>(
 ) -> bool {
     let n = g.len().min(change.len()).min(uniforms.len());
     let (g, change, uniforms) = (&mut g[..n], &change[..n], &uniforms[..n]);
-    let devices = f.w0h.len();
-    // With several devices the tables exceed the caches: fetch the run's
-    // error entries ahead of the pass.
-    if devices > 1 {
+    let mut any = false;
+    if f.w0h.len() == 1 {
+        // One device: its tables' indices straight from each cell's state.
         for j in 0..n {
-            let t = assign_keyed(key, first + j, devices);
-            let w = f.lo + (g[j].into() - b.gmin) * b.k;
-            let (_, e) = f.index(t, w, uniforms[j]);
-            let up = usize::from(change[j] > 0.0);
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: a prefetch never faults; the pointer is into the table.
-            unsafe {
-                let p = f.err[up][e..].as_ptr().cast::<i8>();
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = (e, up);
+            let old: f64 = g[j].into();
+            let w = f.lo + (old - b.gmin) * b.k;
+            let (mi, ei) = f.index(0, w, uniforms[j]);
+            let c = change[j];
+            g[j] = S::store(if c != 0.0 {
+                respond(f, b, old, c, (0, mi, ei))
+            } else {
+                old
+            });
+            any |= c != 0.0;
         }
+        return any;
     }
+    for (c, g) in g.chunks_mut(CHUNK).enumerate() {
+        let at = c * CHUNK;
+        let end = at + g.len();
+        any |= chunk(f, b, g, &change[at..end], &uniforms[at..end], key, first + at);
+    }
+    any
+}
+
+/// The new conductance of a cell at `old` asked for `c` (not 0), with its
+/// device and flat indices `(t, mi, ei)` ([`Flat::index`]).
+#[inline(always)]
+fn respond(f: &Flat, b: Window, old: f64, c: f64, (t, mi, ei): (usize, usize, usize)) -> f64 {
     let (mean, err, inv) = (&f.mean, &f.err, &f.inv);
+    let w = f.lo + (old - b.gmin) * b.k;
+    let dw = c * b.k;
+    // SAFETY: `index` keeps j < NG, k ≤ NC − 2 and t < devices, inside the flat tables.
+    let (m, e, a) = unsafe {
+        if dw > 0.0 {
+            (
+                *mean[1].get_unchecked(mi),
+                *err[1].get_unchecked(ei) as f64,
+                *inv[1].get_unchecked(t),
+            )
+        } else {
+            (
+                *mean[0].get_unchecked(mi),
+                *err[0].get_unchecked(ei) as f64,
+                *inv[0].get_unchecked(t),
+            )
+        }
+    };
+    let s = dw * a;
+    let d = s * m + s.sqrt() * e;
+    let d = if d.is_nan() { dw.signum() * f64::INFINITY } else { d };
+    let wn = clip(w + d, f.clip.0, f.clip.1);
+    b.gmin + (wn - f.lo) * b.inv_k
+}
+
+/// Cells per pass of [`run_body`] with several devices: each cell's device is
+/// hashed and its table indices found in a first pass, its error entry is
+/// fetched ahead, and the second pass writes it.
+const CHUNK: usize = 256;
+
+/// [`run_body`] for at most [`CHUNK`] cells of several devices.
+#[inline(always)]
+fn chunk<S: Stored>(
+    f: &Flat,
+    b: Window,
+    g: &mut [S],
+    change: &[f64],
+    uniforms: &[f64],
+    key: u64,
+    first: usize,
+) -> bool {
+    let n = g.len().min(change.len()).min(uniforms.len()).min(CHUNK);
+    let (g, change, uniforms) = (&mut g[..n], &change[..n], &uniforms[..n]);
+    let devices = f.w0h.len();
+    // Each cell's device and flat indices, hashed and computed once.
+    let mut tab = [0usize; CHUNK];
+    let mut mean_at = [0usize; CHUNK];
+    let mut err_at = [0usize; CHUNK];
+    for j in 0..n {
+        let t = assign_keyed(key, first + j, devices);
+        let w = f.lo + (g[j].into() - b.gmin) * b.k;
+        let (m, e) = f.index(t, w, uniforms[j]);
+        tab[j] = t;
+        mean_at[j] = m;
+        err_at[j] = e;
+    }
+    // The tables exceed the caches: fetch the chunk's error entries ahead of the pass.
+    for j in 0..n {
+        let up = usize::from(change[j] > 0.0);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch never faults; the pointer is into the table.
+        unsafe {
+            let p = f.err[up].as_ptr().wrapping_add(err_at[j]).cast::<i8>();
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = up;
+    }
     let mut any = false;
     for j in 0..n {
-        let c = change[j];
-        let old: f64 = g[j].into();
-        let t = assign_keyed(key, first + j, devices);
-        let w = f.lo + (old - b.gmin) * b.k;
-        let dw = c * b.k;
-        let (mi, ei) = f.index(t, w, uniforms[j]);
-        // SAFETY: `index` keeps j < NG, k ≤ NC − 2 and t < devices, inside the flat tables.
-        let (m, e, a) = unsafe {
-            if dw > 0.0 {
-                (
-                    *mean[1].get_unchecked(mi),
-                    *err[1].get_unchecked(ei) as f64,
-                    *inv[1].get_unchecked(t),
-                )
-            } else {
-                (
-                    *mean[0].get_unchecked(mi),
-                    *err[0].get_unchecked(ei) as f64,
-                    *inv[0].get_unchecked(t),
-                )
-            }
-        };
-        let s = dw * a;
-        let d = s * m + s.sqrt() * e;
-        let d = if d.is_nan() { dw.signum() * f64::INFINITY } else { d };
-        let wn = clip(w + d, f.clip.0, f.clip.1);
-        let new = b.gmin + (wn - f.lo) * b.inv_k;
-        let written = c != 0.0;
-        g[j] = S::store(if written { new } else { old });
-        any |= written;
+        let (c, old) = (change[j], g[j].into());
+        g[j] = S::store(if c != 0.0 {
+            respond(f, b, old, c, (tab[j], mean_at[j], err_at[j]))
+        } else {
+            old
+        });
+        any |= c != 0.0;
     }
     any
 }
