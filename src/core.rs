@@ -3,7 +3,7 @@
 //! Data path of one MVM (spec §1): inputs → per-vector scaling → per block:
 //! DAC → arrays → ADC → recombination → scale back → sum of blocks.
 
-use crate::array::{Op, ReadKey};
+use crate::array::Op;
 use crate::batch::Batch;
 use crate::complex;
 use crate::device::cells::{Cells, Draws};
@@ -11,7 +11,7 @@ use crate::device::conductance::Window;
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::{BlockContext, Mapping};
-use crate::params::{OutputDtype, Params};
+use crate::params::Params;
 use crate::rng::identity;
 use crate::support;
 use crate::tiling::Tiling;
@@ -20,6 +20,7 @@ mod cost;
 mod drift;
 mod introspect;
 mod layout;
+mod read;
 mod snapshot;
 mod spice;
 mod update;
@@ -441,152 +442,6 @@ impl Core {
         let c = complex::collapse_matrix(&self.read_phys(), self.rows, self.cols);
         from_row_major(&c, self.rows, self.cols, 2, layout, out);
         Ok(())
-    }
-
-    /// The input scale of every vector of `x` for `op`: `2/(max − min)` of the
-    /// input range (1/(max − min) for an unsigned DAC), the range fixed or a
-    /// percentile of the vector.
-    fn input_scales(&self, op: Op, x: &Batch) -> Vec<f64> {
-        let p = &self.params;
-        let (inputs, dac) = match op {
-            Op::Mvm => (&p.core.mapping.inputs.mvm, &p.xbar.dac.mvm),
-            Op::Vmm => (&p.core.mapping.inputs.vmm, &p.xbar.dac.vmm),
-        };
-        let pre = if dac.signed { 2.0 } else { 1.0 };
-        (0..x.count)
-            .map(|b| match inputs.percentile {
-                Some(pc) => {
-                    let (lo, hi) = percentile_limits(x.vector(b), pc);
-                    pre / (hi - lo)
-                }
-                None => pre / (inputs.max.unwrap_or(1.0) - inputs.min.unwrap_or(-1.0)),
-            })
-            .collect()
-    }
-
-    /// Runs `op` on physical inputs `x`: as one read call, or, for a batch
-    /// larger than one call's random streams can name
-    /// ([`identity::MAX_VECTORS_PER_CALL`] vectors, and 2^32 ADC-rounding
-    /// draws), as consecutive calls of that many vectors each.
-    fn apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
-        let (prows, pcols) = self.phys();
-        let per_call = identity::MAX_VECTORS_PER_CALL.min(u32::MAX as usize / (prows.max(pcols) + 1));
-        self.apply_in_calls(op, x, per_call)
-    }
-
-    /// Runs `op` on `x` as consecutive read calls of at most `per_call` vectors.
-    fn apply_in_calls(&mut self, op: Op, x: &Batch, per_call: usize) -> Result<Batch> {
-        if x.count <= per_call {
-            return self.apply_call(op, x);
-        }
-        let (prows, pcols) = self.phys();
-        let out_len = if op == Op::Mvm { prows } else { pcols };
-        let mut y = Vec::with_capacity(out_len * x.count);
-        for b0 in (0..x.count).step_by(per_call) {
-            let n = per_call.min(x.count - b0);
-            let part = Batch::from_vec(x.len, n, x.data[b0 * x.len..(b0 + n) * x.len].to_vec());
-            y.extend_from_slice(&self.apply_call(op, &part)?.data);
-        }
-        Ok(Batch::from_vec(out_len, x.count, y))
-    }
-
-    /// Runs `op` on physical inputs `x` through every block as one read call
-    /// and sums the block outputs.
-    fn apply_call(&mut self, op: Op, x: &Batch) -> Result<Batch> {
-        if self.read_calls + 1 >= identity::MAX_CALLS {
-            return Err(Error::shape(format!(
-                "this core has made {} reads, as many as its random streams can name; build a new core",
-                self.read_calls
-            )));
-        }
-        self.read_calls += 1;
-        if self.params.aihwkit.enable {
-            let y = self.aihwkit_apply(op, x);
-            return Ok(self.finish(y));
-        }
-        let key = ReadKey {
-            seed: self.seed,
-            call: self.read_calls,
-            slice: 0,
-        };
-        let inputs = match op {
-            Op::Mvm => &self.params.core.mapping.inputs.mvm,
-            Op::Vmm => &self.params.core.mapping.inputs.vmm,
-        };
-        let s_in = self.input_scales(op, x);
-        let (prows, pcols) = self.phys();
-        let out_len = if op == Op::Mvm { prows } else { pcols };
-        let mut y = Batch::zeros(out_len, x.count);
-        let ncb = self.tiling.col_blocks.len();
-        let counting = self.params.xbar.cost.enable;
-        if counting {
-            let stamp = (self.program_calls, self.update_calls, self.time_calls);
-            let row_blocks = &self.tiling.row_blocks;
-            self.cost.prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, op)?;
-        }
-        let mut tally = crate::cost::Tally::default();
-        for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
-            for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
-                let block = &self.blocks[ri * ncb + ci];
-                let (ws, f) = block.output_factors();
-                let s_out: Vec<f64> = s_in
-                    .iter()
-                    .map(|&s| {
-                        if inputs.percentile.is_some() {
-                            (ws / f) / s
-                        } else {
-                            ws / (s * f)
-                        }
-                    })
-                    .collect();
-                let (in0, nin, out0) = if op == Op::Mvm { (c0, nc, r0) } else { (r0, nr, c0) };
-                let mut count = counting.then(|| crate::cost::BlockCount {
-                    params: &self.params,
-                    figures: &self.cost.figures,
-                    line_sums: self.cost.sums(ri * ncb + ci, op),
-                    nets: self.cost.nets(ri * ncb + ci, op),
-                    tally: &mut tally,
-                });
-                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out, key, count.as_mut())?;
-                y.add_into(out0, &part);
-            }
-        }
-        if counting {
-            tally.finish_call(x.count, self.cost.figures.arrays_concurrent);
-            self.cost.record(tally);
-        }
-        Ok(self.finish(y))
-    }
-
-    /// aihwkit's tile periphery (`aihwkit.enable`) on inputs `x` as the current
-    /// read call; the tiles are (re)built from the stored weights when the
-    /// arrays changed since they were built.
-    fn aihwkit_apply(&mut self, op: Op, x: &Batch) -> Batch {
-        let generation = (self.program_calls, self.time_calls, self.update_calls);
-        let mut tiles = match self.aihwkit.take() {
-            Some(t) if t.generation() == generation => t,
-            _ => {
-                let (prows, pcols) = self.phys();
-                let w = self.read_phys();
-                let p = &self.params.aihwkit;
-                Box::new(crate::aihwkit::Tiles::new(p, &w, prows, pcols, self.seed, generation))
-            }
-        };
-        let y = tiles.apply(op, x, self.read_calls);
-        self.aihwkit = Some(tiles);
-        y
-    }
-
-    /// The digital end of every read: drift compensation and the output precision.
-    fn finish(&self, mut y: Batch) -> Batch {
-        if self.drift_factor != 1.0 {
-            let f = self.drift_factor;
-            y.map(|v| v * f);
-        }
-        if self.params.core.output_dtype == OutputDtype::Float32 {
-            y.map(|v| v as f32 as f64);
-        }
-        y
     }
 
     /// `y[b,:] = W x[b,:]`: x is `batch × cols`, y is `batch × rows`, row-major.
