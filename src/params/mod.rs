@@ -17,6 +17,7 @@ mod json;
 mod path;
 mod presets;
 pub mod pulsed;
+pub mod simulation;
 pub mod tree;
 mod validate;
 
@@ -25,6 +26,7 @@ pub use cost::{
 };
 pub use enums::*;
 pub use pulsed::*;
+pub use simulation::*;
 pub use tree::*;
 
 use crate::error::{Error, Result};

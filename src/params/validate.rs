@@ -4,6 +4,7 @@
 
 use super::enums::AdcRangeOption;
 use super::json;
+use super::simulation::SimulationParams;
 use super::tree::*;
 use crate::error::{Error, Result};
 use serde::Serialize;
