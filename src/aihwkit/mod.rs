@@ -28,6 +28,7 @@
 pub mod mapping;
 pub mod noise_management;
 pub mod nonideal;
+mod periphery;
 pub mod quantize;
 pub mod tile;
 
