@@ -13,18 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed = 0;
-static int failed = 0;
-
-static void check(int ok, int line, const char *what) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAILED line %d: %s (last error: %s)\n", line, what, xbar_last_error_message());
-    }
-}
-#define CHECK(cond) check((cond) != 0, __LINE__, #cond)
+#include "check.h"
 
 /* The report of core c, in a fresh buffer (freed by the caller); NULL on failure. */
 static char *report(const struct xbar_core *c) {

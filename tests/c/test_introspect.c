@@ -14,18 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed = 0;
-static int failed = 0;
-
-static void check(int ok, int line, const char *what) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAILED line %d: %s (last error: %s)\n", line, what, xbar_last_error_message());
-    }
-}
-#define CHECK(cond) check((cond) != 0, __LINE__, #cond)
+#include "check.h"
 
 #define ROWS 3
 #define COLS 5

@@ -18,18 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int passed = 0;
-static int failed = 0;
-
-static void check(int ok, int line, const char *what) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL line %d: %s (last error: \"%s\")\n", line, what, xbar_last_error_message());
-    }
-}
-#define CHECK(cond) check((cond) != 0, __LINE__, #cond)
+#include "check.h"
 /* A failure with a non-empty message containing `needle`. */
 #define CHECK_ERR(call, status, needle)                                                          \
     check((call) == (status) && strlen(xbar_last_error_message()) > 0 &&                        \
