@@ -31,6 +31,20 @@ pub use real::Real;
 pub use spice::SpiceExport;
 
 /// Memory order of a matrix passed to [`Core::program`] or [`Core::read`].
+///
+/// ```
+/// use xbar::{Core, Layout, Params};
+///
+/// let mut p = Params::default();
+/// p.xbar.device.infinite_on_off_ratio = true;
+/// let mut core = Core::new(&p, 2, 3, 0)?;
+/// // The 2 x 3 matrix [[0.5, -0.25, 1], [0.75, 0, -1]], column by column.
+/// core.program(&[0.5, 0.75, -0.25, 0.0, 1.0, -1.0], Layout::ColMajor)?;
+/// let mut w = [0.0; 6];
+/// core.read(&mut w, Layout::RowMajor)?;
+/// assert_eq!(w, [0.5, -0.25, 1.0, 0.75, 0.0, -1.0]);
+/// # Ok::<(), xbar::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
     /// Element (i, j) at `i * cols + j` (C, NumPy).
@@ -42,6 +56,49 @@ pub enum Layout {
 /// One simulated matrix: `rows × cols` weights on one or more arrays.
 /// MVM computes `y = W x` (x has `cols` entries, y has `rows`); VMM computes
 /// `y = v W` (v has `rows` entries, y has `cols`).
+///
+/// The real entry points (`program`, `read`, `mvm`, `vmm`, `update`) take
+/// `f64` or `f32` data ([`Real`]); complex cores use the `_complex` ones.
+/// Every call checks its sizes and values and returns an [`Error`] instead
+/// of writing a partial result.
+///
+/// ```
+/// use xbar::{Core, Layout, Params};
+///
+/// let mut p = Params::default();
+/// p.set_json("xbar.device.read_noise",
+///            r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#)?;
+/// let mut core = Core::new(&p, 2, 2, 7)?; // 2 x 2 matrix, seed 7
+/// core.program(&[0.5, -0.5, 0.25, 1.0], Layout::RowMajor)?;
+///
+/// // Two MVMs in one batch (x is batch x cols, y is batch x rows), and one VMM.
+/// let mut y = [0.0f64; 4];
+/// core.mvm(&[1.0, 0.0, 0.0, 1.0], 2, &mut y)?;
+/// assert!((y[0] - 0.5).abs() < 0.1 && (y[3] - 1.0).abs() < 0.1);
+/// let mut z = [0.0f32; 2]; // single precision works the same way
+/// core.vmm(&[1.0f32, 1.0], 1, &mut z)?;
+/// assert!((z[0] - 0.75).abs() < 0.1);
+///
+/// // One in-situ training step, W += lr · d ⊗ x, then the stored weights.
+/// core.update(&[1.0, 0.0], &[0.0, -1.0], 1, 0.25)?;
+/// let mut w = [0.0f64; 4];
+/// core.read(&mut w, Layout::RowMajor)?;
+/// assert!((w[2] - 0.0).abs() < 0.1);
+///
+/// // The arrays one hour after programming (no drift model: unchanged).
+/// core.set_time(3600.0)?;
+///
+/// // Saved and loaded, the core gives the same results.
+/// let path = std::env::temp_dir().join(format!("xbar-doc-{}.xbar", std::process::id()));
+/// core.save(&path)?;
+/// let mut again = Core::load(&path)?;
+/// std::fs::remove_file(&path).ok();
+/// let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+/// core.mvm(&[1.0, 1.0], 1, &mut a)?;
+/// again.mvm(&[1.0, 1.0], 1, &mut b)?;
+/// assert_eq!(a, b);
+/// # Ok::<(), xbar::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Core {
     params: Params,

@@ -27,7 +27,7 @@
 //! params.xbar.device.infinite_on_off_ratio = true;
 //! let mut core = Core::new(&params, 2, 2, 42)?;
 //! core.program(&[0.5, -0.25, 1.0, 0.0], Layout::RowMajor)?;
-//! let mut y = [0.0; 2];
+//! let mut y = [0.0f64; 2];
 //! core.mvm(&[1.0, 1.0], 1, &mut y)?;
 //! assert!((y[0] - 0.25).abs() < 1e-12 && (y[1] - 1.0).abs() < 1e-12);
 //! # Ok::<(), xbar::Error>(())
@@ -86,8 +86,51 @@ pub use threads::{max_num_threads, num_threads, set_num_threads};
 /// raw pulse-train measurements, in CrossSim's table file format.
 ///
 /// A core loads its tables itself at [`Core::new`] when
-/// `xbar.device.update.lut_dir` is set; [`load`] and [`Core::set_lookup_table`]
+/// `xbar.device.update.lut_dir` is set; [`load`](crate::lut::load) and [`Core::set_lookup_table`]
 /// share one loaded model between cores instead.
+///
+/// ```
+/// use std::sync::Arc;
+/// use xbar::lut::{self, pulse_trains};
+/// use xbar::{Core, Layout, Params};
+///
+/// // Measured conductance ramps (S) of 8 SET and 8 RESET pulse trains of a
+/// // soft-bounds device, here computed with a fixed pseudo-random spread.
+/// let (g_min, g_max) = (1e-6, 1e-5);
+/// let ramp = |start: f64, up: bool, seed: usize| {
+///     let mut g = start;
+///     let mut r = vec![g];
+///     for k in 0..200 {
+///         let spread = 1.0 + 0.3 * (((seed * 31 + k * 17) % 23) as f64 / 11.0 - 1.0);
+///         let step = if up { 0.02 * (g_max - g) } else { -0.03 * (g - g_min) };
+///         g = (g + step * spread).clamp(g_min, g_max);
+///         r.push(g);
+///     }
+///     r
+/// };
+/// let set: Vec<Vec<f64>> = (0..8).map(|s| ramp(g_min, true, s)).collect();
+/// let reset: Vec<Vec<f64>> = (0..8).map(|s| ramp(g_max, false, s)).collect();
+/// let (inc, dec) = pulse_trains::build(&set, &reset, &pulse_trains::PulseTrainOptions::default())?;
+///
+/// // Written in CrossSim's format and loaded again.
+/// let dir = std::env::temp_dir().join(format!("xbar-doc-lut-{}", std::process::id()));
+/// pulse_trains::write_pair(&dir, &inc, &dec)?;
+/// let model = Arc::new(lut::load(&dir)?);
+///
+/// // A core whose updates go through the table.
+/// let mut p = Params::default();
+/// let spec = format!(r#"{{"model": "LookupTable", "lut_dir": {:?}}}"#, dir.display().to_string());
+/// p.set_json("xbar.device.update", &spec)?;
+/// let mut core = Core::new(&p, 1, 1, 3)?; // loads the tables from lut_dir
+/// core.set_lookup_table(model); // or shares one loaded model between cores
+/// std::fs::remove_dir_all(&dir).ok();
+/// core.program(&[0.0], Layout::RowMajor)?;
+/// core.update(&[1.0], &[1.0], 1, 0.1)?;
+/// let mut w = [0.0];
+/// core.read(&mut w, Layout::RowMajor)?;
+/// assert!(w[0] > 0.0, "a positive update raises the weight: {w:?}");
+/// # Ok::<(), xbar::Error>(())
+/// ```
 pub mod lut {
     pub use crate::device::update::lookup_table::preprocess::{Direction, Summary, Table};
     pub use crate::device::update::lookup_table::{
