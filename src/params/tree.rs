@@ -681,8 +681,8 @@ impl Default for AdcParams {
 #[serde(deny_unknown_fields)]
 pub struct DacParams {
     /// `xbar.dac.{mvm,vmm}.model`: The converter: none; a uniform quantiser with `2^bits` levels
-    /// over the input range (a signed one has no zero level); or a sign-magnitude one with `2^bits
-    /// - 1` levels including zero (needs a symmetric input range). Default: `"IdealDAC"`; IdealDAC,
+    /// over the input range (a signed one has no zero level); or a sign-magnitude one with
+    /// `2^bits - 1` levels including zero (needs a symmetric input range). Default: `"IdealDAC"`; IdealDAC,
     /// QuantizerDAC, SignMagnitudeDAC.
     pub model: DacModel,
     /// Resolution; 0 = no quantisation.
