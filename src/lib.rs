@@ -81,6 +81,9 @@ pub use error::{Error, Result};
 pub use params::Params;
 pub use threads::{max_num_threads, num_threads, set_num_threads};
 
+// The crate-internal macro, at the root where its users name it.
+pub(crate) use storage::with_stored;
+
 /// Lookup-table update models (`xbar.device.update.model = "LookupTable"`):
 /// tables measured per pulse polarity, loaded from a directory or built from
 /// raw pulse-train measurements, in CrossSim's table file format.

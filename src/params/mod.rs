@@ -11,14 +11,14 @@
 
 mod adc_json;
 pub mod aihwkit;
-pub mod cost;
-pub mod enums;
+mod cost;
+mod enums;
 mod json;
 mod path;
 mod presets;
-pub mod pulsed;
-pub mod simulation;
-pub mod tree;
+mod pulsed;
+mod simulation;
+mod tree;
 mod validate;
 
 pub use cost::{
