@@ -23,7 +23,7 @@ pub mod circuit {
 }
 /// The cost counters.
 pub mod cost {
-    pub use crate::cost::{library, Converter, Tally};
+    pub use crate::cost::library;
 }
 /// Device models: cells, I-V laws, error laws, update models.
 pub mod device {

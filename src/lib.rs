@@ -15,7 +15,7 @@
 //! * [`lut`]: lookup tables a user loads or builds from pulse trains.
 //! * [`SpiceExport`]: a core's arrays as a SPICE netlist.
 //! * [`set_num_threads`], [`num_threads`], [`max_num_threads`].
-//! * The cost report types ([`Tally`], [`Energy`], [`Area`], [`Figures`])
+//! * The cost report types ([`Tally`], [`Converter`], [`Energy`], [`Area`], [`Figures`])
 //!   and introspection types ([`ArrayInfo`], [`ArrayRole`]) that [`Core`]
 //!   returns.
 //!
@@ -76,7 +76,7 @@ mod tiling;
 pub mod internals;
 
 pub use crate::core::{ArrayInfo, ArrayRole, Core, Layout, Real, SpiceExport};
-pub use cost::{Area, Energy, Figures, Tally};
+pub use cost::{Area, Converter, Energy, Figures, Tally};
 pub use error::{Error, Result};
 pub use params::Params;
 pub use threads::{max_num_threads, num_threads, set_num_threads};

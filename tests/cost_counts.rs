@@ -3,8 +3,7 @@
 //! reference lines and tiling; the array term against a hand sum; identical
 //! counts at any thread count and linear in the batch.
 
-use xbar::internals::cost::{Converter, Tally};
-use xbar::{set_num_threads, Core, Layout, Params};
+use xbar::{set_num_threads, Converter, Core, Layout, Params, Tally};
 
 /// A 3 × 4 matrix with entries of both signs (weights in [-1, 1]).
 const W: [f64; 12] = [0.5, -0.25, 1.0, 0.0, -1.0, 0.75, 0.125, -0.5, 0.25, 0.5, -0.75, 0.375];

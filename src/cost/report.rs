@@ -98,7 +98,7 @@ impl Area {
     /// `arrays_per_unit` arrays of a block that shifts and adds (weight
     /// slices, or input slices digitised apart); one subtractor per block
     /// that subtracts digitally.
-    pub fn of(blocks: &[Mapping], f: &Figures, p: &Params) -> Area {
+    pub(crate) fn of(blocks: &[Mapping], f: &Figures, p: &Params) -> Area {
         let mut a = Area::default();
         let cpa = f.columns_per_adc.max(1) as usize;
         let dacp = &p.xbar.dac.mvm;
