@@ -68,7 +68,7 @@ fn arrays(name: &str) -> u64 {
 }
 
 fn bench_gpu(c: &mut Criterion) {
-    let gpu = match xbar::gpu::Gpu::open(0) {
+    let gpu = match xbar::internals::gpu::Gpu::open(0) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("\n!!!!!!!! SKIPPED: GPU benchmarks (no GPU: {e}) !!!!!!!!\n");

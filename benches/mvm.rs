@@ -151,7 +151,7 @@ fn stream_sum(g: &[f32], n: usize) -> f32 {
         }
         acc.iter().sum::<f32>()
     };
-    xbar::threads::install(|| g.par_chunks(64 * n).map(block).sum())
+    xbar::internals::threads::install(|| g.par_chunks(64 * n).map(block).sum())
 }
 
 /// A memory figure of this process from `/proc/self/status` (`VmRSS`,

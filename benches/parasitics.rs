@@ -14,9 +14,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::time::Duration;
-use xbar::array::Op;
-use xbar::batch::Batch;
-use xbar::circuit::parasitics::{solve_relaxation, LinearSolver, Method, Relaxation, Wires};
+use xbar::internals::array::Op;
+use xbar::internals::batch::Batch;
+use xbar::internals::circuit::parasitics::{solve_relaxation, LinearSolver, Method, Relaxation, Wires};
 use xbar::params::{SelectedRows, VerrCriterion};
 
 fn wires(r: f64) -> Wires {

@@ -9,7 +9,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
-use xbar::rng::{Purpose, Stream};
+use xbar::internals::rng::{Purpose, Stream};
 
 fn dense(c: &mut Criterion) {
     // Unoptimised smoke runs (`cargo test --all-targets`) draw fewer.

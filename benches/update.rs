@@ -35,8 +35,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use xbar::device::update::lookup_table::format::TableFile;
-use xbar::device::update::lookup_table::pulse_trains::write_pair;
+use xbar::lut::format::TableFile;
+use xbar::lut::pulse_trains::write_pair;
 use xbar::{Core, Layout, Params};
 
 /// Matrix size (small in unoptimised smoke runs, `cargo test --benches`).
@@ -294,7 +294,7 @@ fn main() {
         }
         for (column, threads, id) in [(1, 1, "xbar_1_thread"), (2, 2, "xbar_2_threads")] {
             group.bench_function(id, |b| {
-                xbar::threads::set_num_threads(threads);
+                xbar::set_num_threads(threads);
                 b.iter_custom(|iters| record(k, column, iters, case.run(iters)))
             });
         }

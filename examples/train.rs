@@ -43,7 +43,7 @@ use random::Rng;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-use xbar::device::update::lookup_table::pulse_trains::{self, PulseTrainOptions};
+use xbar::lut::pulse_trains::{self, PulseTrainOptions};
 use xbar::Params;
 
 /// Largest shortfall of the ideal model's final accuracy below floating

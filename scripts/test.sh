@@ -256,6 +256,9 @@ if command -v cargo >/dev/null; then
     fi
     suite "cargo test --release --all-targets" cargo test --release --all-targets
     suite "cargo test --release --doc" cargo test --release --doc
+    # The API documentation: every public item documented (#![deny(missing_docs)]), no broken
+    # or private intra-doc links.
+    suite "cargo doc --no-deps with RUSTDOCFLAGS=-D warnings" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
     # The GPU backend's whole path on the emulated device (src/gpu/emulated.rs: the kernel
     # sources compiled for the host with g++); a real GPU runs the same tests in scripts/gpu-check.sh.
     suite "GPU backend on the emulated device: XBAR_GPU_EMULATE=1 cargo test --release --test gpu_backend --test conformance" \

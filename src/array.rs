@@ -44,7 +44,7 @@ pub struct Array {
     /// The cells' nonlinear I-V law; `None` for ohmic cells.
     pub iv: Option<IvModel>,
     /// Batches of two or more vectors read static conductances with a GEMM
-    /// ([`product::gemm`]); `false` (`simulation.disable_fast_matmul`) keeps
+    /// (`product::gemm`); `false` (`simulation.disable_fast_matmul`) keeps
     /// the in-order one-vector kernels, whose results do not depend on the batch.
     pub gemm: bool,
 }

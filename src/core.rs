@@ -21,14 +21,30 @@ mod drift;
 mod introspect;
 mod layout;
 mod read;
+mod real;
 mod snapshot;
 mod spice;
 mod update;
 pub use introspect::{ArrayInfo, ArrayRole};
 use layout::{check_allocatable, check_data, check_out, from_row_major, to_row_major};
+pub use real::Real;
 pub use spice::SpiceExport;
 
 /// Memory order of a matrix passed to [`Core::program`] or [`Core::read`].
+///
+/// ```
+/// use xbar::{Core, Layout, Params};
+///
+/// let mut p = Params::default();
+/// p.xbar.device.infinite_on_off_ratio = true;
+/// let mut core = Core::new(&p, 2, 3, 0)?;
+/// // The 2 x 3 matrix [[0.5, -0.25, 1], [0.75, 0, -1]], column by column.
+/// core.program(&[0.5, 0.75, -0.25, 0.0, 1.0, -1.0], Layout::ColMajor)?;
+/// let mut w = [0.0; 6];
+/// core.read(&mut w, Layout::RowMajor)?;
+/// assert_eq!(w, [0.5, -0.25, 1.0, 0.75, 0.0, -1.0]);
+/// # Ok::<(), xbar::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
     /// Element (i, j) at `i * cols + j` (C, NumPy).
@@ -40,6 +56,49 @@ pub enum Layout {
 /// One simulated matrix: `rows × cols` weights on one or more arrays.
 /// MVM computes `y = W x` (x has `cols` entries, y has `rows`); VMM computes
 /// `y = v W` (v has `rows` entries, y has `cols`).
+///
+/// The real entry points (`program`, `read`, `mvm`, `vmm`, `update`) take
+/// `f64` or `f32` data ([`Real`]); complex cores use the `_complex` ones.
+/// Every call checks its sizes and values and returns an [`Error`] instead
+/// of writing a partial result.
+///
+/// ```
+/// use xbar::{Core, Layout, Params};
+///
+/// let mut p = Params::default();
+/// p.set_json("xbar.device.read_noise",
+///            r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#)?;
+/// let mut core = Core::new(&p, 2, 2, 7)?; // 2 x 2 matrix, seed 7
+/// core.program(&[0.5, -0.5, 0.25, 1.0], Layout::RowMajor)?;
+///
+/// // Two MVMs in one batch (x is batch x cols, y is batch x rows), and one VMM.
+/// let mut y = [0.0f64; 4];
+/// core.mvm(&[1.0, 0.0, 0.0, 1.0], 2, &mut y)?;
+/// assert!((y[0] - 0.5).abs() < 0.1 && (y[3] - 1.0).abs() < 0.1);
+/// let mut z = [0.0f32; 2]; // single precision works the same way
+/// core.vmm(&[1.0f32, 1.0], 1, &mut z)?;
+/// assert!((z[0] - 0.75).abs() < 0.1);
+///
+/// // One in-situ training step, W += lr · d ⊗ x, then the stored weights.
+/// core.update(&[1.0, 0.0], &[0.0, -1.0], 1, 0.25)?;
+/// let mut w = [0.0f64; 4];
+/// core.read(&mut w, Layout::RowMajor)?;
+/// assert!((w[2] - 0.0).abs() < 0.1);
+///
+/// // The arrays one hour after programming (no drift model: unchanged).
+/// core.set_time(3600.0)?;
+///
+/// // Saved and loaded, the core gives the same results.
+/// let path = std::env::temp_dir().join(format!("xbar-doc-{}.xbar", std::process::id()));
+/// core.save(&path)?;
+/// let mut again = Core::load(&path)?;
+/// std::fs::remove_file(&path).ok();
+/// let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+/// core.mvm(&[1.0, 1.0], 1, &mut a)?;
+/// again.mvm(&[1.0, 1.0], 1, &mut b)?;
+/// assert_eq!(a, b);
+/// # Ok::<(), xbar::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Core {
     params: Params,
@@ -201,6 +260,7 @@ impl Core {
         !self.blocks.is_empty()
     }
     /// The GPU the core runs on (`"cuda"`, or `"auto"` with a usable GPU); `None`: the CPU.
+    #[doc(hidden)]
     pub fn gpu(&self) -> Option<&crate::gpu::Gpu> {
         self.backend.gpu()
     }
@@ -323,9 +383,12 @@ impl Core {
         Ok(blocks)
     }
 
-    /// Programs `w` (`rows × cols` in `layout`). On a complex core the
-    /// imaginary parts are zero.
-    pub fn program(&mut self, w: &[f64], layout: Layout) -> Result<()> {
+    /// Programs `w` (`rows × cols` in `layout`), in `f64` or `f32` (widened
+    /// exactly to `f64`). On a complex core the imaginary parts are zero.
+    pub fn program<T: Real>(&mut self, w: &[T], layout: Layout) -> Result<()> {
+        self.program_f64(&T::widen(w), layout)
+    }
+    fn program_f64(&mut self, w: &[f64], layout: Layout) -> Result<()> {
         check_data("w", w, self.rows * self.cols, "rows x cols")?;
         let m = to_row_major(w, self.rows, self.cols, 1, layout);
         if self.complex {
@@ -333,11 +396,6 @@ impl Core {
             return self.install(complex::expand_matrix(&c, self.rows, self.cols));
         }
         self.install(m)
-    }
-    /// As [`Core::program`] with single-precision weights.
-    pub fn program_f32(&mut self, w: &[f32], layout: Layout) -> Result<()> {
-        let w: Vec<f64> = w.iter().map(|&v| v as f64).collect();
-        self.program(&w, layout)
     }
     /// Programs a complex matrix given as interleaved (re, im) pairs, `2·rows·cols` values.
     pub fn program_complex(&mut self, w: &[f64], layout: Layout) -> Result<()> {
@@ -417,21 +475,16 @@ impl Core {
     }
 
     /// Writes the effective weights as stored now (`rows × cols` in `layout`):
-    /// after clipping and quantisation, without read noise.
-    pub fn read(&self, out: &mut [f64], layout: Layout) -> Result<()> {
+    /// after clipping and quantisation, without read noise. `f32` output is
+    /// the stored `f64` value rounded to nearest.
+    pub fn read<T: Real>(&self, out: &mut [T], layout: Layout) -> Result<()> {
+        T::through_f64(out, |out| self.read_f64(out, layout))
+    }
+    fn read_f64(&self, out: &mut [f64], layout: Layout) -> Result<()> {
         self.require_real("read")?;
         self.require_programmed("read")?;
         check_out("w_out", out.len(), self.rows * self.cols, "rows x cols")?;
         from_row_major(&self.read_phys(), self.rows, self.cols, 1, layout, out);
-        Ok(())
-    }
-    /// As [`Core::read`] in single precision.
-    pub fn read_f32(&self, out: &mut [f32], layout: Layout) -> Result<()> {
-        let mut tmp = vec![0.0; out.len()];
-        self.read(&mut tmp, layout)?;
-        for (o, v) in out.iter_mut().zip(tmp) {
-            *o = v as f32;
-        }
         Ok(())
     }
     /// Complex read-back, interleaved (re, im), `2·rows·cols` values.
@@ -445,24 +498,19 @@ impl Core {
     }
 
     /// `y[b,:] = W x[b,:]`: x is `batch × cols`, y is `batch × rows`, row-major.
-    /// `y` is written only on success.
-    pub fn mvm(&mut self, x: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
+    /// `y` is written only on success. Computed in double precision; `f32`
+    /// inputs are widened exactly and the outputs rounded to nearest.
+    pub fn mvm<T: Real>(&mut self, x: &[T], batch: usize, y: &mut [T]) -> Result<()> {
+        let x = T::widen(x);
+        T::through_f64(y, |y| self.mvm_f64(x, batch, y))
+    }
+    fn mvm_f64(&mut self, x: std::borrow::Cow<'_, [f64]>, batch: usize, y: &mut [f64]) -> Result<()> {
         self.require_real("mvm")?;
         self.require_programmed("mvm")?;
-        check_data("x", x, batch * self.cols, "batch x cols")?;
+        check_data("x", &x, batch * self.cols, "batch x cols")?;
         check_out("y", y.len(), batch * self.rows, "batch x rows")?;
-        let out = self.apply(Op::Mvm, &Batch::from_vec(self.cols, batch, x.to_vec()))?;
+        let out = self.apply(Op::Mvm, &Batch::from_vec(self.cols, batch, x.into_owned()))?;
         y.copy_from_slice(&out.data);
-        Ok(())
-    }
-    /// As [`Core::mvm`] in single precision (computed in double precision).
-    pub fn mvm_f32(&mut self, x: &[f32], batch: usize, y: &mut [f32]) -> Result<()> {
-        let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
-        let mut tmp = vec![0.0; y.len()];
-        self.mvm(&x, batch, &mut tmp)?;
-        for (o, v) in y.iter_mut().zip(tmp) {
-            *o = v as f32;
-        }
         Ok(())
     }
     /// Complex MVM; x and y interleaved (re, im): `2·batch·cols` and `2·batch·rows` values.
@@ -476,23 +524,18 @@ impl Core {
         Ok(())
     }
     /// `y[b,:] = v[b,:] W`: v is `batch × rows`, y is `batch × cols`, row-major.
-    pub fn vmm(&mut self, v: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
+    /// `y` is written only on success. Precision as in [`Core::mvm`].
+    pub fn vmm<T: Real>(&mut self, v: &[T], batch: usize, y: &mut [T]) -> Result<()> {
+        let v = T::widen(v);
+        T::through_f64(y, |y| self.vmm_f64(v, batch, y))
+    }
+    fn vmm_f64(&mut self, v: std::borrow::Cow<'_, [f64]>, batch: usize, y: &mut [f64]) -> Result<()> {
         self.require_real("vmm")?;
         self.require_programmed("vmm")?;
-        check_data("v", v, batch * self.rows, "batch x rows")?;
+        check_data("v", &v, batch * self.rows, "batch x rows")?;
         check_out("y", y.len(), batch * self.cols, "batch x cols")?;
-        let out = self.apply(Op::Vmm, &Batch::from_vec(self.rows, batch, v.to_vec()))?;
+        let out = self.apply(Op::Vmm, &Batch::from_vec(self.rows, batch, v.into_owned()))?;
         y.copy_from_slice(&out.data);
-        Ok(())
-    }
-    /// As [`Core::vmm`] in single precision.
-    pub fn vmm_f32(&mut self, v: &[f32], batch: usize, y: &mut [f32]) -> Result<()> {
-        let v: Vec<f64> = v.iter().map(|&x| x as f64).collect();
-        let mut tmp = vec![0.0; y.len()];
-        self.vmm(&v, batch, &mut tmp)?;
-        for (o, x) in y.iter_mut().zip(tmp) {
-            *o = x as f32;
-        }
         Ok(())
     }
     /// Complex VMM, interleaved (re, im): v is `2·batch·rows`, y is `2·batch·cols` values.

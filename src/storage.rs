@@ -45,8 +45,8 @@ impl Stored for f64 {
     }
 }
 
-/// Calls `$body` with `$v` bound to the stored slice, whatever its type.
-#[macro_export]
+/// Calls `$body` with `$v` bound to the stored slice, whatever its type
+/// (crate-internal: `crate::with_stored!`).
 macro_rules! with_stored {
     ($c:expr, $v:ident => $body:expr) => {
         match $c {
@@ -55,6 +55,7 @@ macro_rules! with_stored {
         }
     };
 }
+pub(crate) use with_stored;
 
 impl Conductances {
     /// `values` stored in `precision` (rounded to nearest for single).

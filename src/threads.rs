@@ -11,7 +11,14 @@ use std::sync::{Arc, Mutex};
 static POOL: Mutex<(usize, Option<Arc<ThreadPool>>)> = Mutex::new((0, None));
 
 /// Sets the number of worker threads xbar's own pool uses (0 = all cores);
-/// calls already running keep the pool they started with.
+/// calls already running keep the pool they started with. Results do not
+/// depend on the thread count.
+///
+/// ```
+/// xbar::set_num_threads(2);
+/// assert_eq!(xbar::num_threads(), 2);
+/// xbar::set_num_threads(0); // back to all cores
+/// ```
 pub fn set_num_threads(n: usize) {
     let mut g = POOL.lock().unwrap_or_else(|e| e.into_inner());
     if g.0 != n || g.1.is_none() {

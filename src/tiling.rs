@@ -51,11 +51,6 @@ impl Tiling {
     pub fn len(&self) -> usize {
         self.row_blocks.len() * self.col_blocks.len()
     }
-
-    /// Whether the grid has no blocks (never, for a valid matrix).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Block sizes along one dimension of length `n` split into `k` blocks of at

@@ -8,7 +8,7 @@
 //! fixed weight range ±1), so results are exact in single precision unless a
 //! tolerance says why not. Noise moments are checked within 5 standard errors.
 
-use xbar::error::Error;
+use xbar::Error;
 use xbar::{Core, Layout, Params};
 
 /// Exactly stored weights, aihwkit on, every noise off; `settings` are
@@ -379,7 +379,7 @@ fn gradient_mask_zeroes_saturated_outputs() {
     let io = xbar::params::aihwkit::IoParameters::default(); // out_bound 12
     let y = [11.99, 11.0, -12.0, 0.0];
     let mut d = [1.0, 2.0, 3.0, 4.0];
-    xbar::aihwkit::gradient_mask(&io, &y, &mut d);
+    xbar::internals::aihwkit::gradient_mask(&io, &y, &mut d);
     assert_eq!(d, [0.0, 2.0, 0.0, 4.0]);
 }
 

@@ -2,7 +2,7 @@
 //! threads, every noise source on, several tiles, bound management
 //! active, a two-pass backward. (Its own binary: the thread count is process-wide.)
 
-use xbar::{threads, Core, Layout, Params};
+use xbar::{set_num_threads, Core, Layout, Params};
 
 fn run() -> (Vec<f64>, Vec<f64>) {
     let mut p = Params::default();
@@ -55,11 +55,11 @@ fn run() -> (Vec<f64>, Vec<f64>) {
 
 #[test]
 fn bit_identical_at_any_thread_count() {
-    threads::set_num_threads(1);
+    set_num_threads(1);
     let one = run();
     assert!(one.0.iter().chain(&one.1).all(|v| v.is_finite()));
     for n in [2, 8] {
-        threads::set_num_threads(n);
+        set_num_threads(n);
         let many = run();
         assert_eq!(
             many.0.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),

@@ -499,7 +499,7 @@ fn conformance_cases() {
 /// `XBAR_REQUIRE_GPU=1` or `XBAR_GPU_EMULATE=1` asks for one.
 #[test]
 fn conformance_cases_on_the_gpu_backend() {
-    if let Err(e) = xbar::gpu::Gpu::open(0) {
+    if let Err(e) = xbar::internals::gpu::Gpu::open(0) {
         let asked = ["XBAR_REQUIRE_GPU", "XBAR_GPU_EMULATE"]
             .iter()
             .any(|v| std::env::var(v).as_deref() == Ok("1"));

@@ -132,8 +132,8 @@ fn stochastic_cases_match_crosssim_statistics() {
 /// compared with 4 combined standard errors, 4·std·sqrt(2/count).
 #[test]
 fn stochastic_cases_match_crosssim_conductance_statistics() {
-    use xbar::device::cells::{Cells, Draws};
-    use xbar::rng::{Purpose, Stream};
+    use xbar::internals::device::cells::{Cells, Draws};
+    use xbar::internals::rng::{Purpose, Stream};
     let mut cases: Vec<PathBuf> = std::fs::read_dir(dir())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -155,7 +155,7 @@ fn stochastic_cases_match_crosssim_conductance_statistics() {
             let mut g = vec![target; count];
             if kind == "read" {
                 let noise = cells
-                    .read_noise(&xbar::storage::Conductances::Double(g.clone()))
+                    .read_noise(&xbar::internals::storage::Conductances::Double(g.clone()))
                     .expect("a read case has read noise");
                 let s = Stream::new(77, lvl as u32, Purpose::ReadNoise, 1);
                 let programmed = g.clone();

@@ -41,7 +41,7 @@ fn batched_mvm_and_vmm_are_exact_for_ideal_parameters() {
     c.vmm(&v, 2, &mut yv).unwrap();
     assert_eq!(yv, [0.125, -0.25, 1.5, 0.5, -0.0625, -0.25]);
     let mut y32 = [0.0f32; 4];
-    c.mvm_f32(&x.map(|v| v as f32), 2, &mut y32).unwrap();
+    c.mvm(&x.map(|v| v as f32), 2, &mut y32).unwrap();
     assert_eq!(y32, [0.125, 1.0, 0.75, -0.5]);
 }
 
@@ -176,4 +176,53 @@ fn per_cell_state_is_one_stored_number_per_cell_unless_a_model_needs_more() {
     assert_eq!(bytes(drift), cells * 4 + n * n * 8);
     let offset = r#"{"core": {"style": "OFFSET"}}"#;
     assert_eq!(bytes(offset), n * n * 4, "one array, digital offset");
+}
+
+/// The generic entry points in `f32` are the `f64` path on the widened data,
+/// rounded once at the end: with programming and read noise on (the same
+/// seed, so the same draws) every `f32` output equals the `f64` output
+/// rounded to nearest, bit for bit, for program, read, mvm, vmm and update.
+#[test]
+fn single_precision_is_the_double_path_rounded_once() {
+    let mut p = Params::default();
+    p.set_json(
+        "xbar.device.read_noise",
+        r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.05}"#,
+    )
+    .unwrap();
+    p.set_json(
+        "xbar.device.programming_error",
+        r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.05}"#,
+    )
+    .unwrap();
+    // Values exact in f32, so both paths see the same numbers.
+    let w32: Vec<f32> = (0..6).map(|k| (k as f32 - 2.5) / 4.0).collect();
+    let w64: Vec<f64> = w32.iter().map(|&v| v as f64).collect();
+    let (mut a, mut b) = (Core::new(&p, 2, 3, 9).unwrap(), Core::new(&p, 2, 3, 9).unwrap());
+    a.program(&w64, Layout::ColMajor).unwrap();
+    b.program(&w32, Layout::ColMajor).unwrap();
+    let rounded = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+    let (mut r64, mut r32) = (vec![0.0f64; 6], vec![0.0f32; 6]);
+    a.read(&mut r64, Layout::RowMajor).unwrap();
+    b.read(&mut r32, Layout::RowMajor).unwrap();
+    assert_eq!(r32, rounded(&r64));
+    let x32 = [0.5f32, -1.0, 0.25, 1.0, 0.0, -0.75];
+    let x64 = x32.map(|v| v as f64);
+    let (mut y64, mut y32) = ([0.0f64; 4], [0.0f32; 4]);
+    a.mvm(&x64, 2, &mut y64).unwrap();
+    b.mvm(&x32, 2, &mut y32).unwrap();
+    assert_eq!(y32.to_vec(), rounded(&y64));
+    let (mut z64, mut z32) = ([0.0f64; 3], [0.0f32; 3]);
+    a.vmm(&[0.5, -0.25], 1, &mut z64).unwrap();
+    b.vmm(&[0.5f32, -0.25], 1, &mut z32).unwrap();
+    assert_eq!(z32.to_vec(), rounded(&z64));
+    a.update(&x64[..3], &[1.0, -0.5], 1, 0.125).unwrap();
+    b.update(&x32[..3], &[1.0f32, -0.5], 1, 0.125f32).unwrap();
+    a.read(&mut r64, Layout::RowMajor).unwrap();
+    b.read(&mut r32, Layout::RowMajor).unwrap();
+    assert_eq!(r32, rounded(&r64));
+    // A failing f32 call leaves its output untouched, as the f64 one does.
+    let mut keep = [7.0f32; 4];
+    assert!(matches!(b.mvm(&x32[..5], 2, &mut keep), Err(Error::Shape(_))));
+    assert_eq!(keep, [7.0; 4]);
 }

@@ -3,8 +3,7 @@
 //! reference lines and tiling; the array term against a hand sum; identical
 //! counts at any thread count and linear in the batch.
 
-use xbar::cost::{Converter, Tally};
-use xbar::{threads, Core, Layout, Params};
+use xbar::{set_num_threads, Converter, Core, Layout, Params, Tally};
 
 /// A 3 × 4 matrix with entries of both signs (weights in [-1, 1]).
 const W: [f64; 12] = [0.5, -0.25, 1.0, 0.0, -1.0, 0.75, 0.125, -0.5, 0.25, 0.5, -0.75, 0.375];
@@ -245,15 +244,15 @@ fn sliced_run(batch: usize) -> (Tally, f64) {
 
 #[test]
 fn counts_do_not_depend_on_the_thread_count_and_are_linear_in_the_batch() {
-    threads::set_num_threads(1);
+    set_num_threads(1);
     let (one, e_one) = sliced_run(16);
     for n in [2, 4] {
-        threads::set_num_threads(n);
+        set_num_threads(n);
         let (many, e_many) = sliced_run(16);
         assert_eq!(one, many, "{n} threads");
         assert_eq!(e_one.to_bits(), e_many.to_bits(), "{n} threads");
     }
-    threads::set_num_threads(0);
+    set_num_threads(0);
     // The same vector 16 times costs 16 times one vector: counts exactly,
     // the array term to rounding of its sum (1e-12 relative).
     let (single, e_single) = sliced_run(1);

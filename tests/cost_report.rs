@@ -5,7 +5,7 @@
 //! parameters' checks.
 
 use serde_json::Value;
-use xbar::cost::library::*;
+use xbar::internals::cost::library::*;
 use xbar::{Core, Layout, Params};
 
 /// ISAAC's dataflow on one IMA: a 128 × 128 matrix of 16-bit weights on 8

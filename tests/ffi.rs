@@ -191,11 +191,11 @@ fn status_codes_have_fixed_values_and_texts() {
 #[test]
 fn num_threads_is_stored_for_the_backend() {
     assert_eq!(xbar_set_num_threads(3), XBAR_OK);
-    assert_eq!(xbar::threads::num_threads(), 3);
+    assert_eq!(xbar::num_threads(), 3);
     assert_eq!(xbar_set_num_threads(0), XBAR_OK);
-    assert_eq!(xbar::threads::num_threads(), 0);
+    assert_eq!(xbar::num_threads(), 0);
     // Beyond the pool's limit: refused, the setting unchanged.
-    assert_eq!(xbar::threads::max_num_threads(), 65535);
+    assert_eq!(xbar::max_num_threads(), 65535);
     assert_eq!(xbar_set_num_threads(2), XBAR_OK);
     for bad in [65536, usize::MAX] {
         assert_eq!(xbar_set_num_threads(bad), XBAR_ERR_INVALID_ARGUMENT);
@@ -203,7 +203,7 @@ fn num_threads_is_stored_for_the_backend() {
             last_error(),
             format!("xbar_set_num_threads: n is {bad}; xbar's thread pool holds at most 65535 threads (0 = one per available core)")
         );
-        assert_eq!(xbar::threads::num_threads(), 2);
+        assert_eq!(xbar::num_threads(), 2);
     }
     assert_eq!(xbar_set_num_threads(0), XBAR_OK);
 }

@@ -3,10 +3,10 @@
 //! what went wrong before the fix.
 
 use std::sync::Arc;
-use xbar::device::update::lookup_table::format;
-use xbar::device::update::lookup_table::{LookupTableModel, LutOptions};
-use xbar::device::update::DeviceUpdate;
-use xbar::rng::{Purpose, Stream};
+use xbar::internals::device::update::DeviceUpdate;
+use xbar::internals::rng::{Purpose, Stream};
+use xbar::lut::format;
+use xbar::lut::{LookupTableModel, LutOptions};
 use xbar::{Core, Error, Layout, Params};
 
 /// lut_file: a table whose changes are finite but so large (8e307 S) that
@@ -55,7 +55,7 @@ fn overflowing_update_saturates_without_nan() {
     let mut c = Core::new(&p, 2, 2, 1).unwrap();
     c.program(&[0.5, -0.5, 0.25, 0.0], Layout::RowMajor).unwrap();
     c.update(&[1e200, 1e200], &[1e200, -1e200], 1, 1e10).unwrap();
-    let mut w = [0.0; 4];
+    let mut w = [0.0f64; 4];
     c.read(&mut w, Layout::RowMajor).unwrap();
     // Row 0 is pushed up, row 1 down, each to the same saturated weight
     // inside the default range [-1, 1]: finite, never NaN.
@@ -90,7 +90,7 @@ fn saved_core_input(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/fuzz/{name}", env!("CARGO_MANIFEST_DIR"));
     let data = std::fs::read(path).unwrap();
     if data[0] & 1 == 1 {
-        xbar::persist::frame::seal(&data[1..])
+        xbar::internals::persist::frame::seal(&data[1..])
     } else {
         data
     }

@@ -12,7 +12,7 @@ use std::ffi::{CStr, CString};
 use std::ptr;
 use xbar::ffi::xbar_status::*;
 use xbar::ffi::*;
-use xbar::gpu::{probe, Gpu};
+use xbar::internals::gpu::{probe, Gpu};
 use xbar::{Core, Error, Layout, Params};
 
 fn params(backend: &str) -> Params {

@@ -8,10 +8,10 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use xbar::array::{Array, Op, ReadKey};
-use xbar::batch::Batch;
-use xbar::device::cells::ReadNoise;
-use xbar::device::law::{Clip, Dist};
+use xbar::internals::array::{Array, Op, ReadKey};
+use xbar::internals::batch::Batch;
+use xbar::internals::device::cells::ReadNoise;
+use xbar::internals::device::law::{Clip, Dist};
 
 fn values(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
     let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -144,7 +144,7 @@ fn emulated_kernels_match_the_cpu_reads() {
         }),
     ];
     for noise in noises {
-        let mut a = Array::new(rows, cols, xbar::storage::Conductances::Double(g.clone()));
+        let mut a = Array::new(rows, cols, xbar::internals::storage::Conductances::Double(g.clone()));
         a.id = 3;
         a.noise = noise;
         for op in [Op::Mvm, Op::Vmm] {

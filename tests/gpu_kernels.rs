@@ -4,7 +4,7 @@
 //! loudly, and fails under `CI=true`.
 
 use std::collections::BTreeSet;
-use xbar::gpu::{kernels, probe};
+use xbar::internals::gpu::{kernels, probe};
 
 /// Architectures compiled for: Turing (the oldest CUDA 13 supports), Ampere, Hopper.
 const ARCHS: [&str; 3] = ["sm_75", "sm_80", "sm_90"];

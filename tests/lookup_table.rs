@@ -6,11 +6,11 @@
 //! temporary folder.
 
 use std::path::{Path, PathBuf};
-use xbar::device::update::lookup_table::format::{self, TableFile};
-use xbar::device::update::lookup_table::pulse_trains::{self, PulseTrainOptions};
-use xbar::device::update::lookup_table::{self as lut, LookupTableModel, LutOptions};
+use xbar::internals::rng::{Purpose, Stream};
+use xbar::lut::format::{self, TableFile};
+use xbar::lut::pulse_trains::{self, PulseTrainOptions};
+use xbar::lut::{self, LookupTableModel, LutOptions};
 use xbar::params::BalancedStyle;
-use xbar::rng::{Purpose, Stream};
 use xbar::{Core, Error, Layout, Params};
 
 fn data_dir() -> Option<PathBuf> {
@@ -186,7 +186,7 @@ fn moments(m: &LookupTableModel, w: f64, dw: f64, n: usize, seed: u64) -> (f64, 
 
 /// The table's per-pulse variance at node j under the model's row sampling
 /// (rows 0..NC-2 with weights p_k on uniform grids).
-fn table_var(t: &xbar::device::update::lookup_table::preprocess::Table, up: bool, j: usize) -> f64 {
+fn table_var(t: &xbar::lut::Table, up: bool, j: usize) -> f64 {
     let d = if up { &t.inc } else { &t.dec };
     let ng = t.w.len();
     (0..t.cdf.len() - 1)
@@ -673,7 +673,7 @@ fn balanced_devices_are_assigned_tables_independently() {
     // same state and request, two cells respond alike exactly when they share a table.
     let bound = m.clone().bind(0.1, seed);
     let respond = |array: u32, cell: usize| {
-        use xbar::device::update::DeviceUpdate;
+        use xbar::internals::device::update::DeviceUpdate;
         bound.apply(cell, 0.4, 0.01, &Stream::new(seed, array, Purpose::Update, 1))
     };
     let first: Vec<f64> = (0..3)
@@ -694,7 +694,7 @@ fn balanced_devices_are_assigned_tables_independently() {
     c.set_lookup_table(m);
     c.program(&vec![0.0; n], Layout::RowMajor).unwrap();
     c.update(&vec![1.0; cols], &vec![1.0; rows], 1, 0.01).unwrap();
-    let mut w = vec![0.0; n];
+    let mut w = vec![0.0f64; n];
     c.read(&mut w, Layout::RowMajor).unwrap();
     let mut values: Vec<u64> = w.iter().map(|v| v.to_bits()).collect();
     values.sort_unstable();
@@ -703,14 +703,14 @@ fn balanced_devices_are_assigned_tables_independently() {
 }
 
 /// The model `xbar.device.update` (JSON) makes for the tables in `dir`.
-fn model_from_json(dir: &Path, extra: &str) -> Box<dyn xbar::device::update::DeviceUpdate> {
+fn model_from_json(dir: &Path, extra: &str) -> Box<dyn xbar::internals::device::update::DeviceUpdate> {
     let mut p = Params::default();
     let json = format!(
         r#"{{"model": "LookupTable", "lut_dir": {:?}{extra}}}"#,
         dir.display().to_string()
     );
     p.set_json("xbar.device.update", &json).unwrap();
-    xbar::device::update::model(&p.xbar.device.update, 0.2, 3).unwrap()
+    xbar::internals::device::update::model(&p.xbar.device.update, 0.2, 3).unwrap()
 }
 
 /// The lookup-table switches set in JSON reach the model and change what it

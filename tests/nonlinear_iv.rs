@@ -4,10 +4,10 @@
 //! steps, reduces to the linear solver for ohmic cells, and reports failure
 //! instead of looping. (ngspice checks are in tests/parasitics.rs.)
 
-use xbar::array::Op;
-use xbar::batch::Batch;
-use xbar::circuit::parasitics::{solve_exact, solve_nonlinear, NewtonSettings, Wires};
-use xbar::device::iv::IvModel;
+use xbar::internals::array::Op;
+use xbar::internals::batch::Batch;
+use xbar::internals::circuit::parasitics::{solve_exact, solve_nonlinear, NewtonSettings, Wires};
+use xbar::internals::device::iv::IvModel;
 use xbar::params::SelectedRows;
 use xbar::{Core, Error, Layout, Params};
 

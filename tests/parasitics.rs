@@ -1,4 +1,4 @@
-//! Parasitic circuit solvers (`xbar::circuit::parasitics`), at the array level:
+//! Parasitic circuit solvers (`xbar::internals::circuit::parasitics`), at the array level:
 //! the exact solver against hand-solved circuits, an independent dense nodal
 //! analysis written here in the array's own coordinates, ngspice, and
 //! CrossSim's reference cases j02–j06 (with the balanced mapping and the
@@ -9,13 +9,13 @@ use ndarray::Array2;
 use ndarray_npy::read_npy;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use xbar::array::{Array, Op};
-use xbar::batch::Batch;
-use xbar::circuit::parasitics::{
+use xbar::internals::array::{Array, Op};
+use xbar::internals::batch::Batch;
+use xbar::internals::circuit::parasitics::{
     netlist, parse_ngspice_currents, solve_exact, solve_relaxation, LinearSolver, Relaxation, Wires,
 };
+use xbar::internals::storage::Conductances;
 use xbar::params::{Params, SelectedRows, VerrCriterion};
-use xbar::storage::Conductances;
 use xbar::Error;
 
 // ---------------------------------------------------------------- helpers
@@ -1159,8 +1159,8 @@ fn ngspice_agrees_with_nonlinear_cells() {
     if !ngspice_available() {
         return;
     }
-    use xbar::circuit::parasitics::{solve_nonlinear, NewtonSettings};
-    use xbar::device::iv::IvModel;
+    use xbar::internals::circuit::parasitics::{solve_nonlinear, NewtonSettings};
+    use xbar::internals::device::iv::IvModel;
     let milo = IvModel::RramMilo { rmin: 5e3, vread: 0.5 };
     let cubic = IvModel::Cubic { vread: 1.5 };
     // (rows, cols, op, interleaved, from_input, iv); wires 5 Ω and 3 Ω, Rmin 5 kΩ.
@@ -1245,7 +1245,7 @@ fn ngspice_agrees_with_nonlinear_cells() {
 /// wires and terminal resistances: the same currents to 1e-9.
 #[test]
 fn iterative_solver_agrees_with_the_factorisation() {
-    use xbar::circuit::parasitics::Method;
+    use xbar::internals::circuit::parasitics::Method;
     let mut cases: Vec<Case> = table().into_iter().filter(|c| c.w.current_from_input).collect();
     let w = wires(5e-3, 3e-3, 1e-2, 2e-3, true, SelectedRows::Top, (0, 0));
     cases.push(Case::random(31, 96, 80, Op::Mvm, true, w.clone(), 2));
@@ -1274,7 +1274,7 @@ fn iterative_solver_agrees_with_the_factorisation() {
 /// to the factorisation and still returns the exact currents.
 #[test]
 fn iterative_solver_falls_back_to_the_factorisation() {
-    use xbar::circuit::parasitics::Method;
+    use xbar::internals::circuit::parasitics::Method;
     let w = wires(1.0, 1.0, 0.0, 0.0, true, SelectedRows::Top, (0, 0));
     let c = Case::random(34, 96, 80, Op::Mvm, false, w, 1);
     let solve = |method| {

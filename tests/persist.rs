@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use xbar::device::update::lookup_table::format::TableFile;
-use xbar::device::update::lookup_table::{pulse_trains, LookupTableModel, LutOptions};
+use xbar::lut::format::TableFile;
+use xbar::lut::{pulse_trains, LookupTableModel, LutOptions};
 use xbar::{Core, Error, Layout, Params};
 
 /// Deterministic test data in [-1, 1) (a 64-bit LCG; quality is irrelevant).
@@ -497,7 +497,7 @@ fn committed_fuzz_seeds_are_current_saved_cores() {
         let bytes = std::fs::read(&path).unwrap();
         let core = if path.to_string_lossy().ends_with("-payload") {
             // The fuzz target frames payload seeds (odd first byte) itself.
-            Core::from_bytes(&xbar::persist::frame::seal(&bytes[1..]))
+            Core::from_bytes(&xbar::internals::persist::frame::seal(&bytes[1..]))
         } else {
             Core::from_bytes(&bytes)
         };

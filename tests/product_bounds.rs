@@ -2,7 +2,7 @@
 //! unchecked inner loops: a mismatched call panics instead of reading out of
 //! bounds (it used to segfault in release builds).
 
-use xbar::product::{mvm, vmm, Dense, Sum};
+use xbar::internals::product::{mvm, vmm, Dense, Sum};
 
 #[test]
 #[should_panic(expected = "count vectors")]

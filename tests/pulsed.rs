@@ -3,13 +3,15 @@
 //! the mean applied change against the request, bounds, and bit-identity
 //! across thread counts.
 
-use xbar::device::update::pulsed::exp_step::ExpStep;
-use xbar::device::update::pulsed::linear_step::LinearStep;
-use xbar::device::update::pulsed::piecewise_step::PiecewiseStep;
-use xbar::device::update::pulsed::pow_step::PowStep;
-use xbar::device::update::pulsed::{constant_step::ConstantStep, soft_bounds::soft_bounds, trains, Pulsed, Step};
+use xbar::internals::device::update::pulsed::exp_step::ExpStep;
+use xbar::internals::device::update::pulsed::linear_step::LinearStep;
+use xbar::internals::device::update::pulsed::piecewise_step::PiecewiseStep;
+use xbar::internals::device::update::pulsed::pow_step::PowStep;
+use xbar::internals::device::update::pulsed::{
+    constant_step::ConstantStep, soft_bounds::soft_bounds, trains, Pulsed, Step,
+};
+use xbar::internals::rng::{Purpose, Stream};
 use xbar::params::PulsedParams;
-use xbar::rng::{Purpose, Stream};
 use xbar::{Core, Layout, Params};
 
 /// Default parameters without any variation: every cell is the nominal device.
@@ -327,7 +329,7 @@ fn weights_saturate_at_the_nominal_bounds() {
 fn pulsed_writes_are_bit_identical_at_any_thread_count() {
     // 200 x 200 cells: above the size from which a write runs in parallel.
     let run = |threads: usize| {
-        xbar::threads::set_num_threads(threads);
+        xbar::set_num_threads(threads);
         let mut c = core(200, r#"{"device": "SoftBounds"}"#, "per_sample", 5);
         let x: Vec<f64> = (0..200).map(|k| ((k * 7 % 13) as f64 - 6.0) / 6.0).collect();
         let d: Vec<f64> = (0..200).map(|k| ((k * 5 % 11) as f64 - 5.0) / 5.0).collect();
@@ -336,7 +338,7 @@ fn pulsed_writes_are_bit_identical_at_any_thread_count() {
     };
     let one = run(1);
     let three = run(3);
-    xbar::threads::set_num_threads(0);
+    xbar::set_num_threads(0);
     assert!(one.iter().any(|&w| w != 0.0));
     assert!(one.iter().zip(&three).all(|(a, b)| a.to_bits() == b.to_bits()));
 }

@@ -3,7 +3,7 @@
 //! for noisy reads (per-cell draws) and for static ones (GEMM blocks).
 //! (One test in this binary: the thread count is process-wide.)
 
-use xbar::{threads, Core, Layout, Params};
+use xbar::{set_num_threads, Core, Layout, Params};
 
 /// A `rows × cols` matrix, `batch` MVM inputs and `batch` VMM inputs.
 fn data(rows: usize, cols: usize, batch: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
@@ -89,11 +89,11 @@ fn run_static() -> Vec<f64> {
 
 #[test]
 fn noisy_results_do_not_depend_on_the_thread_count() {
-    threads::set_num_threads(1);
+    set_num_threads(1);
     let one = run();
     let one_static = run_static();
     for n in [2, 8] {
-        threads::set_num_threads(n);
+        set_num_threads(n);
         let many = run_static();
         assert!(
             one_static.iter().zip(&many).all(|(a, b)| a.to_bits() == b.to_bits()),
@@ -105,5 +105,5 @@ fn noisy_results_do_not_depend_on_the_thread_count() {
             "{n} threads differ from 1 thread"
         );
     }
-    threads::set_num_threads(0);
+    set_num_threads(0);
 }

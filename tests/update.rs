@@ -102,7 +102,7 @@ fn asymmetric_nonlinearity_drifts_toward_the_symmetry_point() {
         c.update(&[1.0, 1.0], &[1.0], 1, 0.02).unwrap();
         c.update(&[1.0, 1.0], &[-1.0], 1, 0.02).unwrap();
     }
-    let mut r = vec![0.0; 2];
+    let mut r = vec![0.0f64; 2];
     c.read(&mut r, Layout::RowMajor).unwrap();
     // Both start far apart and end at the same fixed point.
     assert!((r[0] - r[1]).abs() < 0.02, "{r:?}");
@@ -178,7 +178,7 @@ fn noisy_writes_are_bit_identical_at_any_thread_count() {
     // 160 x 150 cells: above the size from which a write runs in parallel.
     let (rows, cols) = (160, 150);
     let run = |threads: usize, mode: &str, batch: usize| {
-        xbar::threads::set_num_threads(threads);
+        xbar::set_num_threads(threads);
         let p = params(
             "BALANCED",
             &format!(r#"{{"model": "Analytic", "alpha": 2, "write_noise": 0.05, "batch_mode": "{mode}"}}"#),
@@ -198,7 +198,7 @@ fn noisy_writes_are_bit_identical_at_any_thread_count() {
     for (mode, batch) in [("per_sample", 1), ("accumulate", 4)] {
         let (w, one) = run(1, mode, batch);
         let (_, three) = run(3, mode, batch);
-        xbar::threads::set_num_threads(0);
+        xbar::set_num_threads(0);
         let moved = one.iter().zip(&w).filter(|(a, b)| a != b).count();
         assert!(moved > rows * cols / 2, "{mode}: only {moved} weights moved");
         assert!(
@@ -211,9 +211,9 @@ fn noisy_writes_are_bit_identical_at_any_thread_count() {
 /// `devices` small synthetic devices (41 × 41 uniform tables), one per cell.
 fn synthetic_lut(
     devices: usize,
-    options: &xbar::device::update::lookup_table::LutOptions,
-) -> xbar::device::update::lookup_table::LutUpdate {
-    use xbar::device::update::lookup_table::{format::TableFile, LookupTableModel};
+    options: &xbar::lut::LutOptions,
+) -> xbar::internals::device::update::lookup_table::LutUpdate {
+    use xbar::internals::device::update::lookup_table::{format::TableFile, LookupTableModel};
     let n = 41;
     let g: Vec<f64> = (0..n).map(|j| 1e-5 + 9e-5 * j as f64 / (n - 1) as f64).collect();
     let cdf: Vec<f64> = (0..n).map(|k| k as f64 / (n - 1) as f64).collect();
@@ -247,9 +247,9 @@ fn synthetic_lut(
 /// nothing keep their value.
 #[test]
 fn vectorised_writes_equal_one_cell_at_a_time() {
-    use xbar::device::update::{model, CellsMut, DeviceUpdate, Request};
+    use xbar::internals::device::update::{model, CellsMut, DeviceUpdate, Request};
+    use xbar::internals::rng::{Purpose, Stream};
     use xbar::params::UpdateParams;
-    use xbar::rng::{Purpose, Stream};
     let (rows, cols) = (37, 300);
     let x: Vec<f64> = (0..cols)
         .map(|j| {
@@ -281,7 +281,7 @@ fn vectorised_writes_equal_one_cell_at_a_time() {
     }
     // The default lookup (one device or several: the flat vectorised pass)
     // and the other options (the general pass).
-    use xbar::device::update::lookup_table::LutOptions;
+    use xbar::lut::LutOptions;
     let lut_options = [
         LutOptions::default(),
         LutOptions {

@@ -3,7 +3,7 @@
 //! run is reproducible from one seed. The simulator's noise comes from each
 //! core's seed, not from here.
 
-use xbar::rng::{Purpose, Stream};
+use xbar::internals::rng::{Purpose, Stream};
 
 pub struct Rng {
     stream: Stream,

@@ -5,10 +5,10 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
-use xbar::device::update::lookup_table::format;
-use xbar::device::update::lookup_table::{LookupTableModel, LutOptions};
-use xbar::device::update::DeviceUpdate;
-use xbar::rng::{Purpose, Stream};
+use xbar::lut::format;
+use xbar::lut::{LookupTableModel, LutOptions};
+use xbar::internals::device::update::DeviceUpdate;
+use xbar::internals::rng::{Purpose, Stream};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

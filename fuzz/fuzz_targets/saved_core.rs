@@ -5,7 +5,7 @@
 //! restores to the same bytes, and a small one runs an MVM.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use xbar::persist::frame;
+use xbar::internals::persist::frame;
 use xbar::Core;
 
 fuzz_target!(|data: &[u8]| {

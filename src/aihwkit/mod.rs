@@ -136,16 +136,6 @@ impl Tiles {
         self.tiles.iter().map(Tile::state_bytes).sum()
     }
 
-    /// Number of tiles.
-    pub fn len(&self) -> usize {
-        self.tiles.len()
-    }
-
-    /// Whether there are no tiles (never, for a built core).
-    pub fn is_empty(&self) -> bool {
-        self.tiles.is_empty()
-    }
-
     /// `(row start, rows, col start, cols)` of every tile, row-major.
     pub fn layout(&self) -> Vec<(usize, usize, usize, usize)> {
         self.row_parts

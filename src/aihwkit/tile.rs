@@ -133,11 +133,6 @@ impl Tile {
         (self.w.len() + self.w_abs.len()) * std::mem::size_of::<f32>()
     }
 
-    /// The weights (row-major, normalised).
-    pub fn weights(&self) -> &[f32] {
-        &self.w
-    }
-
     /// (inputs, outputs) of a direction.
     fn sizes(&self, dir: Direction) -> (usize, usize) {
         match dir {

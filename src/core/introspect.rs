@@ -23,16 +23,20 @@ pub enum ArrayRole {
 pub struct ArrayInfo {
     /// Tile (block) indices: row block and column block of the core's tiling.
     pub tile_row: usize,
+    /// Column block of the tile (see `tile_row`).
     pub tile_col: usize,
     /// The first weight row and column the block covers.
     pub row0: usize,
+    /// The first weight column the block covers.
     pub col0: usize,
+    /// What the array holds (single array, G+ or G− of a pair).
     pub role: ArrayRole,
     /// Weight slice of a BITSLICED core (0 = least significant); 0 otherwise.
     pub slice: usize,
     /// The array's physical rows and columns (its cells are `rows × cols`,
     /// row-major; an OFFSET block with a reference column has one column more).
     pub rows: usize,
+    /// The array's physical columns (see `rows`).
     pub cols: usize,
     /// Index in [`Core::conductances`] of the array's first cell.
     pub offset: usize,

@@ -7,7 +7,20 @@ use crate::batch::Batch;
 use crate::circuit::parasitics::{netlist, solve_exact, solve_nonlinear, NewtonSettings, Wires};
 use crate::error::Result;
 
-/// A netlist and the currents xbar computes for it.
+/// A netlist and the currents xbar computes for it ([`Core::export_spice`]).
+///
+/// ```
+/// use xbar::{Core, Layout, Params};
+///
+/// let mut p = Params::default();
+/// p.set_json("xbar.array.parasitics", r#"{"enable": true, "Rp_row": 1.0, "Rp_col": 1.0}"#)?;
+/// let mut core = Core::new(&p, 2, 2, 0)?;
+/// core.program(&[0.5, -0.5, 0.25, 1.0], Layout::RowMajor)?;
+/// let deck = core.export_spice(&[1.0, 0.5])?;
+/// assert!(deck.netlist.contains(".end"));
+/// assert_eq!(deck.currents.len(), 2); // one per output line of the array
+/// # Ok::<(), xbar::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpiceExport {
     /// The ngspice deck (see [`Core::export_spice`]).

@@ -1,9 +1,8 @@
-//! In-situ training updates of a core: [`Core::update`] and
-//! [`Core::update_f32`]. Each write goes through the device update model
+//! In-situ training updates of a core: [`Core::update`]. Each write goes through the device update model
 //! (`xbar.device.update`, `crate::device::update`), which changes every
 //! cell once, in place, in its storage precision.
 
-use super::{check_data, Core};
+use super::{check_data, Core, Real};
 use crate::array::WriteKey;
 use crate::device::update::{quantize, Request};
 use crate::error::{Error, Result};
@@ -97,8 +96,12 @@ impl Core {
     /// write with pulse trains on the lines. Every cell is written once per
     /// write, in place, in the conductance precision; results are
     /// bit-identical at any thread count. A later `set_time` starts from the
-    /// updated weights.
-    pub fn update(&mut self, x: &[f64], d: &[f64], batch: usize, lr: f64) -> Result<()> {
+    /// updated weights. `f32` data and `lr` are widened exactly to `f64`.
+    pub fn update<T: Real>(&mut self, x: &[T], d: &[T], batch: usize, lr: T) -> Result<()> {
+        self.update_f64(&T::widen(x), &T::widen(d), batch, lr.to_f64())
+    }
+
+    fn update_f64(&mut self, x: &[f64], d: &[f64], batch: usize, lr: f64) -> Result<()> {
         if self.complex {
             return Err(Error::unsupported("update: complex cores cannot be updated in place"));
         }
@@ -152,13 +155,6 @@ impl Core {
         self.update_calls = call;
         self.updated = true;
         Ok(())
-    }
-
-    /// As [`Core::update`] in single precision.
-    pub fn update_f32(&mut self, x: &[f32], d: &[f32], batch: usize, lr: f32) -> Result<()> {
-        let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
-        let d: Vec<f64> = d.iter().map(|&v| v as f64).collect();
-        self.update(&x, &d, batch, lr as f64)
     }
 }
 

@@ -38,7 +38,9 @@ use crate::params::{AdcModel, DacModel, Params};
 /// (0 for an ideal converter, which the laws cost nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Converter {
+    /// The converter model's name (`xbar.adc.*.model` / `xbar.dac.*.model`).
     pub model: &'static str,
+    /// Bits of one conversion.
     pub bits: u32,
 }
 
@@ -47,13 +49,20 @@ pub struct Converter {
 pub struct Tally {
     /// Read calls and input vectors.
     pub calls: u64,
+    /// Input vectors read (each MVM or VMM vector counts once).
     pub vectors: u64,
     /// Conversions per converter kind, in order of first use.
     pub dac: Vec<(Converter, u64)>,
+    /// ADC conversions per converter kind, in order of first use.
     pub adc: Vec<(Converter, u64)>,
+    /// Sample-and-hold events: one per ADC conversion.
     pub sample_hold: u64,
+    /// Digital shift-and-add operations: one per conversion when a result combines several
+    /// (weight slices, arrays or input bits).
     pub shift_add: u64,
+    /// Digital subtractions (of a pair's G− output or an offset, after conversion).
     pub subtract: u64,
+    /// Array reads: one per array, input vector and input bit slice.
     pub array_reads: u64,
     /// `Σ v²·g` over every array read: normalised input (1 = Vread) squared
     /// times normalised conductance (1 = 1/Rmin), summed over cells.

@@ -23,50 +23,89 @@ const ISAAC_LINES: f64 = 128.0;
 /// One mm² in m².
 const MM2: f64 = 1e-6;
 
-/// Published power (W) and area (mm²) of each part of one IMA.
+/// Published power (W) and area (mm²) of each part of one IMA: the ADCs.
 pub const ISAAC_ADC_W: f64 = 16e-3;
+/// ISAAC, one IMA: power (W) of the DACs.
 pub const ISAAC_DAC_W: f64 = 4e-3;
+/// ISAAC, one IMA: power (W) of the sample-and-holds.
 pub const ISAAC_SH_W: f64 = 10e-6;
+/// ISAAC, one IMA: power (W) of the arrays.
 pub const ISAAC_ARRAY_W: f64 = 2.4e-3;
+/// ISAAC, one IMA: power (W) of the shift-and-add units.
 pub const ISAAC_SA_W: f64 = 0.2e-3;
+/// ISAAC, one IMA: area (mm²) of the ADCs.
 pub const ISAAC_ADC_MM2: f64 = 0.0096;
+/// ISAAC, one IMA: area (mm²) of the DACs.
 pub const ISAAC_DAC_MM2: f64 = 0.00017;
+/// ISAAC, one IMA: area (mm²) of the sample-and-holds.
 pub const ISAAC_SH_MM2: f64 = 0.00004;
+/// ISAAC, one IMA: area (mm²) of the arrays.
 pub const ISAAC_ARRAY_MM2: f64 = 0.0002;
+/// ISAAC, one IMA: area (mm²) of the shift-and-add units.
 pub const ISAAC_SA_MM2: f64 = 0.00024;
 
 /// Every figure of the cost model, resolved (no nulls).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
+    /// `xbar.cost.arrays_concurrent`, resolved: All arrays of a core (weight slices, G+ and G−, tiles) are read at once (latency of the slowest) or one after another (sum).
     pub arrays_concurrent: bool,
+    /// `xbar.cost.pipelined`, resolved: The array read of the next input slice overlaps the conversions of the current one.
     pub pipelined: bool,
+    /// `xbar.cost.array.law`, resolved: Array energy: the cells' dissipation `t_read·Σ V²·G` for the actual inputs and conductances, or `read_energy_j` per array read.
     pub array_law: ArrayLaw,
+    /// `xbar.cost.array.read_energy_j` (J), resolved: Energy of one array read (one input slice on one array), the "fixed" law.
     pub array_read_energy_j: f64,
+    /// `xbar.cost.array.read_time_s` (s), resolved: Read pulse width `t_read`. A normalised input of 1 is `xbar.device.Vread` volts, a normalised conductance of 1 is 1/`Rmin` siemens.
     pub read_time_s: f64,
+    /// `xbar.cost.array.cell_area_m2` (m²), resolved: Area of one cell.
     pub cell_area_m2: f64,
+    /// `xbar.cost.adc.law`, resolved: Energy per conversion: `energy_j`; `fom_j·2^ENOB`; `10^((6.02·ENOB + 1.76 − fom_db)/10)/2`.
     pub adc_law: ConverterLaw,
+    /// `xbar.cost.adc.energy_j` (J), resolved: Energy per conversion, the "fixed" law.
     pub adc_energy_j: f64,
+    /// `xbar.cost.adc.fom_j` (J), resolved: Walden figure of merit (energy per conversion step).
     pub adc_fom_j: f64,
+    /// `xbar.cost.adc.fom_db` (dB), resolved: Schreier figure of merit.
     pub adc_fom_db: f64,
+    /// `xbar.cost.adc.enob` (bits), resolved: Effective number of bits of the laws.
     pub adc_enob: Option<f64>,
+    /// `xbar.cost.adc.timing`, resolved: Time per conversion: `latency_s`; `(b + 1)/clock_hz`; `1/clock_hz`; `2^b/clock_hz`.
     pub adc_timing: AdcTiming,
+    /// `xbar.cost.adc.clock_hz` (Hz), resolved: Clock of the timing laws.
     pub adc_clock_hz: f64,
+    /// `xbar.cost.adc.latency_s` (s), resolved: Time per conversion, the "fixed" timing law.
     pub adc_latency_s: f64,
+    /// `xbar.cost.adc.area_m2` (m²), resolved: Area of one ADC.
     pub adc_area_m2: f64,
+    /// `xbar.cost.adc.columns_per_adc`, resolved: Output lines of one array sharing one ADC.
     pub columns_per_adc: u32,
+    /// `xbar.cost.dac.law`, resolved: Energy per conversion, as for the ADC; the bits of a conversion are `slice_size` with input bit slicing.
     pub dac_law: ConverterLaw,
+    /// `xbar.cost.dac.energy_j` (J), resolved: Energy per conversion, the "fixed" law.
     pub dac_energy_j: f64,
+    /// `xbar.cost.dac.fom_j` (J), resolved: Walden figure of merit.
     pub dac_fom_j: f64,
+    /// `xbar.cost.dac.fom_db` (dB), resolved: Schreier figure of merit.
     pub dac_fom_db: f64,
+    /// `xbar.cost.dac.enob` (bits), resolved: Effective number of bits of the laws.
     pub dac_enob: Option<f64>,
+    /// `xbar.cost.dac.latency_s` (s), resolved: Settling time added to every read step.
     pub dac_latency_s: f64,
+    /// `xbar.cost.dac.area_m2` (m²), resolved: Area of one DAC (one per input line of each array).
     pub dac_area_m2: f64,
+    /// `xbar.cost.sample_hold.energy_j` (J), resolved: Energy per sample (one per ADC conversion).
     pub sample_hold_energy_j: f64,
+    /// `xbar.cost.sample_hold.area_m2` (m²), resolved: Area of one sample-and-hold (one per output line of each array).
     pub sample_hold_area_m2: f64,
+    /// `xbar.cost.shift_add.energy_j` (J), resolved: Energy per shift-and-add operation.
     pub shift_add_energy_j: f64,
+    /// `xbar.cost.shift_add.area_m2` (m²), resolved: Area of one shift-and-add unit.
     pub shift_add_area_m2: f64,
+    /// `xbar.cost.shift_add.arrays_per_unit`, resolved: Arrays served by one shift-and-add unit.
     pub arrays_per_unit: u32,
+    /// `xbar.cost.subtract.energy_j` (J), resolved: Energy per digital subtraction (offset removal, `ADC(I+) − ADC(I−)`, reference line).
     pub subtract_energy_j: f64,
+    /// `xbar.cost.subtract.area_m2` (m²), resolved: Area of the subtractor of a block that subtracts.
     pub subtract_area_m2: f64,
 }
 

@@ -16,11 +16,17 @@ pub struct Energy {
     pub array: f64,
     /// The cells' dissipation `t_read·Σ V²·G`, whatever the law.
     pub array_cells: f64,
+    /// The DACs' conversions.
     pub dac: f64,
+    /// The ADCs' conversions.
     pub adc: f64,
+    /// The sample-and-hold events.
     pub sample_hold: f64,
+    /// The digital shift-and-add operations.
     pub shift_add: f64,
+    /// The digital subtractions.
     pub subtract: f64,
+    /// The sum of the components (`array`, not `array_cells`, counts).
     pub total: f64,
 }
 
@@ -68,12 +74,19 @@ impl Energy {
 /// Area (m²) of a core's arrays and periphery, by component.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Area {
+    /// The arrays' cells.
     pub arrays: f64,
+    /// The ADCs.
     pub adc: f64,
+    /// The DACs.
     pub dac: f64,
+    /// The sample-and-holds.
     pub sample_hold: f64,
+    /// The shift-and-add units.
     pub shift_add: f64,
+    /// The digital subtractors.
     pub subtract: f64,
+    /// The sum of the components.
     pub total: f64,
 }
 
@@ -85,7 +98,7 @@ impl Area {
     /// `arrays_per_unit` arrays of a block that shifts and adds (weight
     /// slices, or input slices digitised apart); one subtractor per block
     /// that subtracts digitally.
-    pub fn of(blocks: &[Mapping], f: &Figures, p: &Params) -> Area {
+    pub(crate) fn of(blocks: &[Mapping], f: &Figures, p: &Params) -> Area {
         let mut a = Area::default();
         let cpa = f.columns_per_adc.max(1) as usize;
         let dacp = &p.xbar.dac.mvm;

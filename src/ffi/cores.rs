@@ -276,7 +276,7 @@ pub unsafe extern "C" fn xbar_core_program(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_program", {
         // SAFETY: per the documented contract.
-        unsafe { program(c, w, rows, cols, layout, Kind::Real, Core::program) }
+        unsafe { program(c, w, rows, cols, layout, Kind::Real, Core::program::<f64>) }
     })
 }
 
@@ -291,7 +291,7 @@ pub unsafe extern "C" fn xbar_core_program_f32(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_program_f32", {
         // SAFETY: per the documented contract.
-        unsafe { program(c, w, rows, cols, layout, Kind::Real, Core::program_f32) }
+        unsafe { program(c, w, rows, cols, layout, Kind::Real, Core::program::<f32>) }
     })
 }
 
@@ -335,7 +335,7 @@ pub unsafe extern "C" fn xbar_core_read(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_read", {
         // SAFETY: per the documented contract.
-        unsafe { read(c, w_out, rows, cols, layout, Kind::Real, Core::read) }
+        unsafe { read(c, w_out, rows, cols, layout, Kind::Real, Core::read::<f64>) }
     })
 }
 
@@ -350,7 +350,7 @@ pub unsafe extern "C" fn xbar_core_read_f32(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_read_f32", {
         // SAFETY: per the documented contract.
-        unsafe { read(c, w_out, rows, cols, layout, Kind::Real, Core::read_f32) }
+        unsafe { read(c, w_out, rows, cols, layout, Kind::Real, Core::read::<f32>) }
     })
 }
 
@@ -401,7 +401,7 @@ pub unsafe extern "C" fn xbar_core_mvm(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_mvm", {
         // SAFETY: per the documented contract.
-        unsafe { product(&MVM, c, x, batch, n, y, m, Kind::Real, Core::mvm) }
+        unsafe { product(&MVM, c, x, batch, n, y, m, Kind::Real, Core::mvm::<f64>) }
     })
 }
 
@@ -417,7 +417,7 @@ pub unsafe extern "C" fn xbar_core_mvm_f32(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_mvm_f32", {
         // SAFETY: per the documented contract.
-        unsafe { product(&MVM, c, x, batch, n, y, m, Kind::Real, Core::mvm_f32) }
+        unsafe { product(&MVM, c, x, batch, n, y, m, Kind::Real, Core::mvm::<f32>) }
     })
 }
 
@@ -461,7 +461,7 @@ pub unsafe extern "C" fn xbar_core_vmm(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_vmm", {
         // SAFETY: per the documented contract.
-        unsafe { product(&VMM, c, v, batch, m, y, n, Kind::Real, Core::vmm) }
+        unsafe { product(&VMM, c, v, batch, m, y, n, Kind::Real, Core::vmm::<f64>) }
     })
 }
 
@@ -477,7 +477,7 @@ pub unsafe extern "C" fn xbar_core_vmm_f32(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_vmm_f32", {
         // SAFETY: per the documented contract.
-        unsafe { product(&VMM, c, v, batch, m, y, n, Kind::Real, Core::vmm_f32) }
+        unsafe { product(&VMM, c, v, batch, m, y, n, Kind::Real, Core::vmm::<f32>) }
     })
 }
 
@@ -528,7 +528,7 @@ pub unsafe extern "C" fn xbar_core_update(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_update", {
         // SAFETY: per the documented contract.
-        unsafe { update(c, x, d, batch, lr, Core::update) }
+        unsafe { update(c, x, d, batch, lr, Core::update::<f64>) }
     })
 }
 
@@ -543,7 +543,7 @@ pub unsafe extern "C" fn xbar_core_update_f32(
 ) -> xbar_status {
     ffi_boundary!("xbar_core_update_f32", {
         // SAFETY: per the documented contract.
-        unsafe { update(c, x, d, batch, lr, Core::update_f32) }
+        unsafe { update(c, x, d, batch, lr, Core::update::<f32>) }
     })
 }
 

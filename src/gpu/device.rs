@@ -26,7 +26,6 @@ pub enum Arg<'a> {
     I32(i32),
     U32(u32),
     U64(u64),
-    F32(f32),
     F64(f64),
 }
 
@@ -39,7 +38,6 @@ impl Arg<'_> {
             Arg::I32(_) => 'i',
             Arg::U32(_) => 'u',
             Arg::U64(_) => 'U',
-            Arg::F32(_) => 'f',
             Arg::F64(_) => 'd',
         }
     }
@@ -70,8 +68,6 @@ pub trait Device: Send + Sync + Debug {
     /// kernel indexes through `args` must be as long as the sizes among
     /// `args` (and `shape`) make the kernel read or write.
     unsafe fn launch_raw(&self, name: &str, shape: Shape, args: &[Arg]) -> Result<()>;
-    /// Waits until every launch and copy issued so far has finished.
-    fn synchronize(&self) -> Result<()>;
 }
 
 /// Device memory owned by a [`Buffer`], released when it is dropped.
@@ -123,11 +119,6 @@ impl Buffer {
     /// Whether the buffer lives on `device`.
     pub fn is_on(&self, device: &dyn Device) -> bool {
         std::ptr::addr_eq(Arc::as_ptr(&self.device), device as *const dyn Device)
-    }
-
-    /// The size in bytes.
-    pub fn bytes(&self) -> usize {
-        self.bytes
     }
 }
 

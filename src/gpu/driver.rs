@@ -148,7 +148,6 @@ impl Device for Driver {
                     Arg::I32(v) => b.arg(v),
                     Arg::U32(v) => b.arg(v),
                     Arg::U64(v) => b.arg(v),
-                    Arg::F32(v) => b.arg(v),
                     Arg::F64(v) => b.arg(v),
                 };
             }
@@ -164,12 +163,6 @@ impl Device for Driver {
             // (this function's contract).
             unsafe { b.launch(cfg) }.map_err(|e| driver_error(&format!("launching {name}"), e))?;
             Ok(())
-        })
-    }
-
-    fn synchronize(&self) -> Result<()> {
-        probe::guard("synchronising", || {
-            self.stream.synchronize().map_err(|e| driver_error("synchronising", e))
         })
     }
 }

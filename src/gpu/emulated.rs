@@ -278,7 +278,6 @@ impl Device for Emulated {
                 Arg::I32(v) => widen(v.to_ne_bytes()),
                 Arg::U32(v) => widen(v.to_ne_bytes()),
                 Arg::U64(v) => v,
-                Arg::F32(v) => widen(v.to_ne_bytes()),
                 Arg::F64(v) => v.to_bits(),
             })
             .collect();
@@ -295,10 +294,6 @@ impl Device for Emulated {
         // promise (this function's contract). The launch runs to completion
         // before it returns.
         unsafe { launch(grid.as_ptr(), block.as_ptr(), ptrs.as_mut_ptr()) };
-        Ok(())
-    }
-
-    fn synchronize(&self) -> Result<()> {
         Ok(())
     }
 }
@@ -371,12 +366,12 @@ mod tests {
             block: (32, 1, 1),
         };
         let mut args = product_args(&g, &g, &g, 2, 2);
-        args[3] = Arg::F32(0.0);
+        args[3] = Arg::U32(0);
         // SAFETY: refused before any launch (wrong argument type).
         let e = unsafe { launch(dev.as_ref(), "xbar_mvm_f32", shape, &args) }.unwrap_err();
         assert!(
             e.to_string()
-                .contains("takes (ppididdppiiiUuU) but was given (ppifiddppiiiUuU)"),
+                .contains("takes (ppididdppiiiUuU) but was given (ppiuiddppiiiUuU)"),
             "{e}"
         );
         // SAFETY: refused before any launch (unknown kernel).

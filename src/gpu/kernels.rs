@@ -2,7 +2,7 @@
 //! and their compilation by NVRTC to PTX.
 //!
 //! Each kernel file is compiled as one translation unit after the shared
-//! header `kernels/philox.cuh` (the random streams of [`crate::rng`]), with
+//! header `kernels/philox.cuh` (the random streams of `crate::rng`), with
 //! `--fmad=false` so that no `a*b + c` is fused: the device then rounds
 //! every product and sum as the CPU does.
 

@@ -48,14 +48,6 @@ pub struct BlockContext<'a> {
 }
 
 impl BlockContext<'_> {
-    /// Whether the arrays' currents are a plain product of programmed
-    /// conductances with the inputs (no read noise, ideal wires, ohmic cells),
-    /// so that a balanced pair may be read as one difference array (CrossSim's
-    /// fast balanced path).
-    pub fn exact_reads(&self) -> bool {
-        !self.cells.noisy_reads() && self.wires.is_none() && self.iv.is_none()
-    }
-
     /// Whether the arrays' currents are the plain product plus, at most,
     /// per-output Gaussian read noise: a balanced pair may then still be read as
     /// one difference array, its output noise the sum of both arrays'.

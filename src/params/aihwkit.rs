@@ -41,11 +41,17 @@ pub enum MvType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NoiseManagement {
+    /// Scale 1: the input as given.
     None,
+    /// Scale `max |x|` of the vector, capped at `nm_thres > 0`.
     AbsMax,
+    /// Scale `max x` of the vector, capped at `nm_thres > 0`.
     Max,
+    /// Scale `nm_thres` (1 when it is 0).
     Constant,
+    /// A running abs-max, `v ← 0.999v + 0.001·max|x|`.
     AverageAbsMax,
+    /// `max(a, min(a·max_bm_res/Δ_in, 0.6·max(Σx⁺, −Σx⁻)/out_bound))` (docs/models.md).
     AbsMaxNpSum,
 }
 
@@ -53,8 +59,12 @@ pub enum NoiseManagement {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum BoundManagement {
+    /// Saturated outputs stay clipped.
     None,
+    /// A vector whose output exceeds `out_bound` is read again with its input halved
+    /// (`red` = 2, 4, …) until `red > max_bm_factor` or `red > max_bm_res/Δ_in`.
     Iterative,
+    /// As `Iterative`, switching to the `AbsMaxNpSum` scale in round 2.
     IterativeWorstCase,
     /// Accepted by aihwkit's Python side only; refused here as aihwkit's CPU tile refuses it.
     Shift,
@@ -64,6 +74,7 @@ pub enum BoundManagement {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WeightNoise {
+    /// No weight noise.
     None,
     /// `y_i += w_noise·‖u‖₂·ξ_i` (independent weight noise of std `w_noise`).
     AdditiveConstant,
@@ -105,7 +116,14 @@ pub struct IoParameters {
     pub out_asymmetry: f64,
     /// Digital gain of the outputs.
     pub out_scale: f64,
+    /// `aihwkit.{forward,backward}.bound_management`: On an output beyond `out_bound`, read the
+    /// vector again with its input halved (red = 1, 2, 4, …); WORST_CASE switches to ABS_MAX_NP_SUM
+    /// scaling in round 2. Forward only. Default: `"ITERATIVE"`; "NONE", "ITERATIVE",
+    /// "ITERATIVE_WORST_CASE" ("SHIFT" is refused).
     pub bound_management: BoundManagement,
+    /// `aihwkit.{forward,backward}.noise_management`: The scale `s_nm` each input vector is divided
+    /// by before the DAC (and the output multiplied by). Default: `"ABS_MAX"`; "NONE", "ABS_MAX",
+    /// "MAX", "CONSTANT", "AVERAGE_ABS_MAX", "ABS_MAX_NP_SUM".
     pub noise_management: NoiseManagement,
     /// ABS_MAX, MAX, ABS_MAX_NP_SUM: cap of the input scale (0 = none); CONSTANT: the scale (0 = 1).
     pub nm_thres: f64,
@@ -117,6 +135,8 @@ pub struct IoParameters {
     pub bm_test_negative_bound: bool,
     /// Weight-noise std (units of the normalised weights).
     pub w_noise: f64,
+    /// `aihwkit.{forward,backward}.w_noise_type`: `y_i += w_noise·‖u‖₂·ξ_i` (fresh iid weight
+    /// noise), or `w_noise·sqrt(Σ_j \. Default: `"NONE"`; "NONE", "ADDITIVE_CONSTANT", "PCM_READ".
     pub w_noise_type: WeightNoise,
     /// IR-drop scale (0 = none).
     pub ir_drop: f64,
@@ -192,6 +212,8 @@ pub struct AihwkitMapping {
     /// Above 0: each tile's weights are divided by `max|W|/omega` (per output
     /// row with `weight_scaling_columnwise`) and its outputs multiplied back.
     pub weight_scaling_omega: f64,
+    /// `aihwkit.mapping.weight_scaling_columnwise`: The omega scale per output row rather than per
+    /// tile. Default: `false`.
     pub weight_scaling_columnwise: bool,
     /// aihwkit's per-output learned scales; they start at 1, so on their own
     /// they change nothing (accepted for translation).

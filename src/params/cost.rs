@@ -75,10 +75,15 @@ pub struct CostParams {
     /// The array read of the next input slice overlaps the conversions of the
     /// current one (a step takes the longer of the two, not their sum).
     pub pipelined: Option<bool>,
+    /// `xbar.cost.array`: see [`ArrayCost`].
     pub array: ArrayCost,
+    /// `xbar.cost.adc`: see [`AdcCost`].
     pub adc: AdcCost,
+    /// `xbar.cost.dac`: see [`DacCost`].
     pub dac: DacCost,
+    /// `xbar.cost.sample_hold`: see [`EventCost`].
     pub sample_hold: EventCost,
+    /// `xbar.cost.shift_add`: see [`ShiftAddCost`].
     pub shift_add: ShiftAddCost,
     /// Digital subtractions (offset removal, `ADC(I+) − ADC(I−)`, reference lines).
     pub subtract: EventCost,
@@ -105,6 +110,9 @@ impl Default for CostParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ArrayCost {
+    /// `xbar.cost.array.law`: Array energy: the cells' dissipation `t_read·Σ V²·G` for the actual
+    /// inputs and conductances, or `read_energy_j` per array read. Default: `null`; "cells",
+    /// "fixed"; null = library ("fixed").
     pub law: Option<ArrayLaw>,
     /// Energy of one array read (J), the `fixed` law.
     pub read_energy_j: Option<f64>,
@@ -118,6 +126,9 @@ pub struct ArrayCost {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AdcCost {
+    /// `xbar.cost.adc.law`: Energy per conversion: `energy_j`; `fom_j·2^ENOB`; `10^((6.02·ENOB +
+    /// 1.76 − fom_db)/10)/2`. Default: `null`; "fixed", "walden", "schreier"; null = library
+    /// ("walden").
     pub law: Option<ConverterLaw>,
     /// Energy per conversion (J), the `fixed` law.
     pub energy_j: Option<f64>,
@@ -127,6 +138,8 @@ pub struct AdcCost {
     pub fom_db: Option<f64>,
     /// Effective number of bits of the laws; null: the converter's bits.
     pub enob: Option<f64>,
+    /// `xbar.cost.adc.timing`: Time per conversion: `latency_s`; `(b + 1)/clock_hz`; `1/clock_hz`;
+    /// `2^b/clock_hz`. Default: `null`; "fixed", "sar", "flash", "ramp"; null = library ("sar").
     pub timing: Option<AdcTiming>,
     /// Clock of the `sar`, `flash` and `ramp` timing laws (Hz).
     pub clock_hz: Option<f64>,
@@ -142,6 +155,9 @@ pub struct AdcCost {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DacCost {
+    /// `xbar.cost.dac.law`: Energy per conversion, as for the ADC; the bits of a conversion are
+    /// `slice_size` with input bit slicing. Default: `null`; "fixed", "walden", "schreier"; null =
+    /// library ("fixed").
     pub law: Option<ConverterLaw>,
     /// Energy per conversion (J), the `fixed` law.
     pub energy_j: Option<f64>,

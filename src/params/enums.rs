@@ -11,7 +11,7 @@ macro_rules! int_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vmeta])* $variant = $value),+ }
+        pub enum $name { $(#[doc = concat!("`", $text, "` (", stringify!($value), " in JSON).\n")] $(#[$vmeta])* $variant = $value),+ }
 
         impl $name {
             /// Every variant, in declaration order.
@@ -68,7 +68,7 @@ macro_rules! str_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
+        pub enum $name { $(#[doc = concat!("`\"", $text, "\"` in JSON.\n")] $(#[$vmeta])* $variant),+ }
 
         impl $name {
             /// Every variant, in declaration order.

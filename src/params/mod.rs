@@ -11,14 +11,14 @@
 
 mod adc_json;
 pub mod aihwkit;
-pub mod cost;
-pub mod enums;
+mod cost;
+mod enums;
 mod json;
 mod path;
 mod presets;
-pub mod pulsed;
-pub mod simulation;
-pub mod tree;
+mod pulsed;
+mod simulation;
+mod tree;
 mod validate;
 
 pub use cost::{
@@ -39,6 +39,24 @@ impl Params {
     /// max 1, percentile null) rather than from the top-level defaults.
     /// Malformed text is `Error::Parse`; unknown keys, wrong types and
     /// failed rules are `Error::Params` naming the dotted path.
+    ///
+    /// ```
+    /// use xbar::params::CoreStyle;
+    /// use xbar::{Error, Params};
+    ///
+    /// let p = Params::from_json(r#"{"core": {"style": "OFFSET", "rows_max": 256}}"#)?;
+    /// assert_eq!(p.core.style, CoreStyle::Offset);
+    /// assert_eq!(p.core.rows_max, 256);
+    /// // One value by its dotted path, as JSON text.
+    /// assert_eq!(p.get_json("core.rows_max")?, "256");
+    /// // Unknown keys are refused, naming the path.
+    /// assert!(matches!(Params::from_json(r#"{"core": {"rows": 2}}"#), Err(Error::Params(_))));
+    /// // A shipped preset, changed field by field.
+    /// let mut isaac = Params::preset("ISAAC")?;
+    /// isaac.set_json("xbar.adc.mvm.bits", "6")?;
+    /// assert!(Params::preset_names().contains(&"PRIME"));
+    /// # Ok::<(), xbar::Error>(())
+    /// ```
     pub fn from_json(text: &str) -> Result<Params> {
         let patch: Value = serde_json::from_str(text).map_err(|e| Error::Parse(format!("parameters JSON: {e}")))?;
         if !patch.is_object() {

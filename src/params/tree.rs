@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// `core`: how the matrix is laid out on arrays ([`CoreParams`]).
     pub core: CoreParams,
+    /// `simulation`: numerical and execution settings ([`SimulationParams`]).
     pub simulation: SimulationParams,
+    /// `xbar`: the physical array and its periphery ([`XbarParams`]).
     pub xbar: XbarParams,
     /// xbar: aihwkit's analog-tile periphery (`aihwkit.enable`), in place of CrossSim's.
     #[serde(default)]
@@ -27,9 +30,12 @@ pub struct Params {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Paired<T> {
+    /// `_match`: keep `mvm` and `vmm` equal (default `true`).
     #[serde(rename = "_match")]
     pub match_: bool,
+    /// The settings for MVM (`y = W x`).
     pub mvm: T,
+    /// The settings for VMM (`y = v W`).
     pub vmm: T,
 }
 
@@ -58,12 +64,24 @@ pub struct CoreParams {
     pub cols_max: usize,
     /// Weight resolution of bit-sliced cores (also sizes the GRANULAR ADC range).
     pub weight_bits: u32,
+    /// `core.complex_matrix`: The matrix is complex: it is stored as the real block matrix `[[Re W,
+    /// -Im W], [Im W, Re W]]`. Default: `false`.
     pub complex_matrix: bool,
+    /// `core.complex_input`: Inputs are complex (the same expansion, so a real matrix takes complex
+    /// vectors). Default: `false`.
     pub complex_input: bool,
+    /// `core.output_dtype`: Element type of the results: FLOAT32 rounds every output to single
+    /// precision; NATIVE, MATRIX, INPUT and FLOAT64 give double precision; FLOAT16 is refused
+    /// (`XBAR_ERR_UNSUPPORTED`). Default: `1` (NATIVE); 1 NATIVE, 2 MATRIX, 3 INPUT, 4 FLOAT16, 5
+    /// FLOAT32, 6 FLOAT64.
     pub output_dtype: OutputDtype,
+    /// `core.balanced`: see [`BalancedParams`].
     pub balanced: BalancedParams,
+    /// `core.bit_sliced`: see [`BitSlicedParams`].
     pub bit_sliced: BitSlicedParams,
+    /// `core.offset`: see [`OffsetParams`].
     pub offset: OffsetParams,
+    /// `core.mapping`: see [`MappingParams`].
     pub mapping: MappingParams,
 }
 
@@ -89,6 +107,9 @@ impl Default for CoreParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BalancedParams {
+    /// `core.balanced.style`: ONE_SIDED: a positive weight raises G+ from Gmin and leaves G- at
+    /// Gmin (and vice versa). TWO_SIDED: both cells move symmetrically about the middle of the
+    /// range. Default: `1` (ONE_SIDED); 1 ONE_SIDED, 2 TWO_SIDED.
     pub style: BalancedStyle,
     /// G+ and G- cells side by side on one column (currents combine on the wire).
     pub interleaved_posneg: bool,
@@ -110,7 +131,11 @@ impl Default for BalancedParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BitSlicedParams {
+    /// `core.bit_sliced.style`: How each weight slice stores its sign. Default: `1` (BALANCED); 1
+    /// BALANCED, 3 OFFSET.
     pub style: BitSliceStyle,
+    /// `core.bit_sliced.num_slices`: Number of slices a weight is split into; each slice holds
+    /// `weight_bits / num_slices` bits (rounded up). Default: `2`; ≥ 1.
     pub num_slices: u32,
 }
 
@@ -127,6 +152,9 @@ impl Default for BitSlicedParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OffsetParams {
+    /// `core.offset.style`: How the zero-point offset of an OFFSET core is removed: computed
+    /// digitally from the inputs, or measured on an extra all-zero-weight output line. Default: `1`
+    /// (DIGITAL_OFFSET); 1 DIGITAL_OFFSET, 2 UNIT_COLUMN_SUBTRACTION.
     pub style: OffsetStyle,
 }
 
@@ -142,7 +170,9 @@ impl Default for OffsetParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MappingParams {
+    /// `core.mapping.weights`: see [`WeightMapping`].
     pub weights: WeightMapping,
+    /// `core.mapping.inputs`: see [`Paired`].
     pub inputs: Paired<InputMapping>,
 }
 
@@ -166,13 +196,26 @@ impl Default for MappingParams {
 pub struct WeightMapping {
     /// Clip W to [min, max] before programming.
     pub clipping: bool,
+    /// `core.mapping.weights.min`: Lower end of the weight range (with `max`, instead of
+    /// `percentile`). Unit: weight units. Default: `null`; null with `percentile`; else < max.
     pub min: Option<f64>,
+    /// `core.mapping.weights.max`: Upper end of the weight range. Unit: weight units. Default:
+    /// `null`; null with `percentile`; else > min.
     pub max: Option<f64>,
+    /// `core.mapping.weights.percentile`: Range from the matrix itself: `±percentile·max. Default:
+    /// `1.0`; > 0, or null with min and max.
     pub percentile: Option<f64>,
     /// Divisors d of cols_max: if the matrix rows divide evenly into blocks of cols_max/d, use full blocks.
     pub row_partition_priority: Vec<f64>,
+    /// `core.mapping.weights.col_partition_priority`: The same for matrix columns and `rows_max`.
+    /// Default: `[]`; each > 0.
     pub col_partition_priority: Vec<f64>,
+    /// `core.mapping.weights.row_partition_strategy`: How matrix rows are split when they do not
+    /// fit one array: full arrays and a remainder (MAX), or blocks of equal size (EQUAL, rounded
+    /// half to even as CrossSim does). Default: `2` (EQUAL); 1 MAX, 2 EQUAL.
     pub row_partition_strategy: PartitionStrategy,
+    /// `core.mapping.weights.col_partition_strategy`: The same for matrix columns. Default: `2`
+    /// (EQUAL); 1 MAX, 2 EQUAL.
     pub col_partition_strategy: PartitionStrategy,
 }
 
@@ -213,7 +256,11 @@ impl Default for WeightMapping {
 pub struct InputMapping {
     /// Kept for CrossSim compatibility; inputs are clipped only by quantising DACs.
     pub clipping: bool,
+    /// `core.mapping.inputs.{mvm,vmm}.min`: Input value mapped onto the lowest DAC level. Unit:
+    /// input units. Default: `-1.0`; null with `percentile`; else < max.
     pub min: Option<f64>,
+    /// `core.mapping.inputs.{mvm,vmm}.max`: Input value mapped onto the highest DAC level. Unit:
+    /// input units. Default: `1.0`; null with `percentile`; else > min.
     pub max: Option<f64>,
     /// If set, the range is computed from each input vector (see docs).
     pub percentile: Option<f64>,
@@ -236,9 +283,17 @@ impl Default for InputMapping {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct XbarParams {
+    /// `xbar.device.update.pulsed.device`: What one pulse does: a constant step; a step linear in
+    /// the weight (`linear_step`); a step shrinking to zero at each cell's own bound; an
+    /// exponential law (`exp_step`); a power law towards the bounds (`pow_step`); factors
+    /// interpolated between nodes (`piecewise_step`). Default: `"ConstantStep"`; "ConstantStep",
+    /// "LinearStep", "SoftBounds", "ExpStep", "PowStep", "PiecewiseStep".
     pub device: DeviceParams,
+    /// `xbar.array`: see [`ArrayParams`].
     pub array: ArrayParams,
+    /// `xbar.adc`: see [`Paired`].
     pub adc: Paired<AdcParams>,
+    /// `xbar.dac`: see [`Paired`].
     pub dac: Paired<DacParams>,
     /// xbar: the component library of the cost model (energy, latency, area).
     #[serde(default)]
@@ -278,9 +333,13 @@ pub struct DeviceParams {
     pub infinite_on_off_ratio: bool,
     /// Clip noisy conductances to [Gmin, Gmax] rather than [0, inf).
     pub clip_conductance: bool,
+    /// `xbar.device.read_noise`: see [`WeightError`].
     pub read_noise: WeightError,
+    /// `xbar.device.programming_error`: see [`WeightError`].
     pub programming_error: WeightError,
+    /// `xbar.device.drift_error`: see [`WeightError`].
     pub drift_error: WeightError,
+    /// `xbar.device.nonlinear_IV`: see [`WeightError`].
     #[serde(rename = "nonlinear_IV")]
     pub nonlinear_iv: WeightError,
     /// xbar: global drift compensation (aihwkit's): outputs are rescaled by the
@@ -306,6 +365,11 @@ pub struct DeviceParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UpdateParams {
+    /// `xbar.device.update.model`: Ideal: the requested conductance change exactly, clipped to
+    /// [Gmin, Gmax]. Analytic: CrossSim 2's analytic device model (nonlinearity, then write noise,
+    /// then the clip). LookupTable: CrossSim 2's measured lookup tables of the conductance change
+    /// per pulse (`lut_dir`). Pulsed: aihwkit's stochastic pulse trains and step devices (`pulsed`,
+    /// below). Default: `"Ideal"`; "Ideal", "Analytic", "LookupTable", "Pulsed".
     pub model: UpdateModel,
     /// Nonlinearity α (0 = linear).
     pub alpha: f64,
@@ -313,7 +377,12 @@ pub struct UpdateParams {
     pub symmetric: bool,
     /// Write-noise scale σ_wn (0 = none).
     pub write_noise: f64,
+    /// `xbar.device.update.write_noise_model`: How the write noise depends on the present
+    /// conductance. Default: `"G_INDEPENDENT"`; "G_INDEPENDENT", "G_PROPORTIONAL", "G_INVERSE".
     pub write_noise_model: WriteNoiseModel,
+    /// `xbar.device.update.batch_mode`: per_sample: each sample of a batch is one parallel
+    /// outer-product write (the hardware way); accumulate: the batch's outer products are summed
+    /// digitally and written once. Default: `"per_sample"`; "per_sample", "accumulate".
     pub batch_mode: BatchMode,
     /// LookupTable model: the folder of CrossSim 2 tables (`dG_increasing.txt`
     /// and `dG_decreasing.txt`, numbered pairs, or subfolders of them for a set
@@ -322,6 +391,8 @@ pub struct UpdateParams {
     /// LookupTable model: bottom and top of the target range as fractions of
     /// the tabulated conductance range (CrossSim's `Gmin_relative`, `Gmax_relative`).
     pub lut_gmin_relative: f64,
+    /// `xbar.device.update.lut_gmax_relative`: LookupTable only: the top of that window. Unit:
+    /// fraction. Default: `0.9`; > `lut_gmin_relative`.
     pub lut_gmax_relative: f64,
     /// LookupTable model: draw cycle-to-cycle write noise from the tables
     /// (CrossSim's `disable_writenoise` = false).
@@ -339,6 +410,8 @@ pub struct UpdateParams {
     /// Bits of x and of d before the update (sign included; 0 = unquantised):
     /// `2^bits - 1` levels spread over `±max|v|` of each vector.
     pub x_bits: u32,
+    /// `xbar.device.update.d_bits`: The same for each error vector d. Unit: bits. Default: `0`; 0 =
+    /// off, or 2 to 32.
     pub d_bits: u32,
     /// Round x and d to a neighbouring level at random (unbiased) rather than to the nearest.
     pub stochastic_rounding: bool,
@@ -413,7 +486,9 @@ impl DeviceParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightError {
+    /// Whether this error is simulated (default `false`).
     pub enable: bool,
+    /// The error law ([`DeviceModel`]; default `Ideal`).
     pub model: DeviceModel,
     /// Model-specific size (std or width for the generic models).
     pub magnitude: f64,
@@ -436,6 +511,7 @@ pub struct ArrayParams {
     /// Column current limit (units of one fully-on cell at full input); 0 = none.
     #[serde(rename = "Icol_max")]
     pub icol_max: f64,
+    /// `xbar.array.parasitics`: see [`ParasiticParams`].
     pub parasitics: ParasiticParams,
 }
 
@@ -443,16 +519,33 @@ pub struct ArrayParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParasiticParams {
+    /// `xbar.array.parasitics.enable`: Simulate the resistance of the row and column wires (IR
+    /// drop) with a circuit solve of every read. Default: `false`.
     pub enable: bool,
+    /// `xbar.array.parasitics.Rp_row`: Resistance of one input-line segment between neighbouring
+    /// cells. Unit: Ω. Default: `0.0`; ≥ 0.
     #[serde(rename = "Rp_row")]
     pub rp_row: f64,
+    /// `xbar.array.parasitics.Rp_col`: Resistance of one output-line segment between neighbouring
+    /// cells. Unit: Ω. Default: `0.0`; ≥ 0.
     #[serde(rename = "Rp_col")]
     pub rp_col: f64,
+    /// `xbar.array.parasitics.Rp_row_terminal`: Extra resistance between the input driver and the
+    /// first cell. Unit: Ω. Default: `0.0`; ≥ 0.
     #[serde(rename = "Rp_row_terminal")]
     pub rp_row_terminal: f64,
+    /// `xbar.array.parasitics.Rp_col_terminal`: Extra resistance between the last cell and the
+    /// output (ADC) terminal. Unit: Ω. Default: `0.0`; ≥ 0.
     #[serde(rename = "Rp_col_terminal")]
     pub rp_col_terminal: f64,
+    /// `xbar.array.parasitics.current_from_input`: true: the cell current is supplied by the input
+    /// line; false: by a separate supply line parallel to the output line, with inputs applied as
+    /// on/off gates (needs `xbar.dac.mvm.input_bitslicing` with `slice_size` 1). Default: `true`;
+    /// false needs 1-bit input slices.
     pub current_from_input: bool,
+    /// `xbar.array.parasitics.selected_rows`: With a separate supply line and fewer inputs than the
+    /// array has rows: whether the used rows sit at the top or the bottom (which sets the length of
+    /// the unused wire). Default: `"top"`; "top", "bottom".
     pub selected_rows: SelectedRows,
 }
 
@@ -475,7 +568,9 @@ impl Default for ParasiticParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum CalibratedRange {
+    /// `[min, max]` of the ADC input.
     Pair(Vec<f64>),
+    /// One `[min, max]` per weight slice.
     PerSlice(Vec<Vec<f64>>),
 }
 
@@ -508,14 +603,33 @@ impl CalibratedRange {
 /// sigma_comparator, group_size).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdcParams {
+    /// `xbar.adc.{mvm,vmm}.model`: The converter: none, an ideal uniform quantiser, a
+    /// sign-magnitude quantiser (zero representable, symmetric range), or one of four circuit
+    /// models with component mismatch and finite op-amp gain. Switching the model drops the old
+    /// model's circuit keys and gives the new model's keys their defaults. Default: `"IdealADC"`;
+    /// IdealADC, QuantizerADC, SignMagnitudeADC, RampADC, SarADC, PipelineADC, CyclicADC.
     pub model: AdcModel,
     /// Resolution; 0 = no quantisation.
     pub bits: u32,
+    /// `xbar.adc.{mvm,vmm}.signed`: Whether the converter handles negative inputs (a
+    /// SignMagnitudeADC requires it; no effect on QuantizerADC). Default: `true`; SignMagnitudeADC
+    /// needs true.
     pub signed: bool,
+    /// `xbar.adc.{mvm,vmm}.stochastic_rounding`: QuantizerADC and SignMagnitudeADC round up or down
+    /// at random, with probabilities proportional to the distance to each level (unbiased), instead
+    /// of to the nearest level. Default: `false`.
     pub stochastic_rounding: bool,
     /// Digitise every input bit slice separately.
     pub adc_per_ibit: bool,
+    /// `xbar.adc.{mvm,vmm}.calibrated_range`: The input range of a CALIBRATED ADC, in
+    /// column-current units. Required when `bits > 0` with CALIBRATED. Unit: cell currents.
+    /// Default: `[]`; `[min, max]` with min < max, or one pair per weight slice.
     pub calibrated_range: CalibratedRange,
+    /// `xbar.adc.{mvm,vmm}.adc_range_option`: How the range is chosen: `calibrated_range`; the
+    /// largest possible current (MAX: `[-n, n]` for n inputs, `[0, n]` when neither the inputs are
+    /// signed nor G- is subtracted in analog); or one level per least significant product
+    /// (GRANULAR, needs `adc_per_ibit`). Default: `1` (CALIBRATED); 1 CALIBRATED, 2 MAX, 3
+    /// GRANULAR.
     pub adc_range_option: AdcRangeOption,
     /// Op-amp open-loop gain (dB).
     pub gain_db: f64,
@@ -523,12 +637,19 @@ pub struct AdcParams {
     pub sigma_capacitor: f64,
     /// Comparator offset std, relative to Vref.
     pub sigma_comparator: f64,
+    /// `xbar.adc.{mvm,vmm}.symmetric_cdac`: RampADC only: sign-magnitude (symmetric) capacitive DAC
+    /// rather than a plain binary one. Default: `true`.
     pub symmetric_cdac: bool,
+    /// `xbar.adc.{mvm,vmm}.split_cdac`: SarADC only: split (bridge-capacitor) capacitive DAC.
+    /// Default: `true`.
     pub split_cdac: bool,
     /// Consecutive outputs sharing one ADC.
     pub group_size: u32,
+    /// Std of each stage's capacitor C1 of a pipeline or cyclic ADC (nominal 1, so relative).
     pub sigma_c1: f64,
+    /// Std of each stage's capacitor C2 (nominal 1, so relative).
     pub sigma_c2: f64,
+    /// Std of each stage's parasitic capacitance (nominal 0; in units of the nominal C1).
     pub sigma_cpar: f64,
 }
 
@@ -559,12 +680,21 @@ impl Default for AdcParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DacParams {
+    /// `xbar.dac.{mvm,vmm}.model`: The converter: none; a uniform quantiser with `2^bits` levels
+    /// over the input range (a signed one has no zero level); or a sign-magnitude one with
+    /// `2^bits - 1` levels including zero (needs a symmetric input range). Default: `"IdealDAC"`; IdealDAC,
+    /// QuantizerDAC, SignMagnitudeDAC.
     pub model: DacModel,
     /// Resolution; 0 = no quantisation.
     pub bits: u32,
     /// Apply the input bit-serially, `slice_size` bits at a time.
     pub input_bitslicing: bool,
+    /// `xbar.dac.{mvm,vmm}.signed`: Whether inputs may be negative: a signed DAC spans [-1, 1], an
+    /// unsigned one [0, 1] (then the input range must not include negative values). Default:
+    /// `true`.
     pub signed: bool,
+    /// `xbar.dac.{mvm,vmm}.slice_size`: Bits per input slice with `input_bitslicing`. Unit: bits.
+    /// Default: `1`; ≥ 1.
     pub slice_size: u32,
 }
 

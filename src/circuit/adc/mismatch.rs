@@ -67,6 +67,7 @@ pub struct StageMismatch {
 impl StageMismatch {
     /// Ideal components of `n_adc` ADCs of `stages` stages: zero offsets,
     /// `C1 = C2 = 1`, `Cpar = 0`.
+    #[cfg(test)]
     pub fn ideal(n_adc: usize, stages: usize) -> StageMismatch {
         StageMismatch {
             stages,

@@ -126,11 +126,6 @@ impl Adc {
         }
     }
 
-    /// Whether the ADC changes its input at all.
-    pub fn is_ideal(&self) -> bool {
-        matches!(self, Adc::Ideal)
-    }
-
     /// Digitises every value of `x` in place; entry i of each vector is output
     /// line i. `key` and `part` (0, or 1 for the G- currents of a pair
     /// digitised separately) name the conversion in the stochastic-rounding

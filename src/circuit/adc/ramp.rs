@@ -115,6 +115,7 @@ impl RampAdc {
     }
 
     /// The `2^b` gain-shrunk DAC levels `L_c`.
+    #[cfg(test)]
     pub fn levels(&self) -> &[f64] {
         &self.levels
     }

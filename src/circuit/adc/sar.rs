@@ -152,6 +152,7 @@ impl SarAdc {
     }
 
     /// The `2^b` thresholds `T[c] = L_c - Vref/2^b` (before comparator offset).
+    #[cfg(test)]
     pub fn thresholds(&self) -> &[f64] {
         &self.thresholds
     }

@@ -48,9 +48,9 @@
 //! # Use
 //!
 //! ```
-//! use xbar::array::Op;
-//! use xbar::batch::Batch;
-//! use xbar::circuit::parasitics::{LinearSolver, Wires};
+//! use xbar::internals::array::Op;
+//! use xbar::internals::batch::Batch;
+//! use xbar::internals::circuit::parasitics::{LinearSolver, Wires};
 //! use xbar::Params;
 //!
 //! let mut params = Params::default();

@@ -46,6 +46,7 @@ pub struct LutOptions {
     /// conductance range (CrossSim's `Gmin_relative`, `Gmax_relative`;
     /// defaults 0.1 and 0.9, those of its training driver).
     pub gmin_relative: f64,
+    /// Top of the target range (see `gmin_relative`).
     pub gmax_relative: f64,
     /// Draw cycle-to-cycle write noise from the tables (default true;
     /// CrossSim's `disable_writenoise` = false).

@@ -43,12 +43,15 @@ pub struct Table {
     pub w: Vec<f64>,
     /// CDF grid, NC values.
     pub cdf: Vec<f64>,
+    /// The increasing-pulse (SET) direction.
     pub inc: Direction,
+    /// The decreasing-pulse (RESET) direction.
     pub dec: Direction,
     /// Both grids uniform (to 1e-4 of their step): nearest-node lookup.
     pub uniform: bool,
     /// Mean state step and mean CDF step.
     pub dw: f64,
+    /// Mean CDF step (see `dw`).
     pub dc: f64,
     /// The columns `[i0, i1)` averaged for the normalisers.
     pub avg_cols: (usize, usize),
@@ -75,9 +78,11 @@ impl Table {
 pub struct Summary {
     /// Lowest and highest tabulated conductance (S) (`Gmin_clip`, `Gmax_clip`).
     pub g_lo: f64,
+    /// Highest tabulated conductance (S) (see `g_lo`).
     pub g_hi: f64,
     /// The conductance taken as 1 and the bottom of the target range (S).
     pub gmax: f64,
+    /// The bottom of the target range (S) (see `gmax`).
     pub gmin: f64,
     /// `[Gmin/Gmax, 1]`: the range weights are mapped onto.
     pub target: (f64, f64),
