@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::time::Duration;
 use xbar::internals::array::Op;
 use xbar::internals::batch::Batch;
-use xbar::internals::circuit::parasitics::{solve_relaxation, LinearSolver, Method, Relaxation, Wires};
+use xbar::internals::circuit::parasitics::{solve_relaxation, LinearSolver, Method, Problem, Relaxation, Wires};
 use xbar::params::{SelectedRows, VerrCriterion};
 
 fn wires(r: f64) -> Wires {
@@ -54,6 +54,19 @@ fn relaxation() -> Relaxation {
     }
 }
 
+/// The MVM of the `n × n` array `g` on `x` through `w`.
+fn mvm<'a>(w: &'a Wires, n: usize, g: &'a [f64], x: &'a Batch) -> Problem<'a> {
+    Problem {
+        wires: w,
+        op: Op::Mvm,
+        rows: n,
+        cols: n,
+        g,
+        gn: None,
+        x,
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let w = wires(2e-5);
 
@@ -69,8 +82,8 @@ fn bench(c: &mut Criterion) {
     sp.factor(&gp, None).unwrap();
     sn.factor(&gn, None).unwrap();
     let (mut stp, mut stn) = (relaxation(), relaxation());
-    let it_p = solve_relaxation(&w, Op::Mvm, n, n, &gp, None, &x, &mut stp).unwrap();
-    let it_n = solve_relaxation(&w, Op::Mvm, n, n, &gn, None, &x, &mut stn).unwrap();
+    let it_p = solve_relaxation(&mvm(&w, n, &gp, &x), &mut stp).unwrap();
+    let it_n = solve_relaxation(&mvm(&w, n, &gn, &x), &mut stn).unwrap();
     eprintln!(
         "256x256: {} unknowns, {} factor entries per array; relaxation: {} + {} iterations, {} retries",
         sp.nodes(),
@@ -107,8 +120,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("relaxation Verr 1e-10", |b| {
         b.iter(|| {
             let (mut a, mut bb) = (relaxation(), relaxation());
-            let p = solve_relaxation(&w, Op::Mvm, n, n, black_box(&gp), None, &x, &mut a).unwrap();
-            let q = solve_relaxation(&w, Op::Mvm, n, n, black_box(&gn), None, &x, &mut bb).unwrap();
+            let p = solve_relaxation(&mvm(&w, n, black_box(&gp), &x), &mut a).unwrap();
+            let q = solve_relaxation(&mvm(&w, n, black_box(&gn), &x), &mut bb).unwrap();
             (p, q)
         })
     });
@@ -130,7 +143,7 @@ fn bench(c: &mut Criterion) {
     // The default for this size and batch: conjugate gradients.
     let mut s2 = LinearSolver::new(&w, Op::Mvm, n, n, false).unwrap();
     let mut st = relaxation();
-    let it = solve_relaxation(&w, Op::Mvm, n, n, &g1, None, &x1, &mut st).unwrap();
+    let it = solve_relaxation(&mvm(&w, n, &g1, &x1), &mut st).unwrap();
     eprintln!(
         "1024x1024: {} unknowns, {} factor entries; relaxation: {} iterations, {} retries",
         s1.nodes(),
@@ -158,7 +171,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("relaxation Verr 1e-10", |b| {
         b.iter(|| {
             let mut st = relaxation();
-            solve_relaxation(&w, Op::Mvm, n, n, black_box(&g1), None, &x1, &mut st).unwrap()
+            solve_relaxation(&mvm(&w, n, black_box(&g1), &x1), &mut st).unwrap()
         })
     });
     g.finish();

@@ -3,7 +3,7 @@
 //! orientation, `g[i][j]` for output line i and input line j of an MVM.
 
 use crate::batch::Batch;
-use crate::circuit::parasitics::{solve_exact, solve_nonlinear, solve_relaxation, NewtonSettings, Relaxation, Wires};
+use crate::circuit::parasitics::{solve_relaxation, Problem, Relaxation, Wires};
 use crate::device::iv::IvModel;
 use crate::error::{Error, Result};
 use crate::product::{self, gemm, Dense, Diff, Matrix, Sum};
@@ -189,6 +189,22 @@ impl Array {
             .as_deref()
             .ok_or_else(|| Error::Internal("circuit read without wires".into()))?;
         let noisy = self.noise.is_some() || neg.is_some_and(|n| n.noise.is_some());
+        let (rows, cols) = (self.rows, self.cols);
+        let solve = |g: &[f64], gn: Option<&[f64]>, x: &Batch, relaxation: Option<&mut Relaxation>| {
+            let p = Problem {
+                wires,
+                op,
+                rows,
+                cols,
+                g,
+                gn,
+                x,
+            };
+            match relaxation {
+                Some(r) => solve_relaxation(&p, r).map(|r| r.y),
+                None => p.solve(self.iv.as_ref()),
+            }
+        };
         if let Some(state) = &self.relaxation {
             if noisy {
                 return Err(Error::unsupported(
@@ -200,34 +216,18 @@ impl Array {
                 .map_err(|_| Error::Internal("relaxation state poisoned".into()))?;
             let r = &mut st[usize::from(op == Op::Vmm)];
             let gn = neg.map(|n| n.g.as_f64());
-            let report = solve_relaxation(wires, op, self.rows, self.cols, &self.g.as_f64(), gn.as_deref(), x, r)?;
-            return Ok(report.y);
+            return solve(&self.g.as_f64(), gn.as_deref(), x, Some(r));
         }
-        let solve = |gp: &[f64], gn: Option<&[f64]>, xb: &Batch| match &self.iv {
-            Some(iv) => solve_nonlinear(
-                wires,
-                op,
-                self.rows,
-                self.cols,
-                gp,
-                gn,
-                iv,
-                xb,
-                &NewtonSettings::default(),
-            )
-            .map(|r| r.y),
-            None => solve_exact(wires, op, self.rows, self.cols, gp, gn, xb),
-        };
         if !noisy {
             let gn = neg.map(|n| n.g.as_f64());
-            return solve(&self.g.as_f64(), gn.as_deref(), x);
+            return solve(&self.g.as_f64(), gn.as_deref(), x, None);
         }
         let mut y = Batch::zeros(self.outputs(op), x.count);
         for b in 0..x.count {
             let gp = self.seen_by(key, b);
             let gn = neg.map(|n| n.seen_by(key, b));
             let xb = Batch::from_vec(x.len, 1, x.vector(b).to_vec());
-            let yb = solve(&gp, gn.as_deref(), &xb)?;
+            let yb = solve(&gp, gn.as_deref(), &xb, None)?;
             y.vector_mut(b).copy_from_slice(yb.vector(0));
         }
         Ok(y)

@@ -17,6 +17,7 @@ use crate::support;
 use crate::tiling::Tiling;
 
 mod cost;
+mod counters;
 mod drift;
 mod introspect;
 mod layout;
@@ -25,6 +26,7 @@ mod real;
 mod snapshot;
 mod spice;
 mod update;
+use counters::Counters;
 pub use introspect::{ArrayInfo, ArrayRole};
 use layout::{check_allocatable, check_data, check_out, from_row_major, to_row_major};
 pub use real::Real;
@@ -120,11 +122,9 @@ pub struct Core {
     weight_limits: (f64, f64),
     /// Time since programming, in the drift model's unit.
     time: f64,
-    /// Calls of `program`, `set_time` and of the reads: they key the random streams.
-    program_calls: u64,
-    time_calls: u64,
-    read_calls: u64,
-    update_calls: u64,
+    /// Calls of `program`, `set_time`, `update` and of the reads: they key
+    /// the random streams, and a saved core keeps them as one unit.
+    counters: Counters,
     /// The arrays were updated since `matrix` was programmed.
     updated: bool,
     /// Global drift compensation: the reference read at programming, and the
@@ -208,10 +208,7 @@ impl Core {
             matrix: Vec::new(),
             weight_limits: (-1.0, 1.0),
             time,
-            program_calls: 0,
-            time_calls: 0,
-            read_calls: 0,
-            update_calls: 0,
+            counters: Counters::default(),
             updated: false,
             drift_reference: 1.0,
             drift_factor: 1.0,
@@ -329,7 +326,7 @@ impl Core {
             draws: Draws {
                 seed: self.seed,
                 program_call,
-                time_call: self.time_calls,
+                time_call: self.counters.time_calls,
             },
             block: 0,
             wires: self.wires.clone(),
@@ -407,14 +404,17 @@ impl Core {
 
     /// Programs the physical matrix `m` as a new write of the arrays.
     fn install(&mut self, m: Vec<f64>) -> Result<()> {
-        let call = self.program_calls + 1;
+        let call = self.counters.program_calls + 1;
         let weight_limits = self.weight_limits(&m);
         let blocks = self.program_blocks(&m, weight_limits, call)?;
         let mut next = Core {
             blocks,
             matrix: if self.keeps_matrix() { m } else { Vec::new() },
             weight_limits,
-            program_calls: call,
+            counters: Counters {
+                program_calls: call,
+                ..self.counters
+            },
             updated: false,
             drift_factor: 1.0,
             ..self.clone_settings()
@@ -569,7 +569,7 @@ mod tests {
         c.program(&[0.5, -0.5, 0.25, 1.0], Layout::RowMajor).unwrap();
         let x = Batch::from_vec(2, 8, vec![1.0; 16]);
         let y = c.apply_in_calls(Op::Mvm, &x, 4).unwrap();
-        assert_eq!(c.read_calls, 2);
+        assert_eq!(c.counters.read_calls, 2);
         for b in 0..4 {
             assert_ne!(y.vector(b), y.vector(b + 4), "vector {b} repeats in the second call");
         }

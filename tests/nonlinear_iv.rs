@@ -6,7 +6,7 @@
 
 use xbar::internals::array::Op;
 use xbar::internals::batch::Batch;
-use xbar::internals::circuit::parasitics::{solve_exact, solve_nonlinear, NewtonSettings, Wires};
+use xbar::internals::circuit::parasitics::{solve_exact, solve_nonlinear, NewtonSettings, Problem, Wires};
 use xbar::internals::device::iv::IvModel;
 use xbar::params::SelectedRows;
 use xbar::{Core, Error, Layout, Params};
@@ -146,12 +146,20 @@ fn newton_converges_and_reports() {
         } else {
             Batch::from_vec(n, 4, x.data.iter().map(|v| v.signum()).collect())
         };
-        let neg = interleaved.then_some(&gn[..]);
+        let p = Problem {
+            wires: &w,
+            op: Op::Mvm,
+            rows: m,
+            cols: n,
+            g: &g,
+            gn: interleaved.then_some(&gn[..]),
+            x: &xs,
+        };
         for iv in [
             IvModel::Cubic { vread: 1.8 },
             IvModel::RramMilo { rmin: 5e3, vread: 0.5 },
         ] {
-            let r = solve_nonlinear(&w, Op::Mvm, m, n, &g, neg, &iv, &xs, &settings).unwrap();
+            let r = solve_nonlinear(&p, &iv, &settings).unwrap();
             let most = *r.iterations.iter().max().unwrap();
             eprintln!(
                 "{iv:?} from_input {from_input} interleaved {interleaved}: steps {:?}, residual {:.1e}",
@@ -164,19 +172,25 @@ fn newton_converges_and_reports() {
                 r.residual
             );
             // Far from the linear answer with this nonlinearity.
-            let lin = solve_exact(&w, Op::Mvm, m, n, &g, neg, &xs).unwrap();
+            let lin = solve_exact(&p).unwrap();
             assert!(rel(&r.y.data, &lin.data) > 1e-3);
             let one = NewtonSettings {
                 max_iterations: 1,
                 ..settings
             };
-            let err = solve_nonlinear(&w, Op::Mvm, m, n, &g, neg, &iv, &xs, &one).unwrap_err();
+            let err = solve_nonlinear(&p, &iv, &one).unwrap_err();
             assert!(matches!(err, Error::NoConvergence(_)), "{err}");
         }
         // Ohmic: one Newton step is the linear solve (VMM of the n × m array: n inputs).
         let ohmic = IvModel::Cubic { vread: 0.0 };
-        let r = solve_nonlinear(&w, Op::Vmm, n, m, &g, neg, &ohmic, &xs, &settings).unwrap();
-        let lin = solve_exact(&w, Op::Vmm, n, m, &g, neg, &xs).unwrap();
+        let vmm = Problem {
+            op: Op::Vmm,
+            rows: n,
+            cols: m,
+            ..p
+        };
+        let r = solve_nonlinear(&vmm, &ohmic, &settings).unwrap();
+        let lin = solve_exact(&vmm).unwrap();
         assert!(rel(&r.y.data, &lin.data) <= 1e-12, "{}", rel(&r.y.data, &lin.data));
         assert!(r.iterations.iter().all(|&k| k == 1), "{:?}", r.iterations);
     }

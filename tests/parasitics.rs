@@ -12,7 +12,7 @@ use std::process::Command;
 use xbar::internals::array::{Array, Op};
 use xbar::internals::batch::Batch;
 use xbar::internals::circuit::parasitics::{
-    netlist, parse_ngspice_currents, solve_exact, solve_relaxation, LinearSolver, Relaxation, Wires,
+    netlist, parse_ngspice_currents, solve_exact, solve_relaxation, LinearSolver, Problem, Relaxation, Wires,
 };
 use xbar::internals::storage::Conductances;
 use xbar::params::{Params, SelectedRows, VerrCriterion};
@@ -116,17 +116,20 @@ impl Case {
             x: Batch::from_vec(n, batch, data),
         }
     }
+    /// The case as the solvers take it.
+    fn problem(&self) -> Problem<'_> {
+        Problem {
+            wires: &self.w,
+            op: self.op,
+            rows: self.rows,
+            cols: self.cols,
+            g: &self.g,
+            gn: self.gn.as_deref(),
+            x: &self.x,
+        }
+    }
     fn exact(&self) -> Batch {
-        solve_exact(
-            &self.w,
-            self.op,
-            self.rows,
-            self.cols,
-            &self.g,
-            self.gn.as_deref(),
-            &self.x,
-        )
-        .unwrap()
+        solve_exact(&self.problem()).unwrap()
     }
 }
 
@@ -361,7 +364,18 @@ fn one_cell_is_a_series_circuit() {
             let w = wires(0.01, 0.02, 0.03, 0.04, from_input, SelectedRows::Top, (0, 0));
             // Driver (or source) end then cell then terminal end: both wires' end segments in series.
             let series = 0.01 + 0.03 + 0.02 + 0.04;
-            let y = solve_exact(&w, op, 1, 1, &[g], None, &Batch::from_vec(1, 1, vec![v])).unwrap();
+            let x = Batch::from_vec(1, 1, vec![v]);
+            let (rows, cols, gn_cell) = (1, 1, [gn]);
+            let single = Problem {
+                wires: &w,
+                op,
+                rows,
+                cols,
+                g: &[g],
+                gn: None,
+                x: &x,
+            };
+            let y = solve_exact(&single).unwrap();
             let want = v / (1.0 / g + series);
             assert!(
                 (y.data[0] - want).abs() <= 1e-15 * want,
@@ -375,7 +389,11 @@ fn one_cell_is_a_series_circuit() {
             };
             let (gp_eff, gn_eff) = (1.0 / (1.0 / g + r_in), 1.0 / (1.0 / gn + r_in));
             let node = (gp_eff - gn_eff) * v / (gp_eff + gn_eff + 1.0 / r_out);
-            let y = solve_exact(&w, op, 1, 1, &[g], Some(&[gn]), &Batch::from_vec(1, 1, vec![v])).unwrap();
+            let y = solve_exact(&Problem {
+                gn: Some(&gn_cell),
+                ..single
+            })
+            .unwrap();
             let want = node / r_out;
             assert!(
                 (y.data[0] - want).abs() <= 1e-14 * want.abs(),
@@ -398,7 +416,17 @@ fn two_by_two_circuits_solved_by_hand() {
     };
     // Output lines resistive: per output line, nodes at j = 0, 1; terminal after j = 1.
     let w = wires(0.0, r, 0.0, t, true, SelectedRows::Top, (0, 0));
-    let y = solve_exact(&w, Op::Mvm, 2, 2, &g, None, &Batch::from_vec(2, 1, v.to_vec())).unwrap();
+    let x = Batch::from_vec(2, 1, v.to_vec());
+    let p = Problem {
+        wires: &w,
+        op: Op::Mvm,
+        rows: 2,
+        cols: 2,
+        g: &g,
+        gn: None,
+        x: &x,
+    };
+    let y = solve_exact(&p).unwrap();
     for i in 0..2 {
         let (g0, g1) = (g[2 * i], g[2 * i + 1]);
         let end = r + t;
@@ -419,7 +447,7 @@ fn two_by_two_circuits_solved_by_hand() {
     }
     // Input lines resistive: per input line, nodes at i = 0, 1; driver before i = 0.
     let w = wires(r, 0.0, t, 0.0, true, SelectedRows::Top, (0, 0));
-    let y = solve_exact(&w, Op::Mvm, 2, 2, &g, None, &Batch::from_vec(2, 1, v.to_vec())).unwrap();
+    let y = solve_exact(&Problem { wires: &w, ..p }).unwrap();
     let mut want = [0.0; 2];
     for j in 0..2 {
         let (g0, g1) = (g[j], g[2 + j]);
@@ -500,7 +528,16 @@ fn vmm_is_the_mvm_of_the_transpose_turned_half_a_turn() {
         }
         let h = turn(&c.g);
         let hn = c.gn.as_deref().map(turn);
-        let mut want = solve_exact(&w, Op::Mvm, cols, rows, &h, hn.as_deref(), &xr).unwrap();
+        let turned = Problem {
+            wires: &w,
+            op: Op::Mvm,
+            rows: cols,
+            cols: rows,
+            g: &h,
+            gn: hn.as_deref(),
+            x: &xr,
+        };
+        let mut want = solve_exact(&turned).unwrap();
         for b in 0..want.count {
             want.vector_mut(b).reverse();
         }
@@ -521,7 +558,12 @@ fn refactoring_with_new_conductances_reuses_the_analysis() {
         let g2 = rng.vec(c.g.len(), 0.0, 1.0);
         let gn2 = c.gn.as_ref().map(|g| rng.vec(g.len(), 0.0, 1.0));
         solver.factor(&g2, gn2.as_deref()).unwrap();
-        let fresh = solve_exact(&c.w, c.op, c.rows, c.cols, &g2, gn2.as_deref(), &c.x).unwrap();
+        let fresh = solve_exact(&Problem {
+            g: &g2,
+            gn: gn2.as_deref(),
+            ..c.problem()
+        })
+        .unwrap();
         assert_eq!(solver.solve(&c.x).unwrap().data, fresh.data);
     }
 }
@@ -590,7 +632,7 @@ fn relaxation_run_tight_agrees_with_the_exact_solver() {
         }
         let exact = c.exact();
         let mut st = tight();
-        let r = solve_relaxation(&c.w, c.op, c.rows, c.cols, &c.g, c.gn.as_deref(), &c.x, &mut st).unwrap();
+        let r = solve_relaxation(&c.problem(), &mut st).unwrap();
         // Voltage error 1e-14 on unit inputs: the currents agree far below 1e-9.
         let e = rel_err(&r.y.data, &exact.data);
         assert!(e <= 1e-9, "{c:?}: {e:e} after {} iterations", r.iterations);
@@ -603,7 +645,7 @@ fn relaxation_puts_the_row_terminal_on_input_line_zero() {
     let w = wires(1e-3, 1e-3, 0.05, 0.0, true, SelectedRows::Top, (0, 0));
     let c = Case::random(3, 6, 6, Op::Mvm, false, w.clone(), 1);
     let mut st = tight();
-    let r = solve_relaxation(&c.w, c.op, c.rows, c.cols, &c.g, None, &c.x, &mut st).unwrap();
+    let r = solve_relaxation(&c.problem(), &mut st).unwrap();
     assert!(
         rel_err(&r.y.data, &c.exact().data) > 1e-3,
         "the two placements should differ visibly"
@@ -612,9 +654,13 @@ fn relaxation_puts_the_row_terminal_on_input_line_zero() {
     // of its segments: the exact circuit with Rp_row + Rp_row_terminal per segment.
     let one = Case::random(4, 6, 1, Op::Mvm, false, w, 2);
     let mut st = tight();
-    let r = solve_relaxation(&one.w, Op::Mvm, 6, 1, &one.g, None, &one.x, &mut st).unwrap();
+    let r = solve_relaxation(&one.problem(), &mut st).unwrap();
     let summed = wires(1e-3 + 0.05, 1e-3, 0.0, 0.0, true, SelectedRows::Top, (0, 0));
-    let e = solve_exact(&summed, Op::Mvm, 6, 1, &one.g, None, &one.x).unwrap();
+    let e = solve_exact(&Problem {
+        wires: &summed,
+        ..one.problem()
+    })
+    .unwrap();
     assert!(rel_err(&r.y.data, &e.data) <= 1e-9);
 }
 
@@ -630,11 +676,11 @@ fn relaxation_lowers_and_keeps_gamma_then_gives_up() {
         max_iterations: 100,
         criterion: VerrCriterion::MaxMax,
     };
-    let r = solve_relaxation(&c.w, c.op, c.rows, c.cols, &c.g, None, &c.x, &mut st).unwrap();
+    let r = solve_relaxation(&c.problem(), &mut st).unwrap();
     assert!(r.retries > 0);
     assert!((st.gamma - 0.98f64.powi(r.retries as i32)).abs() < 1e-12);
     let kept = st.gamma;
-    let again = solve_relaxation(&c.w, c.op, c.rows, c.cols, &c.g, None, &c.x, &mut st).unwrap();
+    let again = solve_relaxation(&c.problem(), &mut st).unwrap();
     assert_eq!((again.retries, st.gamma), (0, kept));
     // Too few iterations for any gamma: fails, and quickly.
     st = Relaxation {
@@ -643,11 +689,19 @@ fn relaxation_lowers_and_keeps_gamma_then_gives_up() {
     };
     st.gamma = 1.0;
     let t = std::time::Instant::now();
-    let err = solve_relaxation(&c.w, c.op, c.rows, c.cols, &c.g, None, &c.x, &mut st).unwrap_err();
+    let err = solve_relaxation(&c.problem(), &mut st).unwrap_err();
     assert!(matches!(&err, Error::NoConvergence(m) if m.starts_with("Parasitic MVM solver failed to converge")));
     assert!(st.gamma <= 0.01 && t.elapsed().as_secs() < 10);
     // An all-zero batch is not iterated.
-    let z = solve_relaxation(&c.w, c.op, c.rows, c.cols, &c.g, None, &Batch::zeros(40, 2), &mut st).unwrap();
+    let zeros = Batch::zeros(40, 2);
+    let z = solve_relaxation(
+        &Problem {
+            x: &zeros,
+            ..c.problem()
+        },
+        &mut st,
+    )
+    .unwrap();
     assert!(z.y.data.iter().all(|&v| v == 0.0) && z.iterations == 0);
 }
 
@@ -663,7 +717,7 @@ fn relaxation_metrics_combine_the_batch_as_crosssim() {
             max_iterations: 100,
             criterion,
         };
-        let r = solve_relaxation(&c.w, c.op, 8, 8, &c.g, c.gn.as_deref(), &c.x, &mut st).unwrap();
+        let r = solve_relaxation(&c.problem(), &mut st).unwrap();
         iters.push(r.iterations);
     }
     // The mean is at most the max and the min at most the mean: fewer or equal iterations.
@@ -836,16 +890,24 @@ fn crosssim_cases_j02_to_j04_at_the_array_level() {
         let wires = Wires::from_params(&case.params);
         let (rows, cols) = (case.rows, case.cols);
         // Exact circuit against CrossSim re-solved to Verr 1e-10 (float32 cells, as CrossSim).
-        let y = case.run(true, |g, gn, x, _| {
-            solve_exact(&wires, Op::Mvm, rows, cols, g, gn, x).unwrap()
-        });
+        // The arrays and inputs of each read come from the case.
+        let array = Problem {
+            wires: &wires,
+            op: Op::Mvm,
+            rows,
+            cols,
+            g: &[],
+            gn: None,
+            x: &case.x,
+        };
+        let y = case.run(true, |g, gn, x, _| solve_exact(&Problem { g, gn, x, ..array }).unwrap());
         let e_tight = rel_err(&y, &npy(&dir, "Y_tight.npy").2);
         // CrossSim's own relaxation, one state per array (their solver objects).
         let mut states = vec![Relaxation::from_params(&case.params); 8];
         let relax = |f32_cells: bool, states: &mut Vec<Relaxation>| {
             case.run(f32_cells, |g, gn, x, k| {
                 let st = &mut states[if gn.is_some() { 0 } else { k % 2 }];
-                solve_relaxation(&wires, Op::Mvm, rows, cols, g, gn, x, st).unwrap().y
+                solve_relaxation(&Problem { g, gn, x, ..array }, st).unwrap().y
             })
         };
         let y_relax = relax(true, &mut states);
@@ -873,14 +935,23 @@ fn crosssim_case_j06_fails_to_converge() {
     let (gp, _) = case.conductances(true);
     let mut st = Relaxation::from_params(&case.params);
     let t = std::time::Instant::now();
-    let err = solve_relaxation(&wires, Op::Mvm, case.rows, case.cols, &gp, None, &case.x, &mut st).unwrap_err();
+    let p = Problem {
+        wires: &wires,
+        op: Op::Mvm,
+        rows: case.rows,
+        cols: case.cols,
+        g: &gp,
+        gn: None,
+        x: &case.x,
+    };
+    let err = solve_relaxation(&p, &mut st).unwrap_err();
     assert!(
         matches!(&err, Error::NoConvergence(m) if m.starts_with("Parasitic MVM solver failed to converge")),
         "{err}"
     );
     assert!(t.elapsed().as_secs() < 10);
     // The exact solver has no such limit.
-    let y = solve_exact(&wires, Op::Mvm, case.rows, case.cols, &gp, None, &case.x).unwrap();
+    let y = solve_exact(&p).unwrap();
     assert!(y.data.iter().all(|v| v.is_finite()));
 }
 
@@ -970,7 +1041,8 @@ fn ngspice_agrees_with_the_exact_solver() {
         }
         let y = c.exact();
         for b in 0..c.x.count {
-            let deck = netlist(&c.w, op, rows, cols, &c.g, c.gn.as_deref(), c.x.vector(b), 0.2, None).unwrap();
+            let x = Batch::from_vec(c.x.len, 1, c.x.vector(b).to_vec());
+            let deck = netlist(&Problem { x: &x, ..c.problem() }, 0.2, None).unwrap();
             let file = dir.join(format!("case{k}_{b}.cir"));
             std::fs::write(&file, &deck).unwrap();
             let out = Command::new("ngspice").arg("-b").arg(&file).output().unwrap();
@@ -995,7 +1067,17 @@ fn ngspice_agrees_with_the_exact_solver() {
 #[test]
 fn netlist_names_and_units() {
     let w = wires(0.002, 0.001, 0.0, 0.005, true, SelectedRows::Top, (0, 0));
-    let deck = netlist(&w, Op::Mvm, 2, 2, &[1.0, 0.5, 0.0, 0.25], None, &[1.0, -0.5], 0.1, None).unwrap();
+    let x = Batch::from_vec(2, 1, vec![1.0, -0.5]);
+    let p = Problem {
+        wires: &w,
+        op: Op::Mvm,
+        rows: 2,
+        cols: 2,
+        g: &[1.0, 0.5, 0.0, 0.25],
+        gn: None,
+        x: &x,
+    };
+    let deck = netlist(&p, 0.1, None).unwrap();
     // Cell of G = 0.5 at Rmin = 1 kΩ is 2 kΩ; the empty cell is left out; wire segments in ohms.
     assert!(deck.contains("RCp0_1 p0_1 o0_1 2e3"), "{deck}");
     assert!(!deck.contains("RCp1_0 "));
@@ -1179,30 +1261,8 @@ fn ngspice_agrees_with_nonlinear_cells() {
         let vread = match iv {
             IvModel::RramMilo { vread, .. } | IvModel::Cubic { vread } => vread,
         };
-        let r = solve_nonlinear(
-            &c.w,
-            op,
-            rows,
-            cols,
-            &c.g,
-            c.gn.as_deref(),
-            &iv,
-            &c.x,
-            &NewtonSettings::default(),
-        )
-        .unwrap();
-        let deck = netlist(
-            &c.w,
-            op,
-            rows,
-            cols,
-            &c.g,
-            c.gn.as_deref(),
-            c.x.vector(0),
-            vread,
-            Some(&iv),
-        )
-        .unwrap();
+        let r = solve_nonlinear(&c.problem(), &iv, &NewtonSettings::default()).unwrap();
+        let deck = netlist(&c.problem(), vread, Some(&iv)).unwrap();
         assert!(deck.contains(" I=(("), "{deck}");
         let amps = run_ngspice(&deck, r.y.len, &format!("nonlinear{k}"));
         let spice: Vec<f64> = amps.iter().map(|a| a * 5e3 / vread).collect();

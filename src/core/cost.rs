@@ -59,7 +59,7 @@ impl Core {
         let xb = Batch::from_vec(self.cols, batch, x.to_vec());
         let s_in = self.input_scales(Op::Mvm, &xb);
         let ncb = self.tiling.col_blocks.len();
-        let stamp = (self.program_calls, self.update_calls, self.time_calls);
+        let stamp = self.counters.arrays_state();
         let row_blocks = &self.tiling.row_blocks;
         self.cost
             .prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, Op::Mvm)?;

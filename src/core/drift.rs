@@ -34,13 +34,13 @@ impl Core {
         let mut next = self.clone();
         next.cells = cells;
         next.time = time;
-        next.time_calls += 1;
+        next.counters.time_calls += 1;
         if self.updated {
             next.matrix = self.read_phys();
             next.weight_limits = next.weight_limits(&next.matrix);
             next.updated = false;
         }
-        next.blocks = next.program_blocks(&next.matrix, next.weight_limits, self.program_calls)?;
+        next.blocks = next.program_blocks(&next.matrix, next.weight_limits, self.counters.program_calls)?;
         next.drift_factor = 1.0;
         if next.params.xbar.device.drift_compensation {
             next.drift_factor = next.drift_reference / next.reference_read()?;
@@ -69,7 +69,7 @@ impl Core {
         let draws = Draws {
             seed: self.seed,
             program_call,
-            time_call: self.time_calls,
+            time_call: self.counters.time_calls,
         };
         for block in blocks.iter_mut() {
             let Mapping::Balanced(b) = block else {

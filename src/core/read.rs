@@ -63,20 +63,20 @@ impl Core {
     /// Runs `op` on physical inputs `x` through every block as one read call
     /// and sums the block outputs.
     pub(super) fn apply_call(&mut self, op: Op, x: &Batch) -> Result<Batch> {
-        if self.read_calls + 1 >= identity::MAX_CALLS {
+        if self.counters.read_calls + 1 >= identity::MAX_CALLS {
             return Err(Error::shape(format!(
                 "this core has made {} reads, as many as its random streams can name; build a new core",
-                self.read_calls
+                self.counters.read_calls
             )));
         }
-        self.read_calls += 1;
+        self.counters.read_calls += 1;
         if self.params.aihwkit.enable {
             let y = self.aihwkit_apply(op, x);
             return Ok(self.finish(y));
         }
         let key = ReadKey {
             seed: self.seed,
-            call: self.read_calls,
+            call: self.counters.read_calls,
             slice: 0,
         };
         let inputs = match op {
@@ -90,7 +90,7 @@ impl Core {
         let ncb = self.tiling.col_blocks.len();
         let counting = self.params.xbar.cost.enable;
         if counting {
-            let stamp = (self.program_calls, self.update_calls, self.time_calls);
+            let stamp = self.counters.arrays_state();
             let row_blocks = &self.tiling.row_blocks;
             self.cost.prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, op)?;
         }
@@ -132,7 +132,7 @@ impl Core {
     /// read call; the tiles are (re)built from the stored weights when the
     /// arrays changed since they were built.
     pub(super) fn aihwkit_apply(&mut self, op: Op, x: &Batch) -> Batch {
-        let generation = (self.program_calls, self.time_calls, self.update_calls);
+        let generation = self.counters.arrays_state();
         let mut tiles = match self.aihwkit.take() {
             Some(t) if t.generation() == generation => t,
             _ => {
@@ -142,7 +142,7 @@ impl Core {
                 Box::new(crate::aihwkit::Tiles::new(p, &w, prows, pcols, self.seed, generation))
             }
         };
-        let y = tiles.apply(op, x, self.read_calls);
+        let y = tiles.apply(op, x, self.counters.read_calls);
         self.aihwkit = Some(tiles);
         y
     }

@@ -22,6 +22,7 @@
 //! their per-cell device assignment is a function of the seed. Nothing is
 //! read from the file system besides the saved file (not the `lut_dir`).
 
+use super::counters::Counters;
 use super::Core;
 use crate::device::cells::Cells;
 use crate::device::update::lookup_table::format::TableFile;
@@ -44,10 +45,10 @@ struct Snapshot {
     seed: u64,
     /// Time since programming, in the drift model's unit.
     time: f64,
-    program_calls: u64,
-    time_calls: u64,
-    read_calls: u64,
-    update_calls: u64,
+    /// The call counters, one top-level key per counter (`program_calls`,
+    /// `time_calls`, `read_calls`, `update_calls`), as files have always held them.
+    #[serde(flatten)]
+    counters: Counters,
     updated: bool,
     drift_reference: f64,
     drift_factor: f64,
@@ -229,10 +230,7 @@ impl Core {
             cols: self.cols as u64,
             seed: self.seed,
             time: self.time,
-            program_calls: self.program_calls,
-            time_calls: self.time_calls,
-            read_calls: self.read_calls,
-            update_calls: self.update_calls,
+            counters: self.counters,
             updated: self.updated,
             drift_reference: self.drift_reference,
             drift_factor: self.drift_factor,
@@ -241,8 +239,15 @@ impl Core {
             blocks,
             lookup_table: self.update_model.lookup_table().map(|m| LutState::of(m)),
         };
+        // A flattened field makes serde write a map of unknown length (an
+        // indefinite-length CBOR map); through a `Value` the map's length is
+        // known, and the payload keeps the bytes of files written before the
+        // counters were one field.
+        let saving = |e: &dyn std::fmt::Display| Error::Internal(format!("saving a core: {e}"));
+        let value = ciborium::Value::serialized(&snapshot).map_err(|e| saving(&e))?;
+        drop(snapshot);
         let mut payload = Vec::new();
-        ciborium::into_writer(&snapshot, &mut payload).map_err(|e| Error::Internal(format!("saving a core: {e}")))?;
+        ciborium::into_writer(&value, &mut payload).map_err(|e| saving(&e))?;
         Ok(frame::seal(&payload))
     }
 
@@ -285,6 +290,7 @@ impl Snapshot {
         }
         finite("drift factors", &[self.drift_reference, self.drift_factor])?;
         finite("matrix", &self.matrix)?;
+        self.counters.check_saved().map_err(parse)?;
         let gmin = params.xbar.device.gmin_norm();
         let update_model: Option<Arc<dyn DeviceUpdate>> = match self.lookup_table {
             Some(l) => Some(Arc::new(Arc::new(l.model()?).bind(gmin, self.seed))),
@@ -298,10 +304,7 @@ impl Snapshot {
         let mut core = Core::with_update_model(&params, rows, cols, self.seed, update_model).map_err(rebuilding)?;
         core.time = self.time;
         core.cells = Cells::new(&params.xbar.device, self.time).map_err(rebuilding)?;
-        core.program_calls = self.program_calls;
-        core.time_calls = self.time_calls;
-        core.read_calls = self.read_calls;
-        core.update_calls = self.update_calls;
+        core.counters = self.counters;
         core.updated = self.updated;
         core.drift_reference = self.drift_reference;
         core.drift_factor = self.drift_factor;
@@ -343,7 +346,7 @@ impl Snapshot {
             &self.matrix
         };
         let mut blocks = core
-            .program_blocks(weights, limits, self.program_calls)
+            .program_blocks(weights, limits, self.counters.program_calls)
             .map_err(rebuilding)?;
         if blocks.len() != self.blocks.len() {
             return Err(parse(format!(
@@ -429,5 +432,109 @@ impl Snapshot {
         core.weight_limits = limits;
         core.blocks = blocks;
         Ok(core)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn repo(path: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+    }
+
+    /// The committed saved cores of the current layout (the framed fuzz
+    /// seeds, not their `-payload` copies; `tests/persist.rs` keeps them current).
+    fn committed() -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(repo("fuzz/corpus/saved_core")).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.to_string_lossy().ends_with("-payload") {
+                files.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// The top-level keys of a framed saved core, in order, and the first
+    /// byte of its payload (the map header).
+    fn layout(bytes: &[u8]) -> (Vec<String>, u8) {
+        let payload = frame::open(bytes).unwrap();
+        let value: ciborium::Value = ciborium::from_reader(payload).unwrap();
+        let keys = value.as_map().unwrap().iter();
+        (keys.map(|(k, _)| k.as_text().unwrap().to_owned()).collect(), payload[0])
+    }
+
+    /// A core saved now has the layout of the committed files: the same
+    /// top-level keys in the same order (the counters, held as one field,
+    /// still one key each) under the same definite-length map header, and
+    /// no indefinite-length item anywhere (re-encoding the decoded payload,
+    /// which writes every length, gives the same bytes).
+    #[test]
+    fn saved_cores_keep_the_committed_layout() {
+        let mut compared = 0;
+        for (path, bytes) in committed() {
+            let again = Core::from_bytes(&bytes)
+                .and_then(|c| c.to_bytes())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(layout(&again), layout(&bytes), "{}", path.display());
+            assert_eq!(layout(&again).1, 0xb0, "a definite map of 16 entries");
+            let payload = frame::open(&again).unwrap();
+            let value: ciborium::Value = ciborium::from_reader(payload).unwrap();
+            let mut encoded = Vec::new();
+            ciborium::into_writer(&value, &mut encoded).unwrap();
+            assert!(encoded == payload, "{}", path.display());
+            compared += 1;
+        }
+        assert!(compared >= 6, "{compared} files compared");
+    }
+
+    /// The saved payload of `core` as a CBOR map, with `edit` applied.
+    fn edited(core: &Core, edit: impl Fn(&mut Vec<(ciborium::Value, ciborium::Value)>)) -> Vec<u8> {
+        let bytes = core.to_bytes().unwrap();
+        let mut value: ciborium::Value = ciborium::from_reader(frame::open(&bytes).unwrap()).unwrap();
+        edit(value.as_map_mut().unwrap());
+        let mut payload = Vec::new();
+        ciborium::into_writer(&value, &mut payload).unwrap();
+        frame::seal(&payload)
+    }
+
+    fn set(map: &mut [(ciborium::Value, ciborium::Value)], key: &str, v: u64) {
+        let entry = map.iter_mut().find(|(k, _)| k.as_text() == Some(key)).unwrap();
+        entry.1 = ciborium::Value::Integer(v.into());
+    }
+
+    #[test]
+    fn every_counter_is_restored_and_range_checked() {
+        let mut core = Core::new(&Params::default(), 2, 3, 7).unwrap();
+        core.program(&[0.1, -0.2, 0.3, 0.4, 0.0, -0.5], super::super::Layout::RowMajor)
+            .unwrap();
+        let names = ["program_calls", "time_calls", "read_calls", "update_calls"];
+        let bytes = edited(&core, |m| {
+            for (k, name) in names.iter().enumerate() {
+                set(m, name, 1 + k as u64);
+            }
+        });
+        let restored = Core::from_bytes(&bytes).unwrap();
+        let expected = Counters {
+            program_calls: 1,
+            time_calls: 2,
+            read_calls: 3,
+            update_calls: 4,
+        };
+        assert_eq!(restored.counters, expected);
+        for name in names {
+            let bytes = edited(&core, |m| set(m, name, u64::MAX));
+            let err = Core::from_bytes(&bytes).expect_err("a counter beyond its range loads");
+            assert!(
+                matches!(&err, Error::Parse(m) if m.contains(&format!("{name} is {}", u64::MAX))),
+                "{name}: {err}"
+            );
+            let bytes = edited(&core, |m| m.retain(|(k, _)| k.as_text() != Some(name)));
+            let err = Core::from_bytes(&bytes).expect_err("a missing counter loads");
+            assert!(matches!(&err, Error::Parse(m) if m.contains(name)), "{name}: {err}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 use super::{check_data, Core};
 use crate::array::Op;
 use crate::batch::Batch;
-use crate::circuit::parasitics::{netlist, solve_exact, solve_nonlinear, NewtonSettings, Wires};
+use crate::circuit::parasitics::{netlist, Problem, Wires};
 use crate::error::Result;
 
 /// A netlist and the currents xbar computes for it ([`Core::export_spice`]).
@@ -75,26 +75,19 @@ impl Core {
         };
         let (rows, cols) = (array.rows, array.cols);
         let vread = self.params.xbar.device.vread;
-        let xb = Batch::from_vec(nc, 1, v.clone());
-        let y = match &self.iv {
-            Some(iv) => {
-                solve_nonlinear(
-                    &wires,
-                    Op::Mvm,
-                    rows,
-                    cols,
-                    &gp,
-                    gn,
-                    iv,
-                    &xb,
-                    &NewtonSettings::default(),
-                )?
-                .y
-            }
-            None => solve_exact(&wires, Op::Mvm, rows, cols, &gp, gn, &xb)?,
+        let xb = Batch::from_vec(nc, 1, v);
+        let p = Problem {
+            wires: &wires,
+            op: Op::Mvm,
+            rows,
+            cols,
+            g: &gp,
+            gn,
+            x: &xb,
         };
+        let y = p.solve(self.iv.as_ref())?;
         let currents: Vec<f64> = y.data.iter().map(|i| i * vread / wires.rmin_ohm).collect();
-        let mut deck = netlist(&wires, Op::Mvm, rows, cols, &gp, gn, &v, vread, self.iv.as_ref())?;
+        let mut deck = netlist(&p, vread, self.iv.as_ref())?;
         let solution: String = currents
             .iter()
             .enumerate()

@@ -121,7 +121,7 @@ impl Core {
         let model = self.update_model.clone();
         let per_sample = self.params.xbar.device.update.batch_mode == BatchMode::PerSample;
         let writes = if per_sample { batch } else { 1 };
-        let call = self.update_calls + 1;
+        let call = self.counters.update_calls + 1;
         if call >= identity::MAX_CALLS || writes as u64 >= identity::MAX_SUBCALLS {
             return Err(Error::shape(format!(
                 "update: call {call} with {writes} writes: a core's random streams name at most 2^32 updates \
@@ -152,7 +152,7 @@ impl Core {
                 }
             }
         }
-        self.update_calls = call;
+        self.counters.update_calls = call;
         self.updated = true;
         Ok(())
     }

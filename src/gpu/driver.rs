@@ -2,12 +2,13 @@
 //! the kernels of `kernels/*.cu` compiled by NVRTC for the device's own
 //! architecture. Every cudarc call runs inside [`probe::guard`].
 
+use super::allocations::{Allocation, Allocations};
 use super::device::{Arg, Device, Shape};
 use super::{kernels, probe};
 use crate::error::{Error, Result};
 use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// [`Error::BackendUnavailable`] for a failed driver call.
 pub fn driver_error(what: &str, e: cudarc::driver::DriverError) -> Error {
@@ -20,7 +21,13 @@ pub fn driver_error(what: &str, e: cudarc::driver::DriverError) -> Error {
 pub struct Driver {
     stream: Arc<CudaStream>,
     functions: HashMap<&'static str, CudaFunction>,
-    memory: Mutex<HashMap<u64, CudaSlice<u8>>>,
+    memory: Allocations<CudaSlice<u8>>,
+}
+
+impl Allocation for CudaSlice<u8> {
+    fn bytes(&self) -> usize {
+        self.len()
+    }
 }
 
 /// What [`Driver::open`] learns of the device: its name and `sm_XY`.
@@ -54,27 +61,10 @@ impl Driver {
             let driver = Driver {
                 stream: ctx.default_stream(),
                 functions,
-                memory: Mutex::new(HashMap::new()),
+                memory: Allocations::new("GPU"),
             };
             Ok((driver, Identity { name, arch }))
         })
-    }
-
-    fn memory(&self) -> Result<std::sync::MutexGuard<'_, HashMap<u64, CudaSlice<u8>>>> {
-        self.memory
-            .lock()
-            .map_err(|_| Error::Internal("GPU allocation table poisoned".into()))
-    }
-}
-
-/// `Err` unless a copy of `len` bytes fits an allocation of `size` bytes.
-pub(crate) fn check_fits(addr: u64, len: usize, size: Option<usize>) -> Result<()> {
-    match size {
-        None => Err(Error::Internal(format!("no device allocation at {addr:#x}"))),
-        Some(size) if len > size => Err(Error::Internal(format!(
-            "a copy of {len} bytes into a device allocation of {size}"
-        ))),
-        Some(_) => Ok(()),
     }
 }
 
@@ -87,41 +77,37 @@ impl Device for Driver {
                 .map_err(|e| driver_error("allocating device memory", e))?;
             let (addr, _sync) = cudarc::driver::DevicePtr::device_ptr(&slice, &self.stream);
             drop(_sync);
-            self.memory()?.insert(addr, slice);
+            self.memory.insert(addr, slice)?;
             Ok(addr)
         })
     }
 
     fn free(&self, addr: u64) {
-        if let Ok(mut m) = self.memory() {
-            m.remove(&addr);
-        }
+        self.memory.remove(addr);
     }
 
     fn copy_in(&self, addr: u64, src: &[u8]) -> Result<()> {
-        let mut m = self.memory()?;
-        check_fits(addr, src.len(), m.get(&addr).map(CudaSlice::len))?;
-        let slice = m.get_mut(&addr).expect("checked above");
-        probe::guard("copying to the device", || {
-            let mut view = slice.slice_mut(..src.len());
-            self.stream
-                .memcpy_htod(src, &mut view)
-                .map_err(|e| driver_error("copying to the device", e))
+        self.memory.copy(addr, src.len(), |slice| {
+            probe::guard("copying to the device", || {
+                let mut view = slice.slice_mut(..src.len());
+                self.stream
+                    .memcpy_htod(src, &mut view)
+                    .map_err(|e| driver_error("copying to the device", e))
+            })
         })
     }
 
     fn copy_out(&self, addr: u64, dst: &mut [u8]) -> Result<()> {
-        let m = self.memory()?;
-        check_fits(addr, dst.len(), m.get(&addr).map(CudaSlice::len))?;
-        let slice = &m[&addr];
-        probe::guard("copying from the device", || {
-            let view = slice.slice(..dst.len());
-            self.stream
-                .memcpy_dtoh(&view, dst)
-                .map_err(|e| driver_error("copying from the device", e))?;
-            self.stream
-                .synchronize()
-                .map_err(|e| driver_error("waiting for a copy", e))
+        self.memory.copy(addr, dst.len(), |slice| {
+            probe::guard("copying from the device", || {
+                let view = slice.slice(..dst.len());
+                self.stream
+                    .memcpy_dtoh(&view, dst)
+                    .map_err(|e| driver_error("copying from the device", e))?;
+                self.stream
+                    .synchronize()
+                    .map_err(|e| driver_error("waiting for a copy", e))
+            })
         })
     }
 

@@ -14,8 +14,8 @@
 //! multiply-adds, as NVRTC's `--fmad=false`). Device memory is host memory
 //! owned here; an address is the allocation's host address.
 
+use super::allocations::{self, Allocations};
 use super::device::{Arg, Device, Shape};
-use super::driver::check_fits;
 use super::kernels;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
@@ -82,6 +82,12 @@ impl Allocation {
     }
 }
 
+impl allocations::Allocation for Allocation {
+    fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
 impl Drop for Allocation {
     fn drop(&mut self) {
         // SAFETY: `ptr` and `words` are those of the boxed slice made in `new`,
@@ -94,7 +100,7 @@ impl Drop for Allocation {
 #[derive(Debug)]
 pub struct Emulated {
     program: Arc<Program>,
-    memory: Mutex<HashMap<u64, Allocation>>,
+    memory: Allocations<Allocation>,
 }
 
 /// The C++ translation unit: the shim, the random streams' header, every
@@ -221,14 +227,8 @@ impl Emulated {
         };
         Ok(Emulated {
             program,
-            memory: Mutex::new(HashMap::new()),
+            memory: Allocations::new("emulated"),
         })
-    }
-
-    fn memory(&self) -> Result<std::sync::MutexGuard<'_, HashMap<u64, Allocation>>> {
-        self.memory
-            .lock()
-            .map_err(|_| Error::Internal("emulated allocation table poisoned".into()))
     }
 }
 
@@ -236,31 +236,26 @@ impl Device for Emulated {
     fn alloc(&self, bytes: usize) -> Result<u64> {
         let a = Allocation::new(bytes);
         let addr = a.ptr as u64;
-        self.memory()?.insert(addr, a);
+        self.memory.insert(addr, a)?;
         Ok(addr)
     }
 
     fn free(&self, addr: u64) {
-        if let Ok(mut m) = self.memory() {
-            m.remove(&addr);
-        }
+        self.memory.remove(addr);
     }
 
     fn copy_in(&self, addr: u64, src: &[u8]) -> Result<()> {
-        let mut m = self.memory()?;
-        check_fits(addr, src.len(), m.get(&addr).map(|a| a.bytes))?;
-        let a = m.get_mut(&addr).expect("checked above");
-        a.bytes_mut()[..src.len()].copy_from_slice(src);
-        Ok(())
+        self.memory.copy(addr, src.len(), |a| {
+            a.bytes_mut()[..src.len()].copy_from_slice(src);
+            Ok(())
+        })
     }
 
     fn copy_out(&self, addr: u64, dst: &mut [u8]) -> Result<()> {
-        let mut m = self.memory()?;
-        check_fits(addr, dst.len(), m.get(&addr).map(|a| a.bytes))?;
-        let n = dst.len();
-        let a = m.get_mut(&addr).expect("checked above");
-        dst.copy_from_slice(&a.bytes_mut()[..n]);
-        Ok(())
+        self.memory.copy(addr, dst.len(), |a| {
+            dst.copy_from_slice(&a.bytes_mut()[..dst.len()]);
+            Ok(())
+        })
     }
 
     unsafe fn launch_raw(&self, name: &str, shape: Shape, args: &[Arg]) -> Result<()> {
@@ -285,7 +280,7 @@ impl Device for Emulated {
         let grid = [shape.grid.0, shape.grid.1, shape.grid.2];
         let block = [shape.block.0, shape.block.1, shape.block.2];
         // Allocations stay put while the kernel runs: the table's lock is held.
-        let _memory = self.memory()?;
+        let _memory = self.memory.lock()?;
         // SAFETY: the launcher reads one value of each parameter's type
         // through `ptrs` (the codes were checked against the sources at load
         // and against `args` by `device::launch`); each value starts its

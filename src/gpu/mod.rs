@@ -14,6 +14,7 @@
 //! * [`select`]: the choice of backend for a parameter set;
 //! * [`resident`]: an array's conductances kept on the GPU and its reads.
 
+pub mod allocations;
 pub mod device;
 pub mod driver;
 pub mod emulated;

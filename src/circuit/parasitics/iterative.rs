@@ -33,8 +33,8 @@
 //! array lines lengthen the end segment selected by `selected_rows`.
 
 use super::linear::ACTIVE_INPUT;
-use super::wires::{Frame, Wires};
-use crate::array::Op;
+use super::problem::Problem;
+use super::wires::Frame;
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::params::{Params, SelectedRows, VerrCriterion};
@@ -113,33 +113,15 @@ impl Profiles {
     }
 }
 
-/// Solves `op` on the array `g` (with `gn`: an interleaved pair) for every
-/// vector of `x` by CrossSim's relaxation, lowering and keeping
-/// `state.gamma` as CrossSim does. An all-zero batch returns zeros without
-/// iterating. Fails with `Error::NoConvergence` once `gamma` falls to 0.01.
-#[allow(clippy::too_many_arguments)]
-pub fn solve_relaxation(
-    wires: &Wires,
-    op: Op,
-    rows: usize,
-    cols: usize,
-    g: &[f64],
-    gn: Option<&[f64]>,
-    x: &Batch,
-    state: &mut Relaxation,
-) -> Result<RelaxationReport> {
-    let f = Frame::new(wires, op, rows, cols);
-    if g.len() != rows * cols || gn.is_some_and(|a| a.len() != rows * cols) || x.len != f.n {
-        return Err(Error::shape(format!(
-            "relaxation solver: {}×{} array, {} conductances, inputs of length {}",
-            rows,
-            cols,
-            g.len(),
-            x.len
-        )));
-    }
-    let mut cells = vec![f.cells(g)];
-    if let Some(gn) = gn {
+/// Solves the read `p` (every vector of `p.x`) by CrossSim's relaxation,
+/// lowering and keeping `state.gamma` as CrossSim does. An all-zero batch
+/// returns zeros without iterating. Fails with `Error::NoConvergence` once
+/// `gamma` falls to 0.01.
+pub fn solve_relaxation(p: &Problem, state: &mut Relaxation) -> Result<RelaxationReport> {
+    let f = p.frame("relaxation solver")?;
+    let x = p.x;
+    let mut cells = vec![f.cells(p.g)];
+    if let Some(gn) = p.gn {
         cells.push(f.cells(gn));
     }
     let v: Vec<Vec<f64>> = (0..x.count)

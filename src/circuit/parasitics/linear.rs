@@ -17,6 +17,7 @@
 use super::network::Network;
 use super::ordering::{nested_dissection, Order};
 use super::pcg::CellCg;
+use super::problem::Problem;
 use super::wires::{Frame, Wires};
 use crate::array::Op;
 use crate::batch::Batch;
@@ -528,17 +529,11 @@ pub(super) fn oom() -> Error {
     Error::OutOfMemory("parasitic circuit solve: out of memory".into())
 }
 
-/// One-shot exact solve: builds, factorises and solves (see [`LinearSolver`]).
-pub fn solve_exact(
-    wires: &Wires,
-    op: Op,
-    rows: usize,
-    cols: usize,
-    g: &[f64],
-    gn: Option<&[f64]>,
-    x: &Batch,
-) -> Result<Batch> {
-    let mut solver = LinearSolver::new(wires, op, rows, cols, gn.is_some())?;
-    solver.factor(g, gn)?;
-    solver.solve(x)
+/// One-shot exact solve of the read `p`: builds, factorises and solves (see
+/// [`LinearSolver`]); output-line currents for every vector of `p.x`.
+pub fn solve_exact(p: &Problem) -> Result<Batch> {
+    p.frame("exact solver")?;
+    let mut solver = LinearSolver::new(p.wires, p.op, p.rows, p.cols, p.gn.is_some())?;
+    solver.factor(p.g, p.gn)?;
+    solver.solve(p.x)
 }

@@ -25,6 +25,9 @@
 //!
 //! # Solvers
 //!
+//! The one-shot solvers and the netlist take one [`Problem`]: the wires, the
+//! direction, the array's shape and conductances, and the read's inputs.
+//!
 //! * [`LinearSolver`] (exact): nodal analysis with a sparse Cholesky
 //!   factorisation, or, for input-source arrays of 64 × 64 cells and more,
 //!   conjugate gradients on the cell currents ([`Method`]), both
@@ -74,11 +77,13 @@ mod network;
 mod newton;
 mod ordering;
 mod pcg;
+mod problem;
 mod spice;
 mod wires;
 
 pub use iterative::{solve_relaxation, Relaxation, RelaxationReport};
 pub use linear::{solve_exact, LinearSolver, Method, ACTIVE_INPUT, RESIDUAL_LIMIT};
 pub use newton::{solve_nonlinear, NewtonReport, NewtonSettings};
+pub use problem::Problem;
 pub use spice::{netlist, parse_ngspice_currents};
 pub use wires::Wires;

@@ -21,8 +21,7 @@
 
 use super::linear::{oom, overflow, LinearSolver, ACTIVE_INPUT, RESIDUAL_LIMIT};
 use super::network::{Network, NONE};
-use super::wires::Wires;
-use crate::array::Op;
+use super::problem::Problem;
 use crate::batch::Batch;
 use crate::device::iv::{cubic, cubic_slope, IvModel};
 use crate::error::{Error, Result};
@@ -65,31 +64,14 @@ pub struct NewtonReport {
     pub residual: f64,
 }
 
-/// Solves the network of `op` on the `rows × cols` array `g` (and `gn`: an
-/// interleaved pair) with cells following `iv`, for every vector of `x`
-/// (normalised input voltages). Without any wire resistance the cells are
-/// uncoupled and each current is its I-V law at the input voltage.
-#[allow(clippy::too_many_arguments)]
-pub fn solve_nonlinear(
-    wires: &Wires,
-    op: Op,
-    rows: usize,
-    cols: usize,
-    g: &[f64],
-    gn: Option<&[f64]>,
-    iv: &IvModel,
-    x: &Batch,
-    settings: &NewtonSettings,
-) -> Result<NewtonReport> {
-    let mut lin = LinearSolver::new(wires, op, rows, cols, gn.is_some())?;
-    lin.set_cells(g, gn)?;
-    let f = lin.net.frame.clone();
-    if x.len != f.n {
-        return Err(Error::shape(format!(
-            "nonlinear circuit solve: input vectors of length {} for {} input lines",
-            x.len, f.n
-        )));
-    }
+/// Solves the read `p` with cells following `iv`, for every vector of `p.x`.
+/// Without any wire resistance the cells are uncoupled and each current is
+/// its I-V law at the input voltage.
+pub fn solve_nonlinear(p: &Problem, iv: &IvModel, settings: &NewtonSettings) -> Result<NewtonReport> {
+    let f = p.frame("nonlinear circuit solve")?;
+    let x = p.x;
+    let mut lin = LinearSolver::new(p.wires, p.op, p.rows, p.cols, p.gn.is_some())?;
+    lin.set_cells(p.g, p.gn)?;
     if let Some(bad) = x.data.iter().find(|v| !v.is_finite()) {
         return Err(Error::InvalidArgument(format!("nonlinear circuit solve: input {bad}")));
     }

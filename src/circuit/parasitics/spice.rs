@@ -34,38 +34,35 @@
 //! ignore the control block and run the `.op` card.
 
 use super::network::Network;
-use super::wires::{Frame, LineKind, Wires};
+use super::problem::Problem;
+use super::wires::LineKind;
 use crate::array::Op;
 use crate::device::iv::IvModel;
 use crate::error::{Error, Result};
 use std::fmt::Write;
 
-/// The ngspice netlist of `op` on the `rows × cols` array `g` (and `gn`: an
-/// interleaved pair) for one input vector `x` (normalised), with input 1
-/// written as `volts_per_unit` volts (e.g. `xbar.device.Vread`); with `iv`
-/// the cells follow that nonlinear I-V law.
-#[allow(clippy::too_many_arguments)]
-pub fn netlist(
-    wires: &Wires,
-    op: Op,
-    rows: usize,
-    cols: usize,
-    g: &[f64],
-    gn: Option<&[f64]>,
-    x: &[f64],
-    volts_per_unit: f64,
-    iv: Option<&IvModel>,
-) -> Result<String> {
-    let f = Frame::new(wires, op, rows, cols);
-    if g.len() != rows * cols || gn.is_some_and(|a| a.len() != rows * cols) || x.len() != f.n {
+/// The ngspice netlist of the read `p`, whose batch must hold one input
+/// vector (a deck is one operating point), with input 1 written as
+/// `volts_per_unit` volts (e.g. `xbar.device.Vread`); with `iv` the cells
+/// follow that nonlinear I-V law.
+pub fn netlist(p: &Problem, volts_per_unit: f64, iv: Option<&IvModel>) -> Result<String> {
+    let f = p.frame("SPICE export")?;
+    if p.x.count != 1 {
         return Err(Error::shape(format!(
-            "SPICE export: {}×{} array, {} conductances, input of length {}",
-            rows,
-            cols,
-            g.len(),
-            x.len()
+            "SPICE export: a deck holds one input vector, given {}",
+            p.x.count
         )));
     }
+    let Problem {
+        wires,
+        op,
+        rows,
+        cols,
+        g,
+        gn,
+        ..
+    } = *p;
+    let x = p.x.vector(0);
     if !(wires.rmin_ohm > 0.0 && volts_per_unit.is_finite() && (iv.is_none() || volts_per_unit != 0.0)) {
         return Err(Error::InvalidArgument(
             "SPICE export: Rmin must be > 0 and the volts per unit finite (and non-zero for nonlinear cells)".into(),
