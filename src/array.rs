@@ -276,7 +276,7 @@ impl Array {
     }
 
     /// Whether a read of `x` is a GEMM (see [`Array::gemm`]).
-    fn use_gemm(&self, x: &Batch) -> bool {
+    pub fn use_gemm(&self, x: &Batch) -> bool {
         self.gemm && x.count > 1
     }
 
@@ -311,23 +311,14 @@ impl Array {
     /// precision) as one product of the difference `G − G_neg`, taken per
     /// cell in single precision when `single`. A batched read takes the
     /// differences a block at a time into the GEMM's buffers, in the storage
-    /// precision (the exact difference of two float32 cells rounded to `f32`).
+    /// precision ([`Array::difference_source`]).
     pub fn difference_product(&self, neg: &Array, single: bool, op: Op, x: &Batch) -> Result<Batch> {
         let cols = self.cols;
         if self.use_gemm(x) {
-            return match (&self.g, &neg.g) {
-                (Conductances::Single(p), Conductances::Single(n)) if single => {
-                    Ok(self.gemm_difference(op, x, |i| p[i] - n[i]))
-                }
-                (Conductances::Single(p), Conductances::Single(n)) => {
-                    Ok(self.gemm_difference(op, x, |i| (f64::from(p[i]) - f64::from(n[i])) as f32))
-                }
-                (Conductances::Double(p), Conductances::Double(n)) if single => {
-                    Ok(self.gemm_difference(op, x, |i| f64::from(p[i] as f32 - n[i] as f32)))
-                }
-                (Conductances::Double(p), Conductances::Double(n)) => Ok(self.gemm_difference(op, x, |i| p[i] - n[i])),
-                _ => Err(Error::Internal("a balanced pair stored in two precisions".into())),
-            };
+            return Ok(match self.difference_source(neg, single)? {
+                gemm::AnySource::F32(a) => self.gemm_with(op, &a, x),
+                gemm::AnySource::F64(a) => self.gemm_with(op, &a, x),
+            });
         }
         Ok(match (&self.g, &neg.g, single) {
             (Conductances::Single(pos), Conductances::Single(neg), true) => {
@@ -346,19 +337,29 @@ impl Array {
         })
     }
 
-    /// A GEMM read of the matrix whose cell `k` (row-major) is `cell(k)`,
-    /// written block by block into the GEMM's buffers.
-    fn gemm_difference<E: gemm::GemmElem>(&self, op: Op, x: &Batch, cell: impl Fn(usize) -> E + Sync) -> Batch {
+    /// The difference `G − G_neg` as a GEMM operand in the storage precision,
+    /// written block by block: the exact difference of two float32 cells
+    /// rounded to `f32` (to single precision first when `single`, for
+    /// double-precision storage).
+    pub fn difference_source<'a>(&'a self, neg: &'a Array, single: bool) -> Result<gemm::AnySource<'a>> {
         let cols = self.cols;
-        let fill = |r0: usize, nr: usize, c0: usize, nc: usize, out: &mut [E]| {
-            for (r, row) in out.chunks_exact_mut(nc.max(1)).take(nr).enumerate() {
-                let base = (r0 + r) * cols + c0;
-                for (c, o) in row.iter_mut().enumerate() {
-                    *o = cell(base + c);
-                }
+        Ok(match (&self.g, &neg.g) {
+            (Conductances::Single(p), Conductances::Single(n)) if single => {
+                gemm::AnySource::F32(gemm::computed(cols, move |i| p[i] - n[i]))
             }
-        };
-        self.gemm_with(op, &gemm::Source::Computed(&fill), x)
+            (Conductances::Single(p), Conductances::Single(n)) => {
+                gemm::AnySource::F32(gemm::computed(cols, move |i| {
+                    (f64::from(p[i]) - f64::from(n[i])) as f32
+                }))
+            }
+            (Conductances::Double(p), Conductances::Double(n)) if single => {
+                gemm::AnySource::F64(gemm::computed(cols, move |i| f64::from(p[i] as f32 - n[i] as f32)))
+            }
+            (Conductances::Double(p), Conductances::Double(n)) => {
+                gemm::AnySource::F64(gemm::computed(cols, move |i| p[i] - n[i]))
+            }
+            _ => return Err(Error::Internal("a balanced pair stored in two precisions".into())),
+        })
     }
 
     /// Currents with per-output read noise: `I_i = Σ_j G_ij x_j + sqrt(Σ_j σ_ij² x_j²)·z_i`.

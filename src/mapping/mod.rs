@@ -153,6 +153,22 @@ impl Periphery {
     }
 }
 
+/// A block read that is one product per weight slice and value-by-value
+/// periphery ([`Mapping::static_products`]): for vector `b`, output line `l`,
+/// with `p_i` the product of slice `i`'s difference `G+ − G−` with the DAC
+/// outputs and `A_i` its ADC (if any), the block's output before output
+/// scaling is `A_0(p_0)` for a balanced block and
+/// `rec.finish(Σ_i rec.weight(i)·rec.slice(A_i(p_i)))` for a bit-sliced one.
+pub struct StaticProducts<'a> {
+    /// Per weight slice: G+, G− and whether their difference is taken in
+    /// single precision.
+    pub pairs: Vec<(&'a Array, &'a Array, bool)>,
+    /// Per weight slice: its ADC, or `None` when the slice is not digitised.
+    pub adcs: Vec<Option<&'a Adc>>,
+    /// How the slices go back together (bit-sliced blocks).
+    pub recombination: Option<bitsliced::Recombination>,
+}
+
 /// One block of a core: its weights in one of the three mappings.
 #[derive(Debug, Clone)]
 pub enum Mapping {
@@ -310,10 +326,51 @@ impl Mapping {
         }
     }
 
+    /// The block's read of `op` as plain products followed by value-by-value
+    /// periphery, when it is one (a backend may then fuse the two): every
+    /// weight slice a balanced pair read by its difference without read
+    /// noise (CrossSim's fast balanced path: no wires, ohmic cells, analog
+    /// subtraction, no column limit), a DAC without input bit slicing, and a
+    /// batched (GEMM) read of `count` vectors. `None` otherwise.
+    pub fn static_products(&self, op: Op, count: usize) -> Option<StaticProducts<'_>> {
+        let per = self.periphery(op);
+        if per.dac.bitslicing() {
+            return None;
+        }
+        let (pairs, recombination) = match self {
+            Mapping::Balanced(m) => (vec![m.pair()], None),
+            Mapping::BitSliced(m) => (m.pairs()?, Some(m.recombination())),
+            Mapping::Offset(_) => return None,
+        };
+        let pairs = pairs
+            .into_iter()
+            .map(|p| {
+                let f = p.fast.as_ref()?;
+                let quiet = p.pos.noise.is_none() && p.neg.noise.is_none();
+                (quiet && p.pos.gemm && count > 1).then_some((&p.pos, &p.neg, f.single))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        // A bit-sliced block with an ADC per input bit, but no input
+        // slicing, is not digitised at all (as `BitSliced::run`).
+        let digitise = !(recombination.is_some() && per.adc_per_ibit);
+        let adcs = per.adcs.iter().map(|a| digitise.then_some(a)).collect();
+        Some(StaticProducts {
+            pairs,
+            adcs,
+            recombination,
+        })
+    }
+
     /// The DAC outputs of `op` for inputs `x` scaled by `s_in` (per vector).
     pub fn dac_outputs(&self, op: Op, x: &Batch, s_in: &[f64]) -> Batch {
+        self.dac_outputs_of(op, x, 0, x.len, s_in)
+    }
+
+    /// [`Mapping::dac_outputs`] of the input lines `first..first + len` of
+    /// every vector of `x`.
+    pub fn dac_outputs_of(&self, op: Op, x: &Batch, first: usize, len: usize, s_in: &[f64]) -> Batch {
         let dac = &self.periphery(op).dac;
-        let mut xd = x.clone();
+        let mut xd = x.sub(first, len);
         for (b, &s) in s_in.iter().enumerate() {
             let v = xd.vector_mut(b);
             for e in v.iter_mut() {
