@@ -6,14 +6,9 @@
 use xbar::gpu::Gpu;
 use xbar::{Core, Layout, Params};
 
+/// `n` values in [-1, 1]: a sine of the index, shifted by `seed`.
 fn values(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
+    (0..n).map(|k| (k as f64 * 0.37 + seed as f64 * 1.3).sin()).collect()
 }
 
 fn gpu_present() -> bool {

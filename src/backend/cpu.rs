@@ -33,17 +33,7 @@ impl Backend for Cpu {
         if fused(block, &mut read, y, out0)? {
             return Ok(());
         }
-        let part = block.apply(
-            read.op,
-            &read.inputs(),
-            read.s_in,
-            read.s_out,
-            read.key,
-            read.count,
-            self,
-        )?;
-        y.add_into(out0, &part);
-        Ok(())
+        read.reference(block, self, y, out0)
     }
 }
 
@@ -73,26 +63,18 @@ fn fused(block: &Mapping, read: &mut BlockRead, y: &mut Batch, out0: usize) -> R
         .iter()
         .map(|&(pos, neg, single)| pos.difference_source(neg, single))
         .collect::<Result<Vec<_>>>()?;
-    if sources.iter().all(|s| matches!(s, AnySource::F32(_))) {
-        let s: Vec<_> = sources
-            .into_iter()
-            .filter_map(|s| match s {
-                AnySource::F32(s) => Some(s),
-                AnySource::F64(_) => None,
-            })
-            .collect();
-        run(block, &sp, &s, read, y, out0)?;
-    } else if sources.iter().all(|s| matches!(s, AnySource::F64(_))) {
-        let s: Vec<_> = sources
-            .into_iter()
-            .filter_map(|s| match s {
-                AnySource::F64(s) => Some(s),
-                AnySource::F32(_) => None,
-            })
-            .collect();
-        run(block, &sp, &s, read, y, out0)?;
-    } else {
-        return Ok(false);
+    // The pairs of a block share one storage precision.
+    let (mut f32s, mut f64s) = (Vec::new(), Vec::new());
+    for s in sources {
+        match s {
+            AnySource::F32(s) => f32s.push(s),
+            AnySource::F64(s) => f64s.push(s),
+        }
+    }
+    match (f32s.is_empty(), f64s.is_empty()) {
+        (false, true) => run(block, &sp, &f32s, read, y, out0)?,
+        (true, false) => run(block, &sp, &f64s, read, y, out0)?,
+        _ => return Ok(false),
     }
     #[cfg(test)]
     tests::FUSED.fetch_add(1, Ordering::Relaxed);

@@ -96,17 +96,7 @@ impl ArrayReads for Cuda {
 
 impl Backend for Cuda {
     fn read_block(&self, block: &Mapping, read: BlockRead, y: &mut Batch, out0: usize) -> Result<()> {
-        let part = block.apply(
-            read.op,
-            &read.inputs(),
-            read.s_in,
-            read.s_out,
-            read.key,
-            read.count,
-            self,
-        )?;
-        y.add_into(out0, &part);
-        Ok(())
+        read.reference(block, self, y, out0)
     }
 
     fn gpu(&self) -> Option<&crate::gpu::Gpu> {

@@ -75,6 +75,16 @@ impl BlockRead<'_, '_> {
     pub fn inputs(&self) -> Batch {
         self.x.sub(self.first, self.len)
     }
+
+    /// This read of `block` through its reference pipeline
+    /// ([`Mapping::apply`]), the products run by `reads`, added into
+    /// entries `out0..` of every vector of `y`.
+    pub fn reference(self, block: &Mapping, reads: &dyn ArrayReads, y: &mut Batch, out0: usize) -> Result<()> {
+        let x = self.inputs();
+        let part = block.apply(self.op, &x, self.s_in, self.s_out, self.key, self.count, reads)?;
+        y.add_into(out0, &part);
+        Ok(())
+    }
 }
 
 /// Where a core's reads run.
