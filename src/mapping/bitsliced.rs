@@ -7,6 +7,7 @@ use super::input_slicing::SlicedInputs;
 use super::pair::{clip, Pair};
 use super::{BlockContext, Periphery, SliceInfo};
 use crate::array::{Array, Op, ReadKey};
+use crate::backend::ArrayReads;
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, OffsetStyle, Params};
@@ -218,14 +219,14 @@ impl BitSliced {
         }
     }
 
-    fn currents(&self, i: usize, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
+    fn currents(&self, i: usize, op: Op, x: &Batch, key: &ReadKey, reads: &dyn ArrayReads) -> Result<Currents> {
         match &self.slices[i] {
-            SliceArrays::Balanced(pair) => pair.currents(op, x, key),
+            SliceArrays::Balanced(pair) => pair.currents(op, x, key, reads),
             SliceArrays::Offset(a) => {
                 let mut c = if self.unit_column && op == Op::Vmm {
-                    a.read(op, &x.with_leading_zero(), key)?
+                    reads.read(a, op, &x.with_leading_zero(), key)?
                 } else {
-                    a.read(op, x, key)?
+                    reads.read(a, op, x, key)?
                 };
                 clip(&mut c, self.icol_max);
                 Ok(Currents::One(c))
@@ -234,7 +235,7 @@ impl BitSliced {
     }
 
     /// Digitised, recombined outputs for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Result<Batch> {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey, reads: &dyn ArrayReads) -> Result<Batch> {
         let per = self.periphery(op);
         let n = self.slices.len();
         let mut outs: Vec<Currents> = if per.dac.bitslicing() {
@@ -243,14 +244,16 @@ impl BitSliced {
                 .map(|i| {
                     let ibit_adc = per.adc_per_ibit.then_some(&per.adcs[i]);
                     let mut acc = sliced.read(key, self.key_independent(i), ibit_adc, |x, k| {
-                        self.currents(i, op, x, k)
+                        self.currents(i, op, x, k, reads)
                     })?;
                     acc.each(|a| sliced.correct(a));
                     Ok(acc)
                 })
                 .collect::<Result<_>>()?
         } else {
-            (0..n).map(|i| self.currents(i, op, xd, &key)).collect::<Result<_>>()?
+            (0..n)
+                .map(|i| self.currents(i, op, xd, &key, reads))
+                .collect::<Result<_>>()?
         };
         let offset = matches!(self.slices[0], SliceArrays::Offset(_));
         let sums = xd.sums();
@@ -269,7 +272,8 @@ impl BitSliced {
                         }
                     }
                 } else {
-                    o.map(|v| v / self.grange);
+                    let rec = self.recombination();
+                    o.map(|v| rec.slice(v));
                 }
             }
             if self.uses_unit_line(op) {
@@ -277,25 +281,38 @@ impl BitSliced {
             }
             slice_outs.push(o);
         }
+        let rec = self.recombination();
         let mut out = slice_outs[0].clone();
         for (i, o) in slice_outs.iter().enumerate().skip(1) {
-            let f = 2f64.powi((i as u32 * self.slice_bits) as i32);
+            let f = rec.weight(i);
             out.zip_with(o, |a, b| a + f * b);
         }
-        let full = 2f64.powi(self.slice_bits as i32) - 1.0;
-        out.map(|v| v * full);
         let half = 2f64.powi(self.bits as i32 - 1);
-        if offset && !self.uses_unit_line(op) {
-            out.subtract_per_vector(&sums, half);
-        }
-        let top = 2f64.powi(self.bits as i32);
-        let shrink = (half - 1.0) / half;
-        out.map(|v| v / top);
-        out.map(|v| v / shrink);
-        if self.gmin > 0.0 {
-            out.map(|v| v * self.grange);
+        let remove_offset = offset && !self.uses_unit_line(op);
+        for (b, s) in sums.iter().enumerate() {
+            let sub = remove_offset.then(|| half * s);
+            for v in out.vector_mut(b) {
+                *v = rec.finish(*v, sub);
+            }
         }
         Ok(out)
+    }
+
+    /// How the slices' digitised outputs are put back together.
+    pub(crate) fn recombination(&self) -> Recombination {
+        Recombination::new(self.bits, self.slice_bits, self.gmin, self.grange)
+    }
+
+    /// The balanced pairs of the weight slices, least significant first;
+    /// `None` for offset slices.
+    pub(crate) fn pairs(&self) -> Option<Vec<&Pair>> {
+        self.slices
+            .iter()
+            .map(|s| match s {
+                SliceArrays::Balanced(p) => Some(&**p),
+                SliceArrays::Offset(_) => None,
+            })
+            .collect()
     }
 
     /// `weight_scale = 2·wmax/grange` and model factor 1.
@@ -343,6 +360,70 @@ impl BitSliced {
             *w *= 2.0 * self.wmax;
         }
         wt
+    }
+}
+
+/// The recombination of a bit-sliced block's digitised slice outputs
+/// `o_i` (spec §7), value by value:
+/// `out = finish(Σ_i weight(i)·slice(o_i))`, the sum taken in slice order.
+#[derive(Debug, Clone, Copy)]
+pub struct Recombination {
+    slice_bits: u32,
+    gmin: f64,
+    grange: f64,
+    /// `2^b_s - 1`, `2^B` and `(2^(B-1) - 1)/2^(B-1)`.
+    full: f64,
+    top: f64,
+    shrink: f64,
+}
+
+impl Recombination {
+    /// The recombination of `bits`-bit weights in slices of `slice_bits`
+    /// bits, on conductances `gmin + grange·level`.
+    pub(crate) fn new(bits: u32, slice_bits: u32, gmin: f64, grange: f64) -> Recombination {
+        let half = 2f64.powi(bits as i32 - 1);
+        Recombination {
+            slice_bits,
+            gmin,
+            grange,
+            full: 2f64.powi(slice_bits as i32) - 1.0,
+            top: 2f64.powi(bits as i32),
+            shrink: (half - 1.0) / half,
+        }
+    }
+
+    /// A balanced slice's output in units of the conductance range
+    /// (`o/grange` when gmin > 0).
+    #[inline]
+    pub(crate) fn slice(&self, o: f64) -> f64 {
+        if self.gmin > 0.0 {
+            o / self.grange
+        } else {
+            o
+        }
+    }
+
+    /// The place value `2^(i·b_s)` of slice `i`.
+    pub(crate) fn weight(&self, i: usize) -> f64 {
+        2f64.powi((i as u32 * self.slice_bits) as i32)
+    }
+
+    /// The recombined sum `v` back in conductance units, in CrossSim's order:
+    /// `·(2^b_s - 1)`, minus the offset `sub` (offset slices read without a
+    /// unit line: `2^(B-1)·Σx`), `/2^B`, `/((2^(B-1) - 1)/2^(B-1))`, and
+    /// `·grange` when gmin > 0.
+    #[inline]
+    pub(crate) fn finish(&self, v: f64, sub: Option<f64>) -> f64 {
+        let mut v = v * self.full;
+        if let Some(s) = sub {
+            v -= s;
+        }
+        v /= self.top;
+        v /= self.shrink;
+        if self.gmin > 0.0 {
+            v *= self.grange;
+        }
+        v
     }
 }
 

@@ -10,6 +10,7 @@ pub mod offset;
 pub mod pair;
 
 use crate::array::{Array, Op, ReadKey, WriteKey};
+use crate::backend::ArrayReads;
 use crate::batch::Batch;
 use crate::circuit::adc::{Adc, RangeContext};
 use crate::circuit::dac::Dac;
@@ -41,8 +42,6 @@ pub struct BlockContext<'a> {
     pub block: u32,
     /// Wire resistances of the arrays, when parasitics are simulated.
     pub wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
-    /// Where the arrays' products run.
-    pub backend: std::sync::Arc<dyn crate::backend::Backend>,
     /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
     pub iv: Option<crate::device::iv::IvModel>,
 }
@@ -71,19 +70,14 @@ impl BlockContext<'_> {
             }
             _ => None,
         };
-        Array {
-            rows,
-            cols,
-            g,
-            id,
-            noise,
-            wires: self.wires.clone(),
-            relaxation,
-            placed: None,
-            iv: self.iv,
-            gemm: !self.params.simulation.disable_fast_matmul,
-        }
-        .place(self.backend.as_ref())
+        let mut a = Array::new(rows, cols, g);
+        a.id = id;
+        a.noise = noise;
+        a.wires = self.wires.clone();
+        a.relaxation = relaxation;
+        a.iv = self.iv;
+        a.gemm = !self.params.simulation.disable_fast_matmul;
+        Ok(a)
     }
 }
 
@@ -149,6 +143,22 @@ impl Periphery {
             adc_per_ibit: adcp.adc_per_ibit,
         })
     }
+}
+
+/// A block read that is one product per weight slice and value-by-value
+/// periphery ([`Mapping::static_products`]): for vector `b`, output line `l`,
+/// with `p_i` the product of slice `i`'s difference `G+ − G−` with the DAC
+/// outputs and `A_i` its ADC (if any), the block's output before output
+/// scaling is `A_0(p_0)` for a balanced block and
+/// `rec.finish(Σ_i rec.weight(i)·rec.slice(A_i(p_i)))` for a bit-sliced one.
+pub struct StaticProducts<'a> {
+    /// Per weight slice: G+, G− and whether their difference is taken in
+    /// single precision.
+    pub pairs: Vec<(&'a Array, &'a Array, bool)>,
+    /// Per weight slice: its ADC, or `None` when the slice is not digitised.
+    pub adcs: Vec<Option<&'a Adc>>,
+    /// How the slices go back together (bit-sliced blocks).
+    pub recombination: Option<bitsliced::Recombination>,
 }
 
 /// One block of a core: its weights in one of the three mappings.
@@ -251,20 +261,10 @@ impl Mapping {
                 .collect(),
         }
     }
-    /// Brings the GPU copies of the arrays (and of a fast balanced pair's
-    /// differences) up to date after their conductances were replaced.
+    /// Marks every array of the block as changed ([`Array::refresh`]) after
+    /// their conductances were replaced.
     pub(crate) fn refresh(&mut self) -> Result<()> {
-        for a in self.arrays_mut() {
-            a.refresh()?;
-        }
-        match self {
-            Mapping::Balanced(m) => m.pair.refresh(),
-            Mapping::Offset(_) => Ok(()),
-            Mapping::BitSliced(m) => m.slices.iter_mut().try_for_each(|s| match s {
-                bitsliced::SliceArrays::Balanced(p) => p.refresh(),
-                bitsliced::SliceArrays::Offset(_) => Ok(()),
-            }),
-        }
+        self.arrays_mut().into_iter().try_for_each(Array::refresh)
     }
     /// The block's arrays in [`Mapping::arrays`] order, grouped by unit (a
     /// balanced pair or a single array): each unit's array count and whether
@@ -318,10 +318,51 @@ impl Mapping {
         }
     }
 
+    /// The block's read of `op` as plain products followed by value-by-value
+    /// periphery, when it is one (a backend may then fuse the two): every
+    /// weight slice a balanced pair read by its difference without read
+    /// noise (CrossSim's fast balanced path: no wires, ohmic cells, analog
+    /// subtraction, no column limit), a DAC without input bit slicing, and a
+    /// batched (GEMM) read of `count` vectors. `None` otherwise.
+    pub fn static_products(&self, op: Op, count: usize) -> Option<StaticProducts<'_>> {
+        let per = self.periphery(op);
+        if per.dac.bitslicing() {
+            return None;
+        }
+        let (pairs, recombination) = match self {
+            Mapping::Balanced(m) => (vec![m.pair()], None),
+            Mapping::BitSliced(m) => (m.pairs()?, Some(m.recombination())),
+            Mapping::Offset(_) => return None,
+        };
+        let pairs = pairs
+            .into_iter()
+            .map(|p| {
+                let f = p.fast.as_ref()?;
+                let quiet = p.pos.noise.is_none() && p.neg.noise.is_none();
+                (quiet && p.pos.gemm && count > 1).then_some((&p.pos, &p.neg, f.single))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        // A bit-sliced block with an ADC per input bit, but no input
+        // slicing, is not digitised at all (as `BitSliced::run`).
+        let digitise = !(recombination.is_some() && per.adc_per_ibit);
+        let adcs = per.adcs.iter().map(|a| digitise.then_some(a)).collect();
+        Some(StaticProducts {
+            pairs,
+            adcs,
+            recombination,
+        })
+    }
+
     /// The DAC outputs of `op` for inputs `x` scaled by `s_in` (per vector).
     pub fn dac_outputs(&self, op: Op, x: &Batch, s_in: &[f64]) -> Batch {
+        self.dac_outputs_of(op, x, 0, x.len, s_in)
+    }
+
+    /// [`Mapping::dac_outputs`] of the input lines `first..first + len` of
+    /// every vector of `x`.
+    pub fn dac_outputs_of(&self, op: Op, x: &Batch, first: usize, len: usize, s_in: &[f64]) -> Batch {
         let dac = &self.periphery(op).dac;
-        let mut xd = x.clone();
+        let mut xd = x.sub(first, len);
         for (b, &s) in s_in.iter().enumerate() {
             let v = xd.vector_mut(b);
             for e in v.iter_mut() {
@@ -332,10 +373,13 @@ impl Mapping {
         xd
     }
 
-    /// One operation on inputs `x` (weight-unit inputs of this block): scale by
-    /// `s_in` (per vector), DAC, arrays, ADC, recombination, and scale back to
-    /// weight units by `s_out = weight_scale/(s_in·model_factor)`. The read's
-    /// events and array term are added to `count`, if any (after a successful read).
+    /// One operation on inputs `x` (weight-unit inputs of this block), the
+    /// reference pipeline of every backend: scale by `s_in` (per vector),
+    /// DAC, arrays (their products through `reads`), ADC, recombination, and
+    /// scale back to weight units by `s_out = weight_scale/(s_in·model_factor)`.
+    /// The read's events and array term are added to `count`, if any (after
+    /// a successful read).
+    #[allow(clippy::too_many_arguments)]
     pub fn apply(
         &self,
         op: Op,
@@ -344,12 +388,13 @@ impl Mapping {
         s_out: &[f64],
         key: ReadKey,
         count: Option<&mut crate::cost::BlockCount<'_>>,
+        reads: &dyn ArrayReads,
     ) -> Result<Batch> {
         let xd = self.dac_outputs(op, x, s_in);
         let mut out = match self {
-            Mapping::Balanced(m) => m.run(op, &xd, key),
-            Mapping::Offset(m) => m.run(op, &xd, key),
-            Mapping::BitSliced(m) => m.run(op, &xd, key),
+            Mapping::Balanced(m) => m.run(op, &xd, key, reads),
+            Mapping::Offset(m) => m.run(op, &xd, key, reads),
+            Mapping::BitSliced(m) => m.run(op, &xd, key, reads),
         }?;
         if let Some(c) = count {
             c.count(self, op, &xd, out.len)?;

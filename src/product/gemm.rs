@@ -20,7 +20,7 @@
 //! single-threaded kernel, so results are bit-identical at any thread count;
 //! work is split over outputs, never over the summed inputs.
 
-use super::Stored;
+use super::{Op, Stored};
 use crate::recycle::{self, Recycled};
 use crate::threads;
 use faer::linalg::matmul::matmul;
@@ -66,7 +66,26 @@ pub enum Source<'a, E> {
     /// A stored row-major `rows × cols` matrix.
     Stored(&'a [E]),
     /// Entries written on demand.
-    Computed(&'a Fill<'a, E>),
+    Computed(Box<Fill<'a, E>>),
+}
+
+/// A [`Source`] in either precision (the conductances' storage type).
+pub enum AnySource<'a> {
+    F32(Source<'a, f32>),
+    F64(Source<'a, f64>),
+}
+
+/// The `Computed` source of the `_ × cols` row-major matrix whose entry `k`
+/// (row-major index) is `cell(k)`.
+pub fn computed<'a, E: GemmElem>(cols: usize, cell: impl Fn(usize) -> E + Sync + 'a) -> Source<'a, E> {
+    Source::Computed(Box::new(move |r0, nr, c0, nc, out: &mut [E]| {
+        for (r, row) in out.chunks_exact_mut(nc.max(1)).take(nr).enumerate() {
+            let base = (r0 + r) * cols + c0;
+            for (c, o) in row.iter_mut().enumerate() {
+                *o = cell(base + c);
+            }
+        }
+    }))
 }
 
 /// The shape of a product: `rows × cols` matrix, `count` vectors.
@@ -85,21 +104,54 @@ pub struct Shape {
 pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
     check(a, s, x.len() == s.count * s.cols, y.len() == s.count * s.rows);
     let xs = convert(x);
-    let block = |o0: usize, n: usize, out: &mut [E]| match a {
-        Source::Stored(g) => times_inputs(
-            from_row_major_slice(&g[o0 * s.cols..(o0 + n) * s.cols], n, s.cols),
-            &xs,
-            out,
-        ),
-        Source::Computed(f) => {
-            let mut buf = recycle::filled(n * s.cols, E::default());
-            f(o0, n, 0, s.cols, &mut buf);
-            times_inputs(from_row_major_slice(&buf, n, s.cols), &xs, out);
-            recycle::give(buf);
-        }
-    };
+    let block = |o0: usize, n: usize, out: &mut [E]| block(a, Op::Mvm, s, &xs, o0, n, out);
     scatter(s.rows, s.count, s.rows * s.cols * s.count, block, y);
     recycle::give(xs);
+}
+
+/// The outputs `o0..o0 + n` of `op` (MVM rows or VMM columns) for every
+/// vector of the inputs `xs` (row-major `count × inputs`, in the product's
+/// precision): one block of [`mvm`] or [`vmm`], written to `out` (`n ×
+/// count`, column-major: one vector's outputs contiguous, at `b·n`). Every
+/// product of a static matrix goes through here, so a block's sums do not
+/// depend on who asks for them.
+pub fn block<E: GemmElem>(a: &Source<E>, op: Op, s: Shape, xs: &[E], o0: usize, n: usize, out: &mut [E]) {
+    match (op, a) {
+        (Op::Mvm, Source::Stored(g)) => times_inputs(
+            from_row_major_slice(&g[o0 * s.cols..(o0 + n) * s.cols], n, s.cols),
+            xs,
+            out,
+        ),
+        (Op::Mvm, Source::Computed(f)) => {
+            let mut buf = recycle::filled(n * s.cols, E::default());
+            f(o0, n, 0, s.cols, &mut buf);
+            times_inputs(from_row_major_slice(&buf, n, s.cols), xs, out);
+            recycle::give(buf);
+        }
+        (Op::Vmm, Source::Stored(g)) => {
+            let gv = from_row_major_slice(g, s.rows, s.cols).submatrix(0, o0, s.rows, n);
+            times_inputs(gv.transpose(), xs, out)
+        }
+        (Op::Vmm, Source::Computed(f)) => {
+            let mut buf = recycle::filled(s.rows * n, E::default());
+            f(0, s.rows, o0, n, &mut buf);
+            times_inputs(from_row_major_slice(&buf, s.rows, n).transpose(), xs, out);
+            recycle::give(buf);
+        }
+    }
+}
+
+/// The blocks of `n_out` outputs: `(o0, n)` for every [`OUT_BLOCK`] outputs.
+pub fn blocks(n_out: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n_out)
+        .step_by(OUT_BLOCK)
+        .map(move |o0| (o0, OUT_BLOCK.min(n_out - o0)))
+}
+
+/// Whether a product of `work` multiply-adds over `n_out` outputs runs its
+/// blocks in xbar's pool.
+pub fn parallel(work: usize, n_out: usize) -> bool {
+    work >= PARALLEL_MIN_WORK && n_out > OUT_BLOCK
 }
 
 /// `y[b·cols + j] = Σ_i x[b·rows + i]·a_ij` (VMM) for the `count` vectors of
@@ -110,18 +162,7 @@ pub fn mvm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
 pub fn vmm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
     check(a, s, x.len() == s.count * s.rows, y.len() == s.count * s.cols);
     let xs = convert(x);
-    let block = |o0: usize, n: usize, out: &mut [E]| match a {
-        Source::Stored(g) => {
-            let gv = from_row_major_slice(g, s.rows, s.cols).submatrix(0, o0, s.rows, n);
-            times_inputs(gv.transpose(), &xs, out)
-        }
-        Source::Computed(f) => {
-            let mut buf = recycle::filled(s.rows * n, E::default());
-            f(0, s.rows, o0, n, &mut buf);
-            times_inputs(from_row_major_slice(&buf, s.rows, n).transpose(), &xs, out);
-            recycle::give(buf);
-        }
-    };
+    let block = |o0: usize, n: usize, out: &mut [E]| block(a, Op::Vmm, s, &xs, o0, n, out);
     scatter(s.cols, s.count, s.rows * s.cols * s.count, block, y);
     recycle::give(xs);
 }
@@ -148,7 +189,7 @@ fn check<E>(a: &Source<E>, s: Shape, x_ok: bool, y_ok: bool) {
 }
 
 /// The inputs in the product's precision, in a recycled buffer.
-fn convert<E: GemmElem>(x: &[f64]) -> Vec<E> {
+pub fn convert<E: GemmElem>(x: &[f64]) -> Vec<E> {
     let mut v = recycle::take(x.len());
     v.extend(x.iter().map(|&v| E::from_f64(v)));
     v
@@ -165,14 +206,10 @@ fn scatter<E: GemmElem>(
     block: impl Fn(usize, usize, &mut [E]) + Sync,
     y: &mut [f64],
 ) {
-    let parallel = work >= PARALLEL_MIN_WORK && n_out > OUT_BLOCK;
+    let parallel = parallel(work, n_out);
     // Each block's outputs, in buffers taken (and handed back) on this thread.
-    let mut done: Vec<(usize, usize, Vec<E>)> = (0..n_out)
-        .step_by(OUT_BLOCK)
-        .map(|o0| {
-            let n = OUT_BLOCK.min(n_out - o0);
-            (o0, n, recycle::filled(n * count, E::default()))
-        })
+    let mut done: Vec<(usize, usize, Vec<E>)> = blocks(n_out)
+        .map(|(o0, n)| (o0, n, recycle::filled(n * count, E::default())))
         .collect();
     let compute = |(o0, n, out): &mut (usize, usize, Vec<E>)| block(*o0, *n, out);
     if parallel {

@@ -134,19 +134,40 @@ impl Adc {
         match self {
             Adc::Ideal => {}
             Adc::Uniform(q) => x.map(|v| q.convert(v)),
-            Adc::Stochastic(q, id) => {
-                let s = identity::adc_rounding(key.seed, *id, key.slice, part, key.call);
-                for (k, v) in x.data.iter_mut().enumerate() {
-                    *v = q.convert_stochastic(*v, s.uniform_at(k as u64));
-                }
-            }
-            Adc::Circuit(a) => {
+            _ => {
+                let rounding = self.rounding(key, part);
                 for b in 0..x.count {
+                    let k0 = b * x.len;
                     for (line, v) in x.vector_mut(b).iter_mut().enumerate() {
-                        *v = a.convert(*v, line);
+                        *v = self.convert_at(*v, rounding.as_ref(), k0 + line, line);
                     }
                 }
             }
+        }
+    }
+
+    /// The stochastic-rounding stream of the conversion `key`, `part` (see
+    /// [`Adc::convert`]); `None` for converters that round deterministically.
+    pub fn rounding(&self, key: &ReadKey, part: u32) -> Option<Stream> {
+        match self {
+            Adc::Stochastic(_, id) => Some(identity::adc_rounding(key.seed, *id, key.slice, part, key.call)),
+            _ => None,
+        }
+    }
+
+    /// Digitises one value `v` of output line `line`, element `k` (`b·len +
+    /// line`) of the converted batch, as [`Adc::convert`] does, with the
+    /// stream [`Adc::rounding`] gives for the conversion.
+    #[inline]
+    pub fn convert_at(&self, v: f64, rounding: Option<&Stream>, k: usize, line: usize) -> f64 {
+        match self {
+            Adc::Ideal => v,
+            Adc::Uniform(q) => q.convert(v),
+            Adc::Stochastic(q, _) => match rounding {
+                Some(s) => q.convert_stochastic(v, s.uniform_at(k as u64)),
+                None => q.convert(v),
+            },
+            Adc::Circuit(a) => a.convert(v, line),
         }
     }
 }
