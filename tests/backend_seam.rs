@@ -3,7 +3,7 @@
 //! Run on the emulated device with `XBAR_GPU_EMULATE=1` (needs g++); without
 //! a GPU the test says it was skipped.
 
-use xbar::gpu::Gpu;
+use xbar::internals::gpu::Gpu;
 use xbar::{Core, Layout, Params};
 
 /// `n` values in [-1, 1]: a sine of the index, shifted by `seed`.

@@ -124,12 +124,6 @@ impl Resident {
         })
     }
 
-    /// The same array's new conductances `g` (and σ of `noise`) on the same
-    /// GPU in the same precision, after an update.
-    pub fn reupload(&self, g: &[f64], noise: Option<&ReadNoise>) -> Result<Resident> {
-        Resident::upload(&self.gpu, self.precision, self.rows, self.cols, g, noise)
-    }
-
     /// Column currents of `op` for every vector of `x` (normalised units, as
     /// `Array::read`), with `noise` drawn from `streams` when given.
     pub fn read(&self, op: Op, x: &Batch, noise: Option<&ReadNoise>, s: NoiseStream) -> Result<Batch> {
