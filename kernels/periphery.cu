@@ -1,0 +1,131 @@
+// The periphery of a read on the device: the DAC (input scaling, quantiser,
+// input bit slices), the uniform and stochastic quantiser ADCs, the Horner
+// accumulation of input slices, the combination of G+ and G- currents and
+// the scaling back to weight units. Each kernel does, element by element and
+// operation for operation, what the CPU does (src/circuit/dac.rs,
+// src/circuit/adc/quantizer.rs, src/mapping/input_slicing.rs,
+// src/mapping/currents.rs, src/mapping/mod.rs), in double precision, so the
+// results are the CPU's bits.
+//
+// Every kernel takes one thread per element of a batch held as `count`
+// vectors of `len` values (element e = b*len + i), any block size.
+
+// The flat index of this thread.
+__device__ __forceinline__ unsigned long long xbar_element() {
+    return (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
+}
+
+// NumPy's clip (and Rust's f64::clamp for ordered bounds): NaN passes through.
+__device__ __forceinline__ double xbar_clip(double v, double lo, double hi) {
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+// Quantiser with q = (L - 1)/(hi - lo) steps per unit on [lo, hi]:
+// rint((clip(v) - lo)*q)/q + lo, ties to even (Dac::convert, Quantizer::convert).
+__device__ __forceinline__ double xbar_quantise(double v, double lo, double hi, double q) {
+    double u = xbar_clip(v, lo, hi);
+    u -= lo;
+    u *= q;
+    u = rint(u);
+    u /= q;
+    return u + lo;
+}
+
+// DAC: x[e] = quantise(x[e] * scale[b]) (Mapping::dac_outputs); `quantise` 0
+// for an ideal DAC or 0 bits (scaling only).
+extern "C" __global__ void xbar_dac_convert(double* x, const double* scale, unsigned long long n, int len, int quantise,
+                                            double lo, double hi, double q) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    double v = x[e] * scale[e / len];
+    if (quantise) v = xbar_quantise(v, lo, hi, q);
+    x[e] = v;
+}
+
+// Input bit slices of quantised DAC outputs (Dac::slices): with
+// m = rint(|v|*full) (sign-magnitude, sign of v) or rint(v*full) (sign 1),
+// slice k holds digit k of m in base s, times the sign, over (s - 1):
+// out[k*n + e], k = 0 .. slices-1, least significant first.
+extern "C" __global__ void xbar_dac_slices(const double* xd, double* out, unsigned long long n, int slices, double s,
+                                           double full, int sign_magnitude) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    const double v = xd[e];
+    double mag, sign = 1.0;
+    if (sign_magnitude) {
+        mag = rint(fabs(v) * full);
+        sign = v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : 0.0);
+    } else {
+        mag = rint(v * full);
+    }
+    for (int k = 0; k < slices; ++k) {
+        double digit = fmod(mag, s);
+        if (digit < 0.0) digit += fabs(s);
+        out[(unsigned long long)k * n + e] = (digit * sign) / (s - 1.0);
+        mag = floor(mag / s);
+    }
+}
+
+// Uniform quantiser ADC in place (Adc::Uniform).
+extern "C" __global__ void xbar_adc_uniform(double* y, unsigned long long n, double lo, double hi, double q) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    y[e] = xbar_quantise(y[e], lo, hi, q);
+}
+
+// Stochastic-rounding quantiser ADC in place (Adc::Stochastic): with
+// s = (clip(v) - lo)*q, level floor(s) + [u < s - floor(s)], u the 53-bit
+// uniform of element e of the stream (seed, field, AdcRounding, call),
+// field = identity::adc_rounding's array field (bank, slice, part).
+extern "C" __global__ void xbar_adc_stochastic(double* y, unsigned long long n, double lo, double hi, double q,
+                                               unsigned long long seed, unsigned int field,
+                                               unsigned long long call) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    const xbar_stream st = xbar_stream_new(seed, field, XBAR_PURPOSE_ADC_ROUNDING, call);
+    const uint4 w = xbar_block_at(st, (unsigned int)e);
+    const unsigned long long bits53 = ((unsigned long long)w.x << 21) | (unsigned long long)(w.y >> 11);
+    const double u = (double)bits53 * (1.0 / 9007199254740992.0);
+    double s = xbar_clip(y[e], lo, hi);
+    s -= lo;
+    s *= q;
+    const double f = floor(s);
+    const double level = f + (u < s - f ? 1.0 : 0.0);
+    y[e] = level / q + lo;
+}
+
+// One Horner step over input slices (input_slicing::horner):
+// acc = (first ? r : acc + r) / shift.
+extern "C" __global__ void xbar_horner_step(double* acc, const double* r, unsigned long long n, double shift, int first) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    const double a = first ? r[e] : acc[e] + r[e];
+    acc[e] = a / shift;
+}
+
+// G+ and G- currents into one value per line (Currents::combine): pos -= neg.
+extern "C" __global__ void xbar_subtract(double* pos, const double* neg, unsigned long long n) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    pos[e] = pos[e] - neg[e];
+}
+
+// Every value of vector b times f[b] (weight units, Mapping::apply).
+extern "C" __global__ void xbar_scale_vectors(double* y, const double* f, unsigned long long n, int len) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    y[e] = y[e] * f[e / len];
+}
+
+// A product's single-precision currents widened to double, and back.
+extern "C" __global__ void xbar_widen_f32(const float* in, double* out, unsigned long long n) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    out[e] = (double)in[e];
+}
+
+extern "C" __global__ void xbar_narrow_f32(const double* in, float* out, unsigned long long n) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    out[e] = (float)in[e];
+}
