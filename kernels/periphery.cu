@@ -129,3 +129,86 @@ extern "C" __global__ void xbar_narrow_f32(const double* in, float* out, unsigne
     if (e >= n) return;
     out[e] = (float)in[e];
 }
+
+// ---- Circuit ADCs (src/circuit/adc/{sar,ramp,pipeline,cyclic}.rs) ----
+// Element e is output line e % len; its converter is line / group. The input
+// is clipped to [min, max], turned into a code by the model, and the output
+// is the mid-rise level 2*vref*(c/2^b) - vref*(2^b - 1)/2^b. `table` and
+// `offsets` are the model's own numbers, as gpu::periphery::circuit_form
+// lays them out:
+//   SAR: table = the 2^b thresholds T[c], offsets = one per converter;
+//   ramp: table = the 2^b levels L[c] (monotone or not), offsets = one per line;
+//   pipeline (and cyclic): table = b-1 stages of 5 values per converter
+//     (hi_th, lo_th, 1 + gamma, gamma, den), offsets = the final threshold per converter.
+#define XBAR_ADC_SAR 1
+#define XBAR_ADC_RAMP 2
+#define XBAR_ADC_PIPELINE 3
+
+__device__ unsigned int xbar_sar_code(double u, int bits, const double* th, double off) {
+    unsigned int reg = 0;
+    for (int i = 0; i < bits; ++i) {
+        const unsigned int d = 1u << (bits - 1 - i);
+        if (u > th[d + reg] - off) reg += d;
+    }
+    return reg;
+}
+
+__device__ unsigned int xbar_ramp_code(double u, int bits, const double* lv, double off, int monotone) {
+    const long long n = 1ll << bits;
+    long long best;
+    if (monotone) {
+        // First level with (L - u) - off >= 0 (or not < 0), by bisection.
+        long long lo = 0, hi = n;
+        while (lo < hi) {
+            const long long mid = lo + (hi - lo) / 2;
+            if ((lv[mid] - u) - off < 0.0) lo = mid + 1;
+            else hi = mid;
+        }
+        const long long k = lo;
+        if (k == 0) best = 0;
+        else if (k == n || fabs((lv[k - 1] - u) - off) <= fabs((lv[k] - u) - off)) best = k - 1;
+        else best = k;
+        while (best > 0 && fabs((lv[best - 1] - u) - off) == fabs((lv[best] - u) - off)) --best;
+    } else {
+        best = 0;
+        double bd = fabs((lv[0] - u) - off);
+        for (long long c = 1; c < n; ++c) {
+            const double dc = fabs((lv[c] - u) - off);
+            if (isnan(bd)) break;
+            if (dc < bd || isnan(dc)) {
+                best = c;
+                bd = dc;
+            }
+        }
+    }
+    return (unsigned int)best;
+}
+
+__device__ unsigned int xbar_pipeline_code(double u, int bits, const double* st, double final_th, double vref) {
+    const int ns = bits - 1;
+    double v = u;
+    unsigned int code = 0;
+    for (int k = 0; k < ns; ++k) {
+        const double* s = st + 5 * k;
+        const bool hi = v > s[0], lo = v < s[1], mid = v < s[0] && v > s[1];
+        const double c = (double)lo - (double)hi;
+        code += ((unsigned int)hi << (ns - k)) + ((unsigned int)mid << (ns - 1 - k));
+        v = (s[2] * v + c * vref * s[3]) / s[4];
+    }
+    return code + (v > final_th ? 1u : 0u);
+}
+
+extern "C" __global__ void xbar_adc_circuit(double* y, unsigned long long n, int len, int kind, int bits, double min,
+                                            double max, double vref, int group, const double* table,
+                                            const double* offsets, int monotone) {
+    const unsigned long long e = xbar_element();
+    if (e >= n || bits == 0) return;
+    const int line = (int)(e % (unsigned long long)len), a = line / group;
+    const double u = xbar_clip(y[e], min, max);
+    unsigned int code;
+    if (kind == XBAR_ADC_SAR) code = xbar_sar_code(u, bits, table, offsets[a]);
+    else if (kind == XBAR_ADC_RAMP) code = xbar_ramp_code(u, bits, table, offsets[line], monotone);
+    else code = xbar_pipeline_code(u, bits, table + (size_t)a * 5 * (bits - 1), offsets[a], vref);
+    const double levels = (double)(1ull << bits);
+    y[e] = 2.0 * vref * ((double)code / levels) - vref * (levels - 1.0) / levels;
+}

@@ -79,6 +79,11 @@ pub const KERNELS: &[Kernel] = &[
     },
     Kernel {
         file: "periphery.cu",
+        name: "xbar_adc_circuit",
+        signature: "pUiiidddippi",
+    },
+    Kernel {
+        file: "periphery.cu",
         name: "xbar_horner_step",
         signature: "ppUdi",
     },

@@ -8,7 +8,10 @@
 //! for bit (tested against them on the emulated device).
 
 use super::device::{launch, Arg, Buffer, Device, Shape};
+use crate::circuit::adc::circuit::{CircuitForm, Span};
+use crate::circuit::adc::CircuitAdc;
 use crate::error::{Error, Result};
+use std::sync::Arc;
 
 /// Threads per block of the element-wise kernels.
 const BLOCK: u32 = 256;
@@ -166,6 +169,81 @@ pub(crate) fn adc(dev: &dyn Device, y: &Buffer, n: usize, levels: Levels, roundi
     }
 }
 
+/// A circuit ADC bank (SAR, ramp, pipeline or cyclic) with its tables on the
+/// device, for batches of at most `lines` output lines per vector.
+#[derive(Debug)]
+pub(crate) struct CircuitBank {
+    form: CircuitForm,
+    span: Span,
+    lines: usize,
+    table: Buffer,
+    offsets: Buffer,
+}
+
+impl CircuitBank {
+    /// Uploads the tables of `adc`, built for `lines` output lines; checks
+    /// that they are as long as the kernel indexes them.
+    pub(crate) fn upload(dev: &Arc<dyn Device>, adc: &dyn CircuitAdc, lines: usize) -> Result<CircuitBank> {
+        let form = adc.device_form();
+        let span = *adc.span();
+        let b = span.bits as usize;
+        if b > 0 {
+            let converters = lines.div_ceil(form.group.max(1));
+            let (table, offsets) = match form.kind {
+                1 | 2 => (1usize << b, if form.kind == 1 { converters } else { lines }),
+                _ => (converters * 5 * (b - 1), converters),
+            };
+            if form.group == 0 || form.table.len() < table || form.offsets.len() < offsets {
+                return Err(Error::Internal(format!(
+                    "circuit ADC of kind {}: tables of {} and {} values for {lines} lines",
+                    form.kind,
+                    form.table.len(),
+                    form.offsets.len()
+                )));
+            }
+        }
+        // Empty tables still get one value, so that the buffers exist.
+        let or_one = |v: &[f64]| if v.is_empty() { vec![0.0] } else { v.to_vec() };
+        Ok(CircuitBank {
+            table: Buffer::upload(dev, &or_one(&form.table))?,
+            offsets: Buffer::upload(dev, &or_one(&form.offsets))?,
+            form,
+            span,
+            lines,
+        })
+    }
+
+    /// Converts `count` vectors of `len` output lines in `y` in place
+    /// (`Adc::convert` for a circuit ADC).
+    pub(crate) fn convert(&self, dev: &dyn Device, y: &Buffer, len: usize, count: usize) -> Result<()> {
+        if len > self.lines {
+            return Err(Error::Internal(format!(
+                "circuit ADC built for {} lines converts vectors of {len}",
+                self.lines
+            )));
+        }
+        let n = len * count;
+        holds(y, n, 8, "circuit adc: values")?;
+        let args = [
+            Arg::Buf(y),
+            Arg::U64(n as u64),
+            Arg::I32(int(len.max(1), "circuit adc: vector length")?),
+            Arg::I32(self.form.kind),
+            Arg::I32(self.span.bits as i32),
+            Arg::F64(self.span.min),
+            Arg::F64(self.span.max),
+            Arg::F64(self.span.vref),
+            Arg::I32(int(self.form.group, "circuit adc: group")?),
+            Arg::Buf(&self.table),
+            Arg::Buf(&self.offsets),
+            Arg::I32(i32::from(self.form.monotone)),
+        ];
+        // SAFETY: y holds n values (checked above); the tables hold what the
+        // kernel indexes for `lines` ≥ len lines (checked in `upload`).
+        unsafe { run(dev, "xbar_adc_circuit", n, &args) }
+    }
+}
+
 /// One Horner step over input slices: `acc = (first ? r : acc + r)/shift`.
 pub(crate) fn horner_step(dev: &dyn Device, acc: &Buffer, r: &Buffer, n: usize, shift: f64, first: bool) -> Result<()> {
     holds(acc, n, 8, "horner: accumulator")?;
@@ -252,7 +330,6 @@ mod tests {
     use crate::circuit::dac::Dac;
     use crate::params::{DacModel, DacParams, InputMapping};
     use crate::rng::identity;
-    use std::sync::Arc;
 
     /// The emulated device, or `None` (after a loud skip) without a C++
     /// compiler; under `CI=true` a missing compiler fails.
@@ -402,6 +479,93 @@ mod tests {
             adc(dev.as_ref(), &y, x.len(), q.levels(), Some(r)).unwrap();
             assert!(same(&y.download::<f64>().unwrap(), &want), "stochastic {levels}");
         }
+    }
+
+    #[test]
+    fn circuit_adcs_match_the_cpu() {
+        use crate::circuit::adc::{cyclic::CyclicAdc, mismatch::StageMismatch, pipeline::PipelineAdc};
+        use crate::circuit::adc::{ramp::RampAdc, sar::SarAdc};
+        let Some(dev) = device() else { return };
+        let (len, count, group, bits) = (10usize, 7, 3usize, 5u32);
+        let converters = len.div_ceil(group);
+        // Inputs past both ends of the range; mismatch as spec draws would make it.
+        let x: Vec<f64> = values(len * count).iter().map(|v| 0.8 * v).collect();
+        let noise = |n: usize, sd: f64, skip: usize| -> Vec<f64> {
+            values(n + skip + 11)[skip + 11..].iter().map(|v| sd * v).collect()
+        };
+        let stages = |n: usize, sd: f64| {
+            let mut m = StageMismatch::ideal(converters, n);
+            m.offsets = noise(m.offsets.len(), 0.02, 1);
+            m.c1.iter_mut()
+                .zip(noise(converters * n, sd, 2))
+                .for_each(|(c, e)| *c += e);
+            m.c2.iter_mut()
+                .zip(noise(converters * n, sd, 3))
+                .for_each(|(c, e)| *c += e);
+            m.cpar = noise(converters * n, sd, 4).iter().map(|v| v.abs()).collect();
+            m
+        };
+        let caps = noise(bits as usize + 1, 0.05, 5);
+        let adcs: Vec<Box<dyn CircuitAdc>> = vec![
+            Box::new(SarAdc::new(
+                bits,
+                -0.7,
+                0.9,
+                60.0,
+                false,
+                group,
+                &caps,
+                &noise(converters, 0.01, 6),
+                len,
+            )),
+            Box::new(SarAdc::new(
+                bits,
+                -1.0,
+                1.0,
+                f64::INFINITY,
+                true,
+                group,
+                &caps,
+                &noise(converters, 0.01, 7),
+                len,
+            )),
+            Box::new(RampAdc::new(bits, -1.0, 1.0, 40.0, true, &caps, &noise(len, 0.01, 8))),
+            // Large capacitor errors: levels out of order (the linear search).
+            Box::new(RampAdc::new(
+                bits,
+                -1.0,
+                1.0,
+                40.0,
+                false,
+                &noise(bits as usize + 1, 0.4, 9),
+                &noise(len, 0.01, 10),
+            )),
+            Box::new(PipelineAdc::new(
+                bits,
+                -1.0,
+                1.0,
+                50.0,
+                group,
+                len,
+                &stages(bits as usize - 1, 0.05),
+            )),
+            Box::new(CyclicAdc::new(bits, -0.6, 0.6, 50.0, group, len, &stages(1, 0.05))),
+        ];
+        let mut nonmonotone = 0;
+        for adc in &adcs {
+            let form = adc.device_form();
+            nonmonotone += usize::from(form.kind == 2 && !form.monotone);
+            let want: Vec<f64> = x.iter().enumerate().map(|(e, &v)| adc.convert(v, e % len)).collect();
+            let bank = CircuitBank::upload(&dev, adc.as_ref(), len).unwrap();
+            let y = Buffer::upload(&dev, &x).unwrap();
+            bank.convert(dev.as_ref(), &y, len, count).unwrap();
+            assert!(same(&y.download::<f64>().unwrap(), &want), "{adc:?}");
+        }
+        assert_eq!(nonmonotone, 1, "the out-of-order ramp case is exercised");
+        // A bank built for fewer lines refuses longer vectors.
+        let bank = CircuitBank::upload(&dev, adcs[0].as_ref(), 4).unwrap();
+        let y = Buffer::upload(&dev, &x).unwrap();
+        assert!(bank.convert(dev.as_ref(), &y, len, count).is_err());
     }
 
     #[test]
