@@ -14,12 +14,17 @@ use std::sync::{Arc, Mutex};
 
 /// Cell-operations below which a read runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 16;
-use crate::backend::{Backend, Placed};
 use crate::device::cells::{Cells, ReadNoise};
 use crate::device::update::{DeviceUpdate, Request};
 use crate::rng::{identity, NoiseStream, Purpose, Stream};
 
 pub use crate::product::Op;
+
+/// A fresh [`Array::version`], never handed out before in this process.
+fn next_version() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// A `rows × cols` conductance matrix (row-major, in the core's storage
 /// precision), its identity within the core (for its random streams) and its
@@ -38,9 +43,10 @@ pub struct Array {
     /// CrossSim's relaxation solver state of this array (MVM, VMM), when that
     /// solver is chosen: its reduced gamma persists across calls, as in CrossSim.
     pub relaxation: Option<Arc<Mutex<[Relaxation; 2]>>>,
-    /// The backend's copy of `g` where reads do not run on the CPU (a GPU):
-    /// reads without wires use it.
-    pub placed: Option<Arc<dyn Placed>>,
+    /// Which state of `g` (and of the read noise) this is: a number drawn
+    /// afresh whenever the conductances change ([`Array::refresh`]), so that
+    /// a backend keeping copies of arrays knows when one is outdated.
+    version: u64,
     /// The cells' nonlinear I-V law; `None` for ohmic cells.
     pub iv: Option<IvModel>,
     /// Batches of two or more vectors read static conductances with a GEMM
@@ -91,26 +97,22 @@ impl Array {
             noise: None,
             wires: None,
             relaxation: None,
-            placed: None,
+            version: next_version(),
             iv: None,
             gemm: true,
         }
     }
 
-    /// Gives the conductances to `backend`, which keeps a copy where its
-    /// reads run (none on the CPU).
-    pub fn place(mut self, backend: &dyn Backend) -> Result<Array> {
-        if backend.keeps_copies() {
-            self.placed = backend.place(self.rows, self.cols, &self.g.as_f64(), self.noise.as_ref())?;
-        }
-        Ok(self)
+    /// The state of the conductances (see the field): equal versions hold
+    /// equal conductances and read noise.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
-    /// Brings the backend's copy (if any) up to date with `g` after a write.
+    /// Marks the conductances (or their read noise) as changed: to be called
+    /// after every write of `g` or `noise`.
     pub fn refresh(&mut self) -> Result<()> {
-        if let Some(r) = &self.placed {
-            self.placed = Some(r.replace(&self.g.as_f64(), self.noise.as_ref())?);
-        }
+        self.version = next_version();
         Ok(())
     }
 
@@ -119,7 +121,7 @@ impl Array {
     /// conductance); cells asked for no change are not written. The model
     /// draws from the stream (seed, array id, Update, call) by cell index.
     /// The read-noise σ then follows the new conductances. Returns whether any
-    /// cell was written. The GPU copy, if any, is refreshed.
+    /// cell was written (the array then has a new [`Array::version`]).
     pub fn update(
         &mut self,
         first: usize,
@@ -168,9 +170,6 @@ impl Array {
         }
         if let Some(iv) = &self.iv {
             return Ok(self.uncoupled(op, x, key, iv));
-        }
-        if let Some(r) = &self.placed {
-            return r.read(op, x, self.noise.as_ref(), key.streams(self.id));
         }
         Ok(match &self.noise {
             None => self.product(op, x),
@@ -294,6 +293,18 @@ impl Array {
             Op::Vmm => gemm::vmm(a, s, &x.data, &mut y.data),
         }
         y
+    }
+
+    /// The differences `G − G_neg` per cell as [`Array::difference_product`]
+    /// reads them: rounded to single precision when `single`.
+    pub fn differences(&self, neg: &Array, single: bool) -> Vec<f64> {
+        let (p, n) = (self.g.as_f64(), neg.g.as_f64());
+        let d = p.iter().zip(n.iter());
+        if single {
+            d.map(|(&a, &b)| (a as f32 - b as f32) as f64).collect()
+        } else {
+            d.map(|(a, b)| a - b).collect()
+        }
     }
 
     /// The currents of this array minus those of `neg` (same shape and

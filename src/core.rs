@@ -273,7 +273,6 @@ impl Core {
             },
             block: 0,
             wires: self.wires.clone(),
-            backend: self.backend.clone(),
             iv: self.iv,
         }
     }

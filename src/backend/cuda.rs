@@ -1,33 +1,115 @@
-//! The CUDA GPU behind the [`Backend`] seam: an array's conductances are
-//! kept on the device ([`Resident`]) and read there by `kernels/mvm.cu`.
+//! The CUDA GPU behind the [`Backend`] seam: the block's pipeline runs as on
+//! the CPU, its products on the device (`kernels/mvm.cu`), from device copies
+//! of the arrays ([`Resident`]) that this backend keeps itself.
+//!
+//! A copy is keyed by the array's id (and whether it holds a balanced pair's
+//! difference) and remembers the [`Array::version`]s it was made from: a
+//! read after a program, update or `set_time` (which give the array a new
+//! version) uploads the new conductances once and replaces the old copy.
+//! Reads with wire resistance or nonlinear cells stay on the CPU.
 
-use super::{Backend, Placed};
+use super::{ArrayReads, Backend, BlockRead};
+use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
-use crate::device::cells::ReadNoise;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gpu::select::GpuBackend;
 use crate::gpu::Resident;
-use crate::product::Op;
-use crate::rng::NoiseStream;
-use std::sync::Arc;
+use crate::mapping::Mapping;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-impl Placed for Resident {
-    fn read(&self, op: Op, x: &Batch, noise: Option<&ReadNoise>, streams: NoiseStream) -> Result<Batch> {
-        Resident::read(self, op, x, noise, streams)
+/// What a device copy holds: one array, or the difference of a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Array,
+    Difference,
+}
+
+/// The versions (and difference precision) a copy was made from.
+type Made = (u64, u64, bool);
+
+/// The device copies, by array id and kind.
+type Copies = HashMap<(u32, Kind), (Made, Arc<Resident>)>;
+
+/// A GPU and the device copies of the arrays its reads have used.
+#[derive(Debug)]
+pub struct Cuda {
+    gpu: GpuBackend,
+    copies: Mutex<Copies>,
+}
+
+impl Cuda {
+    /// A backend on `gpu`, holding no copies yet.
+    pub fn new(gpu: GpuBackend) -> Cuda {
+        Cuda {
+            gpu,
+            copies: Mutex::new(HashMap::new()),
+        }
     }
 
-    fn replace(&self, g: &[f64], noise: Option<&ReadNoise>) -> Result<Arc<dyn Placed>> {
-        Ok(Arc::new(self.reupload(g, noise)?))
+    /// The copy `(id, kind)` made from `made`, uploading `values()` (with the
+    /// σ of `a`'s read noise for a plain array) when there is none yet or it
+    /// is outdated.
+    fn copy(&self, a: &Array, kind: Kind, made: Made, values: impl FnOnce() -> Vec<f64>) -> Result<Arc<Resident>> {
+        let key = (a.id, kind);
+        let mut copies = self
+            .copies
+            .lock()
+            .map_err(|_| Error::Internal("GPU copies poisoned".into()))?;
+        if let Some((m, r)) = copies.get(&key) {
+            if *m == made {
+                return Ok(r.clone());
+            }
+        }
+        let noise = match kind {
+            Kind::Array => a.noise.as_ref(),
+            Kind::Difference => None,
+        };
+        let r = Arc::new(Resident::upload(
+            &self.gpu.gpu,
+            self.gpu.precision,
+            a.rows,
+            a.cols,
+            &values(),
+            noise,
+        )?);
+        copies.insert(key, (made, r.clone()));
+        Ok(r)
     }
 }
 
-impl Backend for GpuBackend {
-    fn place(&self, rows: usize, cols: usize, g: &[f64], noise: Option<&ReadNoise>) -> Result<Option<Arc<dyn Placed>>> {
-        let r = Resident::upload(&self.gpu, self.precision, rows, cols, g, noise)?;
-        Ok(Some(Arc::new(r)))
+impl ArrayReads for Cuda {
+    fn read(&self, a: &Array, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+        if a.wires.is_some() || a.iv.is_some() {
+            return a.read(op, x, key);
+        }
+        let r = self.copy(a, Kind::Array, (a.version(), 0, false), || a.g.as_f64().into_owned())?;
+        r.read(op, x, a.noise.as_ref(), key.streams(a.id))
+    }
+
+    fn difference(&self, pos: &Array, neg: &Array, single: bool, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+        let made = (pos.version(), neg.version(), single);
+        let r = self.copy(pos, Kind::Difference, made, || pos.differences(neg, single))?;
+        r.read(op, x, None, key.streams(pos.id))
+    }
+}
+
+impl Backend for Cuda {
+    fn read_block(&self, block: &Mapping, read: BlockRead, y: &mut Batch, out0: usize) -> Result<()> {
+        let part = block.apply(
+            read.op,
+            &read.inputs(),
+            read.s_in,
+            read.s_out,
+            read.key,
+            read.count,
+            self,
+        )?;
+        y.add_into(out0, &part);
+        Ok(())
     }
 
     fn gpu(&self) -> Option<&crate::gpu::Gpu> {
-        Some(&self.gpu)
+        Some(&self.gpu.gpu)
     }
 }

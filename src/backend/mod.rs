@@ -1,61 +1,90 @@
-//! The seam between what a read is and where its products run.
+//! The seam between what a read is and where it runs.
 //!
 //! `Core` and `mapping/` describe a read: the arrays of a block, their roles,
-//! the DACs, ADCs and slicing. The products of the arrays' conductances with a
-//! batch run on a [`Backend`]: the CPU (the kernels of `product/`, run by
-//! `Array::read` itself) or a CUDA GPU ([`cuda`]), which keeps a [`Placed`]
-//! copy of every array it reads. `array.rs` and `mapping/` see only these two
-//! traits, never the GPU's types; [`choose`] decides once per core which
-//! backend it gets (`simulation.backend`).
+//! the DACs, ADCs, slicing and recombination. A [`Backend`] owns the whole
+//! read of one block for a batch ([`Backend::read_block`]): DAC (input
+//! scaling, quantisation, bit slicing) → products or circuit solves →
+//! current limit → pos/neg combination or offset subtraction → ADC → slice
+//! recombination → output scaling, added into the core's outputs.
+//!
+//! - [`cpu::Cpu`] runs static reads (no read noise, ideal wires, ohmic cells)
+//!   as one fused pass over blocks of outputs ([`cpu`]), everything else
+//!   through the reference pipeline of `mapping/` ([`Mapping::apply`]) with
+//!   the CPU kernels of `product/` and the circuit solvers.
+//! - [`cuda::Cuda`] runs the same pipeline with the products on a GPU, which
+//!   keeps its own device copies of the arrays it reads (keyed by array id
+//!   and the arrays' [`crate::array::Array::version`]): it gets the whole
+//!   block, so a later device periphery plugs in there.
+//!
+//! `array.rs` and `mapping/` know only [`ArrayReads`], the one hook through
+//! which a pipeline's products run; they hold no GPU state and import nothing
+//! from the GPU code. [`choose`] decides once per core which backend it gets
+//! (`simulation.backend`, see `gpu::select`).
+//!
+//! A new product model (another solver, another kind of cell) plugs in as a
+//! case of `Array::read` (every backend then runs it through the reference
+//! pipeline); a new backend implements [`Backend`] and, for the pipeline's
+//! products, [`ArrayReads`].
 
+pub(crate) mod cpu;
 pub(crate) mod cuda;
 
+pub use cpu::Cpu;
+
+use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
-use crate::device::cells::ReadNoise;
+use crate::cost::BlockCount;
 use crate::error::Result;
+use crate::mapping::Mapping;
 use crate::params::Params;
-use crate::product::Op;
-use crate::rng::NoiseStream;
 use std::fmt::Debug;
 use std::sync::Arc;
 
-/// A backend's copy of one `rows × cols` conductance matrix, where its
-/// products run.
-pub trait Placed: Send + Sync + Debug {
-    /// Currents of `op` for every vector of `x` (normalised units, as
-    /// `Array::read`), each cell redrawn with `noise` from `streams` when given.
-    fn read(&self, op: Op, x: &Batch, noise: Option<&ReadNoise>, streams: NoiseStream) -> Result<Batch>;
-    /// A copy holding new conductances `g` (and the σ of `noise`), after a write.
-    fn replace(&self, g: &[f64], noise: Option<&ReadNoise>) -> Result<Arc<dyn Placed>>;
+/// Where the products of a block's pipeline run: the analog reads of one
+/// array, and of a balanced pair's difference `G+ − G−` (CrossSim's fast
+/// balanced path).
+pub trait ArrayReads: Sync {
+    /// Currents of `op` for every vector of `x` (normalised units), as
+    /// [`Array::read`] defines them (`key` names the read's random draws).
+    fn read(&self, a: &Array, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch>;
+    /// Currents of `pos` minus those of `neg` as one product of their
+    /// difference, taken per cell in single precision when `single`, as
+    /// [`Array::difference_product`] defines them.
+    fn difference(&self, pos: &Array, neg: &Array, single: bool, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch>;
 }
 
-/// Where a core's array products run.
-pub trait Backend: Send + Sync + Debug {
-    /// Takes the `rows × cols` conductances `g` (row-major, normalised) and
-    /// the read noise of an array: the copy its reads will use, or `None`
-    /// when they run on the CPU from the array's own storage.
-    fn place(&self, rows: usize, cols: usize, g: &[f64], noise: Option<&ReadNoise>) -> Result<Option<Arc<dyn Placed>>>;
-    /// Whether [`Backend::place`] keeps copies (so that callers build the
-    /// values to place only then).
-    fn keeps_copies(&self) -> bool {
-        true
+/// One block's share of a read call: what [`Backend::read_block`] gets.
+pub struct BlockRead<'a, 'c> {
+    pub op: Op,
+    /// The core's physical inputs (every vector of the call, all lines).
+    pub x: &'a Batch,
+    /// The block's input lines `first..first + len` of every vector of `x`.
+    pub first: usize,
+    pub len: usize,
+    /// Per-vector input scale (weight units → DAC range).
+    pub s_in: &'a [f64],
+    /// Per-vector output scale `weight_scale/(s_in·model_factor)`.
+    pub s_out: &'a [f64],
+    pub key: ReadKey,
+    /// The cost counters of the call, when costs are counted.
+    pub count: Option<&'a mut BlockCount<'c>>,
+}
+
+impl BlockRead<'_, '_> {
+    /// The block's inputs as a batch of their own.
+    pub fn inputs(&self) -> Batch {
+        self.x.sub(self.first, self.len)
     }
+}
+
+/// Where a core's reads run.
+pub trait Backend: Send + Sync + Debug {
+    /// Reads `block` for every vector of `read` and adds its outputs (weight
+    /// units) into entries `out0..` of every vector of `y`.
+    fn read_block(&self, block: &Mapping, read: BlockRead, y: &mut Batch, out0: usize) -> Result<()>;
     /// The GPU the products run on, if any.
     fn gpu(&self) -> Option<&crate::gpu::Gpu> {
         None
-    }
-}
-
-/// The CPU: arrays are read from their own storage by `product/`.
-#[derive(Debug, Clone, Copy)]
-pub struct Cpu;
-
-impl Backend for Cpu {
-    fn place(&self, _: usize, _: usize, _: &[f64], _: Option<&ReadNoise>) -> Result<Option<Arc<dyn Placed>>> {
-        Ok(None)
-    }
-    fn keeps_copies(&self) -> bool {
-        false
     }
 }
 
@@ -63,7 +92,7 @@ impl Backend for Cpu {
 /// `simulation.gpu_id`; see `gpu::select`).
 pub fn choose(p: &Params) -> Result<Arc<dyn Backend>> {
     Ok(match crate::gpu::select::choose(p)? {
-        Some(gpu) => Arc::new(gpu),
+        Some(gpu) => Arc::new(cuda::Cuda::new(gpu)),
         None => Arc::new(Cpu),
     })
 }

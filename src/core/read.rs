@@ -117,8 +117,17 @@ impl Core {
                     nets: self.cost.nets(ri * ncb + ci, op),
                     tally: &mut tally,
                 });
-                let part = block.apply(op, &x.sub(in0, nin), &s_in, &s_out, key, count.as_mut())?;
-                y.add_into(out0, &part);
+                let read = crate::backend::BlockRead {
+                    op,
+                    x,
+                    first: in0,
+                    len: nin,
+                    s_in: &s_in,
+                    s_out: &s_out,
+                    key,
+                    count: count.as_mut(),
+                };
+                self.backend.read_block(block, read, &mut y, out0)?;
             }
         }
         if counting {

@@ -7,6 +7,7 @@ use super::input_slicing::SlicedInputs;
 use super::pair::Pair;
 use super::{BlockContext, Periphery};
 use crate::array::{Op, ReadKey, WriteKey};
+use crate::backend::ArrayReads;
 use crate::batch::Batch;
 use crate::device::cells::Cells;
 use crate::device::update::{DeviceUpdate, Request};
@@ -88,18 +89,18 @@ impl Balanced {
     }
 
     /// Digitised output currents for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Result<Batch> {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey, reads: &dyn ArrayReads) -> Result<Batch> {
         let per = self.periphery(op);
         let adc = &per.adcs[0];
         if !per.dac.bitslicing() {
-            return Ok(self.pair.currents(op, xd, &key)?.digitise_and_combine(adc, &key));
+            return Ok(self.pair.currents(op, xd, &key, reads)?.digitise_and_combine(adc, &key));
         }
         let sliced = SlicedInputs::new(&per.dac, xd);
         let acc = sliced.read(
             key,
             self.pair.key_independent(),
             per.adc_per_ibit.then_some(adc),
-            |x, k| self.pair.currents(op, x, k),
+            |x, k| self.pair.currents(op, x, k, reads),
         )?;
         Ok(match acc {
             Currents::One(mut a) => {

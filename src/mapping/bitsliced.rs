@@ -7,6 +7,7 @@ use super::input_slicing::SlicedInputs;
 use super::pair::{clip, Pair};
 use super::{BlockContext, Periphery, SliceInfo};
 use crate::array::{Array, Op, ReadKey};
+use crate::backend::ArrayReads;
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, OffsetStyle, Params};
@@ -218,14 +219,14 @@ impl BitSliced {
         }
     }
 
-    fn currents(&self, i: usize, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
+    fn currents(&self, i: usize, op: Op, x: &Batch, key: &ReadKey, reads: &dyn ArrayReads) -> Result<Currents> {
         match &self.slices[i] {
-            SliceArrays::Balanced(pair) => pair.currents(op, x, key),
+            SliceArrays::Balanced(pair) => pair.currents(op, x, key, reads),
             SliceArrays::Offset(a) => {
                 let mut c = if self.unit_column && op == Op::Vmm {
-                    a.read(op, &x.with_leading_zero(), key)?
+                    reads.read(a, op, &x.with_leading_zero(), key)?
                 } else {
-                    a.read(op, x, key)?
+                    reads.read(a, op, x, key)?
                 };
                 clip(&mut c, self.icol_max);
                 Ok(Currents::One(c))
@@ -234,7 +235,7 @@ impl BitSliced {
     }
 
     /// Digitised, recombined outputs for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Result<Batch> {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey, reads: &dyn ArrayReads) -> Result<Batch> {
         let per = self.periphery(op);
         let n = self.slices.len();
         let mut outs: Vec<Currents> = if per.dac.bitslicing() {
@@ -243,14 +244,16 @@ impl BitSliced {
                 .map(|i| {
                     let ibit_adc = per.adc_per_ibit.then_some(&per.adcs[i]);
                     let mut acc = sliced.read(key, self.key_independent(i), ibit_adc, |x, k| {
-                        self.currents(i, op, x, k)
+                        self.currents(i, op, x, k, reads)
                     })?;
                     acc.each(|a| sliced.correct(a));
                     Ok(acc)
                 })
                 .collect::<Result<_>>()?
         } else {
-            (0..n).map(|i| self.currents(i, op, xd, &key)).collect::<Result<_>>()?
+            (0..n)
+                .map(|i| self.currents(i, op, xd, &key, reads))
+                .collect::<Result<_>>()?
         };
         let offset = matches!(self.slices[0], SliceArrays::Offset(_));
         let sums = xd.sums();

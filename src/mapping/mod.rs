@@ -10,6 +10,7 @@ pub mod offset;
 pub mod pair;
 
 use crate::array::{Array, Op, ReadKey, WriteKey};
+use crate::backend::ArrayReads;
 use crate::batch::Batch;
 use crate::circuit::adc::{Adc, RangeContext};
 use crate::circuit::dac::Dac;
@@ -41,8 +42,6 @@ pub struct BlockContext<'a> {
     pub block: u32,
     /// Wire resistances of the arrays, when parasitics are simulated.
     pub wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
-    /// Where the arrays' products run.
-    pub backend: std::sync::Arc<dyn crate::backend::Backend>,
     /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
     pub iv: Option<crate::device::iv::IvModel>,
 }
@@ -79,19 +78,14 @@ impl BlockContext<'_> {
             }
             _ => None,
         };
-        Array {
-            rows,
-            cols,
-            g,
-            id,
-            noise,
-            wires: self.wires.clone(),
-            relaxation,
-            placed: None,
-            iv: self.iv,
-            gemm: !self.params.simulation.disable_fast_matmul,
-        }
-        .place(self.backend.as_ref())
+        let mut a = Array::new(rows, cols, g);
+        a.id = id;
+        a.noise = noise;
+        a.wires = self.wires.clone();
+        a.relaxation = relaxation;
+        a.iv = self.iv;
+        a.gemm = !self.params.simulation.disable_fast_matmul;
+        Ok(a)
     }
 }
 
@@ -259,20 +253,10 @@ impl Mapping {
                 .collect(),
         }
     }
-    /// Brings the GPU copies of the arrays (and of a fast balanced pair's
-    /// differences) up to date after their conductances were replaced.
+    /// Marks every array of the block as changed ([`Array::refresh`]) after
+    /// their conductances were replaced.
     pub(crate) fn refresh(&mut self) -> Result<()> {
-        for a in self.arrays_mut() {
-            a.refresh()?;
-        }
-        match self {
-            Mapping::Balanced(m) => m.pair.refresh(),
-            Mapping::Offset(_) => Ok(()),
-            Mapping::BitSliced(m) => m.slices.iter_mut().try_for_each(|s| match s {
-                bitsliced::SliceArrays::Balanced(p) => p.refresh(),
-                bitsliced::SliceArrays::Offset(_) => Ok(()),
-            }),
-        }
+        self.arrays_mut().into_iter().try_for_each(Array::refresh)
     }
     /// The block's arrays in [`Mapping::arrays`] order, grouped by unit (a
     /// balanced pair or a single array): each unit's array count and whether
@@ -340,10 +324,13 @@ impl Mapping {
         xd
     }
 
-    /// One operation on inputs `x` (weight-unit inputs of this block): scale by
-    /// `s_in` (per vector), DAC, arrays, ADC, recombination, and scale back to
-    /// weight units by `s_out = weight_scale/(s_in·model_factor)`. The read's
-    /// events and array term are added to `count`, if any (after a successful read).
+    /// One operation on inputs `x` (weight-unit inputs of this block), the
+    /// reference pipeline of every backend: scale by `s_in` (per vector),
+    /// DAC, arrays (their products through `reads`), ADC, recombination, and
+    /// scale back to weight units by `s_out = weight_scale/(s_in·model_factor)`.
+    /// The read's events and array term are added to `count`, if any (after
+    /// a successful read).
+    #[allow(clippy::too_many_arguments)]
     pub fn apply(
         &self,
         op: Op,
@@ -352,12 +339,13 @@ impl Mapping {
         s_out: &[f64],
         key: ReadKey,
         count: Option<&mut crate::cost::BlockCount<'_>>,
+        reads: &dyn ArrayReads,
     ) -> Result<Batch> {
         let xd = self.dac_outputs(op, x, s_in);
         let mut out = match self {
-            Mapping::Balanced(m) => m.run(op, &xd, key),
-            Mapping::Offset(m) => m.run(op, &xd, key),
-            Mapping::BitSliced(m) => m.run(op, &xd, key),
+            Mapping::Balanced(m) => m.run(op, &xd, key, reads),
+            Mapping::Offset(m) => m.run(op, &xd, key, reads),
+            Mapping::BitSliced(m) => m.run(op, &xd, key, reads),
         }?;
         if let Some(c) = count {
             c.count(self, op, &xd, out.len)?;

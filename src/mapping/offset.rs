@@ -7,6 +7,7 @@ use super::input_slicing::SlicedInputs;
 use super::pair::clip;
 use super::{BlockContext, Periphery};
 use crate::array::{Array, Op, ReadKey, WriteKey};
+use crate::backend::ArrayReads;
 use crate::batch::Batch;
 use crate::device::cells::Cells;
 use crate::device::update::{DeviceUpdate, Request};
@@ -79,18 +80,18 @@ impl Offset {
 
     /// Raw (clipped) array currents for DAC outputs `x`. A VMM input drives the
     /// matrix rows only: the unit line gets 0 V.
-    fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+    fn currents(&self, op: Op, x: &Batch, key: &ReadKey, reads: &dyn ArrayReads) -> Result<Batch> {
         let mut out = if self.unit_column && op == Op::Vmm {
-            self.array.read(op, &x.with_leading_zero(), key)?
+            reads.read(&self.array, op, &x.with_leading_zero(), key)?
         } else {
-            self.array.read(op, x, key)?
+            reads.read(&self.array, op, x, key)?
         };
         clip(&mut out, self.icol_max);
         Ok(out)
     }
 
     /// Digitised, offset-free outputs for DAC outputs `xd` (before output scaling).
-    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey) -> Result<Batch> {
+    pub fn run(&self, op: Op, xd: &Batch, key: ReadKey, reads: &dyn ArrayReads) -> Result<Batch> {
         let per = self.periphery(op);
         let adc = &per.adcs[0];
         let mut out = if per.dac.bitslicing() {
@@ -99,13 +100,13 @@ impl Offset {
                 key,
                 self.array.key_independent(),
                 per.adc_per_ibit.then_some(adc),
-                |x, k| Ok(Currents::One(self.currents(op, x, k)?)),
+                |x, k| Ok(Currents::One(self.currents(op, x, k, reads)?)),
             )?;
             let mut a = acc.combine();
             sliced.correct(&mut a);
             a
         } else {
-            self.currents(op, xd, &key)?
+            self.currents(op, xd, &key, reads)?
         };
         if !per.adc_per_ibit {
             adc.convert(&mut out, &key, 0);

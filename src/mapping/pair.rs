@@ -4,12 +4,11 @@
 use super::currents::Currents;
 use super::BlockContext;
 use crate::array::{Array, Op, ReadKey, WriteKey};
-use crate::backend::{Backend, Placed};
+use crate::backend::ArrayReads;
 use crate::batch::Batch;
 use crate::device::cells::Cells;
 use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
-use std::sync::Arc;
 
 /// G+ and G- arrays and how their currents are combined.
 #[derive(Debug, Clone)]
@@ -56,9 +55,7 @@ impl Pair {
         let pos = ctx.program_array(k, rows, cols, gp)?;
         let neg = ctx.program_array(k + 1, rows, cols, gn)?;
         let single = single && ctx.cells.writes_exactly();
-        let fast = fast
-            .then(|| FastBalanced::new(&pos, &neg, single, ctx.backend.as_ref()))
-            .transpose()?;
+        let fast = fast.then_some(FastBalanced { single });
         Ok(Pair {
             pos,
             neg,
@@ -78,15 +75,6 @@ impl Pair {
         [&mut self.pos, &mut self.neg].into_iter()
     }
 
-    /// Brings derived state (the GPU copy of the fast path's differences) up
-    /// to date after the arrays' conductances were replaced.
-    pub fn refresh(&mut self) -> Result<()> {
-        match &mut self.fast {
-            Some(f) => f.refresh(&self.pos, &self.neg),
-            None => Ok(()),
-        }
-    }
-
     /// Writes the change `dg` (normalised conductance per cell): both devices
     /// receive it, G+ with `+scale` and G- with `-scale`, each with its own
     /// write noise (as CrossSim 2's balanced training cores). Returns whether
@@ -104,7 +92,6 @@ impl Pair {
         let written = pos || neg;
         if written {
             self.mark_written();
-            self.refresh()?;
         }
         Ok(written)
     }
@@ -128,15 +115,12 @@ impl Pair {
         (&self.pos, self.interleaved.then_some(&self.neg))
     }
 
-    /// Currents for the inputs `x` (already through the DAC). With wire
-    /// resistance an interleaved pair is one network (both devices on each
-    /// output line).
-    pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Currents> {
+    /// Currents for the inputs `x` (already through the DAC), the products
+    /// run by `reads`. With wire resistance an interleaved pair is one
+    /// network (both devices on each output line).
+    pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey, reads: &dyn ArrayReads) -> Result<Currents> {
         if let Some(f) = &self.fast {
-            let mut y = match &f.placed {
-                Some(r) => r.read(op, x, None, key.streams(self.pos.id))?,
-                None => self.pos.difference_product(&self.neg, f.single, op, x)?,
-            };
+            let mut y = reads.difference(&self.pos, &self.neg, f.single, op, x, key)?;
             let noises: Vec<_> = [&self.pos.noise, &self.neg.noise].into_iter().flatten().collect();
             if !noises.is_empty() {
                 self.pos.add_output_noise(op, x, &noises, key, &mut y);
@@ -148,8 +132,8 @@ impl Pair {
             clip(&mut i, self.icol_max);
             return Ok(Currents::One(i));
         }
-        let mut p = self.pos.read(op, x, key)?;
-        let n = self.neg.read(op, x, key)?;
+        let mut p = reads.read(&self.pos, op, x, key)?;
+        let n = reads.read(&self.neg, op, x, key)?;
         if self.interleaved {
             p.zip_with(&n, |a, b| a - b);
             clip(&mut p, self.icol_max);
@@ -167,44 +151,12 @@ impl Pair {
     }
 }
 
-/// How the fast balanced path takes the difference `G+ − G-`: per cell as it
-/// is read (no third array), or from a copy its backend keeps (a GPU).
+/// How the fast balanced path takes the difference `G+ − G-` (see
+/// [`Array::differences`]).
 #[derive(Debug, Clone)]
 pub struct FastBalanced {
     /// Each difference is rounded to single precision (CrossSim's float32 balanced core).
     pub single: bool,
-    /// The backend's copy of the differences, where reads do not run on the CPU.
-    pub placed: Option<Arc<dyn Placed>>,
-}
-
-impl FastBalanced {
-    /// The differences `pos − neg` as the products read them.
-    fn values(&self, pos: &Array, neg: &Array) -> Vec<f64> {
-        let (p, n) = (pos.g.as_f64(), neg.g.as_f64());
-        let d = p.iter().zip(n.iter());
-        if self.single {
-            d.map(|(&a, &b)| (a as f32 - b as f32) as f64).collect()
-        } else {
-            d.map(|(a, b)| a - b).collect()
-        }
-    }
-
-    /// A fast path for `pos` and `neg`, with the differences given to `backend`.
-    fn new(pos: &Array, neg: &Array, single: bool, backend: &dyn Backend) -> Result<FastBalanced> {
-        let mut f = FastBalanced { single, placed: None };
-        if backend.keeps_copies() {
-            f.placed = backend.place(pos.rows, pos.cols, &f.values(pos, neg), None)?;
-        }
-        Ok(f)
-    }
-
-    /// Brings the backend's copy (if any) up to date after a write of `pos` or `neg`.
-    fn refresh(&mut self, pos: &Array, neg: &Array) -> Result<()> {
-        if let Some(r) = &self.placed {
-            self.placed = Some(r.replace(&self.values(pos, neg), None)?);
-        }
-        Ok(())
-    }
 }
 
 /// Clips to `[-icol_max, icol_max]` when a limit is set.
