@@ -42,12 +42,12 @@ extern "C" __global__ void xbar_dac_convert(double* x, const double* scale, unsi
     x[e] = v;
 }
 
-// Input bit slices of quantised DAC outputs (Dac::slices): with
+// Input bit slice k of quantised DAC outputs (Dac::slices): with
 // m = rint(|v|*full) (sign-magnitude, sign of v) or rint(v*full) (sign 1),
-// slice k holds digit k of m in base s, times the sign, over (s - 1):
-// out[k*n + e], k = 0 .. slices-1, least significant first.
-extern "C" __global__ void xbar_dac_slices(const double* xd, double* out, unsigned long long n, int slices, double s,
-                                           double full, int sign_magnitude) {
+// digit k of m in base s, times the sign, over (s - 1). Slices are numbered
+// from the least significant.
+extern "C" __global__ void xbar_dac_slice(const double* xd, double* out, unsigned long long n, int k, double s,
+                                          double full, int sign_magnitude) {
     const unsigned long long e = xbar_element();
     if (e >= n) return;
     const double v = xd[e];
@@ -58,12 +58,10 @@ extern "C" __global__ void xbar_dac_slices(const double* xd, double* out, unsign
     } else {
         mag = rint(v * full);
     }
-    for (int k = 0; k < slices; ++k) {
-        double digit = fmod(mag, s);
-        if (digit < 0.0) digit += fabs(s);
-        out[(unsigned long long)k * n + e] = (digit * sign) / (s - 1.0);
-        mag = floor(mag / s);
-    }
+    for (int j = 0; j < k; ++j) mag = floor(mag / s);
+    double digit = fmod(mag, s);
+    if (digit < 0.0) digit += fabs(s);
+    out[e] = (digit * sign) / (s - 1.0);
 }
 
 // Uniform quantiser ADC in place (Adc::Uniform).
@@ -108,6 +106,21 @@ extern "C" __global__ void xbar_subtract(double* pos, const double* neg, unsigne
     const unsigned long long e = xbar_element();
     if (e >= n) return;
     pos[e] = pos[e] - neg[e];
+}
+
+// Every value clipped to [lo, hi] (Batch::clip_symmetric: the column current limit).
+extern "C" __global__ void xbar_clip(double* y, unsigned long long n, double lo, double hi) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    y[e] = xbar_clip(y[e], lo, hi);
+}
+
+// Every value times m, then divided by d (exact for d = 1: a plain factor);
+// the corrections of input_slicing::correct and correct_posneg.
+extern "C" __global__ void xbar_scale(double* y, unsigned long long n, double m, double d) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    y[e] = (y[e] * m) / d;
 }
 
 // Every value of vector b times f[b] (weight units, Mapping::apply).

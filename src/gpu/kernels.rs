@@ -64,7 +64,7 @@ pub const KERNELS: &[Kernel] = &[
     },
     Kernel {
         file: "periphery.cu",
-        name: "xbar_dac_slices",
+        name: "xbar_dac_slice",
         signature: "ppUiddi",
     },
     Kernel {
@@ -91,6 +91,16 @@ pub const KERNELS: &[Kernel] = &[
         file: "periphery.cu",
         name: "xbar_subtract",
         signature: "ppU",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_clip",
+        signature: "pUdd",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_scale",
+        signature: "pUdd",
     },
     Kernel {
         file: "periphery.cu",

@@ -91,33 +91,31 @@ pub(crate) fn dac(
     unsafe { run(dev, "xbar_dac_convert", n, &args) }
 }
 
-/// How a DAC cuts its outputs into input bit slices: `slices` slices of base
-/// `base = 2^s`, magnitudes `rint(|v|·full)` with `full = 2^mb − 1`, signed
-/// (sign-magnitude) or not.
+/// How a DAC cuts its outputs into input bit slices: base `2^s`, magnitudes
+/// `rint(|v|·full)` with `full = 2^mb − 1`, signed (sign-magnitude) or not.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slicing {
-    pub slices: usize,
     pub base: f64,
     pub full: f64,
     pub sign_magnitude: bool,
 }
 
-/// The `n` quantised DAC outputs `xd` cut into slices: slice k at
-/// `out[k·n ..]` (`Dac::slices`).
-pub(crate) fn slices(dev: &dyn Device, xd: &Buffer, out: &Buffer, n: usize, s: Slicing) -> Result<()> {
-    holds(xd, n, 8, "dac slices: inputs")?;
-    holds(out, n * s.slices, 8, "dac slices: outputs")?;
+/// Input slice `k` (least significant first) of the `n` quantised DAC
+/// outputs `xd`, written to `out` (`Dac::slices`).
+pub(crate) fn slice(dev: &dyn Device, xd: &Buffer, out: &Buffer, n: usize, k: usize, s: Slicing) -> Result<()> {
+    holds(xd, n, 8, "dac slice: inputs")?;
+    holds(out, n, 8, "dac slice: outputs")?;
     let args = [
         Arg::Buf(xd),
         Arg::Buf(out),
         Arg::U64(n as u64),
-        Arg::I32(int(s.slices, "dac slices: count")?),
+        Arg::I32(int(k, "dac slice: index")?),
         Arg::F64(s.base),
         Arg::F64(s.full),
         Arg::I32(i32::from(s.sign_magnitude)),
     ];
-    // SAFETY: xd holds n values and out slices·n (checked above).
-    unsafe { run(dev, "xbar_dac_slices", n, &args) }
+    // SAFETY: xd and out hold n values (checked above).
+    unsafe { run(dev, "xbar_dac_slice", n, &args) }
 }
 
 /// The stream of stochastic ADC rounding: the core seed, the stream's array
@@ -274,6 +272,34 @@ pub(crate) fn subtract(dev: &dyn Device, pos: &Buffer, neg: &Buffer, n: usize) -
     }
 }
 
+/// Clips the `n` values of `y` to `[lo, hi]` (NaN passes through).
+pub(crate) fn clip(dev: &dyn Device, y: &Buffer, n: usize, lo: f64, hi: f64) -> Result<()> {
+    holds(y, n, 8, "clip: values")?;
+    // SAFETY: y holds n values (checked above).
+    unsafe {
+        run(
+            dev,
+            "xbar_clip",
+            n,
+            &[Arg::Buf(y), Arg::U64(n as u64), Arg::F64(lo), Arg::F64(hi)],
+        )
+    }
+}
+
+/// `v ← v·m` (`d = 1`) or `v ← (v·m)/d` for the `n` values of `y`.
+pub(crate) fn scale(dev: &dyn Device, y: &Buffer, n: usize, m: f64, d: f64) -> Result<()> {
+    holds(y, n, 8, "scale: values")?;
+    // SAFETY: y holds n values (checked above).
+    unsafe {
+        run(
+            dev,
+            "xbar_scale",
+            n,
+            &[Arg::Buf(y), Arg::U64(n as u64), Arg::F64(m), Arg::F64(d)],
+        )
+    }
+}
+
 /// Every value of vector b (of `count` vectors of `len`) times `f[b]`.
 pub(crate) fn scale_vectors(dev: &dyn Device, y: &Buffer, f: &Buffer, len: usize, count: usize) -> Result<()> {
     let n = len * count;
@@ -391,7 +417,6 @@ mod tests {
                     signed,
                     input_bitslicing: slicing,
                     slice_size: if bits >= 4 { 2 } else { 1 },
-                    ..DacParams::default()
                 };
                 let inputs = InputMapping {
                     min: Some(if signed { -1.0 } else { 0.0 }),
@@ -434,18 +459,18 @@ mod tests {
                 x.iter_mut().for_each(|v| *v = v.abs());
             }
             dac.convert(&mut x);
-            let (k, base, full, sign_magnitude) = dac.slicing();
-            let want: Vec<f64> = dac.slices(&x).concat();
-            let xb = Buffer::upload(&dev, &x).unwrap();
-            let out = Buffer::zeroed(&dev, 8 * k * x.len()).unwrap();
+            let (_, base, full, sign_magnitude) = dac.slicing();
             let s = Slicing {
-                slices: k,
                 base,
                 full,
                 sign_magnitude,
             };
-            super::slices(dev.as_ref(), &xb, &out, x.len(), s).unwrap();
-            assert!(same(&out.download::<f64>().unwrap(), &want), "{dac:?}");
+            let xb = Buffer::upload(&dev, &x).unwrap();
+            for (k, want) in dac.slices(&x).iter().enumerate() {
+                let out = Buffer::zeroed(&dev, 8 * x.len()).unwrap();
+                slice(dev.as_ref(), &xb, &out, x.len(), k, s).unwrap();
+                assert!(same(&out.download::<f64>().unwrap(), want), "slice {k} of {dac:?}");
+            }
         }
     }
 
@@ -593,6 +618,14 @@ mod tests {
         subtract(dev.as_ref(), &p, &m, n).unwrap();
         scale_vectors(dev.as_ref(), &p, &fb, len, count).unwrap();
         assert!(same(&p.download::<f64>().unwrap(), &want));
+        // Clipping (NaN kept) and factors, plain and with a divisor.
+        let v = values(n);
+        let want: Vec<f64> = v.iter().map(|&x| ((x.clamp(-0.5, 0.5) * 3.0) * 7.0) / 5.0).collect();
+        let vb = Buffer::upload(&dev, &v).unwrap();
+        clip(dev.as_ref(), &vb, n, -0.5, 0.5).unwrap();
+        scale(dev.as_ref(), &vb, n, 3.0, 1.0).unwrap();
+        scale(dev.as_ref(), &vb, n, 7.0, 5.0).unwrap();
+        assert!(same(&vb.download::<f64>().unwrap(), &want));
         // Single precision and back.
         let narrowed = Buffer::zeroed(&dev, 4 * n).unwrap();
         narrow(dev.as_ref(), &p, &narrowed, n).unwrap();

@@ -63,7 +63,7 @@ pub trait CircuitAdc: std::fmt::Debug + Send + Sync {
 /// A circuit ADC as `kernels/periphery.cu`'s `xbar_adc_circuit` takes it:
 /// the code law, the output lines per converter, and the model's tables.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct CircuitForm {
+pub struct CircuitForm {
     /// 1 SAR, 2 ramp, 3 pipeline (and cyclic).
     pub kind: i32,
     /// Consecutive output lines per converter (1 for ramp, whose offsets are per line).
