@@ -123,6 +123,13 @@ extern "C" __global__ void xbar_scale(double* y, unsigned long long n, double m,
     y[e] = (y[e] * m) / d;
 }
 
+// a += f*b (the weight slices' sum, bitsliced.rs: `a + f * b`).
+extern "C" __global__ void xbar_add_scaled(double* a, const double* b, unsigned long long n, double f) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    a[e] = a[e] + f * b[e];
+}
+
 // Every value of vector b times f[b] (weight units, Mapping::apply).
 extern "C" __global__ void xbar_scale_vectors(double* y, const double* f, unsigned long long n, int len) {
     const unsigned long long e = xbar_element();

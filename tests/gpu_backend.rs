@@ -298,11 +298,12 @@ fn gpu_results_repeat_for_a_seed() {
     assert_ne!(a[..batch * rows], a[batch * rows..], "each read draws afresh");
 }
 
-/// The periphery configurations a balanced block runs whole on the device
-/// (`src/gpu/pipeline.rs`): every DAC and ADC model, input bit slicing with
-/// one ADC per slice or one for the sum, stochastic rounding, separate G+ and
-/// G− digitisation, interleaved cells with a column current limit, per-cell
-/// read noise and circuit ADCs with mismatch.
+/// The periphery configurations a balanced or bit-sliced block runs whole on
+/// the device (`src/gpu/pipeline.rs`): every DAC and ADC model, input bit
+/// slicing with one ADC per slice or one for the sum, stochastic rounding,
+/// separate G+ and G− digitisation, interleaved cells with a column current
+/// limit, per-cell read noise, circuit ADCs with mismatch, and weight slices
+/// with an ADC each.
 fn periphery_cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
     let dac8 = r#"{"model": "QuantizerDAC", "bits": 8}"#;
     let sliced = r#"{"model": "SignMagnitudeDAC", "bits": 7, "input_bitslicing": true, "slice_size": 2}"#;
@@ -375,6 +376,33 @@ fn periphery_cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
             ],
         ),
         (
+            "4 balanced weight slices with an ADC each",
+            vec![
+                ("core.style", "\"BITSLICED\""),
+                ("core.weight_bits", "8"),
+                ("core.bit_sliced.num_slices", "4"),
+                ("xbar.dac.mvm", dac8),
+                ("xbar.adc.mvm", leak(adc("QuantizerADC", ""))),
+            ],
+        ),
+        (
+            "3 weight slices, bit-sliced inputs, G+ and G- apart, a stochastic ADC per input slice",
+            vec![
+                ("core.style", "\"BITSLICED\""),
+                ("core.weight_bits", "9"),
+                ("core.bit_sliced.num_slices", "3"),
+                ("core.balanced.subtract_current_in_xbar", "false"),
+                ("xbar.dac.mvm", sliced),
+                (
+                    "xbar.adc.mvm",
+                    leak(adc(
+                        "QuantizerADC",
+                        r#", "adc_per_ibit": true, "stochastic_rounding": true"#,
+                    )),
+                ),
+            ],
+        ),
+        (
             "a cyclic ADC per input slice",
             vec![
                 ("xbar.dac.mvm", sliced),
@@ -388,7 +416,7 @@ fn periphery_cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
 }
 
 #[test]
-fn balanced_reads_on_the_device_match_the_cpu_for_every_periphery() {
+fn block_reads_on_the_device_match_the_cpu_for_every_periphery() {
     if !gpu_present("GPU periphery") {
         return;
     }

@@ -106,19 +106,14 @@ impl ArrayReads for Cuda {
 
 impl Backend for Cuda {
     fn read_block(&self, block: &Mapping, mut read: BlockRead, y: &mut Batch, out0: usize) -> Result<()> {
-        // A balanced block runs whole on the device where every step can.
-        if let Mapping::Balanced(b) = block {
-            let (pos, neg) = (&b.pair.pos, &b.pair.neg);
-            let single = b.pair.fast.as_ref().is_some_and(|f| f.single);
-            let copies = |part: Part| match part {
-                Part::Pos => self.array(pos),
-                Part::Neg => self.array(neg),
-                Part::Difference => self.difference_of(pos, neg, single),
-            };
-            if let Some(part) = pipeline::balanced(&self.gpu, block, b, &mut read, &copies)? {
-                y.add_into(out0, &part);
-                return Ok(());
-            }
+        // Balanced and bit-sliced blocks run whole on the device where every step can.
+        let copies = |part: Part| match part {
+            Part::Array(a) => self.array(a),
+            Part::Difference(pos, neg, single) => self.difference_of(pos, neg, single),
+        };
+        if let Some(part) = pipeline::block(&self.gpu, block, &mut read, &copies)? {
+            y.add_into(out0, &part);
+            return Ok(());
         }
         let part = block.apply(
             read.op,

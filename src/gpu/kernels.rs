@@ -104,6 +104,11 @@ pub const KERNELS: &[Kernel] = &[
     },
     Kernel {
         file: "periphery.cu",
+        name: "xbar_add_scaled",
+        signature: "ppUd",
+    },
+    Kernel {
+        file: "periphery.cu",
         name: "xbar_scale_vectors",
         signature: "ppUi",
     },

@@ -300,6 +300,21 @@ pub(crate) fn scale(dev: &dyn Device, y: &Buffer, n: usize, m: f64, d: f64) -> R
     }
 }
 
+/// `a ← a + f·b` over `n` values (the sum of weight slices).
+pub(crate) fn add_scaled(dev: &dyn Device, a: &Buffer, b: &Buffer, n: usize, f: f64) -> Result<()> {
+    holds(a, n, 8, "add: sum")?;
+    holds(b, n, 8, "add: term")?;
+    // SAFETY: both hold n values (checked above).
+    unsafe {
+        run(
+            dev,
+            "xbar_add_scaled",
+            n,
+            &[Arg::Buf(a), Arg::Buf(b), Arg::U64(n as u64), Arg::F64(f)],
+        )
+    }
+}
+
 /// Every value of vector b (of `count` vectors of `len`) times `f[b]`.
 pub(crate) fn scale_vectors(dev: &dyn Device, y: &Buffer, f: &Buffer, len: usize, count: usize) -> Result<()> {
     let n = len * count;
@@ -617,6 +632,9 @@ mod tests {
         );
         subtract(dev.as_ref(), &p, &m, n).unwrap();
         scale_vectors(dev.as_ref(), &p, &fb, len, count).unwrap();
+        let want: Vec<f64> = want.iter().zip(&c).map(|(&w, &t)| w + 0.25 * t).collect();
+        let cb = Buffer::upload(&dev, &c).unwrap();
+        add_scaled(dev.as_ref(), &p, &cb, n, 0.25).unwrap();
         assert!(same(&p.download::<f64>().unwrap(), &want));
         // Clipping (NaN kept) and factors, plain and with a divisor.
         let v = values(n);
@@ -628,7 +646,7 @@ mod tests {
         assert!(same(&vb.download::<f64>().unwrap(), &want));
         // Single precision and back.
         let narrowed = Buffer::zeroed(&dev, 4 * n).unwrap();
-        narrow(dev.as_ref(), &p, &narrowed, n).unwrap();
+        narrow(dev.as_ref(), &vb, &narrowed, n).unwrap();
         let wide = Buffer::zeroed(&dev, 8 * n).unwrap();
         widen(dev.as_ref(), &narrowed, &wide, n).unwrap();
         let want: Vec<f64> = want.iter().map(|&v| v as f32 as f64).collect();

@@ -1,10 +1,12 @@
-//! A balanced block's whole read on the device: the block's inputs go up
-//! once, the DAC, input slicing, the products of G+ and G− (or of their
-//! difference), the column current limit, the combination, the ADC, the
-//! Horner accumulation of input slices with its corrections and the scaling
-//! to weight units run there, and only the outputs come back.
+//! A balanced or bit-sliced block's whole read on the device: the block's
+//! inputs go up once, the DAC, input slicing, the products of G+ and G− (or
+//! of their difference), the column current limit, the combination, the
+//! ADC, the Horner accumulation of input slices with its corrections, the
+//! recombination of weight slices and the scaling to weight units run there,
+//! and only the outputs come back.
 //!
-//! Step for step this is `Balanced::run` and `Mapping::apply` (src/mapping/),
+//! Step for step this is `Balanced::run`, `BitSliced::run` and
+//! `Mapping::apply` (src/mapping/),
 //! with the kernels of `kernels/periphery.cu` ([`super::periphery`]) in
 //! place of the host loops, so it computes the same numbers: the periphery
 //! in double precision, bit for bit; the products in the resident precision
@@ -13,9 +15,9 @@
 //! With cost counting (`xbar.cost`) the DAC runs on the host, whose outputs
 //! the counters need, and those go up in place of the inputs.
 //!
-//! [`balanced`] answers `None` for what has no device form yet, and the
-//! caller then runs the host pipeline: per-output read noise, wire
-//! resistance and nonlinear cells.
+//! [`block`] answers `None` for what has no device form yet, and the caller
+//! then runs the host pipeline: OFFSET blocks and offset weight slices,
+//! per-output read noise, wire resistance and nonlinear cells.
 
 use super::device::{Buffer, Device};
 use super::periphery::{self, CircuitBank, Rounding, Slicing};
@@ -26,19 +28,19 @@ use crate::backend::BlockRead;
 use crate::batch::Batch;
 use crate::circuit::adc::Adc;
 use crate::error::Result;
-use crate::mapping::balanced::Balanced;
+use crate::mapping::bitsliced::SliceArrays;
 use crate::mapping::pair::Pair;
-use crate::mapping::Mapping;
+use crate::mapping::{Mapping, Periphery};
 use crate::rng::identity;
 use std::sync::Arc;
 
 /// Which device copy a product reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Part {
-    Pos,
-    Neg,
-    /// `G+ − G−` of the fast balanced path.
-    Difference,
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Part<'a> {
+    /// One array.
+    Array(&'a Array),
+    /// `G+ − G−` of a pair's fast path (taken in single precision when the flag is set).
+    Difference(&'a Array, &'a Array, bool),
 }
 
 /// The device copies a read uses, made or found by the backend that keeps them.
@@ -50,11 +52,10 @@ enum Currents {
     Two(Buffer, Buffer),
 }
 
-/// One read of a balanced block on the device.
+/// One read of a block on the device.
 struct Read<'a> {
     dev: &'a dyn Device,
     devs: &'a Arc<dyn Device>,
-    pair: &'a Pair,
     op: Op,
     copies: &'a Copies<'a>,
     /// Vectors, inputs and outputs per vector.
@@ -64,37 +65,57 @@ struct Read<'a> {
     precision: Precision,
 }
 
-/// The read of balanced block `b` for `read` on `gpu`, with its outputs in
-/// weight units; `None` when a step has no device form (see the module).
-pub(crate) fn balanced(
-    gpu: &GpuBackend,
-    block: &Mapping,
-    b: &Balanced,
-    read: &mut BlockRead,
-    copies: &Copies,
-) -> Result<Option<Batch>> {
-    let pair = &b.pair;
+/// How the accumulated input slices are corrected: `input_slicing::correct`
+/// on each part (bit-sliced weights), or `correct_posneg` where a balanced
+/// block keeps G+ and G− apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Correction {
+    Plain,
+    PosNeg,
+}
+
+/// The read of `block` for `read` on `gpu`, with its outputs in weight
+/// units: a balanced block, or a bit-sliced one of balanced slices; `None`
+/// when a step has no device form (see the module).
+pub(crate) fn block(gpu: &GpuBackend, block: &Mapping, read: &mut BlockRead, copies: &Copies) -> Result<Option<Batch>> {
+    let op = read.op;
+    let pairs: Vec<&Pair> = match block {
+        Mapping::Balanced(b) => vec![&b.pair],
+        Mapping::BitSliced(s) => match s
+            .slices
+            .iter()
+            .map(|a| match a {
+                SliceArrays::Balanced(p) => Some(&**p),
+                SliceArrays::Offset(_) => None,
+            })
+            .collect::<Option<Vec<&Pair>>>()
+        {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+        Mapping::Offset(_) => return Ok(None),
+    };
     let plain = |a: &Array| a.wires.is_none() && a.iv.is_none();
-    let noisy = pair.arrays().any(|a| a.noise.is_some());
-    let per_output = pair.arrays().any(|a| a.noise.as_ref().is_some_and(|n| n.per_output));
-    if !pair.arrays().all(plain) || per_output || (pair.fast.is_some() && noisy) {
-        return Ok(None);
+    for pair in &pairs {
+        let noisy = pair.arrays().any(|a| a.noise.is_some());
+        let per_output = pair.arrays().any(|a| a.noise.as_ref().is_some_and(|n| n.per_output));
+        if !pair.arrays().all(plain) || per_output || (pair.fast.is_some() && noisy) {
+            return Ok(None);
+        }
     }
     let x = read.inputs();
     if x.count == 0 {
         return Ok(None);
     }
     let devs = &gpu.gpu.device;
-    let op = read.op;
-    let per = b.periphery(op);
+    let per = block.periphery(op);
     let n_out = match op {
-        Op::Mvm => pair.pos.rows,
-        Op::Vmm => pair.pos.cols,
+        Op::Mvm => pairs[0].pos.rows,
+        Op::Vmm => pairs[0].pos.cols,
     };
     let r = Read {
         dev: devs.as_ref(),
         devs,
-        pair,
         op,
         copies,
         count: x.count,
@@ -102,7 +123,11 @@ pub(crate) fn balanced(
         n_out,
         precision: gpu.precision,
     };
-    let adc = DeviceAdc::new(devs, &per.adcs[0], n_out)?;
+    let adcs = per
+        .adcs
+        .iter()
+        .map(|a| DeviceAdc::new(devs, a, n_out))
+        .collect::<Result<Vec<_>>>()?;
     // DAC: on the device, or on the host when the cost counters need its outputs.
     let counted = match read.count {
         Some(_) => Some(block.dac_outputs(op, &x, read.s_in)),
@@ -118,57 +143,42 @@ pub(crate) fn balanced(
         }
     };
     let key = read.key;
-    let y = if !per.dac.bitslicing() {
-        let mut c = r.currents(&xd, &key)?;
-        r.digitise(&mut c, &adc, &key)?;
-        r.combine(c)?
-    } else {
-        let (k, base, full, sign_magnitude) = per.dac.slicing();
-        let slicing = Slicing {
-            base,
-            full,
-            sign_magnitude,
-        };
-        let n = x.len * x.count;
-        let shift = base;
-        let mut acc: Option<Currents> = None;
-        let xs = r.zeroed(n)?;
-        for i in 0..k {
-            periphery::slice(r.dev, &xd, &xs, n, i, slicing)?;
-            let ks = ReadKey { slice: i as u32, ..key };
-            let mut c = r.currents(&xs, &ks)?;
-            if per.adc_per_ibit {
-                r.digitise(&mut c, &adc, &ks)?;
+    let y = match block {
+        Mapping::BitSliced(s) => {
+            // bitsliced.rs: each slice in units of the range, their sum by
+            // place value, then `·(2^b_s − 1)`, `/2^B`, `/((2^(B−1) − 1)/2^(B−1))`
+            // and `·grange`, each rounded as there.
+            let (bits, slice_bits, gmin, grange) = s.numbers();
+            let m = n_out * x.count;
+            let mut out: Option<Buffer> = None;
+            for (i, pair) in pairs.iter().enumerate() {
+                let c = r.sliced(pair, per, &xd, &key, &adcs[i], Correction::Plain)?;
+                let o = r.finish(c, (!per.adc_per_ibit).then_some(&adcs[i]), &key)?;
+                if gmin > 0.0 {
+                    periphery::scale(r.dev, &o, m, 1.0, grange)?;
+                }
+                match &out {
+                    None => out = Some(o),
+                    Some(acc) => {
+                        let f = 2f64.powi((i as u32 * slice_bits) as i32);
+                        periphery::add_scaled(r.dev, acc, &o, m, f)?
+                    }
+                }
             }
-            acc = Some(r.horner(acc, c, shift)?);
+            let Some(out) = out else { return Ok(None) };
+            let half = 2f64.powi(bits as i32 - 1);
+            periphery::scale(r.dev, &out, m, 2f64.powi(slice_bits as i32) - 1.0, 1.0)?;
+            periphery::scale(r.dev, &out, m, 1.0, 2f64.powi(bits as i32))?;
+            periphery::scale(r.dev, &out, m, 1.0, (half - 1.0) / half)?;
+            if gmin > 0.0 {
+                periphery::scale(r.dev, &out, m, grange, 1.0)?;
+            }
+            out
         }
-        let Some(acc) = acc else { return Ok(None) };
-        let mb = per.dac.magnitude_bits() as i32;
-        let s = per.dac.slice_size() as i32;
-        let m = r.n_out * r.count;
-        match acc {
-            Currents::One(a) => {
-                periphery::scale(r.dev, &a, m, 2f64.powi(s) - 1.0, 1.0)?;
-                periphery::scale(r.dev, &a, m, 2f64.powi(s * k as i32 - mb), 1.0)?;
-                periphery::scale(r.dev, &a, m, 2f64.powi(mb) / (2f64.powi(mb) - 1.0), 1.0)?;
-                let mut c = Currents::One(a);
-                if !per.adc_per_ibit {
-                    r.digitise(&mut c, &adc, &key)?;
-                }
-                r.combine(c)?
-            }
-            Currents::Two(p, q) => {
-                let (two_mb, f) = (2f64.powi(mb), (2f64.powi(s) - 1.0) * 2f64.powi(s * k as i32 - mb));
-                for v in [&p, &q] {
-                    periphery::scale(r.dev, v, m, two_mb, two_mb - 1.0)?;
-                    periphery::scale(r.dev, v, m, f, 1.0)?;
-                }
-                let mut c = Currents::Two(p, q);
-                if !per.adc_per_ibit {
-                    r.digitise(&mut c, &adc, &key)?;
-                }
-                r.combine(c)?
-            }
+        _ => {
+            let c = r.sliced(pairs[0], per, &xd, &key, &adcs[0], Correction::PosNeg)?;
+            let last = (!per.dac.bitslicing() || !per.adc_per_ibit).then_some(&adcs[0]);
+            r.finish(c, last, &key)?
         }
     };
     let s_out = Buffer::upload(devs, read.s_out)?;
@@ -187,8 +197,81 @@ impl Read<'_> {
         Buffer::zeroed(self.devs, 8 * n.max(1))
     }
 
-    /// The currents of the DAC outputs `xd` (doubles): `Pair::currents`.
-    fn currents(&self, xd: &Buffer, key: &ReadKey) -> Result<Currents> {
+    /// The currents of `pair` for the DAC outputs (or an input slice) `xd`,
+    /// in input slices with their Horner accumulation and corrections when
+    /// the DAC slices its inputs, each slice digitised by `adc` when the
+    /// periphery has an ADC per input slice (`SlicedInputs::read`).
+    fn sliced(
+        &self,
+        pair: &Pair,
+        per: &Periphery,
+        xd: &Buffer,
+        key: &ReadKey,
+        adc: &DeviceAdc,
+        fix: Correction,
+    ) -> Result<Currents> {
+        if !per.dac.bitslicing() {
+            return self.currents(pair, xd, key);
+        }
+        let (k, base, full, sign_magnitude) = per.dac.slicing();
+        let slicing = Slicing {
+            base,
+            full,
+            sign_magnitude,
+        };
+        let n = self.n_in * self.count;
+        let xs = self.zeroed(n)?;
+        let mut acc: Option<Currents> = None;
+        for i in 0..k {
+            periphery::slice(self.dev, xd, &xs, n, i, slicing)?;
+            let ks = ReadKey {
+                slice: i as u32,
+                ..*key
+            };
+            let mut c = self.currents(pair, &xs, &ks)?;
+            if per.adc_per_ibit {
+                self.digitise(&mut c, adc, &ks)?;
+            }
+            acc = Some(self.horner(acc, c, base)?);
+        }
+        let acc = acc.ok_or_else(|| crate::error::Error::Internal("a sliced DAC has at least one slice".into()))?;
+        let mb = per.dac.magnitude_bits() as i32;
+        let s = per.dac.slice_size() as i32;
+        let m = self.n_out * self.count;
+        let plain = |v: &Buffer| -> Result<()> {
+            periphery::scale(self.dev, v, m, 2f64.powi(s) - 1.0, 1.0)?;
+            periphery::scale(self.dev, v, m, 2f64.powi(s * k as i32 - mb), 1.0)?;
+            periphery::scale(self.dev, v, m, 2f64.powi(mb) / (2f64.powi(mb) - 1.0), 1.0)
+        };
+        let posneg = |v: &Buffer| -> Result<()> {
+            let two_mb = 2f64.powi(mb);
+            periphery::scale(self.dev, v, m, two_mb, two_mb - 1.0)?;
+            periphery::scale(self.dev, v, m, (2f64.powi(s) - 1.0) * 2f64.powi(s * k as i32 - mb), 1.0)
+        };
+        match (&acc, fix) {
+            (Currents::One(a), _) => plain(a)?,
+            (Currents::Two(p, q), Correction::Plain) => {
+                plain(p)?;
+                plain(q)?;
+            }
+            (Currents::Two(p, q), Correction::PosNeg) => {
+                posneg(p)?;
+                posneg(q)?;
+            }
+        }
+        Ok(acc)
+    }
+
+    /// Digitises with `adc` when given, then one value per line.
+    fn finish(&self, mut c: Currents, adc: Option<&DeviceAdc>, key: &ReadKey) -> Result<Buffer> {
+        if let Some(adc) = adc {
+            self.digitise(&mut c, adc, key)?;
+        }
+        self.combine(c)
+    }
+
+    /// The currents of `pair` for the DAC outputs `xd` (doubles): `Pair::currents`.
+    fn currents(&self, pair: &Pair, xd: &Buffer, key: &ReadKey) -> Result<Currents> {
         let n_x = self.n_in * self.count;
         let xt = match self.precision {
             Precision::F64 => None,
@@ -199,24 +282,19 @@ impl Read<'_> {
             }
         };
         let xt = xt.as_ref().unwrap_or(xd);
-        let (pos, neg) = (&self.pair.pos, &self.pair.neg);
-        if self.pair.fast.is_some() {
-            let r = (self.copies)(Part::Difference)?;
-            return Ok(Currents::One(self.wide(r.read_device(
-                self.op,
-                xt,
-                self.count,
-                None,
-                key.streams(pos.id),
-            )?)?));
+        let (pos, neg) = (&pair.pos, &pair.neg);
+        if let Some(f) = &pair.fast {
+            let r = (self.copies)(Part::Difference(pos, neg, f.single))?;
+            let y = r.read_device(self.op, xt, self.count, None, key.streams(pos.id))?;
+            return Ok(Currents::One(self.wide(y)?));
         }
-        let read = |part, a: &Array| -> Result<Buffer> {
-            let r = (self.copies)(part)?;
+        let read = |a: &Array| -> Result<Buffer> {
+            let r = (self.copies)(Part::Array(a))?;
             self.wide(r.read_device(self.op, xt, self.count, a.noise.as_ref(), key.streams(a.id))?)
         };
-        let (p, n) = (read(Part::Pos, pos)?, read(Part::Neg, neg)?);
+        let (p, n) = (read(pos)?, read(neg)?);
         let m = self.n_out * self.count;
-        let limit = self.pair.icol_max;
+        let limit = pair.icol_max;
         let clip = |b: &Buffer| {
             if limit > 0.0 {
                 periphery::clip(self.dev, b, m, -limit, limit)
@@ -224,14 +302,14 @@ impl Read<'_> {
                 Ok(())
             }
         };
-        if self.pair.interleaved {
+        if pair.interleaved {
             periphery::subtract(self.dev, &p, &n, m)?;
             clip(&p)?;
             return Ok(Currents::One(p));
         }
         clip(&p)?;
         clip(&n)?;
-        if self.pair.subtract {
+        if pair.subtract {
             periphery::subtract(self.dev, &p, &n, m)?;
             Ok(Currents::One(p))
         } else {

@@ -301,6 +301,12 @@ impl BitSliced {
         Ok(out)
     }
 
+    /// `(B, b_s, gmin, grange)`: weight bits, bits per slice and the
+    /// conductance window the slices' outputs are recombined with.
+    pub(crate) fn numbers(&self) -> (u32, u32, f64, f64) {
+        (self.bits, self.slice_bits, self.gmin, self.grange)
+    }
+
     /// `weight_scale = 2·wmax/grange` and model factor 1.
     pub fn output_factors(&self) -> (f64, f64) {
         ((2.0 * self.wmax) / self.grange, 1.0)
