@@ -130,6 +130,42 @@ extern "C" __global__ void xbar_add_scaled(double* a, const double* b, unsigned 
     a[e] = a[e] + f * b[e];
 }
 
+// The sum of each of `count` vectors of `len` values, in order from -0.0
+// (Batch::sums, Rust's f64 Sum): one thread per vector.
+extern "C" __global__ void xbar_vector_sums(const double* x, double* sums, int len, int count) {
+    const unsigned long long b = xbar_element();
+    if (b >= (unsigned long long)count) return;
+    double acc = -0.0;
+    for (int i = 0; i < len; ++i) acc += x[b * (unsigned long long)len + i];
+    sums[b] = acc;
+}
+
+// y[b*len + i] -= f * sums[b] (Batch::subtract_per_vector: the offset of an
+// OFFSET block, f = g0 + wr/2 times each vector's input sum).
+extern "C" __global__ void xbar_subtract_sums(double* y, const double* sums, unsigned long long n, int len, double f) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    y[e] -= f * sums[e / len];
+}
+
+// Each vector of `len` values without its first, less the first
+// (Batch::minus_first: the unit line subtracted): out has len - 1 per vector.
+extern "C" __global__ void xbar_minus_first(const double* y, double* out, unsigned long long n, int len) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    const unsigned long long w = (unsigned long long)(len - 1), b = e / w, i = e % w;
+    out[e] = y[b * len + i + 1] - y[b * len];
+}
+
+// Each vector of `len` values with a 0 before it (Batch::with_leading_zero:
+// the undriven unit line): out has len + 1 per vector.
+extern "C" __global__ void xbar_leading_zero(const double* x, double* out, unsigned long long n, int len) {
+    const unsigned long long e = xbar_element();
+    if (e >= n) return;
+    const unsigned long long w = (unsigned long long)(len + 1), b = e / w, i = e % w;
+    out[e] = i == 0 ? 0.0 : x[b * len + i - 1];
+}
+
 // Every value of vector b times f[b] (weight units, Mapping::apply).
 extern "C" __global__ void xbar_scale_vectors(double* y, const double* f, unsigned long long n, int len) {
     const unsigned long long e = xbar_element();

@@ -403,6 +403,28 @@ fn periphery_cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
             ],
         ),
         (
+            "OFFSET, an 8-bit DAC and ADC",
+            vec![
+                ("core.style", "\"OFFSET\""),
+                ("xbar.dac.mvm", dac8),
+                ("xbar.adc.mvm", leak(adc("QuantizerADC", ""))),
+            ],
+        ),
+        (
+            "OFFSET with a unit column, bit-sliced inputs, a column limit, per-cell read noise",
+            vec![
+                ("core.style", "\"OFFSET\""),
+                ("core.offset.style", "\"UNIT_COLUMN_SUBTRACTION\""),
+                ("xbar.array.Icol_max", "6.0"),
+                (
+                    "xbar.device.read_noise",
+                    r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.05}"#,
+                ),
+                ("xbar.dac.mvm", sliced),
+                ("xbar.adc.mvm", leak(adc("QuantizerADC", r#", "adc_per_ibit": true"#))),
+            ],
+        ),
+        (
             "a cyclic ADC per input slice",
             vec![
                 ("xbar.dac.mvm", sliced),
@@ -436,14 +458,20 @@ fn block_reads_on_the_device_match_the_cpu_for_every_periphery() {
         p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
         let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
         let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let v = values(batch * rows, 23);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
         for call in 0..2 {
             cpu.mvm(&x, batch, &mut yc).unwrap();
             gpu.mvm(&x, batch, &mut yg).unwrap();
-            let differ = yc.iter().zip(&yg).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
-            assert_eq!(
-                differ, 0,
-                "{name}, call {call}: {differ} outputs differ\nCPU {yc:?}\nGPU {yg:?}"
-            );
+            cpu.vmm(&v, batch, &mut zc).unwrap();
+            gpu.vmm(&v, batch, &mut zg).unwrap();
+            for (what, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+                let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+                assert_eq!(
+                    differ, 0,
+                    "{name}, {what} call {call}: {differ} outputs differ\nCPU {c:?}\nGPU {g:?}"
+                );
+            }
         }
         assert!(yc.iter().any(|&v| v != 0.0), "{name}: all outputs zero");
     }

@@ -109,6 +109,26 @@ pub const KERNELS: &[Kernel] = &[
     },
     Kernel {
         file: "periphery.cu",
+        name: "xbar_vector_sums",
+        signature: "ppii",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_subtract_sums",
+        signature: "ppUid",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_minus_first",
+        signature: "ppUi",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_leading_zero",
+        signature: "ppUi",
+    },
+    Kernel {
+        file: "periphery.cu",
         name: "xbar_scale_vectors",
         signature: "ppUi",
     },

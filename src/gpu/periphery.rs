@@ -315,6 +315,77 @@ pub(crate) fn add_scaled(dev: &dyn Device, a: &Buffer, b: &Buffer, n: usize, f: 
     }
 }
 
+/// The sum of each of `count` vectors of `len` values of `x` into `sums`
+/// (`Batch::sums`).
+pub(crate) fn vector_sums(dev: &dyn Device, x: &Buffer, sums: &Buffer, len: usize, count: usize) -> Result<()> {
+    holds(x, len * count, 8, "sums: values")?;
+    holds(sums, count, 8, "sums: sums")?;
+    let args = [
+        Arg::Buf(x),
+        Arg::Buf(sums),
+        Arg::I32(int(len, "sums: vector length")?),
+        Arg::I32(int(count, "sums: vectors")?),
+    ];
+    // SAFETY: x holds len·count values and sums count (checked above); one
+    // thread per vector.
+    unsafe { run(dev, "xbar_vector_sums", count, &args) }
+}
+
+/// `v ← v − f·sums[b]` for every value of vector b of `y` (`Batch::subtract_per_vector`).
+pub(crate) fn subtract_sums(
+    dev: &dyn Device,
+    y: &Buffer,
+    sums: &Buffer,
+    len: usize,
+    count: usize,
+    f: f64,
+) -> Result<()> {
+    let n = len * count;
+    holds(y, n, 8, "subtract sums: values")?;
+    holds(sums, count, 8, "subtract sums: sums")?;
+    let args = [
+        Arg::Buf(y),
+        Arg::Buf(sums),
+        Arg::U64(n as u64),
+        Arg::I32(int(len.max(1), "subtract sums: vector length")?),
+        Arg::F64(f),
+    ];
+    // SAFETY: y holds n values and sums one per vector (checked above).
+    unsafe { run(dev, "xbar_subtract_sums", n, &args) }
+}
+
+/// Each of `count` vectors of `len ≥ 1` values of `y` less its first, without
+/// it, into `out` (`len − 1` per vector, `Batch::minus_first`).
+pub(crate) fn minus_first(dev: &dyn Device, y: &Buffer, out: &Buffer, len: usize, count: usize) -> Result<()> {
+    let n = len.saturating_sub(1) * count;
+    holds(y, len * count, 8, "minus first: values")?;
+    holds(out, n, 8, "minus first: outputs")?;
+    let args = [
+        Arg::Buf(y),
+        Arg::Buf(out),
+        Arg::U64(n as u64),
+        Arg::I32(int(len, "minus first: length")?),
+    ];
+    // SAFETY: y holds len·count values and out (len − 1)·count (checked above).
+    unsafe { run(dev, "xbar_minus_first", n, &args) }
+}
+
+/// Each of `count` vectors of `len` values of `x` with a 0 before it, into
+/// `out` (`len + 1` per vector, `Batch::with_leading_zero`).
+pub(crate) fn leading_zero(dev: &dyn Device, x: &Buffer, out: &Buffer, len: usize, count: usize) -> Result<()> {
+    let n = (len + 1) * count;
+    holds(x, len * count, 8, "leading zero: values")?;
+    holds(out, n, 8, "leading zero: outputs")?;
+    let args = [
+        Arg::Buf(x),
+        Arg::Buf(out),
+        Arg::U64(n as u64),
+        Arg::I32(int(len, "leading zero: length")?),
+    ];
+    // SAFETY: x holds len·count values and out (len + 1)·count (checked above).
+    unsafe { run(dev, "xbar_leading_zero", n, &args) }
+}
+
 /// Every value of vector b (of `count` vectors of `len`) times `f[b]`.
 pub(crate) fn scale_vectors(dev: &dyn Device, y: &Buffer, f: &Buffer, len: usize, count: usize) -> Result<()> {
     let n = len * count;
@@ -636,6 +707,25 @@ mod tests {
         let cb = Buffer::upload(&dev, &c).unwrap();
         add_scaled(dev.as_ref(), &p, &cb, n, 0.25).unwrap();
         assert!(same(&p.download::<f64>().unwrap(), &want));
+        // Vector sums, an offset per vector, the first line taken off, a zero line added.
+        let xb = crate::batch::Batch::from_vec(len, count, a.clone());
+        let sums_want = xb.sums();
+        let mut off = xb.clone();
+        off.subtract_per_vector(&sums_want, 0.75);
+        let (ab, sb) = (
+            Buffer::upload(&dev, &a).unwrap(),
+            Buffer::zeroed(&dev, 8 * count).unwrap(),
+        );
+        vector_sums(dev.as_ref(), &ab, &sb, len, count).unwrap();
+        assert!(same(&sb.download::<f64>().unwrap(), &sums_want));
+        subtract_sums(dev.as_ref(), &ab, &sb, len, count, 0.75).unwrap();
+        assert!(same(&ab.download::<f64>().unwrap(), &off.data));
+        let mf = Buffer::zeroed(&dev, 8 * (len - 1) * count).unwrap();
+        minus_first(dev.as_ref(), &ab, &mf, len, count).unwrap();
+        assert!(same(&mf.download::<f64>().unwrap(), &off.minus_first().data));
+        let lz = Buffer::zeroed(&dev, 8 * (len + 1) * count).unwrap();
+        leading_zero(dev.as_ref(), &ab, &lz, len, count).unwrap();
+        assert!(same(&lz.download::<f64>().unwrap(), &off.with_leading_zero().data));
         // Clipping (NaN kept) and factors, plain and with a divisor.
         let v = values(n);
         let want: Vec<f64> = v.iter().map(|&x| ((x.clamp(-0.5, 0.5) * 3.0) * 7.0) / 5.0).collect();

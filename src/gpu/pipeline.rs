@@ -1,11 +1,11 @@
-//! A balanced or bit-sliced block's whole read on the device: the block's
+//! A balanced, OFFSET or bit-sliced block's whole read on the device: the block's
 //! inputs go up once, the DAC, input slicing, the products of G+ and G− (or
 //! of their difference), the column current limit, the combination, the
 //! ADC, the Horner accumulation of input slices with its corrections, the
 //! recombination of weight slices and the scaling to weight units run there,
 //! and only the outputs come back.
 //!
-//! Step for step this is `Balanced::run`, `BitSliced::run` and
+//! Step for step this is `Balanced::run`, `Offset::run`, `BitSliced::run` and
 //! `Mapping::apply` (src/mapping/),
 //! with the kernels of `kernels/periphery.cu` ([`super::periphery`]) in
 //! place of the host loops, so it computes the same numbers: the periphery
@@ -16,7 +16,7 @@
 //! the counters need, and those go up in place of the inputs.
 //!
 //! [`block`] answers `None` for what has no device form yet, and the caller
-//! then runs the host pipeline: OFFSET blocks and offset weight slices,
+//! then runs the host pipeline: offset weight slices of bit-sliced blocks,
 //! per-output read noise, wire resistance and nonlinear cells.
 
 use super::device::{Buffer, Device};
@@ -27,6 +27,7 @@ use crate::array::{Array, Op, ReadKey};
 use crate::backend::BlockRead;
 use crate::batch::Batch;
 use crate::circuit::adc::Adc;
+use crate::device::cells::ReadNoise;
 use crate::error::Result;
 use crate::mapping::bitsliced::SliceArrays;
 use crate::mapping::pair::Pair;
@@ -75,8 +76,8 @@ enum Correction {
 }
 
 /// The read of `block` for `read` on `gpu`, with its outputs in weight
-/// units: a balanced block, or a bit-sliced one of balanced slices; `None`
-/// when a step has no device form (see the module).
+/// units: a balanced or OFFSET block, or a bit-sliced one of balanced
+/// slices; `None` when a step has no device form (see the module).
 pub(crate) fn block(gpu: &GpuBackend, block: &Mapping, read: &mut BlockRead, copies: &Copies) -> Result<Option<Batch>> {
     let op = read.op;
     let pairs: Vec<&Pair> = match block {
@@ -93,16 +94,21 @@ pub(crate) fn block(gpu: &GpuBackend, block: &Mapping, read: &mut BlockRead, cop
             Some(p) => p,
             None => return Ok(None),
         },
-        Mapping::Offset(_) => return Ok(None),
+        Mapping::Offset(_) => Vec::new(),
     };
-    let plain = |a: &Array| a.wires.is_none() && a.iv.is_none();
+    let plain = |a: &Array| a.wires.is_none() && a.iv.is_none() && !a.noise.as_ref().is_some_and(|n| n.per_output);
     for pair in &pairs {
         let noisy = pair.arrays().any(|a| a.noise.is_some());
-        let per_output = pair.arrays().any(|a| a.noise.as_ref().is_some_and(|n| n.per_output));
-        if !pair.arrays().all(plain) || per_output || (pair.fast.is_some() && noisy) {
+        if !pair.arrays().all(plain) || (pair.fast.is_some() && noisy) {
             return Ok(None);
         }
     }
+    // The first array read, whose outputs are the block's raw output lines.
+    let first = match block {
+        Mapping::Offset(o) if !plain(&o.array) => return Ok(None),
+        Mapping::Offset(o) => &o.array,
+        _ => &pairs[0].pos,
+    };
     let x = read.inputs();
     if x.count == 0 {
         return Ok(None);
@@ -110,8 +116,8 @@ pub(crate) fn block(gpu: &GpuBackend, block: &Mapping, read: &mut BlockRead, cop
     let devs = &gpu.gpu.device;
     let per = block.periphery(op);
     let n_out = match op {
-        Op::Mvm => pairs[0].pos.rows,
-        Op::Vmm => pairs[0].pos.cols,
+        Op::Mvm => first.rows,
+        Op::Vmm => first.cols,
     };
     let r = Read {
         dev: devs.as_ref(),
@@ -152,7 +158,9 @@ pub(crate) fn block(gpu: &GpuBackend, block: &Mapping, read: &mut BlockRead, cop
             let m = n_out * x.count;
             let mut out: Option<Buffer> = None;
             for (i, pair) in pairs.iter().enumerate() {
-                let c = r.sliced(pair, per, &xd, &key, &adcs[i], Correction::Plain)?;
+                let c = r.sliced(per, &xd, &key, &adcs[i], Correction::Plain, &|x, k| {
+                    r.currents(pair, x, k)
+                })?;
                 let o = r.finish(c, (!per.adc_per_ibit).then_some(&adcs[i]), &key)?;
                 if gmin > 0.0 {
                     periphery::scale(r.dev, &o, m, 1.0, grange)?;
@@ -175,20 +183,60 @@ pub(crate) fn block(gpu: &GpuBackend, block: &Mapping, read: &mut BlockRead, cop
             }
             out
         }
+        Mapping::Offset(o) => {
+            // offset.rs: the array's clipped currents (a VMM input leaves the
+            // unit line undriven), digitised, then the unit line or the
+            // offset `(g0 + wr/2)·Σx` taken off.
+            let (g0, wr, unit_column, limit) = o.numbers();
+            let m = n_out * x.count;
+            let currents = |xs: &Buffer, k: &ReadKey| -> Result<Currents> {
+                let y = if unit_column && op == Op::Vmm {
+                    let z = r.zeroed((x.len + 1) * x.count)?;
+                    periphery::leading_zero(r.dev, xs, &z, x.len, x.count)?;
+                    r.product(Part::Array(first), first.noise.as_ref(), first.id, &z, x.len + 1, k)?
+                } else {
+                    r.product(Part::Array(first), first.noise.as_ref(), first.id, xs, x.len, k)?
+                };
+                if limit > 0.0 {
+                    periphery::clip(r.dev, &y, m, -limit, limit)?;
+                }
+                Ok(Currents::One(y))
+            };
+            let c = r.sliced(per, &xd, &key, &adcs[0], Correction::Plain, &currents)?;
+            let last = (!per.dac.bitslicing() || !per.adc_per_ibit).then_some(&adcs[0]);
+            let y = r.finish(c, last, &key)?;
+            if unit_column && op == Op::Mvm {
+                let out = r.zeroed((n_out - 1) * x.count)?;
+                periphery::minus_first(r.dev, &y, &out, n_out, x.count)?;
+                out
+            } else {
+                let sums = r.zeroed(x.count)?;
+                periphery::vector_sums(r.dev, &xd, &sums, x.len, x.count)?;
+                periphery::subtract_sums(r.dev, &y, &sums, n_out, x.count, g0 + 0.5 * wr)?;
+                y
+            }
+        }
         _ => {
-            let c = r.sliced(pairs[0], per, &xd, &key, &adcs[0], Correction::PosNeg)?;
+            let c = r.sliced(per, &xd, &key, &adcs[0], Correction::PosNeg, &|x, k| {
+                r.currents(pairs[0], x, k)
+            })?;
             let last = (!per.dac.bitslicing() || !per.adc_per_ibit).then_some(&adcs[0]);
             r.finish(c, last, &key)?
         }
     };
+    // A unit line's output is gone from the block's outputs.
+    let len = match block {
+        Mapping::Offset(o) if o.numbers().2 && op == Op::Mvm => n_out - 1,
+        _ => n_out,
+    };
     let s_out = Buffer::upload(devs, read.s_out)?;
-    periphery::scale_vectors(r.dev, &y, &s_out, n_out, x.count)?;
+    periphery::scale_vectors(r.dev, &y, &s_out, len, x.count)?;
     let mut out = y.download::<f64>()?;
-    out.truncate(n_out * x.count);
+    out.truncate(len * x.count);
     if let (Some(c), Some(xd)) = (read.count.as_mut(), &counted) {
-        c.count(block, op, xd, n_out)?;
+        c.count(block, op, xd, len)?;
     }
-    Ok(Some(Batch::from_vec(n_out, x.count, out)))
+    Ok(Some(Batch::from_vec(len, x.count, out)))
 }
 
 impl Read<'_> {
@@ -203,15 +251,15 @@ impl Read<'_> {
     /// periphery has an ADC per input slice (`SlicedInputs::read`).
     fn sliced(
         &self,
-        pair: &Pair,
         per: &Periphery,
         xd: &Buffer,
         key: &ReadKey,
         adc: &DeviceAdc,
         fix: Correction,
+        currents: &dyn Fn(&Buffer, &ReadKey) -> Result<Currents>,
     ) -> Result<Currents> {
         if !per.dac.bitslicing() {
-            return self.currents(pair, xd, key);
+            return currents(xd, key);
         }
         let (k, base, full, sign_magnitude) = per.dac.slicing();
         let slicing = Slicing {
@@ -228,7 +276,7 @@ impl Read<'_> {
                 slice: i as u32,
                 ..*key
             };
-            let mut c = self.currents(pair, &xs, &ks)?;
+            let mut c = currents(&xs, &ks)?;
             if per.adc_per_ibit {
                 self.digitise(&mut c, adc, &ks)?;
             }
@@ -270,28 +318,46 @@ impl Read<'_> {
         self.combine(c)
     }
 
-    /// The currents of `pair` for the DAC outputs `xd` (doubles): `Pair::currents`.
-    fn currents(&self, pair: &Pair, xd: &Buffer, key: &ReadKey) -> Result<Currents> {
-        let n_x = self.n_in * self.count;
-        let xt = match self.precision {
+    /// The currents of array `part` (its read noise `noise`, stream id `id`)
+    /// for the `len` inputs per vector of `x` (doubles), in double precision:
+    /// the inputs rounded to the resident precision, the product there.
+    fn product(
+        &self,
+        part: Part,
+        noise: Option<&ReadNoise>,
+        id: u32,
+        x: &Buffer,
+        len: usize,
+        key: &ReadKey,
+    ) -> Result<Buffer> {
+        let n = len * self.count;
+        let narrowed = match self.precision {
             Precision::F64 => None,
             Precision::F32 => {
-                let t = Buffer::zeroed(self.devs, 4 * n_x.max(1))?;
-                periphery::narrow(self.dev, xd, &t, n_x)?;
+                let t = Buffer::zeroed(self.devs, 4 * n.max(1))?;
+                periphery::narrow(self.dev, x, &t, n)?;
                 Some(t)
             }
         };
-        let xt = xt.as_ref().unwrap_or(xd);
-        let (pos, neg) = (&pair.pos, &pair.neg);
+        let r = (self.copies)(part)?;
+        let y = r.read_device(
+            self.op,
+            narrowed.as_ref().unwrap_or(x),
+            self.count,
+            noise,
+            key.streams(id),
+        )?;
+        self.wide(y)
+    }
+
+    /// The currents of `pair` for the DAC outputs `xd` (doubles): `Pair::currents`.
+    fn currents(&self, pair: &Pair, xd: &Buffer, key: &ReadKey) -> Result<Currents> {
+        let (pos, neg, len) = (&pair.pos, &pair.neg, self.n_in);
         if let Some(f) = &pair.fast {
-            let r = (self.copies)(Part::Difference(pos, neg, f.single))?;
-            let y = r.read_device(self.op, xt, self.count, None, key.streams(pos.id))?;
-            return Ok(Currents::One(self.wide(y)?));
+            let y = self.product(Part::Difference(pos, neg, f.single), None, pos.id, xd, len, key)?;
+            return Ok(Currents::One(y));
         }
-        let read = |a: &Array| -> Result<Buffer> {
-            let r = (self.copies)(Part::Array(a))?;
-            self.wide(r.read_device(self.op, xt, self.count, a.noise.as_ref(), key.streams(a.id))?)
-        };
+        let read = |a: &Array| self.product(Part::Array(a), a.noise.as_ref(), a.id, xd, len, key);
         let (p, n) = (read(pos)?, read(neg)?);
         let m = self.n_out * self.count;
         let limit = pair.icol_max;
