@@ -15,6 +15,7 @@
 #define XBAR_W0 0x9E3779B9u  // Weyl increment of key word 0
 #define XBAR_W1 0xBB67AE85u  // Weyl increment of key word 1
 #define XBAR_PURPOSE_READ_NOISE 2u
+#define XBAR_PURPOSE_ADC_ROUNDING 5u
 #define XBAR_TWO_POW_M32 (1.0 / 4294967296.0)
 
 // Philox4x32-10 of `c` under key `k` (rng/mod.rs: philox4x32).

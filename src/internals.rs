@@ -31,7 +31,7 @@ pub mod device {
 }
 /// The GPU backend.
 pub mod gpu {
-    pub use crate::gpu::{kernels, probe, Gpu};
+    pub use crate::gpu::{device::traffic, kernels, probe, Gpu};
 }
 /// Saved cores: the checked frame.
 pub mod persist {

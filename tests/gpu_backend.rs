@@ -297,3 +297,219 @@ fn gpu_results_repeat_for_a_seed() {
     assert_ne!(a, run(22), "another seed draws other noise");
     assert_ne!(a[..batch * rows], a[batch * rows..], "each read draws afresh");
 }
+
+/// The periphery configurations a balanced or bit-sliced block runs whole on
+/// the device (`src/gpu/pipeline.rs`): every DAC and ADC model, input bit
+/// slicing with one ADC per slice or one for the sum, stochastic rounding,
+/// separate G+ and G− digitisation, interleaved cells with a column current
+/// limit, per-cell read noise, circuit ADCs with mismatch, and weight slices
+/// with an ADC each.
+fn periphery_cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    let dac8 = r#"{"model": "QuantizerDAC", "bits": 8}"#;
+    let sliced = r#"{"model": "SignMagnitudeDAC", "bits": 7, "input_bitslicing": true, "slice_size": 2}"#;
+    let adc =
+        |model: &str, extra: &str| format!(r#"{{"model": "{model}", "bits": 7, "adc_range_option": "MAX"{extra}}}"#);
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    vec![
+        (
+            "8-bit DAC, 7-bit ADC",
+            vec![("xbar.dac.mvm", dac8), ("xbar.adc.mvm", leak(adc("QuantizerADC", "")))],
+        ),
+        (
+            "bit-sliced inputs, one ADC for the sum",
+            vec![
+                ("xbar.dac.mvm", sliced),
+                ("xbar.adc.mvm", leak(adc("SignMagnitudeADC", ""))),
+            ],
+        ),
+        (
+            "bit-sliced inputs, a stochastic ADC per slice",
+            vec![
+                ("xbar.dac.mvm", sliced),
+                (
+                    "xbar.adc.mvm",
+                    leak(adc(
+                        "QuantizerADC",
+                        r#", "adc_per_ibit": true, "stochastic_rounding": true"#,
+                    )),
+                ),
+            ],
+        ),
+        (
+            "G+ and G- digitised apart by SAR ADCs with mismatch",
+            vec![
+                ("xbar.dac.mvm", sliced),
+                ("core.balanced.subtract_current_in_xbar", "false"),
+                (
+                    "xbar.adc.mvm",
+                    leak(adc(
+                        "SarADC",
+                        r#", "gain_db": 60, "sigma_capacitor": 0.02, "sigma_comparator": 0.01"#,
+                    )),
+                ),
+            ],
+        ),
+        (
+            "interleaved cells, a column current limit, a ramp ADC",
+            vec![
+                ("xbar.dac.mvm", dac8),
+                ("core.balanced.interleaved_posneg", "true"),
+                ("xbar.array.Icol_max", "0.5"),
+                (
+                    "xbar.adc.mvm",
+                    leak(adc("RampADC", r#", "sigma_capacitor": 0.05, "sigma_comparator": 0.01"#)),
+                ),
+            ],
+        ),
+        (
+            "per-cell read noise, a pipeline ADC",
+            vec![
+                ("xbar.dac.mvm", dac8),
+                (
+                    "xbar.device.read_noise",
+                    r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.05}"#,
+                ),
+                (
+                    "xbar.adc.mvm",
+                    leak(adc("PipelineADC", r#", "sigma_C1": 0.02, "sigma_comparator": 0.01"#)),
+                ),
+            ],
+        ),
+        (
+            "4 balanced weight slices with an ADC each",
+            vec![
+                ("core.style", "\"BITSLICED\""),
+                ("core.weight_bits", "8"),
+                ("core.bit_sliced.num_slices", "4"),
+                ("xbar.dac.mvm", dac8),
+                ("xbar.adc.mvm", leak(adc("QuantizerADC", ""))),
+            ],
+        ),
+        (
+            "3 weight slices, bit-sliced inputs, G+ and G- apart, a stochastic ADC per input slice",
+            vec![
+                ("core.style", "\"BITSLICED\""),
+                ("core.weight_bits", "9"),
+                ("core.bit_sliced.num_slices", "3"),
+                ("core.balanced.subtract_current_in_xbar", "false"),
+                ("xbar.dac.mvm", sliced),
+                (
+                    "xbar.adc.mvm",
+                    leak(adc(
+                        "QuantizerADC",
+                        r#", "adc_per_ibit": true, "stochastic_rounding": true"#,
+                    )),
+                ),
+            ],
+        ),
+        (
+            "OFFSET, an 8-bit DAC and ADC",
+            vec![
+                ("core.style", "\"OFFSET\""),
+                ("xbar.dac.mvm", dac8),
+                ("xbar.adc.mvm", leak(adc("QuantizerADC", ""))),
+            ],
+        ),
+        (
+            "OFFSET with a unit column, bit-sliced inputs, a column limit, per-cell read noise",
+            vec![
+                ("core.style", "\"OFFSET\""),
+                ("core.offset.style", "\"UNIT_COLUMN_SUBTRACTION\""),
+                ("xbar.array.Icol_max", "6.0"),
+                (
+                    "xbar.device.read_noise",
+                    r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.05}"#,
+                ),
+                ("xbar.dac.mvm", sliced),
+                ("xbar.adc.mvm", leak(adc("QuantizerADC", r#", "adc_per_ibit": true"#))),
+            ],
+        ),
+        (
+            "a cyclic ADC per input slice",
+            vec![
+                ("xbar.dac.mvm", sliced),
+                (
+                    "xbar.adc.mvm",
+                    leak(adc("CyclicADC", r#", "adc_per_ibit": true, "sigma_C2": 0.02"#)),
+                ),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn block_reads_on_the_device_match_the_cpu_for_every_periphery() {
+    if !gpu_present("GPU periphery") {
+        return;
+    }
+    let (rows, cols, batch) = (37, 45, 4);
+    let w = values(rows * cols, 21);
+    let x = values(batch * cols, 22);
+    for (name, settings) in periphery_cases() {
+        let mut p = params("cuda");
+        for (path, value) in &settings {
+            p.set_json(path, value)
+                .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
+        }
+        // Double-precision products summed in input order on both sides: the
+        // device's periphery then has the CPU's inputs, and gives its bits.
+        p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+        p.set_json("simulation.disable_fast_matmul", "true").unwrap();
+        p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let v = values(batch * rows, 23);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        for call in 0..2 {
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            cpu.vmm(&v, batch, &mut zc).unwrap();
+            gpu.vmm(&v, batch, &mut zg).unwrap();
+            for (what, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+                let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+                assert_eq!(
+                    differ, 0,
+                    "{name}, {what} call {call}: {differ} outputs differ\nCPU {c:?}\nGPU {g:?}"
+                );
+            }
+        }
+        assert!(yc.iter().any(|&v| v != 0.0), "{name}: all outputs zero");
+    }
+}
+
+#[test]
+fn a_balanced_read_moves_only_its_inputs_and_outputs() {
+    if !gpu_present("GPU traffic") {
+        return;
+    }
+    let (rows, cols, batch) = (40, 24, 6);
+    for costs in [true, false] {
+        let mut p = params("cuda");
+        p.set_json("xbar.dac.mvm", r#"{"model": "QuantizerDAC", "bits": 8}"#)
+            .unwrap();
+        p.set_json(
+            "xbar.adc.mvm",
+            r#"{"model": "QuantizerADC", "bits": 8, "adc_range_option": "MAX"}"#,
+        )
+        .unwrap();
+        p.set_json("xbar.cost.enable", &costs.to_string()).unwrap();
+        let mut core = Core::new(&p, rows, cols, 3).unwrap();
+        core.program(&values(rows * cols, 4), Layout::RowMajor).unwrap();
+        let x = values(batch * cols, 5);
+        let mut y = vec![0.0; batch * rows];
+        core.mvm(&x, batch, &mut y).unwrap(); // the arrays go to the device here
+        let before = xbar::internals::gpu::traffic();
+        core.mvm(&x, batch, &mut y).unwrap();
+        let after = xbar::internals::gpu::traffic();
+        // Up, in doubles: the block's inputs (DAC outputs when the cost
+        // counters take the DAC to the host), an output scale per vector and,
+        // with the DAC on the device, an input scale per vector. Down: the outputs.
+        let scales = if costs { 1 } else { 2 };
+        assert_eq!(
+            after.0 - before.0,
+            8 * (batch * cols + scales * batch) as u64,
+            "bytes to the device, costs {costs}"
+        );
+        assert_eq!(after.1 - before.1, 8 * (batch * rows) as u64, "bytes from the device");
+    }
+}

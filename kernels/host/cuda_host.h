@@ -48,6 +48,7 @@
 #define __launch_bounds__(...)
 
 using std::fmax;
+using std::isnan;
 using std::fmin;
 using std::min;
 using std::sqrt;

@@ -12,6 +12,7 @@ use super::{ArrayReads, Backend, BlockRead};
 use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
+use crate::gpu::pipeline::{self, Part};
 use crate::gpu::select::GpuBackend;
 use crate::gpu::Resident;
 use crate::mapping::Mapping;
@@ -76,6 +77,17 @@ impl Cuda {
         copies.insert(key, (made, r.clone()));
         Ok(r)
     }
+
+    /// The device copy of array `a`.
+    fn array(&self, a: &Array) -> Result<Arc<Resident>> {
+        self.copy(a, Kind::Array, (a.version(), 0, false), || a.g.as_f64().into_owned())
+    }
+
+    /// The device copy of `G+ − G−` of `pos` and `neg` (in single precision when `single`).
+    fn difference_of(&self, pos: &Array, neg: &Array, single: bool) -> Result<Arc<Resident>> {
+        let made = (pos.version(), neg.version(), single);
+        self.copy(pos, Kind::Difference, made, || pos.differences(neg, single))
+    }
 }
 
 impl ArrayReads for Cuda {
@@ -83,19 +95,26 @@ impl ArrayReads for Cuda {
         if a.wires.is_some() || a.iv.is_some() {
             return a.read(op, x, key);
         }
-        let r = self.copy(a, Kind::Array, (a.version(), 0, false), || a.g.as_f64().into_owned())?;
-        r.read(op, x, a.noise.as_ref(), key.streams(a.id))
+        self.array(a)?.read(op, x, a.noise.as_ref(), key.streams(a.id))
     }
 
     fn difference(&self, pos: &Array, neg: &Array, single: bool, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
-        let made = (pos.version(), neg.version(), single);
-        let r = self.copy(pos, Kind::Difference, made, || pos.differences(neg, single))?;
-        r.read(op, x, None, key.streams(pos.id))
+        self.difference_of(pos, neg, single)?
+            .read(op, x, None, key.streams(pos.id))
     }
 }
 
 impl Backend for Cuda {
-    fn read_block(&self, block: &Mapping, read: BlockRead, y: &mut Batch, out0: usize) -> Result<()> {
+    fn read_block(&self, block: &Mapping, mut read: BlockRead, y: &mut Batch, out0: usize) -> Result<()> {
+        // Balanced, OFFSET and bit-sliced blocks run whole on the device where every step can.
+        let copies = |part: Part| match part {
+            Part::Array(a) => self.array(a),
+            Part::Difference(pos, neg, single) => self.difference_of(pos, neg, single),
+        };
+        if let Some(part) = pipeline::block(&self.gpu, block, &mut read, &copies)? {
+            y.add_into(out0, &part);
+            return Ok(());
+        }
         read.reference(block, self, y, out0)
     }
 

@@ -107,19 +107,33 @@ impl Dac {
     /// `v = rint((u - lo)·q)/q + lo` with L levels (2^bits, or 2^bits - 1 for
     /// sign-magnitude) and round-half-even, in CrossSim's operation order.
     pub fn convert(&self, v: &mut [f64]) {
-        if self.model == DacModel::Ideal || self.bits == 0 {
-            return;
-        }
-        let q = (self.levels - 1.0) / (self.hi - self.lo);
+        let Some((lo, hi, q)) = self.levels() else { return };
         for x in v {
-            let mut u = x.clamp(self.lo, self.hi);
-            u -= self.lo;
+            let mut u = x.clamp(lo, hi);
+            u -= lo;
             u *= q;
             u = u.round_ties_even();
             u /= q;
-            u += self.lo;
+            u += lo;
             *x = u;
         }
+    }
+
+    /// The quantiser `(lo, hi, q)` of [`Dac::convert`], `q = (L − 1)/(hi − lo)`;
+    /// `None` when the DAC passes its inputs through (ideal, or 0 bits).
+    pub(crate) fn levels(&self) -> Option<(f64, f64, f64)> {
+        (self.model != DacModel::Ideal && self.bits != 0)
+            .then(|| (self.lo, self.hi, (self.levels - 1.0) / (self.hi - self.lo)))
+    }
+
+    /// How [`Dac::slices`] cuts its inputs: `(K, 2^s, 2^mb − 1, sign-magnitude)`.
+    pub(crate) fn slicing(&self) -> (usize, f64, f64, bool) {
+        (
+            self.num_slices(),
+            2f64.powi(self.slice_size as i32),
+            2f64.powi(self.magnitude_bits() as i32) - 1.0,
+            self.model == DacModel::SignMagnitude,
+        )
     }
 
     /// Splits an already quantised vector into `K` slices, least significant
@@ -127,14 +141,13 @@ impl Dac {
     /// `X = rint(|v|·(2^mb - 1))`, scaled to [0, 1] by `1/(2^s - 1)` and given
     /// the sign of v (sign-magnitude; unsigned inputs are non-negative).
     pub fn slices(&self, v: &[f64]) -> Vec<Vec<f64>> {
-        let s = 2f64.powi(self.slice_size as i32);
-        let full = 2f64.powi(self.magnitude_bits() as i32) - 1.0;
-        let k = self.num_slices();
+        let (k, s, full, sign_magnitude) = self.slicing();
         let mut out = vec![vec![0.0; v.len()]; k];
         for (j, &x) in v.iter().enumerate() {
-            let (mut mag, sign) = match self.model {
-                DacModel::SignMagnitude => ((x.abs() * full).round_ties_even(), signum0(x)),
-                _ => ((x * full).round_ties_even(), 1.0),
+            let (mut mag, sign) = if sign_magnitude {
+                ((x.abs() * full).round_ties_even(), signum0(x))
+            } else {
+                ((x * full).round_ties_even(), 1.0)
             };
             for slice in out.iter_mut() {
                 let digit = mag.rem_euclid(s);

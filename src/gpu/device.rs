@@ -15,8 +15,31 @@
 
 use super::kernels;
 use crate::error::{Error, Result};
+use std::cell::Cell;
 use std::fmt::Debug;
 use std::sync::Arc;
+
+thread_local! {
+    /// Bytes this thread has copied to and from devices through [`Buffer`]s.
+    static TRAFFIC: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// Bytes the calling thread has copied through device buffers, to devices and
+/// from them, since it started: what a read costs in host-device traffic
+/// (the GPU backend's tests check that a read moves only its inputs and
+/// outputs once the arrays are on the device).
+pub fn traffic() -> (u64, u64) {
+    TRAFFIC.with(Cell::get)
+}
+
+/// Counts `bytes` copied to (`up`) or from a device by this thread.
+fn count_traffic(bytes: usize, up: bool) {
+    TRAFFIC.with(|t| {
+        let (to, from) = t.get();
+        let b = bytes as u64;
+        t.set(if up { (to + b, from) } else { (to, from + b) });
+    });
+}
 
 /// One kernel argument, as the kernel's parameter list takes it.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +117,7 @@ impl Buffer {
         let bytes: &[u8] = bytemuck::cast_slice(values);
         let b = Buffer::zeroed(device, bytes.len())?;
         device.copy_in(b.addr, bytes)?;
+        count_traffic(bytes.len(), true);
         Ok(b)
     }
 
@@ -108,12 +132,18 @@ impl Buffer {
         }
         let mut out = vec![T::zeroed(); self.bytes / size];
         self.device.copy_out(self.addr, bytemuck::cast_slice_mut(&mut out))?;
+        count_traffic(self.bytes, false);
         Ok(out)
     }
 
     /// The device address.
     pub fn addr(&self) -> u64 {
         self.addr
+    }
+
+    /// The size in bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Whether the buffer lives on `device`.

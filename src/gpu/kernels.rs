@@ -13,7 +13,10 @@ use crate::error::{Error, Result};
 pub const HEADER: &str = include_str!("../../kernels/philox.cuh");
 
 /// Every kernel file of `kernels/`: (file name, source).
-pub const SOURCES: &[(&str, &str)] = &[("mvm.cu", include_str!("../../kernels/mvm.cu"))];
+pub const SOURCES: &[(&str, &str)] = &[
+    ("mvm.cu", include_str!("../../kernels/mvm.cu")),
+    ("periphery.cu", include_str!("../../kernels/periphery.cu")),
+];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
 /// codes (`kernels/host/cuda_host.h`, `type_code`: p pointer, i int, u
@@ -52,6 +55,92 @@ pub const KERNELS: &[Kernel] = &[
         file: "mvm.cu",
         name: "xbar_vmm_f64",
         signature: PRODUCT,
+    },
+    // kernels/periphery.cu (see gpu::periphery for each one's arguments).
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_dac_convert",
+        signature: "ppUiiddd",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_dac_slice",
+        signature: "ppUiddi",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_adc_uniform",
+        signature: "pUddd",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_adc_stochastic",
+        signature: "pUdddUuU",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_adc_circuit",
+        signature: "pUiiidddippi",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_horner_step",
+        signature: "ppUdi",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_subtract",
+        signature: "ppU",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_clip",
+        signature: "pUdd",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_scale",
+        signature: "pUdd",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_add_scaled",
+        signature: "ppUd",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_vector_sums",
+        signature: "ppii",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_subtract_sums",
+        signature: "ppUid",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_minus_first",
+        signature: "ppUi",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_leading_zero",
+        signature: "ppUi",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_scale_vectors",
+        signature: "ppUi",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_widen_f32",
+        signature: "ppU",
+    },
+    Kernel {
+        file: "periphery.cu",
+        name: "xbar_narrow_f32",
+        signature: "ppU",
     },
 ];
 

@@ -10,6 +10,8 @@
 //!   kernel by name, synchronise), with two implementations: [`driver`]
 //!   (a real GPU through cudarc) and [`emulated`] (the same sources compiled
 //!   for the host, `XBAR_GPU_EMULATE=1`);
+//! * [`periphery`]: the DAC, ADC and recombination steps of a read on the device;
+//! * [`pipeline`]: a balanced block's whole read on the device, from those steps;
 //! * [`open`]: one opened GPU, cached per process;
 //! * [`select`]: the choice of backend for a parameter set;
 //! * [`resident`]: an array's conductances kept on the GPU and its reads.
@@ -20,6 +22,8 @@ pub mod driver;
 pub mod emulated;
 pub mod kernels;
 pub mod open;
+pub(crate) mod periphery;
+pub(crate) mod pipeline;
 pub mod probe;
 pub mod resident;
 pub mod select;

@@ -127,15 +127,7 @@ impl Resident {
     /// Column currents of `op` for every vector of `x` (normalised units, as
     /// `Array::read`), with `noise` drawn from `streams` when given.
     pub fn read(&self, op: Op, x: &Batch, noise: Option<&ReadNoise>, s: NoiseStream) -> Result<Batch> {
-        if noise.is_some_and(|n| n.per_output) {
-            return Err(Error::Internal(
-                "GPU backend: per-output read noise reached a GPU read".into(),
-            ));
-        }
-        let (n_in, n_out) = match op {
-            Op::Mvm => (self.cols, self.rows),
-            Op::Vmm => (self.rows, self.cols),
-        };
+        let (n_in, n_out) = self.lines(op);
         if x.len != n_in || x.data.len() != n_in * x.count {
             return Err(Error::Internal(format!(
                 "GPU read: {} inputs for an array with {n_in}",
@@ -145,11 +137,50 @@ impl Resident {
         if x.count == 0 {
             return Ok(Batch::zeros(n_out, 0));
         }
-        let (rows, cols, count) = (int(self.rows, "rows")?, int(self.cols, "cols")?, int(x.count, "batch")?);
+        let xd = self.precision.upload(&self.gpu, &x.data)?;
+        let yd = self.read_device(op, &xd, x.count, noise, s)?;
+        Ok(Batch::from_vec(n_out, x.count, self.precision.download(&yd)?))
+    }
+
+    /// (inputs, outputs) per vector of `op`.
+    pub(crate) fn lines(&self, op: Op) -> (usize, usize) {
+        match op {
+            Op::Mvm => (self.cols, self.rows),
+            Op::Vmm => (self.rows, self.cols),
+        }
+    }
+
+    /// As [`Resident::read`] for `count` vectors already on the device (`xd`,
+    /// in the resident precision): the currents stay there, in that precision.
+    pub(crate) fn read_device(
+        &self,
+        op: Op,
+        xd: &Buffer,
+        count: usize,
+        noise: Option<&ReadNoise>,
+        s: NoiseStream,
+    ) -> Result<Buffer> {
+        if noise.is_some_and(|n| n.per_output) {
+            return Err(Error::Internal(
+                "GPU backend: per-output read noise reached a GPU read".into(),
+            ));
+        }
+        let (n_in, n_out) = self.lines(op);
+        if xd.bytes() < n_in * count * self.precision.size() {
+            return Err(Error::Internal(format!(
+                "GPU read: a device buffer of {} bytes for {count} vectors of {n_in} inputs",
+                xd.bytes()
+            )));
+        }
+        let yd = Buffer::zeroed(&self.gpu.device, (n_out * count).max(1) * self.precision.size())?;
+        if count == 0 {
+            return Ok(yd);
+        }
+        let (rows, cols, n) = (int(self.rows, "rows")?, int(self.cols, "cols")?, int(count, "batch")?);
         // MVM: one warp per 32 rows of one vector; VMM: one thread per output.
         let (blocks, block) = match op {
-            Op::Mvm => (self.rows.div_ceil(TILE) * x.count, TILE as u32),
-            Op::Vmm => ((n_out * x.count).div_ceil(BLOCK as usize), BLOCK),
+            Op::Mvm => (self.rows.div_ceil(TILE) * count, TILE as u32),
+            Op::Vmm => ((n_out * count).div_ceil(BLOCK as usize), BLOCK),
         };
         let grid = u32::try_from(blocks)
             .map_err(|_| Error::unsupported(format!("GPU backend: {blocks} blocks exceed one launch")))?;
@@ -160,8 +191,6 @@ impl Resident {
         };
         let sigma_uniform = noise.and_then(|n| n.uniform_sigma).unwrap_or(0.0);
         let (lo, hi) = noise.map_or((0.0, f64::INFINITY), |n| (n.clip.lo, n.clip.hi));
-        let xd = self.precision.upload(&self.gpu, &x.data)?;
-        let yd = Buffer::zeroed(&self.gpu.device, n_out * x.count * self.precision.size())?;
         let args = [
             Arg::Buf(&self.g),
             Arg::Buf(self.sigma.as_ref().unwrap_or(&self.g)),
@@ -170,11 +199,11 @@ impl Resident {
             Arg::I32(kind),
             Arg::F64(lo),
             Arg::F64(hi),
-            Arg::Buf(&xd),
+            Arg::Buf(xd),
             Arg::Buf(&yd),
             Arg::I32(rows),
             Arg::I32(cols),
-            Arg::I32(count),
+            Arg::I32(n),
             Arg::U64(s.seed),
             Arg::U32(s.array),
             Arg::U64(s.call),
@@ -185,10 +214,9 @@ impl Resident {
         };
         // SAFETY: kernels/mvm.cu reads rows·cols cells of g (and of sigma
         // when per_cell is 1, which it is only when sigma holds rows·cols
-        // values), count·n_in inputs and writes count·n_out outputs: exactly
-        // the lengths of g, sigma, xd and yd above.
+        // values), count·n_in inputs and writes count·n_out outputs: the
+        // lengths of g and sigma, at most that of xd (checked above), and that of yd.
         unsafe { device::launch(self.gpu.device.as_ref(), self.precision.kernel(op), shape, &args) }?;
-        let y = self.precision.download(&yd)?;
-        Ok(Batch::from_vec(n_out, x.count, y))
+        Ok(yd)
     }
 }

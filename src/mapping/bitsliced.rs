@@ -403,6 +403,13 @@ impl Recombination {
         }
     }
 
+    /// `(gmin, grange, 2^b_s − 1, 2^B, (2^(B−1) − 1)/2^(B−1))`: the numbers
+    /// of [`Recombination::slice`] and [`Recombination::finish`], for the
+    /// device's recombination (`gpu::pipeline`).
+    pub(crate) fn factors(&self) -> (f64, f64, f64, f64, f64) {
+        (self.gmin, self.grange, self.full, self.top, self.shrink)
+    }
+
     /// The place value `2^(i·b_s)` of slice `i`.
     pub(crate) fn weight(&self, i: usize) -> f64 {
         2f64.powi((i as u32 * self.slice_bits) as i32)

@@ -70,6 +70,13 @@ impl Offset {
         &self.array
     }
 
+    /// `(g0, wr, unit_column, icol_max)`: the offset conductance and span,
+    /// whether a unit line carries the offset, and the column current limit
+    /// (for the device's read, `gpu::pipeline`).
+    pub(crate) fn numbers(&self) -> (f64, f64, bool, f64) {
+        (self.g0, self.wr, self.unit_column, self.icol_max)
+    }
+
     /// The periphery of `op`.
     pub fn periphery(&self, op: Op) -> &Periphery {
         match op {

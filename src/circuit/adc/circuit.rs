@@ -49,6 +49,8 @@ pub trait CircuitAdc: std::fmt::Debug + Send + Sync {
         }
         self.code_of_clipped(clip(v, s.min, s.max), line)
     }
+    /// The converter's numbers as the device kernel takes them ([`CircuitForm`]).
+    fn device_form(&self) -> CircuitForm;
     /// Converted value `Vref (2c - 2^b + 1) / 2^b` for input `v` on `line`.
     fn convert(&self, v: f64, line: usize) -> f64 {
         if self.bits() == 0 {
@@ -56,6 +58,24 @@ pub trait CircuitAdc: std::fmt::Debug + Send + Sync {
         }
         mid_rise(self.vref(), self.bits(), self.code(v, line))
     }
+}
+
+/// A circuit ADC as `kernels/periphery.cu`'s `xbar_adc_circuit` takes it:
+/// the code law, the output lines per converter, and the model's tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CircuitForm {
+    /// 1 SAR, 2 ramp, 3 pipeline (and cyclic).
+    pub kind: i32,
+    /// Consecutive output lines per converter (1 for ramp, whose offsets are per line).
+    pub group: usize,
+    /// SAR: the `2^b` thresholds; ramp: the `2^b` levels; pipeline: `b − 1`
+    /// stages of five values per converter.
+    pub table: Vec<f64>,
+    /// SAR: one comparator offset per converter; ramp: one per line;
+    /// pipeline: the final threshold per converter.
+    pub offsets: Vec<f64>,
+    /// Ramp: whether the levels are non-decreasing (nearest level by bisection).
+    pub monotone: bool,
 }
 
 /// `2^n` as `f64`.

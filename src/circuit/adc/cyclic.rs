@@ -6,7 +6,7 @@
 //! currents, in the units of `min`/`max`. It is computed as a pipeline whose
 //! stages all carry the one stage's components.
 
-use super::circuit::{CircuitAdc, Span};
+use super::circuit::{CircuitAdc, CircuitForm, Span};
 use super::mismatch::StageMismatch;
 use super::pipeline::PipelineAdc;
 
@@ -59,6 +59,10 @@ impl CircuitAdc for CyclicAdc {
     }
 
     /// The pipeline code of the unrolled passes.
+    fn device_form(&self) -> CircuitForm {
+        self.0.device_form()
+    }
+
     fn code_of_clipped(&self, u: f64, line: usize) -> u32 {
         self.0.code_of_clipped(u, line)
     }

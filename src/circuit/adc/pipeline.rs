@@ -7,7 +7,7 @@
 //! residue amplification; comparator offsets move the thresholds. Inputs are
 //! normalised array currents, in the units of `min`/`max`.
 
-use super::circuit::{gain_from_db, CircuitAdc, Span};
+use super::circuit::{gain_from_db, CircuitAdc, CircuitForm, Span};
 use super::mismatch::StageMismatch;
 
 /// One residue stage with its thresholds and precomputed coefficients.
@@ -130,6 +130,20 @@ impl CircuitAdc for PipelineAdc {
     }
 
     /// The `b - 1` stages of ADC `line / group_size`, then its final comparator.
+    fn device_form(&self) -> CircuitForm {
+        CircuitForm {
+            kind: 3,
+            group: self.group_size,
+            table: self
+                .stages
+                .iter()
+                .flat_map(|s| [s.hi_th, s.lo_th, s.one_plus_gamma, s.gamma, s.den])
+                .collect(),
+            offsets: self.final_th.clone(),
+            monotone: false,
+        }
+    }
+
     fn code_of_clipped(&self, u: f64, line: usize) -> u32 {
         debug_assert!(line < self.n_lines, "PipelineAdc: line out of range");
         let a = line / self.group_size;

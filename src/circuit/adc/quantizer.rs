@@ -36,6 +36,11 @@ impl Quantizer {
         self.finish(f + if u < s - f { 1.0 } else { 0.0 })
     }
 
+    /// `(min, max, q)`: the range and steps per unit of input.
+    pub(crate) fn levels(&self) -> (f64, f64, f64) {
+        (self.min, self.max, self.q)
+    }
+
     fn steps(&self, v: f64) -> f64 {
         let mut u = v.clamp(self.min, self.max);
         u -= self.min;

@@ -8,7 +8,7 @@
 //! Inputs are normalised array currents, in the same units as `min`/`max`
 //! (spec §9.2).
 
-use super::circuit::{bit, gain_from_db, np_sum, pow2, CircuitAdc, Span};
+use super::circuit::{bit, gain_from_db, np_sum, pow2, CircuitAdc, CircuitForm, Span};
 
 /// Ramp ADC with precomputed, gain-shrunk DAC levels `L_c` (spec §9.5).
 ///
@@ -124,6 +124,16 @@ impl RampAdc {
 impl CircuitAdc for RampAdc {
     fn span(&self) -> &Span {
         &self.span
+    }
+
+    fn device_form(&self) -> CircuitForm {
+        CircuitForm {
+            kind: 2,
+            group: 1,
+            table: self.levels.clone(),
+            offsets: self.offsets.clone(),
+            monotone: self.monotone,
+        }
     }
 
     /// The level nearest to `u` after the comparator offset of `line`

@@ -6,7 +6,7 @@
 //! comparator offsets differ per ADC. Inputs are normalised array currents,
 //! in the units of `min`/`max`.
 
-use super::circuit::{bit, gain_from_db, np_sum, pow2, CircuitAdc, Span};
+use super::circuit::{bit, gain_from_db, np_sum, pow2, CircuitAdc, CircuitForm, Span};
 
 /// SAR ADC with precomputed decision thresholds `T[c] = L_c - Vref/2^b`.
 ///
@@ -165,6 +165,16 @@ impl CircuitAdc for SarAdc {
 
     /// Successive approximation against the thresholds, with the comparator
     /// offset of ADC `line / group_size`.
+    fn device_form(&self) -> CircuitForm {
+        CircuitForm {
+            kind: 1,
+            group: self.group_size,
+            table: self.thresholds.clone(),
+            offsets: self.offsets.clone(),
+            monotone: false,
+        }
+    }
+
     fn code_of_clipped(&self, u: f64, line: usize) -> u32 {
         debug_assert!(line < self.n_lines, "SarAdc: line out of range");
         let off = self.offsets[line / self.group_size];
