@@ -259,8 +259,12 @@ pub struct LutUpdate {
     /// The device of every cell of each array written so far (one byte per
     /// cell, [`variability::assign_keyed`] computed once), by array key, when
     /// there are 2 to 256 devices.
-    assigned: Arc<std::sync::Mutex<Vec<(u64, Arc<[u8]>)>>>,
+    assigned: Arc<std::sync::Mutex<Vec<Assigned>>>,
 }
+
+/// One array's kept assignment: its key ([`variability::array_key`]) and
+/// the device of each of its cells.
+type Assigned = (u64, Arc<[u8]>);
 
 impl LutUpdate {
     /// The bound model.
