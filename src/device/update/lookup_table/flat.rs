@@ -260,3 +260,80 @@ fn loads(f: &Flat, mean_at: &[u32], err_at: &[u32], mean: &mut [f64], err: &mut 
         *e = f.err[ei as usize];
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{format::TableFile, LookupTableModel, LutOptions};
+    use crate::device::update::{CellsMut, DenseDraw, DeviceUpdate, Run};
+    use crate::rng::{Purpose, Stream};
+    use std::sync::Arc;
+
+    /// A run written with each cell's device from the kept bytes, hashed per
+    /// cell, or one cell at a time (`respond`) gives the same bits, and the
+    /// kept bytes are the hashed assignment.
+    #[test]
+    fn kept_and_hashed_devices_write_the_same_bits() {
+        let (ng, nc) = (31, 21);
+        let g: Vec<f64> = (0..ng).map(|j| 1e-5 + 9e-5 * j as f64 / (ng - 1) as f64).collect();
+        let cdf: Vec<f64> = (0..nc).map(|k| k as f64 / (nc - 1) as f64).collect();
+        let pairs: Vec<(TableFile, TableFile)> = (1..=3)
+            .map(|dev| {
+                let f = |sign: f64, a: f64| TableFile {
+                    g: g.clone(),
+                    cdf: cdf.clone(),
+                    dg: (0..nc * ng)
+                        .map(|i| sign * dev as f64 * 1e-6 * (a + (i % ng) as f64 / ng as f64) * (0.5 + cdf[i / ng]))
+                        .collect(),
+                };
+                (f(1.0, 0.4), f(-1.0, 0.7))
+            })
+            .collect();
+        let names: Vec<(String, String)> = (1..=3).map(|d| (format!("inc{d}"), format!("dec{d}"))).collect();
+        let m = LookupTableModel::from_tables(&pairs, &names, &LutOptions::default()).unwrap();
+        let lut = Arc::new(m).bind(0.1, 11);
+        let s = Stream::new(11, 4, Purpose::Update, 2);
+        let n = 700;
+        let change: Vec<f64> = (0..n)
+            .map(|k| {
+                if k % 9 == 0 {
+                    0.0
+                } else {
+                    ((k * 7 % 23) as f64 - 11.0) * 1e-3
+                }
+            })
+            .collect();
+        let mut dense = vec![0.0; n];
+        assert_eq!(lut.dense_draw(), Some(DenseDraw::Uniform));
+        s.fill_dense(0, &mut dense, false);
+        let g0: Vec<f32> = (0..n).map(|k| 0.1 + 0.9 * ((k * 13 % 101) as f32 / 100.0)).collect();
+        let kept = lut.cell_devices(&s, n).unwrap();
+        let key = lut.array_key(&s);
+        for (c, &t) in kept.iter().enumerate() {
+            assert_eq!(usize::from(t), lut.model().table_of(11, 4, c));
+        }
+        let write = |devices: &[u8]| {
+            let mut g = g0.clone();
+            let run = Run {
+                first: 0,
+                change: &change,
+                dense: &dense,
+                stream: &s,
+                key,
+                devices,
+            };
+            assert!(lut.respond_run(CellsMut::Single(&mut g), &run));
+            g
+        };
+        let (with_kept, hashed) = (write(&kept), write(&[]));
+        for k in 0..n {
+            let want = if change[k] == 0.0 {
+                g0[k]
+            } else {
+                lut.apply(k, g0[k].into(), change[k], &s) as f32
+            };
+            assert_eq!(with_kept[k].to_bits(), want.to_bits(), "cell {k}");
+            assert_eq!(hashed[k].to_bits(), want.to_bits(), "cell {k}");
+        }
+        assert!(with_kept.iter().zip(&g0).filter(|(a, b)| a != b).count() > n / 2);
+    }
+}
