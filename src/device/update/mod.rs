@@ -70,6 +70,15 @@ pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
         0
     }
 
+    /// Which of the model's devices (measured tables) each of the first
+    /// `cells` cells of the array written with `stream` uses, one byte per
+    /// cell, when the model assigns several and keeps the assignment (the
+    /// lookup-table model: [`lookup_table::LutUpdate`]); [`write_cells`]
+    /// hands each run its part as [`Run::devices`].
+    fn cell_devices(&self, _stream: &Stream, _cells: usize) -> Option<std::sync::Arc<[u8]>> {
+        None
+    }
+
     /// New conductance of cell `cell` (of its array) at `g`, asked to change
     /// by `dg`, with its randomness from `draws`.
     fn respond(&self, cell: usize, g: f64, dg: f64, draws: &Draws) -> f64;
@@ -142,6 +151,9 @@ pub struct Run<'a> {
     pub stream: &'a Stream,
     /// [`DeviceUpdate::array_key`] of `stream`.
     pub key: u64,
+    /// The device of each cell of the run ([`DeviceUpdate::cell_devices`];
+    /// empty when the model keeps none).
+    pub devices: &'a [u8],
 }
 
 impl Run<'_> {
@@ -198,6 +210,8 @@ pub fn write_cells<M: DeviceUpdate + ?Sized, S: Stored>(
     let g = &mut g[..n];
     let kind = model.dense_draw();
     let key = model.array_key(stream);
+    let devices = model.cell_devices(stream, first + n);
+    let devices = devices.as_deref().unwrap_or(&[]);
     // Writes the cells `k0..k0 + g.len()` of the slice. The part's requested changes and dense draws go to `buf`, the running
     // thread's scratch: every value used is written first.
     let part_with = |buf: &mut Vec<f64>, k0: usize, g: &mut [S]| -> bool {
@@ -226,6 +240,7 @@ pub fn write_cells<M: DeviceUpdate + ?Sized, S: Stored>(
             dense,
             stream,
             key,
+            devices: devices.get(first + k0..first + k0 + len).unwrap_or(&[]),
         };
         model.respond_run(S::cells(g), &run)
     };

@@ -1,31 +1,41 @@
 //! The default lookup (uniform grids, write noise on, not calibrated, the
-//! unbiased draw, no freezing) over a run of cells in one vectorised pass:
+//! unbiased draw, no freezing) over a run of cells in vectorised passes:
 //! every device's tables side by side in flat arrays, so that a vector of
-//! cells gathers its means and errors whatever device each cell uses. The
+//! cells finds its means and errors whatever device each cell uses. The
 //! arithmetic is that of [`super::LookupTableModel::step`] term for term, so
 //! the results are the same bits; only the memory layout differs (the tables
 //! are held a second time, about 12 bytes per table entry).
+//!
+//! A run is written [`CHUNK`] cells at a time in three passes: (1) each
+//! cell's device, node, CDF row and direction become two flat indices (a
+//! vector pass); (2) the table entries at those indices are read by plain
+//! loads, one cell after the other, a loop so short that the processor keeps
+//! dozens of its random reads in flight (the error tables, about 1 MB per
+//! direction and device, do not fit the second-level cache); (3) the new
+//! conductances (a vector pass).
 
-use super::variability::assign_keyed;
 use super::LookupTableModel;
 use crate::device::update::simd::clip;
 use crate::params::LutDraw;
 use crate::storage::Stored;
 
-/// Every device's tables, concatenated; index 0 decreasing, 1 increasing.
+/// Every device's tables, concatenated; direction 0 decreasing, 1 increasing.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Flat {
     ng: usize,
     nc: usize,
-    /// Per device: `w[0] − Δw/2` (the lower edge of node 0), `Δw`, `Δc`.
-    w0h: Vec<f64>,
-    dw: Vec<f64>,
-    dc: Vec<f64>,
-    /// Per direction and device: `1/A`.
-    inv: [Vec<f64>; 2],
-    /// Per direction: the means (`t·NG + j`) and the single-precision errors (`t·NC·NG + k·NG + j`).
-    mean: [Vec<f64>; 2],
-    err: [Vec<f32>; 2],
+    devices: usize,
+    /// Per device `t` (at most 256, each array indexed by a byte): `w[0] −
+    /// Δw/2` (the lower edge of node 0), `Δw`, `Δc`, and `1/A` of the
+    /// decreasing and the increasing direction.
+    w0h: Box<[f64; 256]>,
+    dw: Box<[f64; 256]>,
+    dc: Box<[f64; 256]>,
+    inv: [Box<[f64; 256]>; 2],
+    /// Means at `d·T·NG + t·NG + j`.
+    mean: Vec<f64>,
+    /// Single-precision errors at `d·T·NC·NG + t·NC·NG + k·NG + j`.
+    err: Vec<f32>,
     /// The target range's bottom and the clipping range (w units).
     lo: f64,
     clip: (f64, f64),
@@ -33,7 +43,8 @@ pub(super) struct Flat {
 
 impl Flat {
     /// The flat layout of `m`, when its options and tables are those of the
-    /// default lookup and every device has the same grid sizes.
+    /// default lookup, every device has the same grid sizes and every flat
+    /// index fits 32 bits.
     pub(super) fn new(m: &LookupTableModel) -> Option<Flat> {
         let o = &m.options;
         let t0 = m.tables.first()?;
@@ -44,50 +55,54 @@ impl Flat {
             .tables
             .iter()
             .all(|t| t.uniform && t.w.len() == ng && t.cdf.len() == nc);
-        if !default || freezes || !same || nc < 2 {
+        let fits = m.tables.len() <= 256
+            && (2 * m.tables.len())
+                .checked_mul(nc * ng)
+                .is_some_and(|n| n <= u32::MAX as usize);
+        if !default || freezes || !same || !fits || nc < 2 {
             return None;
         }
-        let per = |f: &dyn Fn(&super::preprocess::Table) -> f64| m.tables.iter().map(f).collect::<Vec<f64>>();
-        let dirs = |up: bool| {
-            let dir = |t: &super::preprocess::Table| if up { t.inc.clone() } else { t.dec.clone() };
-            let inv: Vec<f64> = m.tables.iter().map(|t| dir(t).inv_norm).collect();
-            let mean: Vec<f64> = m.tables.iter().flat_map(|t| dir(t).mean).collect();
-            let err: Vec<f32> = m.tables.iter().flat_map(|t| dir(t).err32).collect();
-            (inv, mean, err)
+        let per = |f: &dyn Fn(&super::preprocess::Table) -> f64| {
+            let mut v = Box::new([0.0; 256]);
+            for (v, t) in v.iter_mut().zip(&m.tables) {
+                *v = f(t);
+            }
+            v
         };
-        let (dinv, dmean, derr) = dirs(false);
-        let (iinv, imean, ierr) = dirs(true);
+        let dirs = [false, true];
+        fn dir(t: &super::preprocess::Table, up: bool) -> &super::preprocess::Direction {
+            if up {
+                &t.inc
+            } else {
+                &t.dec
+            }
+        }
+        let mean = dirs
+            .iter()
+            .flat_map(|&up| m.tables.iter().flat_map(move |t| dir(t, up).mean.iter().copied()))
+            .collect();
+        let err = dirs
+            .iter()
+            .flat_map(|&up| m.tables.iter().flat_map(move |t| dir(t, up).err32.iter().copied()))
+            .collect();
         Some(Flat {
             ng,
             nc,
+            devices: m.tables.len(),
             w0h: per(&|t| t.w[0] - 0.5 * t.dw),
             dw: per(&|t| t.dw),
             dc: per(&|t| t.dc),
-            inv: [dinv, iinv],
-            mean: [dmean, imean],
-            err: [derr, ierr],
+            inv: [per(&|t| t.dec.inv_norm), per(&|t| t.inc.inv_norm)],
+            mean,
+            err,
             lo: m.summary.target.0,
             clip: m.summary.clip,
         })
     }
 
-    /// The flat indices (mean, error) and the device of a cell.
-    #[inline(always)]
-    fn index(&self, t: usize, w: f64, u: f64) -> (usize, usize) {
-        let (ng, nc) = (self.ng, self.nc);
-        // The nearest node and the row ⌊u/Δc⌋, limited in floating point
-        // (the same integers as limiting after the conversion).
-        // SAFETY: callers pass t < the number of devices (assign_keyed's range).
-        let (w0h, dw, dc) = unsafe {
-            (
-                *self.w0h.get_unchecked(t),
-                *self.dw.get_unchecked(t),
-                *self.dc.get_unchecked(t),
-            )
-        };
-        let j = ((w - w0h) / dw).max(0.0).min((ng - 1) as f64) as usize;
-        let k = (u / dc).min((nc - 2) as f64) as usize;
-        (t * ng + j, t * nc * ng + k * ng + j)
+    /// The number of devices.
+    pub(super) fn devices(&self) -> usize {
+        self.devices
     }
 }
 
@@ -99,9 +114,24 @@ pub(super) struct Window {
     pub inv_k: f64,
 }
 
-/// Writes the run `g` (cells `first..`) asked for `change`, with uniform
-/// draws `uniforms` and the array's assignment hash `key`; whether any cell
-/// was written. `uniforms` and `change` are as long as `g`.
+/// Which device each cell of a run uses.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Devices<'a> {
+    /// One device.
+    One,
+    /// Per cell of the run, its device (one byte each).
+    Assigned(&'a [u8]),
+    /// Hashed from the array's key and the cell index (`assign_keyed`).
+    Hashed { key: u64, first: usize },
+}
+
+/// Cells per pass of [`run_body`]: its scratch (indices, entries) stays in
+/// the first-level cache.
+const CHUNK: usize = 256;
+
+/// Writes the run `g` asked for `change`, with uniform draws `uniforms`, its
+/// cells' devices from `devices`; whether any cell was written. `uniforms`
+/// and `change` (and an assignment) are as long as `g`.
 #[inline(always)]
 pub(super) fn run_body<S: Stored>(
     f: &Flat,
@@ -109,118 +139,201 @@ pub(super) fn run_body<S: Stored>(
     g: &mut [S],
     change: &[f64],
     uniforms: &[f64],
-    key: u64,
-    first: usize,
+    devices: Devices,
 ) -> bool {
     let n = g.len().min(change.len()).min(uniforms.len());
-    let (g, change, uniforms) = (&mut g[..n], &change[..n], &uniforms[..n]);
     let mut any = false;
-    if f.w0h.len() == 1 {
-        // One device: its tables' indices straight from each cell's state.
-        for j in 0..n {
-            let old: f64 = g[j].into();
-            let w = f.lo + (old - b.gmin) * b.k;
-            let (mi, ei) = f.index(0, w, uniforms[j]);
-            let c = change[j];
-            g[j] = S::store(if c != 0.0 {
-                respond(f, b, old, c, (0, mi, ei))
-            } else {
-                old
-            });
-            any |= c != 0.0;
-        }
-        return any;
-    }
-    for (c, g) in g.chunks_mut(CHUNK).enumerate() {
-        let at = c * CHUNK;
-        let end = at + g.len();
-        any |= chunk(f, b, g, &change[at..end], &uniforms[at..end], key, first + at);
+    let mut hashed = [0u8; CHUNK];
+    for at in (0..n).step_by(CHUNK) {
+        let end = (at + CHUNK).min(n);
+        let (g, change, uniforms) = (&mut g[at..end], &change[at..end], &uniforms[at..end]);
+        any |= match devices {
+            Devices::One => chunk::<S, true>(f, b, g, change, uniforms, &[]),
+            Devices::Assigned(t) => chunk::<S, false>(f, b, g, change, uniforms, &t[at..end]),
+            Devices::Hashed { key, first } => {
+                let tab = &mut hashed[..end - at];
+                for (j, t) in tab.iter_mut().enumerate() {
+                    *t = super::variability::assign_keyed(key, first + at + j, f.devices) as u8;
+                }
+                chunk::<S, false>(f, b, g, change, uniforms, tab)
+            }
+        };
     }
     any
 }
 
-/// The new conductance of a cell at `old` asked for `c` (not 0), with its
-/// device and flat indices `(t, mi, ei)` ([`Flat::index`]).
+/// At most [`CHUNK`] cells of a run, in the three passes of the module docs;
+/// `ONE`: one device (`tab` unused), else cell `j` uses device `tab[j]`.
 #[inline(always)]
-fn respond(f: &Flat, b: Window, old: f64, c: f64, (t, mi, ei): (usize, usize, usize)) -> f64 {
-    let (mean, err, inv) = (&f.mean, &f.err, &f.inv);
-    let w = f.lo + (old - b.gmin) * b.k;
-    let dw = c * b.k;
-    // SAFETY: `index` keeps j < NG, k ≤ NC − 2 and t < devices, inside the flat tables.
-    let (m, e, a) = unsafe {
-        if dw > 0.0 {
-            (
-                *mean[1].get_unchecked(mi),
-                *err[1].get_unchecked(ei) as f64,
-                *inv[1].get_unchecked(t),
-            )
-        } else {
-            (
-                *mean[0].get_unchecked(mi),
-                *err[0].get_unchecked(ei) as f64,
-                *inv[0].get_unchecked(t),
-            )
-        }
-    };
-    let s = dw * a;
-    let d = s * m + s.sqrt() * e;
-    let d = if d.is_nan() { dw.signum() * f64::INFINITY } else { d };
-    let wn = clip(w + d, f.clip.0, f.clip.1);
-    b.gmin + (wn - f.lo) * b.inv_k
-}
-
-/// Cells per pass of [`run_body`] with several devices: each cell's device is
-/// hashed and its table indices found in a first pass, its error entry is
-/// fetched ahead, and the second pass writes it.
-const CHUNK: usize = 256;
-
-/// [`run_body`] for at most [`CHUNK`] cells of several devices.
-#[inline(always)]
-fn chunk<S: Stored>(
+fn chunk<S: Stored, const ONE: bool>(
     f: &Flat,
     b: Window,
     g: &mut [S],
     change: &[f64],
     uniforms: &[f64],
-    key: u64,
-    first: usize,
+    tab: &[u8],
 ) -> bool {
     let n = g.len().min(change.len()).min(uniforms.len()).min(CHUNK);
     let (g, change, uniforms) = (&mut g[..n], &change[..n], &uniforms[..n]);
-    let devices = f.w0h.len();
-    // Each cell's device and flat indices, hashed and computed once.
-    let mut tab = [0usize; CHUNK];
-    let mut mean_at = [0usize; CHUNK];
-    let mut err_at = [0usize; CHUNK];
-    for j in 0..n {
-        let t = assign_keyed(key, first + j, devices);
-        let w = f.lo + (g[j].into() - b.gmin) * b.k;
-        let (m, e) = f.index(t, w, uniforms[j]);
-        tab[j] = t;
-        mean_at[j] = m;
-        err_at[j] = e;
-    }
-    // The tables exceed the caches: fetch the chunk's error entries ahead of the pass.
-    for j in 0..n {
-        let up = usize::from(change[j] > 0.0);
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch never faults; the pointer is into the table.
-        unsafe {
-            let p = f.err[up].as_ptr().wrapping_add(err_at[j]).cast::<i8>();
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
+    let tab = if ONE { &[][..] } else { &tab[..n] };
+    let (ng, nc, devices) = (f.ng, f.nc, f.devices);
+    let (top_j, top_k) = ((ng - 1) as f64, (nc - 2) as f64);
+    // Pass 1: flat indices of each cell's mean and error, and its 1/A,
+    // computed in floating point (integers below 2^32, exact) so that the
+    // pass vectorises.
+    let mut mean_at = [0u32; CHUNK];
+    let mut err_at = [0u32; CHUNK];
+    let mut inv_a = [0f64; CHUNK];
+    let (ngf, ncf, devf) = (ng as f64, nc as f64, devices as f64);
+    let one = (f.w0h[0], f.dw[0], f.dc[0], f.inv[0][0], f.inv[1][0]);
+    // Several devices: each cell's device constants, read one by one (a byte
+    // indexes the 256-entry arrays: no bounds check).
+    let mut per = [[0f64; CHUNK]; 5];
+    if !ONE {
+        let [pw, pd, pc, p0, p1] = &mut per;
+        for (j, &t) in tab.iter().enumerate() {
+            let t = usize::from(t);
+            (pw[j], pd[j], pc[j]) = (f.w0h[t], f.dw[t], f.dc[t]);
+            (p0[j], p1[j]) = (f.inv[0][t], f.inv[1][t]);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = up;
     }
+    for j in 0..n {
+        let t = if ONE { 0 } else { usize::from(tab[j]) };
+        let (w0h, dw, dc) = if ONE {
+            (one.0, one.1, one.2)
+        } else {
+            (per[0][j], per[1][j], per[2][j])
+        };
+        let old: f64 = g[j].into();
+        let w = f.lo + (old - b.gmin) * b.k;
+        let up = change[j] * b.k > 0.0;
+        // The nearest node and the row ⌊u/Δc⌋, limited in floating point
+        // (the same integers as limiting after the conversion).
+        let node = ((w - w0h) / dw).max(0.0).min(top_j).trunc();
+        let row = (uniforms[j] / dc).min(top_k).trunc();
+        let dt = if up { devf } else { 0.0 } + t as f64;
+        mean_at[j] = index(dt * ngf + node);
+        err_at[j] = index((dt * ncf + row) * ngf + node);
+        inv_a[j] = match (ONE, up) {
+            (true, true) => one.4,
+            (true, false) => one.3,
+            (false, true) => per[4][j],
+            (false, false) => per[3][j],
+        };
+    }
+    // Pass 2: the entries, read one by one.
+    let mut mean = [0f64; CHUNK];
+    let mut err = [0f32; CHUNK];
+    loads(f, &mean_at[..n], &err_at[..n], &mut mean[..n], &mut err[..n]);
+    // Pass 3: the new conductances, as `LookupTableModel::step` computes them.
     let mut any = false;
     for j in 0..n {
         let (c, old) = (change[j], g[j].into());
-        g[j] = S::store(if c != 0.0 {
-            respond(f, b, old, c, (tab[j], mean_at[j], err_at[j]))
-        } else {
-            old
-        });
+        let w = f.lo + (old - b.gmin) * b.k;
+        let dw = c * b.k;
+        let s = dw * inv_a[j];
+        let d = s * mean[j] + s.sqrt() * err[j] as f64;
+        let d = if d.is_nan() { dw.signum() * f64::INFINITY } else { d };
+        let wn = clip(w + d, f.clip.0, f.clip.1);
+        let new = b.gmin + (wn - f.lo) * b.inv_k;
+        g[j] = S::store(if c != 0.0 { new } else { old });
         any |= c != 0.0;
     }
     any
+}
+
+/// `v as u32` for an integer `0 ≤ v < 2^32`: the low bits of `v + 2^52`
+/// (a conversion that vectorises, where `as` saturates lane by lane).
+#[inline(always)]
+fn index(v: f64) -> u32 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    (v + TWO_52).to_bits() as u32
+}
+
+/// `mean[j] = f.mean[mean_at[j]]`, `err[j] = f.err[err_at[j]]`: plain loads
+/// (not vector gathers, which are slower on some processors and keep fewer
+/// reads in flight), compiled for the build's baseline instruction set.
+#[inline(never)]
+fn loads(f: &Flat, mean_at: &[u32], err_at: &[u32], mean: &mut [f64], err: &mut [f32]) {
+    for (((m, e), &mi), &ei) in mean.iter_mut().zip(err.iter_mut()).zip(mean_at).zip(err_at) {
+        *m = f.mean[mi as usize];
+        *e = f.err[ei as usize];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{format::TableFile, LookupTableModel, LutOptions};
+    use crate::device::update::{CellsMut, DenseDraw, DeviceUpdate, Run};
+    use crate::rng::{Purpose, Stream};
+    use std::sync::Arc;
+
+    /// A run written with each cell's device from the kept bytes, hashed per
+    /// cell, or one cell at a time (`respond`) gives the same bits, and the
+    /// kept bytes are the hashed assignment.
+    #[test]
+    fn kept_and_hashed_devices_write_the_same_bits() {
+        let (ng, nc) = (31, 21);
+        let g: Vec<f64> = (0..ng).map(|j| 1e-5 + 9e-5 * j as f64 / (ng - 1) as f64).collect();
+        let cdf: Vec<f64> = (0..nc).map(|k| k as f64 / (nc - 1) as f64).collect();
+        let pairs: Vec<(TableFile, TableFile)> = (1..=3)
+            .map(|dev| {
+                let f = |sign: f64, a: f64| TableFile {
+                    g: g.clone(),
+                    cdf: cdf.clone(),
+                    dg: (0..nc * ng)
+                        .map(|i| sign * dev as f64 * 1e-6 * (a + (i % ng) as f64 / ng as f64) * (0.5 + cdf[i / ng]))
+                        .collect(),
+                };
+                (f(1.0, 0.4), f(-1.0, 0.7))
+            })
+            .collect();
+        let names: Vec<(String, String)> = (1..=3).map(|d| (format!("inc{d}"), format!("dec{d}"))).collect();
+        let m = LookupTableModel::from_tables(&pairs, &names, &LutOptions::default()).unwrap();
+        let lut = Arc::new(m).bind(0.1, 11);
+        let s = Stream::new(11, 4, Purpose::Update, 2);
+        let n = 700;
+        let change: Vec<f64> = (0..n)
+            .map(|k| {
+                if k % 9 == 0 {
+                    0.0
+                } else {
+                    ((k * 7 % 23) as f64 - 11.0) * 1e-3
+                }
+            })
+            .collect();
+        let mut dense = vec![0.0; n];
+        assert_eq!(lut.dense_draw(), Some(DenseDraw::Uniform));
+        s.fill_dense(0, &mut dense, false);
+        let g0: Vec<f32> = (0..n).map(|k| 0.1 + 0.9 * ((k * 13 % 101) as f32 / 100.0)).collect();
+        let kept = lut.cell_devices(&s, n).unwrap();
+        let key = lut.array_key(&s);
+        for (c, &t) in kept.iter().enumerate() {
+            assert_eq!(usize::from(t), lut.model().table_of(11, 4, c));
+        }
+        let write = |devices: &[u8]| {
+            let mut g = g0.clone();
+            let run = Run {
+                first: 0,
+                change: &change,
+                dense: &dense,
+                stream: &s,
+                key,
+                devices,
+            };
+            assert!(lut.respond_run(CellsMut::Single(&mut g), &run));
+            g
+        };
+        let (with_kept, hashed) = (write(&kept), write(&[]));
+        for k in 0..n {
+            let want = if change[k] == 0.0 {
+                g0[k]
+            } else {
+                lut.apply(k, g0[k].into(), change[k], &s) as f32
+            };
+            assert_eq!(with_kept[k].to_bits(), want.to_bits(), "cell {k}");
+            assert_eq!(hashed[k].to_bits(), want.to_bits(), "cell {k}");
+        }
+        assert!(with_kept.iter().zip(&g0).filter(|(a, b)| a != b).count() > n / 2);
+    }
 }

@@ -240,6 +240,7 @@ impl LookupTableModel {
             inv_k: 1.0 / k,
             flat: flat::Flat::new(&self).map(Arc::new),
             model: self,
+            assigned: Arc::default(),
         }
     }
 }
@@ -256,7 +257,15 @@ pub struct LutUpdate {
     inv_k: f64,
     /// The tables side by side for the vectorised default lookup, when it applies.
     flat: Option<Arc<flat::Flat>>,
+    /// The device of every cell of each array written so far (one byte per
+    /// cell, [`variability::assign_keyed`] computed once), by array key, when
+    /// there are 2 to 256 devices.
+    assigned: Arc<std::sync::Mutex<Vec<Assigned>>>,
 }
+
+/// One array's kept assignment: its key ([`variability::array_key`]) and
+/// the device of each of its cells.
+type Assigned = (u64, Arc<[u8]>);
 
 impl LutUpdate {
     /// The bound model.
@@ -318,7 +327,17 @@ fn flat_body<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run) -
         k: m.k,
         inv_k: m.inv_k,
     };
-    flat::run_body(f, window, g, run.change, run.dense, run.key, run.first)
+    let devices = if f.devices() == 1 {
+        flat::Devices::One
+    } else if run.devices.len() == g.len() {
+        flat::Devices::Assigned(run.devices)
+    } else {
+        flat::Devices::Hashed {
+            key: run.key,
+            first: run.first,
+        }
+    };
+    flat::run_body(f, window, g, run.change, run.dense, devices)
 }
 
 multiversion! {
@@ -340,6 +359,26 @@ impl DeviceUpdate for LutUpdate {
     fn respond(&self, cell: usize, g: f64, dg: f64, draws: &Draws) -> f64 {
         let t = variability::assign_keyed(draws.key, cell, self.model.tables.len());
         self.cell(t, g, dg, draws.dense)
+    }
+
+    /// With 2 to 256 devices, the device of each of the array's first
+    /// `cells` cells, hashed once per array and kept (1 byte per cell).
+    fn cell_devices(&self, stream: &Stream, cells: usize) -> Option<Arc<[u8]>> {
+        let devices = self.model.tables.len();
+        if !(2..=256).contains(&devices) {
+            return None;
+        }
+        let key = self.array_key(stream);
+        let mut kept = self.assigned.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, a)) = kept.iter().find(|(k, a)| *k == key && a.len() >= cells) {
+            return Some(a.clone());
+        }
+        let a: Arc<[u8]> = (0..cells)
+            .map(|c| variability::assign_keyed(key, c, devices) as u8)
+            .collect();
+        kept.retain(|(k, _)| *k != key);
+        kept.push((key, a.clone()));
+        Some(a)
     }
 
     /// One pass over the run, the cell's table from the array's hash.
