@@ -298,23 +298,24 @@ fn widen(b: [u8; 4]) -> u64 {
     u64::from_ne_bytes([b[0], b[1], b[2], b[3], 0, 0, 0, 0])
 }
 
+/// The emulated device for the crate's unit tests, or `None` (after a loud
+/// skip) without a C++ compiler; under `CI=true` a missing compiler fails.
+#[cfg(test)]
+pub(crate) fn test_device() -> Option<Arc<dyn Device>> {
+    match Emulated::open() {
+        Ok(d) => Some(Arc::new(d)),
+        Err(Error::BackendUnavailable(m)) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("\n!!!!!!!! SKIPPED: emulated GPU device ({m}) !!!!!!!!\n");
+            None
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::device::{launch, Arg, Buffer, Device, Shape};
-    use super::*;
-
-    /// The emulated device, or `None` (after a loud skip) without a C++
-    /// compiler; under `CI=true` a missing compiler fails.
-    fn device() -> Option<Arc<dyn Device>> {
-        match Emulated::open() {
-            Ok(d) => Some(Arc::new(d)),
-            Err(Error::BackendUnavailable(m)) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!("\n!!!!!!!! SKIPPED: emulated GPU device ({m}) !!!!!!!!\n");
-                None
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
+    use super::super::device::{launch, Arg, Buffer, Shape};
+    use super::test_device as device;
 
     fn product_args<'a>(g: &'a Buffer, x: &'a Buffer, y: &'a Buffer, rows: i32, cols: i32) -> Vec<Arg<'a>> {
         vec![

@@ -436,25 +436,12 @@ mod tests {
     //! Each kernel against its CPU counterpart on the emulated device, bit
     //! for bit, on values that include rounding ties, both ends of the range,
     //! values outside it, signed zeros and NaN.
-    use super::super::emulated::Emulated;
+    use super::super::emulated::test_device as device;
     use super::*;
     use crate::circuit::adc::quantizer::Quantizer;
     use crate::circuit::dac::Dac;
     use crate::params::{DacModel, DacParams, InputMapping};
     use crate::rng::identity;
-
-    /// The emulated device, or `None` (after a loud skip) without a C++
-    /// compiler; under `CI=true` a missing compiler fails.
-    fn device() -> Option<Arc<dyn Device>> {
-        match Emulated::open() {
-            Ok(d) => Some(Arc::new(d)),
-            Err(Error::BackendUnavailable(m)) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!("\n!!!!!!!! SKIPPED: emulated GPU device ({m}) !!!!!!!!\n");
-                None
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
 
     /// `n` values spread over [-1.5, 1.5] with the awkward ones first.
     fn values(n: usize) -> Vec<f64> {

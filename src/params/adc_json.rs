@@ -2,8 +2,8 @@
 //! that use them, as in CrossSim's files, and a field that the chosen model
 //! does not have is an error.
 
+use super::converters::{AdcParams, CalibratedRange};
 use super::enums::{AdcModel, AdcRangeOption};
-use super::tree::{AdcParams, CalibratedRange};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

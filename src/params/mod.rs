@@ -11,6 +11,7 @@
 
 mod adc_json;
 pub mod aihwkit;
+mod converters;
 mod cost;
 mod enums;
 mod json;
@@ -21,6 +22,7 @@ mod simulation;
 mod tree;
 mod validate;
 
+pub use converters::*;
 pub use cost::{
     AdcCost, AdcTiming, ArrayCost, ArrayLaw, ConverterLaw, CostLibrary, CostParams, DacCost, EventCost, ShiftAddCost,
 };

@@ -2,6 +2,7 @@
 //! rules of CrossSim 3.2 (spec section 2.4), plus the combinations CrossSim
 //! accepts but then fails on. Every message starts with the dotted path.
 
+use super::converters::{AdcParams, CalibratedRange};
 use super::enums::AdcRangeOption;
 use super::json;
 use super::simulation::SimulationParams;
