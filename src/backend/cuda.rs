@@ -1,6 +1,9 @@
-//! The CUDA GPU behind the [`Backend`] seam: the block's pipeline runs as on
-//! the CPU, its products on the device (`kernels/mvm.cu`), from device copies
-//! of the arrays ([`Resident`]) that this backend keeps itself.
+//! The CUDA GPU behind the [`Backend`] seam: a balanced, OFFSET or bit-sliced
+//! block's whole read runs on the device (`gpu::pipeline`: the DAC, products,
+//! ADC and recombination, only inputs and outputs crossing); what has no
+//! device form yet runs the reference pipeline with its products on the
+//! device (`kernels/mvm.cu`). Both read device copies of the arrays
+//! ([`Resident`]) that this backend keeps itself.
 //!
 //! A copy is keyed by the array's id (and whether it holds a balanced pair's
 //! difference) and remembers the [`Array::version`]s it was made from: a

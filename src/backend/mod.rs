@@ -11,10 +11,10 @@
 //!   as one fused pass over blocks of outputs ([`cpu`]), everything else
 //!   through the reference pipeline of `mapping/` ([`Mapping::apply`]) with
 //!   the CPU kernels of `product/` and the circuit solvers.
-//! - [`cuda::Cuda`] runs the same pipeline with the products on a GPU, which
-//!   keeps its own device copies of the arrays it reads (keyed by array id
-//!   and the arrays' [`crate::array::Array::version`]): it gets the whole
-//!   block, so a later device periphery plugs in there.
+//! - [`cuda::Cuda`] runs a balanced, OFFSET or bit-sliced block's whole read
+//!   on a GPU (`gpu::pipeline`), and otherwise the same reference pipeline
+//!   with the products there; it keeps its own device copies of the arrays
+//!   it reads (keyed by array id and the arrays' [`crate::array::Array::version`]).
 //!
 //! `array.rs` and `mapping/` know only [`ArrayReads`], the one hook through
 //! which a pipeline's products run; they hold no GPU state and import nothing
