@@ -483,13 +483,14 @@ fn a_balanced_read_moves_only_its_inputs_and_outputs() {
         return;
     }
     let (rows, cols, batch) = (40, 24, 6);
-    for costs in [true, false] {
+    // A circuit ADC's tables go to the device at the first read only.
+    for (costs, adc) in [(true, "QuantizerADC"), (false, "QuantizerADC"), (false, "SarADC")] {
         let mut p = params("cuda");
         p.set_json("xbar.dac.mvm", r#"{"model": "QuantizerDAC", "bits": 8}"#)
             .unwrap();
         p.set_json(
             "xbar.adc.mvm",
-            r#"{"model": "QuantizerADC", "bits": 8, "adc_range_option": "MAX"}"#,
+            &format!(r#"{{"model": "{adc}", "bits": 8, "adc_range_option": "MAX"}}"#),
         )
         .unwrap();
         p.set_json("xbar.cost.enable", &costs.to_string()).unwrap();
@@ -508,7 +509,7 @@ fn a_balanced_read_moves_only_its_inputs_and_outputs() {
         assert_eq!(
             after.0 - before.0,
             8 * (batch * cols + scales * batch) as u64,
-            "bytes to the device, costs {costs}"
+            "bytes to the device, costs {costs}, {adc}"
         );
         assert_eq!(after.1 - before.1, 8 * (batch * rows) as u64, "bytes from the device");
     }

@@ -15,7 +15,7 @@ use super::{ArrayReads, Backend, BlockRead};
 use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
-use crate::gpu::pipeline::{self, Part};
+use crate::gpu::pipeline::{self, Banks, Part};
 use crate::gpu::select::GpuBackend;
 use crate::gpu::Resident;
 use crate::mapping::Mapping;
@@ -40,6 +40,8 @@ type Copies = HashMap<(u32, Kind), (Made, Arc<Resident>)>;
 pub struct Cuda {
     gpu: GpuBackend,
     copies: Mutex<Copies>,
+    /// Circuit ADC tables on the device.
+    banks: Banks,
 }
 
 impl Cuda {
@@ -48,6 +50,7 @@ impl Cuda {
         Cuda {
             gpu,
             copies: Mutex::new(HashMap::new()),
+            banks: Banks::default(),
         }
     }
 
@@ -114,7 +117,7 @@ impl Backend for Cuda {
             Part::Array(a) => self.array(a),
             Part::Difference(pos, neg, single) => self.difference_of(pos, neg, single),
         };
-        if let Some(part) = pipeline::block(&self.gpu, block, &mut read, &copies)? {
+        if let Some(part) = pipeline::block(&self.gpu, block, &mut read, &copies, &self.banks)? {
             y.add_into(out0, &part);
             return Ok(());
         }

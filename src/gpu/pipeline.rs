@@ -26,13 +26,13 @@ use super::select::GpuBackend;
 use crate::array::{Array, Op, ReadKey};
 use crate::backend::BlockRead;
 use crate::batch::Batch;
-use crate::circuit::adc::Adc;
+use crate::circuit::adc::{Adc, CircuitAdc};
 use crate::device::cells::ReadNoise;
 use crate::error::Result;
 use crate::mapping::pair::Pair;
 use crate::mapping::{Mapping, Periphery};
 use crate::rng::identity;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Which device copy a product reads.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +77,13 @@ enum Correction {
 /// The read of `block` for `read` on `gpu`, with its outputs in weight
 /// units: a balanced or OFFSET block, or a bit-sliced one of balanced
 /// slices; `None` when a step has no device form (see the module).
-pub(crate) fn block(gpu: &GpuBackend, block: &Mapping, read: &mut BlockRead, copies: &Copies) -> Result<Option<Batch>> {
+pub(crate) fn block(
+    gpu: &GpuBackend,
+    block: &Mapping,
+    read: &mut BlockRead,
+    copies: &Copies,
+    banks: &Banks,
+) -> Result<Option<Batch>> {
     let op = read.op;
     let pairs: Vec<&Pair> = match block {
         Mapping::Balanced(b) => vec![&b.pair],
@@ -123,7 +129,7 @@ pub(crate) fn block(gpu: &GpuBackend, block: &Mapping, read: &mut BlockRead, cop
     let adcs = per
         .adcs
         .iter()
-        .map(|a| DeviceAdc::new(devs, a, n_out))
+        .map(|a| DeviceAdc::new(devs, a, n_out, banks))
         .collect::<Result<Vec<_>>>()?;
     // DAC: on the device, or on the host when the cost counters need its outputs.
     let counted = match read.count {
@@ -443,17 +449,17 @@ enum DeviceAdc {
     Ideal,
     /// A uniform quantiser; with the converter's number for stochastic rounding.
     Levels(periphery::Levels, Option<u32>),
-    Circuit(CircuitBank),
+    Circuit(Arc<CircuitBank>),
 }
 
 impl DeviceAdc {
     /// The device form of `adc`, for `lines` output lines.
-    fn new(dev: &Arc<dyn Device>, adc: &Adc, lines: usize) -> Result<DeviceAdc> {
+    fn new(dev: &Arc<dyn Device>, adc: &Adc, lines: usize, banks: &Banks) -> Result<DeviceAdc> {
         Ok(match adc {
             Adc::Ideal => DeviceAdc::Ideal,
             Adc::Uniform(q) => DeviceAdc::Levels(q.levels(), None),
             Adc::Stochastic(q, id) => DeviceAdc::Levels(q.levels(), Some(*id)),
-            Adc::Circuit(a) => DeviceAdc::Circuit(CircuitBank::upload(dev, a.as_ref(), lines)?),
+            Adc::Circuit(a) => DeviceAdc::Circuit(banks.get(dev, a, lines)?),
         })
     }
 
@@ -474,5 +480,33 @@ impl DeviceAdc {
             }
             DeviceAdc::Circuit(bank) => bank.convert(r.dev, y, r.n_out, r.count),
         }
+    }
+}
+
+/// The circuit ADC tables a backend keeps on its device: one bank per
+/// converter (and line count), uploaded at its first read, so that later
+/// reads move only their inputs and outputs. A bank whose converter no
+/// block holds any more is dropped at the next upload.
+#[derive(Debug, Default)]
+pub(crate) struct Banks(Mutex<Vec<Kept>>);
+
+/// A converter, the output lines its bank was built for, and the bank.
+type Kept = (Arc<dyn CircuitAdc>, usize, Arc<CircuitBank>);
+
+impl Banks {
+    /// The bank of `adc` for `lines` output lines on `dev`.
+    fn get(&self, dev: &Arc<dyn Device>, adc: &Arc<dyn CircuitAdc>, lines: usize) -> Result<Arc<CircuitBank>> {
+        let mut banks = self
+            .0
+            .lock()
+            .map_err(|_| crate::error::Error::Internal("GPU ADC tables poisoned".into()))?;
+        let same = |a: &Arc<dyn CircuitAdc>| std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(adc));
+        if let Some((_, _, b)) = banks.iter().find(|(a, l, _)| same(a) && *l == lines) {
+            return Ok(b.clone());
+        }
+        banks.retain(|(a, _, _)| Arc::strong_count(a) > 1);
+        let b = Arc::new(CircuitBank::upload(dev, adc.as_ref(), lines)?);
+        banks.push((adc.clone(), lines, b.clone()));
+        Ok(b)
     }
 }
