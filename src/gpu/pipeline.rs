@@ -17,7 +17,7 @@
 //!
 //! [`block`] answers `None` for what has no device form yet, and the caller
 //! then runs the host pipeline: offset weight slices of bit-sliced blocks,
-//! per-output read noise, wire resistance and nonlinear cells.
+//! per-output read noise on a pair's difference product, wire resistance and nonlinear cells.
 
 use super::device::{Buffer, Device};
 use super::periphery::{self, CircuitBank, Rounding, Slicing};
@@ -93,7 +93,7 @@ pub(crate) fn block(
         },
         Mapping::Offset(_) => Vec::new(),
     };
-    let plain = |a: &Array| a.wires.is_none() && a.iv.is_none() && !a.noise.as_ref().is_some_and(|n| n.per_output);
+    let plain = |a: &Array| a.wires.is_none() && a.iv.is_none();
     for pair in &pairs {
         let noisy = pair.arrays().any(|a| a.noise.is_some());
         if !pair.arrays().all(plain) || (pair.fast.is_some() && noisy) {
