@@ -648,3 +648,30 @@ fn gpu_static_batched_products_match_the_cpu() {
         assert!(yc.iter().any(|&y| y != 0.0), "{what}: all outputs zero");
     }
 }
+
+/// A balanced pair read as one difference product (the default) gets its
+/// per-output read noise on the device: per call the inputs go up for the
+/// product and again, with its currents, for the noise, and the currents
+/// come back twice; nothing else moves (σ stays on the device from the first read).
+#[test]
+fn a_difference_products_output_noise_is_added_on_the_device() {
+    if !gpu_present("GPU output noise of a difference product") {
+        return;
+    }
+    let (rows, cols, batch) = (16, 12, 3);
+    let mut p = noisy("NormalProportionalDevice");
+    p.set_json("xbar.device.read_noise_sampling", "\"output\"").unwrap();
+    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+    p.set_json("xbar.cost.enable", "false").unwrap();
+    let mut core = Core::new(&p, rows, cols, 3).unwrap();
+    core.program(&values(rows * cols, 4), Layout::RowMajor).unwrap();
+    let x = values(batch * cols, 5);
+    let mut y = vec![0.0; batch * rows];
+    core.mvm(&x, batch, &mut y).unwrap(); // the copies go to the device here
+    let before = xbar::internals::gpu::traffic();
+    core.mvm(&x, batch, &mut y).unwrap();
+    let after = xbar::internals::gpu::traffic();
+    let (xs, ys) = (8 * (batch * cols) as u64, 8 * (batch * rows) as u64);
+    assert_eq!(after.0 - before.0, 2 * xs + ys, "bytes to the device");
+    assert_eq!(after.1 - before.1, 2 * ys, "bytes from the device");
+}

@@ -108,6 +108,24 @@ impl ArrayReads for Cuda {
         self.difference_of(pos, neg, single)?
             .read(op, x, None, key.streams(pos.id))
     }
+
+    fn add_output_noise(
+        &self,
+        a: &Array,
+        op: Op,
+        x: &Batch,
+        noisy: &[&Array],
+        key: &ReadKey,
+        y: &mut Batch,
+    ) -> Result<()> {
+        let copies = noisy.iter().map(|n| self.array(n)).collect::<Result<Vec<_>>>()?;
+        let noises: Vec<_> = copies
+            .iter()
+            .zip(noisy)
+            .filter_map(|(r, n)| n.noise.as_ref().map(|noise| (r.as_ref(), noise)))
+            .collect();
+        self.array(a)?.add_output_noise_to(op, x, y, &noises, key.streams(a.id))
+    }
 }
 
 impl Backend for Cuda {

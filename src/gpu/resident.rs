@@ -187,6 +187,34 @@ impl Resident {
         Ok(Batch::from_vec(n_out, x.count, self.precision.download(&yd)?))
     }
 
+    /// [`Resident::add_output_noise`] for currents `y` and inputs `x` on
+    /// the host: both go to the device (in the resident precision) and `y`
+    /// comes back with the noise added.
+    pub fn add_output_noise_to(
+        &self,
+        op: Op,
+        x: &Batch,
+        y: &mut Batch,
+        noises: &[(&Resident, &ReadNoise)],
+        s: NoiseStream,
+    ) -> Result<()> {
+        let (n_in, n_out) = self.lines(op);
+        if x.len != n_in || y.len != n_out || x.count != y.count {
+            return Err(Error::Internal(format!(
+                "GPU output noise: {} inputs and {} outputs per vector for an array with {n_in} and {n_out}",
+                x.len, y.len
+            )));
+        }
+        if x.count == 0 || noises.is_empty() {
+            return Ok(());
+        }
+        let xd = self.precision.upload(&self.gpu, &x.data)?;
+        let yd = self.precision.upload(&self.gpu, &y.data)?;
+        self.add_output_noise(op, &xd, &yd, x.count, noises, s)?;
+        y.data = self.precision.download(&yd)?;
+        Ok(())
+    }
+
     /// (inputs, outputs) per vector of `op`.
     pub(crate) fn lines(&self, op: Op) -> (usize, usize) {
         match op {
