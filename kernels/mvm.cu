@@ -12,7 +12,7 @@
 // summed in T (float or double).
 //
 //     MVM: y[b*rows + i] = sum_j g'_ij x[b*cols + j]   (a warp per 32 rows, j in order)
-//     VMM: y[b*cols + j] = sum_i x[b*rows + i] g'_ij   (one thread per output, i in order)
+//     VMM: y[b*cols + j] = sum_i x[b*rows + i] g'_ij   (a thread per 4 outputs, i in order)
 //
 // Per-output read noise (src/array.rs: Array::add_output_noise) is three
 // steps after a noiseless product: the per-cell variances summed per output,
@@ -129,6 +129,52 @@ __device__ void xbar_vmm(const T* g, const T* sigma, int per_cell, double sigma_
     out = SQUARES ? out + acc : acc;
 }
 
+// The read-noise words of cells k .. k + n - 1 (n <= 4) of stream s: one
+// Philox block when they lie in one, else two.
+__device__ __forceinline__ void xbar_words4(const xbar_stream& s, size_t k, int n, unsigned int (&w)[4]) {
+    const unsigned int q = (unsigned int)(k / 4);
+    const int a = (int)(k % 4);
+    const uint4 first = xbar_block_at(s, q);
+    const uint4 second = a + n > 4 ? xbar_block_at(s, q + 1) : first;
+#pragma unroll
+    for (int m = 0; m < 4; ++m) w[m] = a + m < 4 ? xbar_word(first, a + m) : xbar_word(second, a + m - 4);
+}
+
+// The VMM product: each thread computes XBAR_VMM_OUT = 4 neighbouring outputs
+// j0 .. j0 + 3 of one vector, row by row: it reads each input once for its 4
+// cells, and the 4 cells' draws come from one Philox block (two when they
+// straddle one: a row length not a multiple of 4). Each output is still the
+// sum of its products in input order with one accumulator.
+#define XBAR_VMM_OUT 4
+
+template <typename T, typename Out, bool SQUARES>
+__device__ void xbar_vmm4(const T* g, const T* sigma, int per_cell, double sigma_uniform, int noise, double lo,
+                          double hi, const T* x, Out* y, int rows, int cols, int count, unsigned long long seed,
+                          unsigned int array, unsigned long long call_base) {
+    static_assert(!SQUARES, "the variances use xbar_vmm");
+    const long long groups = (cols + XBAR_VMM_OUT - 1) / XBAR_VMM_OUT;
+    const long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= groups * count) return;
+    const int j0 = (int)(t % groups) * XBAR_VMM_OUT, b = (int)(t / groups);
+    const int n = min(XBAR_VMM_OUT, cols - j0);
+    const T* xv = x + (size_t)b * rows;
+    const xbar_stream s =
+        xbar_stream_new(seed, array, XBAR_PURPOSE_READ_NOISE, call_base | ((unsigned long long)b & 0xFFFFFFull));
+    Out acc[XBAR_VMM_OUT] = {0, 0, 0, 0};
+    unsigned int w[4] = {0u, 0u, 0u, 0u};
+    for (int i = 0; i < rows; ++i) {
+        const size_t k = (size_t)i * cols + j0;
+        if (noise != XBAR_NOISE_NONE) xbar_words4(s, k, n, w);
+        const T xi = xv[i];
+#pragma unroll
+        for (int m = 0; m < XBAR_VMM_OUT; ++m)
+            if (m < n) acc[m] += xi * xbar_seen(g, sigma, per_cell, sigma_uniform, noise, lo, hi, k + m, w[m]);
+    }
+#pragma unroll
+    for (int m = 0; m < XBAR_VMM_OUT; ++m)
+        if (m < n) y[(size_t)b * cols + j0 + m] = acc[m];
+}
+
 #define XBAR_PRODUCT_KERNEL(name, body, T)                                                                        \
     extern "C" __global__ void name(const T* g, const T* sigma, int per_cell, double sigma_uniform, int noise,     \
                                     double lo, double hi, const T* x, T* y, int rows, int cols, int count,          \
@@ -139,8 +185,8 @@ __device__ void xbar_vmm(const T* g, const T* sigma, int per_cell, double sigma_
 
 XBAR_PRODUCT_KERNEL(xbar_mvm_f32, xbar_mvm, float)
 XBAR_PRODUCT_KERNEL(xbar_mvm_f64, xbar_mvm, double)
-XBAR_PRODUCT_KERNEL(xbar_vmm_f32, xbar_vmm, float)
-XBAR_PRODUCT_KERNEL(xbar_vmm_f64, xbar_vmm, double)
+XBAR_PRODUCT_KERNEL(xbar_vmm_f32, xbar_vmm4, float)
+XBAR_PRODUCT_KERNEL(xbar_vmm_f64, xbar_vmm4, double)
 
 // var[b*n_out + o] += sum_in (sigma_cell x_in)^2 for per-cell sigma (rows x
 // cols, resident precision), launched as the product of the same op.

@@ -35,6 +35,9 @@ const GEMM_THREADS: u32 = 256;
 const GEMM_OUT: usize = 64;
 const GEMM_VEC: usize = 64;
 
+/// Outputs per thread of the VMM kernel (`XBAR_VMM_OUT` in kernels/mvm.cu).
+const VMM_OUT: usize = 4;
+
 /// The number type of resident conductances and of the product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
@@ -262,7 +265,8 @@ impl Resident {
     /// 64 vectors per block, each conductance read once per 64 vectors);
     /// otherwise an MVM is one warp per 32 rows of one vector (its inputs
     /// staged in shared memory and reused by the 32 rows) and a VMM one
-    /// thread per output. All of them sum each output's products in input
+    /// thread per 4 neighbouring outputs of a vector (each input read once
+    /// for 4 cells, their draws from one Philox block). All of them sum each output's products in input
     /// order from 0 with one accumulator, so the choice does not change a
     /// single bit of the result.
     fn product(
@@ -394,7 +398,7 @@ impl Resident {
                     unsafe { device::launch(dev.as_ref(), self.precision.vector_squares(), shape, &args) }?;
                 }
                 (None, Some(sigma)) => {
-                    let shape = Launch::choose(op, true, self.rows, self.cols, count).shape()?;
+                    let shape = Launch::squares(op, self.rows, self.cols, count).shape()?;
                     let args = [
                         Arg::Buf(sigma),
                         Arg::Buf(xd),
@@ -443,7 +447,9 @@ impl Resident {
 enum Launch {
     /// `xbar_gemm_*`: static reads of more than one vector.
     Gemm { blocks: usize },
-    /// `xbar_mvm_*` (one warp per 32 rows of a vector) or `xbar_vmm_*` (a thread per output).
+    /// `xbar_mvm_*` (one warp per 32 rows of a vector), `xbar_vmm_*` (a
+    /// thread per 4 outputs of a vector) or, for the variances of per-output
+    /// noise, `xbar_output_squares_*` (as the MVM; a thread per output of a VMM).
     Tiles { op: Op, blocks: usize },
 }
 
@@ -461,6 +467,15 @@ impl Launch {
                 blocks: n_out.div_ceil(GEMM_OUT) * count.div_ceil(GEMM_VEC),
             };
         }
+        let blocks = match op {
+            Op::Mvm => rows.div_ceil(TILE) * count,
+            Op::Vmm => (cols.div_ceil(VMM_OUT) * count).div_ceil(BLOCK as usize),
+        };
+        Launch::Tiles { op, blocks }
+    }
+
+    /// The launch of `xbar_output_squares_*` for `op`.
+    fn squares(op: Op, rows: usize, cols: usize, count: usize) -> Launch {
         let blocks = match op {
             Op::Mvm => rows.div_ceil(TILE) * count,
             Op::Vmm => (cols * count).div_ceil(BLOCK as usize),
