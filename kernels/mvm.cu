@@ -44,10 +44,22 @@ __device__ __forceinline__ unsigned int xbar_word(uint4 w, int q) {
     return q == 0 ? w.x : q == 1 ? w.y : q == 2 ? w.z : w.w;
 }
 
+// The read-noise words of cells k .. k + n - 1 (n <= 4) of stream s: one
+// Philox block when they lie in one, else two.
+__device__ __forceinline__ void xbar_words4(const xbar_stream& s, size_t k, int n, unsigned int (&w)[4]) {
+    const unsigned int q = (unsigned int)(k / 4);
+    const int a = (int)(k % 4);
+    const uint4 first = xbar_block_at(s, q);
+    const uint4 second = a + n > 4 ? xbar_block_at(s, q + 1) : first;
+#pragma unroll
+    for (int m = 0; m < 4; ++m) w[m] = a + m < 4 ? xbar_word(first, a + m) : xbar_word(second, a + m - 4);
+}
+
 // MVM tiles: a block is one warp and reads XBAR_TILE rows for one vector,
-// XBAR_TILE columns at a time. The warp loads each tile row by row (lane c
-// takes column c: coalesced), cell by cell with its noise, into shared memory;
-// then lane r sums row r of the tile in column order. So every output is the
+// XBAR_TILE columns at a time. The warp loads each tile 4 rows at a time, 8
+// lanes per row, each lane 4 neighbouring cells with their noise (whose draws
+// come from one Philox block, two where they straddle one), into shared
+// memory; then lane r sums row r of the tile in column order. So every output is the
 // sum of its products in input order, as the CPU's, and the same noisy cell
 // values are used.
 #define XBAR_TILE 32
@@ -74,16 +86,18 @@ __device__ void xbar_mvm(const T* g, const T* sigma, int per_cell, double sigma_
     for (int c0 = 0; c0 < cols; c0 += XBAR_TILE) {
         const int c = c0 + lane;
         xs[lane] = c < cols ? xv[c] : (T)0;
-        for (int r = 0; r < XBAR_TILE; ++r) {
-            const int i = r0 + r;
-            T v = 0;
-            if (i < rows && c < cols) {
-                const size_t k = (size_t)i * cols + c;
-                const unsigned int word =
-                    noise == XBAR_NOISE_NONE ? 0u : xbar_word(xbar_block_at(s, (unsigned int)(k / 4)), (int)(k % 4));
-                v = xbar_seen(g, sigma, per_cell, sigma_uniform, noise, lo, hi, k, word);
-            }
-            tile[r][lane] = v;
+        // Lane (rr, cq) loads row r = 4·pass + rr, columns 4·cq .. 4·cq + 3.
+        const int rr = lane / 8, cq = lane % 8;
+        const int width = min(4, cols - (c0 + 4 * cq));
+        for (int pass = 0; pass < XBAR_TILE / 4; ++pass) {
+            const int r = 4 * pass + rr, i = r0 + r;
+            const size_t k = (size_t)i * cols + c0 + 4 * cq;
+            unsigned int w[4] = {0u, 0u, 0u, 0u};
+            if (i < rows && width > 0 && noise != XBAR_NOISE_NONE) xbar_words4(s, k, width, w);
+#pragma unroll
+            for (int m = 0; m < 4; ++m)
+                tile[r][4 * cq + m] =
+                    i < rows && m < width ? xbar_seen(g, sigma, per_cell, sigma_uniform, noise, lo, hi, k + m, w[m]) : (T)0;
         }
         __syncwarp();
         const int n = min(XBAR_TILE, cols - c0);
@@ -127,17 +141,6 @@ __device__ void xbar_vmm(const T* g, const T* sigma, int per_cell, double sigma_
     }
     Out& out = y[(size_t)b * cols + j];
     out = SQUARES ? out + acc : acc;
-}
-
-// The read-noise words of cells k .. k + n - 1 (n <= 4) of stream s: one
-// Philox block when they lie in one, else two.
-__device__ __forceinline__ void xbar_words4(const xbar_stream& s, size_t k, int n, unsigned int (&w)[4]) {
-    const unsigned int q = (unsigned int)(k / 4);
-    const int a = (int)(k % 4);
-    const uint4 first = xbar_block_at(s, q);
-    const uint4 second = a + n > 4 ? xbar_block_at(s, q + 1) : first;
-#pragma unroll
-    for (int m = 0; m < 4; ++m) w[m] = a + m < 4 ? xbar_word(first, a + m) : xbar_word(second, a + m - 4);
 }
 
 // The VMM product: each thread computes XBAR_VMM_OUT = 4 neighbouring outputs
