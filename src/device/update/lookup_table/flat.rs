@@ -129,9 +129,47 @@ pub(super) enum Devices<'a> {
 /// the first-level cache.
 const CHUNK: usize = 256;
 
+/// Most devices whose constants a vector pass picks by comparisons
+/// ([`chunk`]); beyond this, they are read cell by cell.
+const SELECT: usize = 8;
+
+/// The passes' working arrays, one chunk's worth, kept per thread (zeroing
+/// them for every chunk took a few per cent of a write); every value used is
+/// written first.
+pub(super) struct Scratch {
+    mean_at: [u32; CHUNK],
+    err_at: [u32; CHUNK],
+    inv_a: [f64; CHUNK],
+    mean: [f64; CHUNK],
+    err: [f32; CHUNK],
+    /// Per cell: its device's `w0h`, `Δw`, `Δc`, `1/A` decreasing and increasing
+    /// (only with more than [`SELECT`] devices).
+    per: [[f64; CHUNK]; 5],
+}
+
+thread_local! {
+    /// Each thread's [`Scratch`] (about 16 kB), kept between runs.
+    static SCRATCH: std::cell::RefCell<Scratch> = const {
+        std::cell::RefCell::new(Scratch {
+            mean_at: [0; CHUNK],
+            err_at: [0; CHUNK],
+            inv_a: [0.0; CHUNK],
+            mean: [0.0; CHUNK],
+            err: [0.0; CHUNK],
+            per: [[0.0; CHUNK]; 5],
+        })
+    };
+}
+
+/// `body` with the running thread's [`Scratch`] (borrowed outside the
+/// vectorised kernels, whose closures would not inherit their instruction sets).
+pub(super) fn with_scratch<R>(body: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with_borrow_mut(body)
+}
+
 /// Writes the run `g` asked for `change`, with uniform draws `uniforms`, its
-/// cells' devices from `devices`; whether any cell was written. `uniforms`
-/// and `change` (and an assignment) are as long as `g`.
+/// cells' devices from `devices`, the passes' arrays in `s`; whether any cell
+/// was written. `uniforms` and `change` (and an assignment) are as long as `g`.
 #[inline(always)]
 pub(super) fn run_body<S: Stored>(
     f: &Flat,
@@ -140,69 +178,95 @@ pub(super) fn run_body<S: Stored>(
     change: &[f64],
     uniforms: &[f64],
     devices: Devices,
+    s: &mut Scratch,
 ) -> bool {
     let n = g.len().min(change.len()).min(uniforms.len());
+    let few = f.devices <= SELECT;
     let mut any = false;
-    let mut hashed = [0u8; CHUNK];
     for at in (0..n).step_by(CHUNK) {
         let end = (at + CHUNK).min(n);
         let (g, change, uniforms) = (&mut g[at..end], &change[at..end], &uniforms[at..end]);
         any |= match devices {
-            Devices::One => chunk::<S, true>(f, b, g, change, uniforms, &[]),
-            Devices::Assigned(t) => chunk::<S, false>(f, b, g, change, uniforms, &t[at..end]),
+            Devices::One => chunk::<S, ONE>(f, b, g, change, uniforms, &[], s),
+            Devices::Assigned(t) if few => chunk::<S, FEW>(f, b, g, change, uniforms, &t[at..end], s),
+            Devices::Assigned(t) => chunk::<S, MANY>(f, b, g, change, uniforms, &t[at..end], s),
             Devices::Hashed { key, first } => {
-                let tab = &mut hashed[..end - at];
-                for (j, t) in tab.iter_mut().enumerate() {
+                let mut tab = [0u8; CHUNK];
+                for (j, t) in tab[..end - at].iter_mut().enumerate() {
                     *t = super::variability::assign_keyed(key, first + at + j, f.devices) as u8;
                 }
-                chunk::<S, false>(f, b, g, change, uniforms, tab)
+                let tab = &tab[..end - at];
+                if few {
+                    chunk::<S, FEW>(f, b, g, change, uniforms, tab, s)
+                } else {
+                    chunk::<S, MANY>(f, b, g, change, uniforms, tab, s)
+                }
             }
         };
     }
     any
 }
 
+/// [`chunk`]'s ways of finding each cell's device constants: one device; at
+/// most [`SELECT`] devices, picked by comparisons in the vector pass; more,
+/// read cell by cell before it.
+const ONE: u8 = 0;
+const FEW: u8 = 1;
+const MANY: u8 = 2;
+
 /// At most [`CHUNK`] cells of a run, in the three passes of the module docs;
-/// `ONE`: one device (`tab` unused), else cell `j` uses device `tab[j]`.
+/// `WAY` ([`ONE`], [`FEW`], [`MANY`]): cell `j` uses device `tab[j]` (device 0 with `ONE`).
 #[inline(always)]
-fn chunk<S: Stored, const ONE: bool>(
+fn chunk<S: Stored, const WAY: u8>(
     f: &Flat,
     b: Window,
     g: &mut [S],
     change: &[f64],
     uniforms: &[f64],
     tab: &[u8],
+    s: &mut Scratch,
 ) -> bool {
     let n = g.len().min(change.len()).min(uniforms.len()).min(CHUNK);
     let (g, change, uniforms) = (&mut g[..n], &change[..n], &uniforms[..n]);
-    let tab = if ONE { &[][..] } else { &tab[..n] };
+    let tab = if WAY == ONE { &[][..] } else { &tab[..n] };
     let (ng, nc, devices) = (f.ng, f.nc, f.devices);
     let (top_j, top_k) = ((ng - 1) as f64, (nc - 2) as f64);
     // Pass 1: flat indices of each cell's mean and error, and its 1/A,
     // computed in floating point (integers below 2^32, exact) so that the
     // pass vectorises.
-    let mut mean_at = [0u32; CHUNK];
-    let mut err_at = [0u32; CHUNK];
-    let mut inv_a = [0f64; CHUNK];
+    let (mean_at, err_at, inv_a) = (&mut s.mean_at[..n], &mut s.err_at[..n], &mut s.inv_a[..n]);
     let (ngf, ncf, devf) = (ng as f64, nc as f64, devices as f64);
-    let one = (f.w0h[0], f.dw[0], f.dc[0], f.inv[0][0], f.inv[1][0]);
-    // Several devices: each cell's device constants, read one by one (a byte
+    // The first SELECT devices' constants (w0h, Δw, Δc, 1/A down, 1/A up), zero past the last device.
+    let mut sel = [[0f64; 5]; SELECT];
+    for (t, c) in sel.iter_mut().enumerate().take(devices) {
+        *c = [f.w0h[t], f.dw[t], f.dc[t], f.inv[0][t], f.inv[1][t]];
+    }
+    // Many devices: each cell's device constants, read one by one (a byte
     // indexes the 256-entry arrays: no bounds check).
-    let mut per = [[0f64; CHUNK]; 5];
-    if !ONE {
-        let [pw, pd, pc, p0, p1] = &mut per;
+    if WAY == MANY {
+        let [pw, pd, pc, p0, p1] = &mut s.per;
         for (j, &t) in tab.iter().enumerate() {
             let t = usize::from(t);
             (pw[j], pd[j], pc[j]) = (f.w0h[t], f.dw[t], f.dc[t]);
             (p0[j], p1[j]) = (f.inv[0][t], f.inv[1][t]);
         }
     }
+    let per = &s.per;
     for j in 0..n {
-        let t = if ONE { 0 } else { usize::from(tab[j]) };
-        let (w0h, dw, dc) = if ONE {
-            (one.0, one.1, one.2)
-        } else {
-            (per[0][j], per[1][j], per[2][j])
+        let t = if WAY == ONE { 0 } else { tab[j] };
+        let [w0h, dw, dc, inv0, inv1] = match WAY {
+            ONE => sel[0],
+            FEW => {
+                // Device t's constants by comparisons (t < devices ≤ SELECT).
+                let mut c = sel[0];
+                for (d, cd) in sel.iter().enumerate().skip(1) {
+                    if usize::from(t) == d {
+                        c = *cd;
+                    }
+                }
+                c
+            }
+            _ => [per[0][j], per[1][j], per[2][j], per[3][j], per[4][j]],
         };
         let old: f64 = g[j].into();
         let w = f.lo + (old - b.gmin) * b.k;
@@ -211,20 +275,14 @@ fn chunk<S: Stored, const ONE: bool>(
         // (the same integers as limiting after the conversion).
         let node = ((w - w0h) / dw).max(0.0).min(top_j).trunc();
         let row = (uniforms[j] / dc).min(top_k).trunc();
-        let dt = if up { devf } else { 0.0 } + t as f64;
+        let dt = if up { devf } else { 0.0 } + f64::from(t);
         mean_at[j] = index(dt * ngf + node);
         err_at[j] = index((dt * ncf + row) * ngf + node);
-        inv_a[j] = match (ONE, up) {
-            (true, true) => one.4,
-            (true, false) => one.3,
-            (false, true) => per[4][j],
-            (false, false) => per[3][j],
-        };
+        inv_a[j] = if up { inv1 } else { inv0 };
     }
     // Pass 2: the entries, read one by one.
-    let mut mean = [0f64; CHUNK];
-    let mut err = [0f32; CHUNK];
-    loads(f, &mean_at[..n], &err_at[..n], &mut mean[..n], &mut err[..n]);
+    let (mean, err) = (&mut s.mean[..n], &mut s.err[..n]);
+    loads(f, mean_at, err_at, mean, err);
     // Pass 3: the new conductances, as `LookupTableModel::step` computes them.
     let mut any = false;
     for j in 0..n {
@@ -270,13 +328,20 @@ mod tests {
 
     /// A run written with each cell's device from the kept bytes, hashed per
     /// cell, or one cell at a time (`respond`) gives the same bits, and the
-    /// kept bytes are the hashed assignment.
+    /// kept bytes are the hashed assignment: with 3 devices (constants picked
+    /// by comparisons) and with 11 (read cell by cell).
     #[test]
     fn kept_and_hashed_devices_write_the_same_bits() {
+        for devices in [3, super::SELECT + 3] {
+            kept_and_hashed_with(devices);
+        }
+    }
+
+    fn kept_and_hashed_with(devices: usize) {
         let (ng, nc) = (31, 21);
         let g: Vec<f64> = (0..ng).map(|j| 1e-5 + 9e-5 * j as f64 / (ng - 1) as f64).collect();
         let cdf: Vec<f64> = (0..nc).map(|k| k as f64 / (nc - 1) as f64).collect();
-        let pairs: Vec<(TableFile, TableFile)> = (1..=3)
+        let pairs: Vec<(TableFile, TableFile)> = (1..=devices)
             .map(|dev| {
                 let f = |sign: f64, a: f64| TableFile {
                     g: g.clone(),
@@ -288,7 +353,7 @@ mod tests {
                 (f(1.0, 0.4), f(-1.0, 0.7))
             })
             .collect();
-        let names: Vec<(String, String)> = (1..=3).map(|d| (format!("inc{d}"), format!("dec{d}"))).collect();
+        let names: Vec<(String, String)> = (1..=devices).map(|d| (format!("inc{d}"), format!("dec{d}"))).collect();
         let m = LookupTableModel::from_tables(&pairs, &names, &LutOptions::default()).unwrap();
         let lut = Arc::new(m).bind(0.1, 11);
         let s = Stream::new(11, 4, Purpose::Update, 2);

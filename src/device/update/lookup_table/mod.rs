@@ -321,7 +321,7 @@ multiversion! {
 }
 
 #[inline(always)]
-fn flat_body<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run) -> bool {
+fn flat_body<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run, s: &mut flat::Scratch) -> bool {
     let window = flat::Window {
         gmin: m.gmin,
         k: m.k,
@@ -337,11 +337,11 @@ fn flat_body<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run) -
             first: run.first,
         }
     };
-    flat::run_body(f, window, g, run.change, run.dense, devices)
+    flat::run_body(f, window, g, run.change, run.dense, devices, s)
 }
 
 multiversion! {
-    fn flat_run<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run) -> bool = flat_body;
+    fn flat_run<S: Stored>(f: &flat::Flat, m: &LutUpdate, g: &mut [S], run: &Run, s: &mut flat::Scratch) -> bool = flat_body;
 }
 
 impl DeviceUpdate for LutUpdate {
@@ -389,10 +389,10 @@ impl DeviceUpdate for LutUpdate {
         };
         match (&self.flat, g) {
             (Some(f), CellsMut::Single(g)) if run.dense.len() == n && run.change.len() == n => {
-                flat_run(f, self, g, run)
+                flat::with_scratch(|s| flat_run(f, self, g, run, s))
             }
             (Some(f), CellsMut::Double(g)) if run.dense.len() == n && run.change.len() == n => {
-                flat_run(f, self, g, run)
+                flat::with_scratch(|s| flat_run(f, self, g, run, s))
             }
             (_, CellsMut::Single(g)) => lut_run(self, g, run),
             (_, CellsMut::Double(g)) => lut_run(self, g, run),
