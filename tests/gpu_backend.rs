@@ -514,3 +514,124 @@ fn a_balanced_read_moves_only_its_inputs_and_outputs() {
         assert_eq!(after.1 - before.1, 8 * (batch * rows) as u64, "bytes from the device");
     }
 }
+
+/// Wire resistance (ohms, with the default Rmin of 1 kΩ): a few % of IR drop
+/// on the arrays of the parasitic tests.
+fn wired(interleaved: bool) -> Params {
+    let mut p = params("cuda");
+    p.set_json(
+        "xbar.array.parasitics",
+        r#"{"enable": true, "Rp_row": 2.0, "Rp_col": 3.0, "Rp_row_terminal": 5.0, "Rp_col_terminal": 4.0}"#,
+    )
+    .unwrap();
+    if interleaved {
+        p.set_json("core.balanced.interleaved_posneg", "true").unwrap();
+        p.set_json("core.balanced.subtract_current_in_xbar", "true").unwrap();
+    }
+    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+    p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+    p
+}
+
+/// Reads through resistive wires solved on the device (conjugate gradients,
+/// `src/gpu/parasitics.rs`) against the CPU (sparse Cholesky below 64 × 64
+/// cells, its own conjugate gradients above): MVM and VMM, an interleaved
+/// pair (one network) and separate arrays, 16 × 12 and 70 × 66. Both stop at
+/// a relative residual of 1e-12 of the scaled cell-current system, whose
+/// condition number is below 2 here, so outputs agree to 1e-9 of the largest
+/// (a thousandfold margin). The second read of each core moves only its
+/// inputs up and its outputs (and a step count per vector) down: the
+/// solve ran on the device, not on the host.
+#[test]
+fn wire_circuits_on_the_device_match_the_cpu() {
+    if !gpu_present("GPU parasitic solver") {
+        return;
+    }
+    let batch = 3;
+    for (rows, cols) in [(16, 12), (70, 66)] {
+        for interleaved in [false, true] {
+            let w = values(rows * cols, 31);
+            let (mut cpu, mut gpu) = pair(&wired(interleaved), rows, cols, &w);
+            let x = values(batch * cols, 32);
+            let v = values(batch * rows, 33);
+            let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+            let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+            for call in 0..2 {
+                let before = xbar::internals::gpu::traffic();
+                cpu.mvm(&x, batch, &mut yc).unwrap();
+                gpu.mvm(&x, batch, &mut yg).unwrap();
+                let mid = xbar::internals::gpu::traffic();
+                cpu.vmm(&v, batch, &mut zc).unwrap();
+                gpu.vmm(&v, batch, &mut zg).unwrap();
+                let after = xbar::internals::gpu::traffic();
+                let what = format!("{rows}×{cols}, interleaved {interleaved}, call {call}");
+                for (op, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+                    let scale = c.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                    assert!(scale > 0.0, "{what}: {op} all zero");
+                    for (k, (a, b)) in c.iter().zip(g.iter()).enumerate() {
+                        assert!(
+                            (a - b).abs() <= 1e-9 * scale,
+                            "{what}, {op} output {k}: CPU {a}, GPU {b}"
+                        );
+                    }
+                }
+                if call == 1 {
+                    // Arrays read as one network (interleaved) or as two.
+                    let arrays = if interleaved { 1 } else { 2 };
+                    let moved = |n_in: usize, n_out: usize| {
+                        (
+                            (arrays * 8 * batch * n_in) as u64,
+                            (arrays * (8 * batch * n_out + 4 * batch)) as u64,
+                        )
+                    };
+                    let (up, down) = moved(cols, rows);
+                    assert_eq!((mid.0 - before.0, mid.1 - before.1), (up, down), "{what}: MVM traffic");
+                    let (up, down) = moved(rows, cols);
+                    assert_eq!((after.0 - mid.0, after.1 - mid.1), (up, down), "{what}: VMM traffic");
+                }
+            }
+            // The wires matter: ideal wires give other outputs.
+            let mut ideal = wired(interleaved);
+            ideal.set_json("xbar.array.parasitics.enable", "false").unwrap();
+            let (mut plain, _) = pair(&ideal, rows, cols, &w);
+            let mut yp = vec![0.0; batch * rows];
+            plain.mvm(&x, batch, &mut yp).unwrap();
+            let scale = yp.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            assert!(yp.iter().zip(&yg).any(|(a, b)| (a - b).abs() > 1e-4 * scale));
+        }
+    }
+}
+
+/// What the device solver does not cover is refused for "cuda", each with
+/// its reason: supply-line arrays, CrossSim's relaxation solver, and wires
+/// with read noise.
+#[test]
+fn wire_circuits_the_device_does_not_solve_are_refused_with_the_reason() {
+    let sliced = r#"{"model": "QuantizerDAC", "bits": 4, "input_bitslicing": true, "slice_size": 1}"#;
+    let noise = r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#;
+    let cases = [
+        (
+            vec![
+                ("xbar.dac.mvm", sliced),
+                ("xbar.dac.vmm", sliced),
+                ("xbar.array.parasitics.current_from_input", "false"),
+            ],
+            "current_from_input = false",
+        ),
+        (
+            vec![("simulation.parasitic_solver", "\"crosssim\"")],
+            "parasitic_solver = \"crosssim\"",
+        ),
+        (vec![("xbar.device.read_noise", noise)], "with read noise"),
+    ];
+    for (settings, reason) in cases {
+        let mut p = wired(false);
+        for (path, value) in &settings {
+            p.set_json(path, value).unwrap();
+        }
+        match Core::new(&p, 4, 3, 1) {
+            Err(Error::BackendUnavailable(m)) => assert!(m.contains(reason), "{reason}: {m}"),
+            other => panic!("{settings:?}: {other:?}"),
+        }
+    }
+}

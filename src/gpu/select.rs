@@ -15,7 +15,7 @@ use super::resident::Precision;
 use super::Gpu;
 use crate::circuit::parasitics::Wires;
 use crate::error::{Error, Result};
-use crate::params::{Backend, DeviceModel, GpuPrecision, NoiseSampling, Params};
+use crate::params::{Backend, DeviceModel, GpuPrecision, NoiseSampling, Params, ParasiticSolver};
 use std::sync::Arc;
 
 /// The GPU a core's arrays live on and the precision they are kept in.
@@ -28,8 +28,22 @@ pub struct GpuBackend {
 /// Why the GPU backend cannot run `p`, if it cannot: the parts of the model
 /// that have no GPU implementation yet.
 pub fn unsupported(p: &Params) -> Option<&'static str> {
-    if Wires::from_params(p).is_active() {
-        return Some("parasitic resistances (xbar.array.parasitics) are solved on the CPU only");
+    let wires = Wires::from_params(p);
+    if wires.is_active() {
+        if let Some(why) = super::parasitics::unsupported(&wires) {
+            return Some(why);
+        }
+        if p.simulation.parasitic_solver == ParasiticSolver::CrossSim {
+            return Some(
+                "CrossSim's relaxation solver (simulation.parasitic_solver = \"crosssim\") runs on the CPU only; \
+                 \"exact\" runs on the device",
+            );
+        }
+        if p.xbar.device.read_noise.enable {
+            return Some(
+                "parasitic resistances with read noise (a circuit per vector with its own draws) are solved on the CPU only",
+            );
+        }
     }
     let d = &p.xbar.device;
     if d.read_noise.enable && d.read_noise_sampling == NoiseSampling::Output {
