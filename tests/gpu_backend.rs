@@ -635,3 +635,110 @@ fn wire_circuits_the_device_does_not_solve_are_refused_with_the_reason() {
         }
     }
 }
+
+/// Bit-sliced blocks of OFFSET weight slices read whole on the device
+/// (`src/gpu/pipeline.rs`): digital offset and a unit line, conductances
+/// from zero and from gmin > 0, plain and bit-sliced inputs, an ADC per
+/// weight slice or per input slice, a column limit, per-cell read noise. In
+/// double precision with products summed in input order both sides compute
+/// the same numbers in the same order: bit for bit, MVM and VMM. A read
+/// moves only its inputs, two scales per vector and its outputs: the whole
+/// block ran on the device (the host pipeline would move each slice's
+/// product inputs and outputs).
+#[test]
+fn bit_sliced_blocks_of_offset_slices_read_on_the_device_bit_for_bit() {
+    if !gpu_present("GPU bit-sliced offset slices") {
+        return;
+    }
+    let dac8 = r#"{"model": "QuantizerDAC", "bits": 8}"#;
+    let sliced = r#"{"model": "SignMagnitudeDAC", "bits": 7, "input_bitslicing": true, "slice_size": 2}"#;
+    let adc = r#"{"model": "QuantizerADC", "bits": 7, "adc_range_option": "MAX"}"#;
+    let adc_ibit = r#"{"model": "QuantizerADC", "bits": 7, "adc_range_option": "MAX", "adc_per_ibit": true}"#;
+    let noise = r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.05}"#;
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "4 offset slices, digital offset, 8-bit DAC and ADC",
+            vec![
+                ("core.bit_sliced.num_slices", "4"),
+                ("core.weight_bits", "8"),
+                ("xbar.dac.mvm", dac8),
+                ("xbar.adc.mvm", adc),
+            ],
+        ),
+        (
+            "3 offset slices, digital offset, gmin > 0, bit-sliced inputs, one ADC for the sum",
+            vec![
+                ("xbar.device.infinite_on_off_ratio", "false"),
+                ("core.bit_sliced.num_slices", "3"),
+                ("core.weight_bits", "9"),
+                ("xbar.dac.mvm", sliced),
+                ("xbar.adc.mvm", adc),
+            ],
+        ),
+        (
+            "2 offset slices, unit line, gmin > 0, bit-sliced inputs, ADC per input slice, column limit, read noise",
+            vec![
+                ("xbar.device.infinite_on_off_ratio", "false"),
+                ("core.offset.style", "\"UNIT_COLUMN_SUBTRACTION\""),
+                ("core.bit_sliced.num_slices", "2"),
+                ("core.weight_bits", "8"),
+                ("xbar.array.Icol_max", "6.0"),
+                ("xbar.device.read_noise", noise),
+                ("xbar.dac.mvm", sliced),
+                ("xbar.adc.mvm", adc_ibit),
+            ],
+        ),
+    ];
+    let (rows, cols, batch) = (21, 17, 3);
+    let w = values(rows * cols, 41);
+    let x = values(batch * cols, 42);
+    let v = values(batch * rows, 43);
+    for (name, settings) in cases {
+        let mut p = params("cuda");
+        p.set_json("core.style", "\"BITSLICED\"").unwrap();
+        p.set_json("core.bit_sliced.style", "\"OFFSET\"").unwrap();
+        for (path, value) in &settings {
+            p.set_json(path, value)
+                .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
+        }
+        p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+        p.set_json("simulation.disable_fast_matmul", "true").unwrap();
+        p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        for call in 0..2 {
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            let before = xbar::internals::gpu::traffic();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            let mid = xbar::internals::gpu::traffic();
+            cpu.vmm(&v, batch, &mut zc).unwrap();
+            gpu.vmm(&v, batch, &mut zg).unwrap();
+            let after = xbar::internals::gpu::traffic();
+            for (what, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+                let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+                assert_eq!(
+                    differ, 0,
+                    "{name}, {what} call {call}: {differ} outputs differ\nCPU {c:?}\nGPU {g:?}"
+                );
+                assert!(c.iter().any(|&v| v != 0.0), "{name}, {what}: all outputs zero");
+            }
+            if call == 1 {
+                // Up: the inputs and at most two scales per vector (the
+                // host pipeline would send each slice's inputs: twice or more
+                // as many); down: the outputs.
+                for (what, (up, down), n_in, n_out) in [
+                    ("MVM", (mid.0 - before.0, mid.1 - before.1), cols, rows),
+                    ("VMM", (after.0 - mid.0, after.1 - mid.1), rows, cols),
+                ] {
+                    assert!(up >= (8 * batch * n_in) as u64, "{name}: {what}: {up} bytes up");
+                    assert!(
+                        up <= (8 * (batch * n_in + 2 * batch)) as u64,
+                        "{name}: {what}: {up} bytes up"
+                    );
+                    assert_eq!(down, (8 * batch * n_out) as u64, "{name}: {what}: bytes down");
+                }
+            }
+        }
+    }
+}
