@@ -179,3 +179,38 @@ extern "C" __global__ void xbar_pcg_solve(const double* sg_all, unsigned long lo
     }
     if (threadIdx.x == 0) steps_out[b] = ok ? steps : -1;
 }
+
+// sqrt(G) of every frame cell as vector b of the batch sees it, for one array
+// (polarity) of the circuit, cell k of the row-major array g with its
+// per-cell read noise drawn as kernels/mvm.cu draws it:
+//     g' = clamp(g_k + sigma_k * (e_k + shift), lo, hi)
+// e_k dense draw k of the read-noise stream (seed, array, ReadNoise,
+// call_base | (b & 0xFFFFFF)) (Normal: shift 0; Uniform: the uniform, shift
+// -1/2); `noise` 0 for none, 1 Normal, 2 Uniform. Frame cell f = i*n + j of a
+// VMM is array cell (rows-1-j)*cols + (cols-1-i) (src/circuit/parasitics/wires.rs).
+// Writes sg[b*stride + offset + f]; one thread per (b, f), any block size.
+extern "C" __global__ void xbar_pcg_noisy_cells(const double* g, const double* sigma, int per_cell,
+                                                double sigma_uniform, int noise, double lo, double hi, double* sg,
+                                                unsigned long long stride, unsigned long long offset, int rows,
+                                                int cols, int vmm, int count, unsigned long long seed,
+                                                unsigned int array, unsigned long long call_base) {
+    const unsigned long long e = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
+    const unsigned long long mn = (unsigned long long)rows * cols;
+    if (e >= mn * (unsigned long long)count) return;
+    const unsigned long long b = e / mn, f = e % mn;
+    const int n = vmm ? rows : cols;
+    const unsigned long long i = f / n, j = f % n;
+    const unsigned long long k = vmm ? (rows - 1 - j) * cols + (cols - 1 - i) : i * cols + j;
+    double v = g[k];
+    if (noise != 0) {
+        const xbar_stream s =
+            xbar_stream_new(seed, array, XBAR_PURPOSE_READ_NOISE, call_base | (b & 0xFFFFFFull));
+        const uint4 w = xbar_block_at(s, (unsigned int)(k / 4));
+        const int q = (int)(k % 4);
+        const unsigned int word = q == 0 ? w.x : q == 1 ? w.y : q == 2 ? w.z : w.w;
+        const double draw = noise == 1 ? xbar_normal_of(word) : xbar_uniform_of(word) - 0.5;
+        const double sd = per_cell ? sigma[k] : sigma_uniform;
+        v = fmin(fmax(v + sd * draw, lo), hi);
+    }
+    sg[b * stride + offset + f] = sqrt(v);
+}

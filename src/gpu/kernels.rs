@@ -149,6 +149,11 @@ pub const KERNELS: &[Kernel] = &[
         name: "xbar_pcg_solve",
         signature: "pUppppiiiidddddi",
     },
+    Kernel {
+        file: "parasitics.cu",
+        name: "xbar_pcg_noisy_cells",
+        signature: "ppididdpUUiiiiUuU",
+    },
 ];
 
 /// The kernel called `name`.
