@@ -536,7 +536,9 @@ fn wired(interleaved: bool) -> Params {
 /// Reads through resistive wires solved on the device (conjugate gradients,
 /// `src/gpu/parasitics.rs`) against the CPU (sparse Cholesky below 64 × 64
 /// cells, its own conjugate gradients above): MVM and VMM, an interleaved
-/// pair (one network) and separate arrays, 16 × 12 and 70 × 66. Both stop at
+/// pair (one network) and separate arrays, 16 × 12 and 70 × 66, without and
+/// with per-cell read noise (each vector its own draws, the same on both
+/// sides: drawn on the device from the same streams). Both stop at
 /// a relative residual of 1e-12 of the scaled cell-current system, whose
 /// condition number is below 2 here, so outputs agree to 1e-9 of the largest
 /// (a thousandfold margin). The second read of each core moves only its
@@ -548,67 +550,83 @@ fn wire_circuits_on_the_device_match_the_cpu() {
         return;
     }
     let batch = 3;
-    for (rows, cols) in [(16, 12), (70, 66)] {
-        for interleaved in [false, true] {
-            let w = values(rows * cols, 31);
-            let (mut cpu, mut gpu) = pair(&wired(interleaved), rows, cols, &w);
-            let x = values(batch * cols, 32);
-            let v = values(batch * rows, 33);
-            let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
-            let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
-            for call in 0..2 {
-                let before = xbar::internals::gpu::traffic();
-                cpu.mvm(&x, batch, &mut yc).unwrap();
-                gpu.mvm(&x, batch, &mut yg).unwrap();
-                let mid = xbar::internals::gpu::traffic();
-                cpu.vmm(&v, batch, &mut zc).unwrap();
-                gpu.vmm(&v, batch, &mut zg).unwrap();
-                let after = xbar::internals::gpu::traffic();
-                let what = format!("{rows}×{cols}, interleaved {interleaved}, call {call}");
-                for (op, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
-                    let scale = c.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-                    assert!(scale > 0.0, "{what}: {op} all zero");
-                    for (k, (a, b)) in c.iter().zip(g.iter()).enumerate() {
-                        assert!(
-                            (a - b).abs() <= 1e-9 * scale,
-                            "{what}, {op} output {k}: CPU {a}, GPU {b}"
-                        );
-                    }
-                }
-                if call == 1 {
-                    // Arrays read as one network (interleaved) or as two.
-                    let arrays = if interleaved { 1 } else { 2 };
-                    let moved = |n_in: usize, n_out: usize| {
-                        (
-                            (arrays * 8 * batch * n_in) as u64,
-                            (arrays * (8 * batch * n_out + 4 * batch)) as u64,
-                        )
-                    };
-                    let (up, down) = moved(cols, rows);
-                    assert_eq!((mid.0 - before.0, mid.1 - before.1), (up, down), "{what}: MVM traffic");
-                    let (up, down) = moved(rows, cols);
-                    assert_eq!((after.0 - mid.0, after.1 - mid.1), (up, down), "{what}: VMM traffic");
+    let noise = r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.1}"#;
+    for ((rows, cols), interleaved, noisy) in [
+        ((16, 12), false, false),
+        ((16, 12), true, false),
+        ((70, 66), false, false),
+        ((70, 66), true, false),
+        ((16, 12), false, true),
+        ((16, 12), true, true),
+        ((70, 66), true, true),
+    ] {
+        let w = values(rows * cols, 31);
+        let mut p = wired(interleaved);
+        if noisy {
+            p.set_json("xbar.device.read_noise", noise).unwrap();
+        }
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        let x = values(batch * cols, 32);
+        let v = values(batch * rows, 33);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        for call in 0..2 {
+            let before = xbar::internals::gpu::traffic();
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            let mid = xbar::internals::gpu::traffic();
+            cpu.vmm(&v, batch, &mut zc).unwrap();
+            gpu.vmm(&v, batch, &mut zg).unwrap();
+            let after = xbar::internals::gpu::traffic();
+            let what = format!("{rows}×{cols}, interleaved {interleaved}, noisy {noisy}, call {call}");
+            for (op, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+                let scale = c.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                assert!(scale > 0.0, "{what}: {op} all zero");
+                for (k, (a, b)) in c.iter().zip(g.iter()).enumerate() {
+                    assert!(
+                        (a - b).abs() <= 1e-9 * scale,
+                        "{what}, {op} output {k}: CPU {a}, GPU {b}"
+                    );
                 }
             }
-            // The wires matter: ideal wires give other outputs.
-            let mut ideal = wired(interleaved);
-            ideal.set_json("xbar.array.parasitics.enable", "false").unwrap();
-            let (mut plain, _) = pair(&ideal, rows, cols, &w);
-            let mut yp = vec![0.0; batch * rows];
-            plain.mvm(&x, batch, &mut yp).unwrap();
-            let scale = yp.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-            assert!(yp.iter().zip(&yg).any(|(a, b)| (a - b).abs() > 1e-4 * scale));
+            if call == 1 {
+                // Arrays read as one network (interleaved) or as two.
+                let arrays = if interleaved { 1 } else { 2 };
+                let moved = |n_in: usize, n_out: usize| {
+                    (
+                        (arrays * 8 * batch * n_in) as u64,
+                        (arrays * (8 * batch * n_out + 4 * batch)) as u64,
+                    )
+                };
+                let (up, down) = moved(cols, rows);
+                assert_eq!((mid.0 - before.0, mid.1 - before.1), (up, down), "{what}: MVM traffic");
+                let (up, down) = moved(rows, cols);
+                assert_eq!((after.0 - mid.0, after.1 - mid.1), (up, down), "{what}: VMM traffic");
+            }
         }
+        if noisy {
+            // Each call its own draws.
+            let mut again = vec![0.0; batch * rows];
+            gpu.mvm(&x, batch, &mut again).unwrap();
+            assert_ne!(again, yg, "{rows}×{cols}: a new read draws new noise");
+            continue;
+        }
+        // The wires matter: ideal wires give other outputs.
+        let mut ideal = wired(interleaved);
+        ideal.set_json("xbar.array.parasitics.enable", "false").unwrap();
+        let (mut plain, _) = pair(&ideal, rows, cols, &w);
+        let mut yp = vec![0.0; batch * rows];
+        plain.mvm(&x, batch, &mut yp).unwrap();
+        let scale = yp.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        assert!(yp.iter().zip(&yg).any(|(a, b)| (a - b).abs() > 1e-4 * scale));
     }
 }
 
 /// What the device solver does not cover is refused for "cuda", each with
-/// its reason: supply-line arrays, CrossSim's relaxation solver, and wires
-/// with read noise.
+/// its reason: supply-line arrays and CrossSim's relaxation solver.
 #[test]
 fn wire_circuits_the_device_does_not_solve_are_refused_with_the_reason() {
     let sliced = r#"{"model": "QuantizerDAC", "bits": 4, "input_bitslicing": true, "slice_size": 1}"#;
-    let noise = r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#;
     let cases = [
         (
             vec![
@@ -622,7 +640,6 @@ fn wire_circuits_the_device_does_not_solve_are_refused_with_the_reason() {
             vec![("simulation.parasitic_solver", "\"crosssim\"")],
             "parasitic_solver = \"crosssim\"",
         ),
-        (vec![("xbar.device.read_noise", noise)], "with read noise"),
     ];
     for (settings, reason) in cases {
         let mut p = wired(false);

@@ -12,8 +12,9 @@
 //! Reads through resistive wires (one array, or an interleaved pair as one
 //! network) are solved on the device by conjugate gradients
 //! ([`DeviceCircuit`]), their `√G` kept there per array state and direction
-//! as the arrays are; what the device solver does not cover (supply lines,
-//! CrossSim's relaxation, read noise, nonlinear cells: refused by
+//! as the arrays are (with per-cell read noise, the arrays and their σ, each
+//! vector's cells drawn there); what the device solver does not cover
+//! (supply lines, CrossSim's relaxation, nonlinear cells: refused by
 //! `gpu::select`), and a vector that does not converge, is solved on the CPU.
 
 use super::{ArrayReads, Backend, BlockRead};
@@ -21,7 +22,7 @@ use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::gpu;
-use crate::gpu::parasitics::DeviceCircuit;
+use crate::gpu::parasitics::{CircuitArray, DeviceCircuit};
 use crate::gpu::pipeline::{self, Banks, Part};
 use crate::gpu::select::GpuBackend;
 use crate::gpu::Resident;
@@ -119,36 +120,43 @@ impl Cuda {
         };
         let covered = gpu::parasitics::unsupported(wires).is_none()
             && pos.relaxation.is_none()
-            && arrays().all(|a| a.noise.is_none() && a.iv.is_none());
+            && arrays().all(|a| a.iv.is_none() && !a.noise.as_ref().is_some_and(|n| n.per_output));
         if !covered {
             return host();
         }
-        let key = (pos.id, neg.map(|n| n.id), op == Op::Vmm);
+        let kept = (pos.id, neg.map(|n| n.id), op == Op::Vmm);
         let made = (pos.version(), neg.map_or(0, Array::version));
         let circuit = {
             let mut circuits = self
                 .circuits
                 .lock()
                 .map_err(|_| Error::Internal("GPU circuits poisoned".into()))?;
-            match circuits.get(&key) {
+            match circuits.get(&kept) {
                 Some((m, c)) if *m == made => c.clone(),
                 _ => {
-                    let gn = neg.map(|n| n.g.as_f64());
+                    let g: Vec<_> = arrays().map(|a| a.g.as_f64()).collect();
+                    let parts: Vec<CircuitArray> = arrays()
+                        .zip(&g)
+                        .map(|(a, g)| CircuitArray {
+                            g,
+                            noise: a.noise.as_ref(),
+                            id: a.id,
+                        })
+                        .collect();
                     let c = Arc::new(DeviceCircuit::upload(
                         &self.gpu.gpu,
                         wires,
                         op,
                         pos.rows,
                         pos.cols,
-                        &pos.g.as_f64(),
-                        gn.as_deref(),
+                        &parts,
                     )?);
-                    circuits.insert(key, (made, c.clone()));
+                    circuits.insert(kept, (made, c.clone()));
                     c
                 }
             }
         };
-        match circuit.solve(x)? {
+        match circuit.solve(x, key)? {
             Some(y) => Ok(y),
             None => host(),
         }

@@ -19,19 +19,25 @@
 //! The solve runs in double precision whatever `simulation.gpu_precision`
 //! says: a residual of 1e-12 needs it. Conductances go up once per array
 //! state (as `√G` in frame order), a read moves only its inputs and outputs
-//! (and one step count per vector).
+//! (and one step count per vector). With per-cell read noise every vector
+//! sees its own conductances, as on the CPU: the arrays (and their σ) stay on
+//! the device and `xbar_pcg_noisy_cells` draws each vector's cells from the
+//! read-noise streams the products use, so the draws are the CPU's.
 //!
 //! Not covered (the backend refuses them, see `gpu::select`): supply-line
 //! arrays (`current_from_input = false`, cells switched by the input: a
 //! nonlinear network), CrossSim's relaxation solver
 //! (`simulation.parasitic_solver = "crosssim"`, whose sequential gamma
-//! schedule and state across calls are its point) and nonlinear I-V cells.
+//! schedule and state across calls are its point), per-output read noise
+//! and nonlinear I-V cells.
 
 use super::device::{self, Arg, Buffer, Shape};
 use super::Gpu;
-use crate::array::Op;
+use crate::array::{Op, ReadKey};
 use crate::batch::Batch;
 use crate::circuit::parasitics::{Frame, Wires, ITERATIVE_MAX_STEPS, ITERATIVE_TOLERANCE};
+use crate::device::cells::ReadNoise;
+use crate::device::law::Dist;
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
@@ -41,6 +47,42 @@ use std::sync::Arc;
 const BLOCK: u32 = 256;
 const BLOCK_EMULATED: u32 = 32;
 
+/// Threads per block of `xbar_pcg_noisy_cells` (one per cell and vector).
+const CELL_BLOCK: u32 = 256;
+
+/// One array of a circuit as [`DeviceCircuit::upload`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct CircuitArray<'a> {
+    /// Conductances, `rows × cols`, row-major, in units of Gmax.
+    pub g: &'a [f64],
+    /// Per-cell read noise (per-output noise is refused).
+    pub noise: Option<&'a ReadNoise>,
+    /// The array's id within its core: its read-noise streams.
+    pub id: u32,
+}
+
+/// A noisy array on the device: its conductances, σ and noise law.
+#[derive(Debug)]
+struct NoisyPart {
+    g: Buffer,
+    sigma: Option<Buffer>,
+    sigma_uniform: f64,
+    /// 0 none, 1 Normal, 2 Uniform (`kernels/parasitics.cu`).
+    kind: i32,
+    lo: f64,
+    hi: f64,
+    id: u32,
+}
+
+/// The conductances the solver sees.
+#[derive(Debug)]
+enum Cells {
+    /// `√G` in frame order, `pols × m × n` (G+ first), for every vector.
+    Fixed(Buffer),
+    /// Drawn afresh per vector, from these arrays (G+ first).
+    Noisy(Vec<NoisyPart>),
+}
+
 /// One read direction of one array (or interleaved pair) with its wires, its
 /// conductances on the device.
 #[derive(Debug)]
@@ -49,8 +91,7 @@ pub struct DeviceCircuit {
     frame: Frame,
     /// Cells per crossing: 1, or 2 for an interleaved pair.
     pols: usize,
-    /// `√G` in frame order, `pols × m × n` (G+ first).
-    sqrt_g: Buffer,
+    cells: Cells,
 }
 
 /// Why the device cannot solve reads through `wires`, if it cannot.
@@ -66,46 +107,123 @@ fn int(n: usize, what: &str) -> Result<i32> {
 }
 
 impl DeviceCircuit {
-    /// The circuit of `op` on the `rows × cols` array `g` (with `gn`, the G−
-    /// array of an interleaved pair sharing its output lines), conductances in
-    /// units of Gmax, uploaded to `gpu`.
+    /// The circuit of `op` on `rows × cols` arrays: one `part`, or two, G+
+    /// and G− of an interleaved pair sharing their output lines; uploaded to
+    /// `gpu`.
     pub fn upload(
         gpu: &Arc<Gpu>,
         wires: &Wires,
         op: Op,
         rows: usize,
         cols: usize,
-        g: &[f64],
-        gn: Option<&[f64]>,
+        parts: &[CircuitArray],
     ) -> Result<DeviceCircuit> {
         if let Some(why) = unsupported(wires) {
             return Err(Error::unsupported(format!("GPU parasitic solver: {why}")));
         }
-        if std::iter::once(g).chain(gn).any(|a| a.len() != rows * cols) {
+        if parts.is_empty() || parts.len() > 2 {
             return Err(Error::Internal(format!(
-                "GPU parasitic solver: {} conductances for a {rows} × {cols} array",
-                g.len()
+                "GPU parasitic solver: {} arrays in one circuit",
+                parts.len()
             )));
         }
-        let frame = Frame::new(wires, op, rows, cols);
-        let mut cells = frame.cells(g);
-        if let Some(gn) = gn {
-            cells.extend(frame.cells(gn));
+        for p in parts {
+            let sigmas = p.noise.map_or(0, |n| n.sigma.len());
+            if p.g.len() != rows * cols || (sigmas != 0 && sigmas != p.g.len()) {
+                return Err(Error::Internal(format!(
+                    "GPU parasitic solver: {} conductances ({sigmas} σ) for a {rows} × {cols} array",
+                    p.g.len()
+                )));
+            }
+            if p.noise.is_some_and(|n| n.per_output) {
+                return Err(Error::Internal(
+                    "GPU parasitic solver: per-output read noise reached a circuit read".into(),
+                ));
+            }
         }
-        let sqrt_g: Vec<f64> = cells.iter().map(|c| c.sqrt()).collect();
+        let frame = Frame::new(wires, op, rows, cols);
+        let dev = &gpu.device;
+        let cells = if parts.iter().all(|p| p.noise.is_none()) {
+            let sqrt_g: Vec<f64> = parts.iter().flat_map(|p| frame.cells(p.g)).map(f64::sqrt).collect();
+            Cells::Fixed(Buffer::upload(dev, &sqrt_g)?)
+        } else {
+            let noisy = |p: &CircuitArray| -> Result<NoisyPart> {
+                let n = p.noise;
+                Ok(NoisyPart {
+                    g: Buffer::upload(dev, p.g)?,
+                    sigma: match n {
+                        Some(n) if n.uniform_sigma.is_none() => Some(Buffer::upload(dev, &n.sigma)?),
+                        _ => None,
+                    },
+                    sigma_uniform: n.and_then(|n| n.uniform_sigma).unwrap_or(0.0),
+                    kind: match n.map(|n| n.dist) {
+                        None => 0,
+                        Some(Dist::Normal) => 1,
+                        Some(Dist::Uniform) => 2,
+                    },
+                    lo: n.map_or(0.0, |n| n.clip.lo),
+                    hi: n.map_or(f64::INFINITY, |n| n.clip.hi),
+                    id: p.id,
+                })
+            };
+            Cells::Noisy(parts.iter().map(noisy).collect::<Result<_>>()?)
+        };
         Ok(DeviceCircuit {
             gpu: gpu.clone(),
             frame,
-            pols: if gn.is_some() { 2 } else { 1 },
-            sqrt_g: Buffer::upload(&gpu.device, &sqrt_g)?,
+            pols: parts.len(),
+            cells,
         })
     }
 
+    /// Every vector's `√G` in frame order (`count × pols × m × n`), drawn
+    /// for read `key` from the noisy arrays `parts`.
+    fn draw(&self, parts: &[NoisyPart], count: usize, key: &ReadKey) -> Result<Buffer> {
+        let f = &self.frame;
+        let mn = f.m * f.n;
+        let len = self.pols * mn;
+        let dev = &self.gpu.device;
+        let out = Buffer::zeroed(dev, 8 * len * count)?;
+        let threads = mn * count;
+        let grid = u32::try_from(threads.div_ceil(CELL_BLOCK as usize))
+            .map_err(|_| Error::unsupported(format!("GPU parasitic solver: {threads} cells exceed one launch")))?;
+        for (pol, p) in parts.iter().enumerate() {
+            let s = key.streams(p.id);
+            let args = [
+                Arg::Buf(&p.g),
+                Arg::Buf(p.sigma.as_ref().unwrap_or(&p.g)),
+                Arg::I32(i32::from(p.sigma.is_some())),
+                Arg::F64(p.sigma_uniform),
+                Arg::I32(p.kind),
+                Arg::F64(p.lo),
+                Arg::F64(p.hi),
+                Arg::Buf(&out),
+                Arg::U64(len as u64),
+                Arg::U64((pol * mn) as u64),
+                Arg::I32(int(f.rows, "rows")?),
+                Arg::I32(int(f.cols, "columns")?),
+                Arg::I32(i32::from(f.op == Op::Vmm)),
+                Arg::I32(int(count, "batch")?),
+                Arg::U64(s.seed),
+                Arg::U32(s.array),
+                Arg::U64(s.call),
+            ];
+            let shape = Shape {
+                grid: (grid, 1, 1),
+                block: (CELL_BLOCK, 1, 1),
+            };
+            // SAFETY: g (and sigma, when per cell) hold rows·cols doubles,
+            // out count·len with polarity pol at pol·m·n of each vector's len.
+            unsafe { device::launch(dev.as_ref(), "xbar_pcg_noisy_cells", shape, &args) }?;
+        }
+        Ok(out)
+    }
+
     /// The output-line currents of every vector of `x` (the read's inputs,
-    /// normalised volts; `n` per vector), in the units of
-    /// [`Array::product`](crate::array::Array::product); `None` when a vector
-    /// does not converge (see the module).
-    pub fn solve(&self, x: &Batch) -> Result<Option<Batch>> {
+    /// normalised volts; `n` per vector) for read `key` (its read-noise
+    /// draws), in the units of [`Array::product`](crate::array::Array::product);
+    /// `None` when a vector does not converge (see the module).
+    pub fn solve(&self, x: &Batch, key: &ReadKey) -> Result<Option<Batch>> {
         let f = &self.frame;
         let (m, n) = (f.m, f.n);
         if x.len != n || x.data.len() != n * x.count {
@@ -131,9 +249,17 @@ impl DeviceCircuit {
         let grid = u32::try_from(x.count)
             .map_err(|_| Error::unsupported(format!("GPU parasitic solver: {} vectors exceed one launch", x.count)))?;
         let block = if self.gpu.emulated { BLOCK_EMULATED } else { BLOCK };
+        let drawn;
+        let (sqrt_g, stride) = match &self.cells {
+            Cells::Fixed(b) => (b, 0),
+            Cells::Noisy(parts) => {
+                drawn = self.draw(parts, x.count, key)?;
+                (&drawn, len as u64)
+            }
+        };
         let args = [
-            Arg::Buf(&self.sqrt_g),
-            Arg::U64(0),
+            Arg::Buf(sqrt_g),
+            Arg::U64(stride),
             Arg::Buf(&xd),
             Arg::Buf(&work),
             Arg::Buf(&out),
@@ -153,8 +279,8 @@ impl DeviceCircuit {
             grid: (grid, 1, 1),
             block: (block, 1, 1),
         };
-        // SAFETY: sqrt_g holds pols·m·n doubles (stride 0: one set for every
-        // vector), xd count·n, work count·(5·pols·m·n + m·n), out count·m,
+        // SAFETY: sqrt_g holds pols·m·n doubles per vector (stride len), or
+        // for every vector (stride 0), xd count·n, work count·(5·pols·m·n + m·n), out count·m,
         // steps count ints; the block size is a power of two ≤ 1024.
         unsafe { device::launch(dev.as_ref(), "xbar_pcg_solve", shape, &args) }?;
         if steps.download::<i32>()?.iter().any(|&s| s < 0) {
@@ -209,6 +335,11 @@ mod tests {
             rmin_ohm: 1e3,
         };
         let (rows, cols) = (9, 7);
+        let key = ReadKey {
+            seed: 1,
+            call: 0,
+            slice: 0,
+        };
         let g = values(rows * cols, 1, 0.0, 1.0);
         let gn = values(rows * cols, 2, 0.0, 1.0);
         for op in [Op::Mvm, Op::Vmm] {
@@ -216,8 +347,12 @@ mod tests {
                 let n_in = if op == Op::Mvm { cols } else { rows };
                 let x = Batch::from_vec(n_in, 3, values(3 * n_in, 3, -1.0, 1.0));
                 let gn = pair.then_some(&gn[..]);
-                let c = DeviceCircuit::upload(&gpu, &wires, op, rows, cols, &g, gn).unwrap();
-                let got = c.solve(&x).unwrap().expect("converges");
+                let parts: Vec<CircuitArray> = std::iter::once(&g[..])
+                    .chain(gn)
+                    .map(|g| CircuitArray { g, noise: None, id: 0 })
+                    .collect();
+                let c = DeviceCircuit::upload(&gpu, &wires, op, rows, cols, &parts).unwrap();
+                let got = c.solve(&x, &key).unwrap().expect("converges");
                 let p = Problem {
                     wires: &wires,
                     op,
@@ -244,7 +379,12 @@ mod tests {
             current_from_input: false,
             ..wires
         };
-        let e = DeviceCircuit::upload(&gpu, &supply, Op::Mvm, rows, cols, &g, None).unwrap_err();
+        let part = CircuitArray {
+            g: &g,
+            noise: None,
+            id: 0,
+        };
+        let e = DeviceCircuit::upload(&gpu, &supply, Op::Mvm, rows, cols, &[part]).unwrap_err();
         assert!(e.to_string().contains("current_from_input = false"), "{e}");
     }
 }

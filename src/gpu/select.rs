@@ -39,11 +39,6 @@ pub fn unsupported(p: &Params) -> Option<&'static str> {
                  \"exact\" runs on the device",
             );
         }
-        if p.xbar.device.read_noise.enable {
-            return Some(
-                "parasitic resistances with read noise (a circuit per vector with its own draws) are solved on the CPU only",
-            );
-        }
     }
     let d = &p.xbar.device;
     if d.read_noise.enable && d.read_noise_sampling == NoiseSampling::Output {
