@@ -98,8 +98,9 @@ __device__ __forceinline__ double xbar_pcg_rhs(const double* sg, const double* x
 // -1 when they did not converge within max_steps (or produced NaN). sg holds
 // sqrt(G) in frame order, pols*m*n per vector: `sg_stride` is 0 when every
 // vector sees the same conductances, pols*m*n when each has its own.
-// work: count * (5*pols*m*n + m*n) doubles. Any power-of-two block size up to 1024.
-extern "C" __global__ void xbar_pcg_solve(const double* sg_all, unsigned long long sg_stride, const double* x,
+// work: count * (5*pols*m*n + m*n) doubles. Any power-of-two block size up to
+// 1024 (the bound keeps the registers within what 1024 threads may hold).
+extern "C" __global__ void __launch_bounds__(1024) xbar_pcg_solve(const double* sg_all, unsigned long long sg_stride, const double* x,
                                           double* work, double* out, int* steps_out, int m, int n, int pols, int vmm,
                                           double r_out, double r_out_end, double r_in, double r_in_end, double tol,
                                           int max_steps) {

@@ -42,9 +42,11 @@ use crate::error::{Error, Result};
 use std::sync::Arc;
 
 /// Threads per block (one block per vector): a power of two, as the kernel's
-/// reductions need. The emulated device runs a thread per CUDA thread, so it
-/// gets fewer.
-const BLOCK: u32 = 256;
+/// reductions need, and the most a block may have, so that a single vector
+/// (batch 1) gets a whole multiprocessor: a thread per line of a 1024²
+/// array in each sweep. The emulated device runs a thread per CUDA thread,
+/// so it gets fewer.
+const BLOCK: u32 = 1024;
 const BLOCK_EMULATED: u32 = 32;
 
 /// Threads per block of `xbar_pcg_noisy_cells` (one per cell and vector).
