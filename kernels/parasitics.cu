@@ -15,7 +15,11 @@
 // and the potentials V[i,j] = sum_{k>=j} R_out_k P[i,k] (R_out_k = r_out, the
 // last r_out_end); down each input line (p, j), the drops
 // D[i] = sum_{s<=i} R_in_s Q[s] with Q[s] = sum_{t>=s} t_p[t,j] (R_in_0 =
-// r_in_end, the others r_in); (S t)_p[i,j] = V[i,j] + D_p[i,j].
+// r_in_end, the others r_in); (S t)_p[i,j] = V[i,j] + D_p[i,j]. With supply
+// lines (`separate`) the drops are along supply line (p, i) instead, from its
+// source before j = 0: D_p[i,j] = sum_{s<=j} R_in_s Q[s] with
+// Q[s] = sum_{t>=s} t_p[i,t], and a cell is on only where its input
+// |x_j| > `active` (off, it is a cell of G = 0 for that vector).
 //
 // One block solves one vector (blockIdx.x); its threads share the cells. Every
 // sum runs in a fixed order (block reductions by a fixed tree), so results do
@@ -24,7 +28,8 @@
 // formed and, if it is still above, the iteration restarts from it. Output
 // line i carries sum_{p,j} s y.
 //
-// Work per vector: 5 vectors of pols*m*n doubles (y, r, p, q, t) and m*n (w).
+// Work per vector: 5 vectors of pols*m*n doubles (y, r, p, q, t), m*n (w) and
+// pols*m*n (the cells on for the vector).
 
 // Sum of every thread's `v`, returned to every thread (blockDim.x a power of
 // two, at most 1024; `red` holds blockDim.x doubles).
@@ -43,7 +48,7 @@ __device__ double xbar_pcg_block_sum(double v, double* red) {
 
 // q = v + s (S (s v)), with t and w as scratch (see the file's comment).
 __device__ void xbar_pcg_apply(const double* sg, const double* v, double* q, double* t, double* w, int m, int n,
-                               int pols, double r_out, double r_out_end, double r_in, double r_in_end) {
+                               int pols, double r_out, double r_out_end, double r_in, double r_in_end, int separate) {
     const unsigned long long mn = (unsigned long long)m * n, len = pols * mn;
     for (unsigned long long k = threadIdx.x; k < len; k += blockDim.x) t[k] = sg[k] * v[k];
     __syncthreads();
@@ -65,6 +70,25 @@ __device__ void xbar_pcg_apply(const double* sg, const double* v, double* q, dou
         }
     }
     __syncthreads();
+    if (separate) {
+        // Supply lines: the line total, then the drops from the source along.
+        for (int c = threadIdx.x; c < pols * m; c += blockDim.x) {
+            const int p = c / m, i = c % m;
+            const double* tp = t + p * mn + (unsigned long long)i * n;
+            double total = 0.0;
+            for (int j = 0; j < n; ++j) total += tp[j];
+            double above = 0.0, drop = 0.0;
+            for (int j = 0; j < n; ++j) {
+                const unsigned long long cell = (unsigned long long)i * n + j, k = p * mn + cell;
+                const double r = j == 0 ? r_in_end : r_in;
+                drop += r * (total - above);
+                above += tp[j];
+                q[k] = v[k] + sg[k] * (w[cell] + drop);
+            }
+        }
+        __syncthreads();
+        return;
+    }
     // Input lines: the column total, then the drops from the driver down.
     for (int c = threadIdx.x; c < pols * n; c += blockDim.x) {
         const int p = c / n, j = c % n;
@@ -83,12 +107,17 @@ __device__ void xbar_pcg_apply(const double* sg, const double* v, double* q, dou
     __syncthreads();
 }
 
-// Entry k of the right-hand side s e of vector xb (n inputs in the read's
-// order; a VMM's frame input j is its input n-1-j).
+// The input of frame cell k of vector xb (n inputs in the read's order; a
+// VMM's frame input j is its input n-1-j).
+__device__ __forceinline__ double xbar_pcg_input(const double* xb, unsigned long long k, int n, int vmm) {
+    const int j = (int)(k % n);
+    return xb[vmm ? n - 1 - j : j];
+}
+
+// Entry k of the right-hand side s e of vector xb.
 __device__ __forceinline__ double xbar_pcg_rhs(const double* sg, const double* xb, unsigned long long k,
                                                unsigned long long mn, int n, int vmm) {
-    const int j = (int)(k % n);
-    const double x = xb[vmm ? n - 1 - j : j];
+    const double x = xbar_pcg_input(xb, k, n, vmm);
     return sg[k] * (k < mn ? x : -x);
 }
 
@@ -98,25 +127,29 @@ __device__ __forceinline__ double xbar_pcg_rhs(const double* sg, const double* x
 // -1 when they did not converge within max_steps (or produced NaN). sg holds
 // sqrt(G) in frame order, pols*m*n per vector: `sg_stride` is 0 when every
 // vector sees the same conductances, pols*m*n when each has its own.
-// work: count * (5*pols*m*n + m*n) doubles. Any power-of-two block size up to
+// `separate`: supply lines, cells on where |x_j| > active (see above).
+// work: count * (6*pols*m*n + m*n) doubles. Any power-of-two block size up to
 // 1024 (the bound keeps the registers within what 1024 threads may hold).
 extern "C" __global__ void __launch_bounds__(1024) xbar_pcg_solve(const double* sg_all, unsigned long long sg_stride, const double* x,
                                           double* work, double* out, int* steps_out, int m, int n, int pols, int vmm,
                                           double r_out, double r_out_end, double r_in, double r_in_end, double tol,
-                                          int max_steps) {
+                                          int max_steps, int separate, double active) {
     __shared__ double red[1024];
     const unsigned long long mn = (unsigned long long)m * n, len = pols * mn;
     const unsigned long long b = blockIdx.x;
-    const double* sg = sg_all + b * sg_stride;
-    double* y = work + b * (5 * len + mn);
+    const double* sg_in = sg_all + b * sg_stride;
+    double* y = work + b * (6 * len + mn);
     double* r = y + len;
     double* p = r + len;
     double* q = p + len;
     double* t = q + len;
     double* w = t + len;
+    // sqrt(G) of the cells that are on for this vector.
+    double* sg = w + mn;
     const double* xb = x + b * n;
     double part = 0.0;
     for (unsigned long long k = threadIdx.x; k < len; k += blockDim.x) {
+        sg[k] = !separate || fabs(xbar_pcg_input(xb, k, n, vmm)) > active ? sg_in[k] : 0.0;
         y[k] = 0.0;
         r[k] = xbar_pcg_rhs(sg, xb, k, mn, n, vmm);
         part += r[k] * r[k];
@@ -134,7 +167,7 @@ extern "C" __global__ void __launch_bounds__(1024) xbar_pcg_solve(const double* 
                     break;
                 }
                 ++steps;
-                xbar_pcg_apply(sg, p, q, t, w, m, n, pols, r_out, r_out_end, r_in, r_in_end);
+                xbar_pcg_apply(sg, p, q, t, w, m, n, pols, r_out, r_out_end, r_in, r_in_end, separate);
                 part = 0.0;
                 for (unsigned long long k = threadIdx.x; k < len; k += blockDim.x) part += p[k] * q[k];
                 const double alpha = rr / xbar_pcg_block_sum(part, red);
@@ -155,7 +188,7 @@ extern "C" __global__ void __launch_bounds__(1024) xbar_pcg_solve(const double* 
             }
             if (!ok) break;
             // The recurrence residual drifts from the true one: r = b - A y.
-            xbar_pcg_apply(sg, y, q, t, w, m, n, pols, r_out, r_out_end, r_in, r_in_end);
+            xbar_pcg_apply(sg, y, q, t, w, m, n, pols, r_out, r_out_end, r_in, r_in_end, separate);
             part = 0.0;
             for (unsigned long long k = threadIdx.x; k < len; k += blockDim.x) {
                 r[k] = xbar_pcg_rhs(sg, xb, k, mn, n, vmm) - q[k];

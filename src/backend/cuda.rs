@@ -14,14 +14,13 @@
 //! ([`DeviceCircuit`]), their `√G` kept there per array state and direction
 //! as the arrays are (with per-cell read noise, the arrays and their σ, each
 //! vector's cells drawn there); what the device solver does not cover
-//! (supply lines, CrossSim's relaxation, nonlinear cells: refused by
+//! (CrossSim's relaxation, nonlinear cells: refused by
 //! `gpu::select`), and a vector that does not converge, is solved on the CPU.
 
 use super::{ArrayReads, Backend, BlockRead};
 use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
-use crate::gpu;
 use crate::gpu::parasitics::{CircuitArray, DeviceCircuit};
 use crate::gpu::pipeline::{self, Banks, Part};
 use crate::gpu::select::GpuBackend;
@@ -118,8 +117,7 @@ impl Cuda {
         let Some(wires) = pos.wires.as_deref() else {
             return host();
         };
-        let covered = gpu::parasitics::unsupported(wires).is_none()
-            && pos.relaxation.is_none()
+        let covered = pos.relaxation.is_none()
             && arrays().all(|a| a.iv.is_none() && !a.noise.as_ref().is_some_and(|n| n.per_output));
         if !covered {
             return host();

@@ -147,7 +147,7 @@ pub const KERNELS: &[Kernel] = &[
     Kernel {
         file: "parasitics.cu",
         name: "xbar_pcg_solve",
-        signature: "pUppppiiiidddddi",
+        signature: "pUppppiiiidddddiid",
     },
     Kernel {
         file: "parasitics.cu",

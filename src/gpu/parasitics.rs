@@ -1,7 +1,8 @@
-//! Reads through resistive wires on the device: the input-source circuit of
-//! one array or of an interleaved pair, solved by conjugate gradients on the
-//! cell currents (`kernels/parasitics.cu`), one system per vector of the
-//! batch, matrix-free.
+//! Reads through resistive wires on the device: the circuit of one array or
+//! of an interleaved pair, current from the input lines or from supply
+//! lines, solved by conjugate gradients on the cell currents
+//! (`kernels/parasitics.cu`), one system per vector of the batch,
+//! matrix-free.
 //!
 //! The unknowns, the operator, the stopping rule and its check are those of
 //! the CPU's iterative solver (`circuit::parasitics`, `pcg.rs`): in the frame
@@ -9,7 +10,12 @@
 //! `(1 + s S s) y = s e`, `S` the wires' transfer resistance, `e` the ideal
 //! cell voltages (`±x_j`); the output line `i` carries `Σ_{p,j} s y`. As on
 //! the CPU there is no preconditioner beyond that symmetric scaling by `√G`
-//! (the system's eigenvalues lie in `[1, 1 + λ]`). Each vector stops when its
+//! (the system's eigenvalues lie in `[1, 1 + λ]`). With supply lines `S`
+//! takes its drops along each supply line (from its source) instead of down
+//! the input lines, and a cell is on only where its input exceeds
+//! [`ACTIVE_INPUT`] in magnitude (CrossSim's test, as the CPU's); the CPU
+//! solves those networks by its sparse factorisation alone, which the
+//! tests compare with. Each vector stops when its
 //! relative residual `‖b − A y‖₂ / ‖b‖₂`, recomputed from `y` (the true
 //! residual, not the recurrence's), is at most 1e-12, the CPU's tolerance,
 //! within its 300 steps; a vector that does not get there (very strong wires)
@@ -24,9 +30,7 @@
 //! the device and `xbar_pcg_noisy_cells` draws each vector's cells from the
 //! read-noise streams the products use, so the draws are the CPU's.
 //!
-//! Not covered (the backend refuses them, see `gpu::select`): supply-line
-//! arrays (`current_from_input = false`, cells switched by the input: a
-//! nonlinear network), CrossSim's relaxation solver
+//! Not covered (the backend refuses them, see `gpu::select`): CrossSim's relaxation solver
 //! (`simulation.parasitic_solver = "crosssim"`, whose sequential gamma
 //! schedule and state across calls are its point), per-output read noise
 //! and nonlinear I-V cells.
@@ -35,7 +39,7 @@ use super::device::{self, Arg, Buffer, Shape};
 use super::Gpu;
 use crate::array::{Op, ReadKey};
 use crate::batch::Batch;
-use crate::circuit::parasitics::{Frame, Wires, ITERATIVE_MAX_STEPS, ITERATIVE_TOLERANCE};
+use crate::circuit::parasitics::{Frame, Wires, ACTIVE_INPUT, ITERATIVE_MAX_STEPS, ITERATIVE_TOLERANCE};
 use crate::device::cells::ReadNoise;
 use crate::device::law::Dist;
 use crate::error::{Error, Result};
@@ -96,14 +100,6 @@ pub struct DeviceCircuit {
     cells: Cells,
 }
 
-/// Why the device cannot solve reads through `wires`, if it cannot.
-pub fn unsupported(wires: &Wires) -> Option<&'static str> {
-    (!wires.current_from_input).then_some(
-        "supply-line arrays (xbar.array.parasitics.current_from_input = false) switch cells by their input, \
-         a network the device solver does not model",
-    )
-}
-
 fn int(n: usize, what: &str) -> Result<i32> {
     i32::try_from(n).map_err(|_| Error::unsupported(format!("GPU parasitic solver: {what} = {n} exceeds 2^31 - 1")))
 }
@@ -120,9 +116,6 @@ impl DeviceCircuit {
         cols: usize,
         parts: &[CircuitArray],
     ) -> Result<DeviceCircuit> {
-        if let Some(why) = unsupported(wires) {
-            return Err(Error::unsupported(format!("GPU parasitic solver: {why}")));
-        }
         if parts.is_empty() || parts.len() > 2 {
             return Err(Error::Internal(format!(
                 "GPU parasitic solver: {} arrays in one circuit",
@@ -239,7 +232,7 @@ impl DeviceCircuit {
         }
         let dev = &self.gpu.device;
         let len = self.pols * m * n;
-        let per_vector = 5 * len + m * n;
+        let per_vector = 6 * len + m * n;
         let work_bytes = per_vector
             .checked_mul(x.count)
             .and_then(|v| v.checked_mul(8))
@@ -276,13 +269,15 @@ impl DeviceCircuit {
             Arg::F64(f.r_in_end),
             Arg::F64(ITERATIVE_TOLERANCE),
             Arg::I32(int(ITERATIVE_MAX_STEPS, "steps")?),
+            Arg::I32(i32::from(f.separate_source)),
+            Arg::F64(ACTIVE_INPUT),
         ];
         let shape = Shape {
             grid: (grid, 1, 1),
             block: (block, 1, 1),
         };
         // SAFETY: sqrt_g holds pols·m·n doubles per vector (stride len), or
-        // for every vector (stride 0), xd count·n, work count·(5·pols·m·n + m·n), out count·m,
+        // for every vector (stride 0), xd count·n, work count·(6·pols·m·n + m·n), out count·m,
         // steps count ints; the block size is a power of two ≤ 1024.
         unsafe { device::launch(dev.as_ref(), "xbar_pcg_solve", shape, &args) }?;
         if steps.download::<i32>()?.iter().any(|&s| s < 0) {
@@ -309,9 +304,12 @@ mod tests {
     }
 
     /// The device solve of a 9 × 7 array and of an interleaved pair, MVM and
-    /// VMM, against the CPU's exact solver (sparse Cholesky at this size):
-    /// 1e-10 relative to the largest output, the bound the 1e-12 residual of
-    /// the scaled system gives with a condition number of a few (λ ≈ 1 here).
+    /// VMM, current from the inputs and from supply lines (with unused lines
+    /// of a larger physical array at either end, and inputs of zero that
+    /// switch their cells off), against the CPU's exact solver (sparse
+    /// Cholesky): 1e-10 relative to the largest output, the bound the 1e-12
+    /// residual of the scaled system gives with a condition number of a few
+    /// (λ ≈ 1 here).
     #[test]
     fn agrees_with_the_exact_solver() {
         let Some(dev) = crate::gpu::emulated::test_device() else {
@@ -324,7 +322,7 @@ mod tests {
             emulated: true,
             device: dev,
         });
-        let wires = Wires {
+        let input_source = Wires {
             enable: true,
             r_row: 0.02,
             r_col: 0.03,
@@ -336,6 +334,13 @@ mod tests {
             cols_max: 0,
             rmin_ohm: 1e3,
         };
+        let supply = |selected_rows| Wires {
+            current_from_input: false,
+            selected_rows,
+            rows_max: 12,
+            cols_max: 10,
+            ..input_source.clone()
+        };
         let (rows, cols) = (9, 7);
         let key = ReadKey {
             seed: 1,
@@ -344,49 +349,52 @@ mod tests {
         };
         let g = values(rows * cols, 1, 0.0, 1.0);
         let gn = values(rows * cols, 2, 0.0, 1.0);
-        for op in [Op::Mvm, Op::Vmm] {
-            for pair in [false, true] {
-                let n_in = if op == Op::Mvm { cols } else { rows };
-                let x = Batch::from_vec(n_in, 3, values(3 * n_in, 3, -1.0, 1.0));
-                let gn = pair.then_some(&gn[..]);
-                let parts: Vec<CircuitArray> = std::iter::once(&g[..])
-                    .chain(gn)
-                    .map(|g| CircuitArray { g, noise: None, id: 0 })
-                    .collect();
-                let c = DeviceCircuit::upload(&gpu, &wires, op, rows, cols, &parts).unwrap();
-                let got = c.solve(&x, &key).unwrap().expect("converges");
-                let p = Problem {
-                    wires: &wires,
-                    op,
-                    rows,
-                    cols,
-                    g: &g,
-                    gn,
-                    x: &x,
-                };
-                let want = solve_exact(&p).unwrap();
-                let scale = want.data.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-                for (a, b) in got.data.iter().zip(&want.data) {
-                    assert!((a - b).abs() <= 1e-10 * scale, "{op:?} pair {pair}: {a} against {b}");
-                }
-                // Ideal wires would give the plain product: the wires matter here.
-                let plain: f64 = (0..cols).map(|j| g[j] * x.data[j]).sum();
-                if op == Op::Mvm && !pair {
-                    assert!((got.data[0] - plain).abs() > 1e-3 * scale);
-                }
+        let all = [
+            input_source.clone(),
+            supply(SelectedRows::Top),
+            supply(SelectedRows::Bottom),
+        ];
+        for (wires, op, pair) in all
+            .iter()
+            .flat_map(|w| [Op::Mvm, Op::Vmm].map(|op| (w, op)))
+            .flat_map(|(w, op)| [false, true].map(|pair| (w, op, pair)))
+        {
+            let n_in = if op == Op::Mvm { cols } else { rows };
+            let mut xs = values(3 * n_in, 3, -1.0, 1.0);
+            for v in xs.iter_mut().step_by(3) {
+                *v = 0.0;
+            }
+            let x = Batch::from_vec(n_in, 3, xs);
+            let gn = pair.then_some(&gn[..]);
+            let parts: Vec<CircuitArray> = std::iter::once(&g[..])
+                .chain(gn)
+                .map(|g| CircuitArray { g, noise: None, id: 0 })
+                .collect();
+            let c = DeviceCircuit::upload(&gpu, wires, op, rows, cols, &parts).unwrap();
+            let got = c.solve(&x, &key).unwrap().expect("converges");
+            let p = Problem {
+                wires,
+                op,
+                rows,
+                cols,
+                g: &g,
+                gn,
+                x: &x,
+            };
+            let want = solve_exact(&p).unwrap();
+            let scale = want.data.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            for (a, b) in got.data.iter().zip(&want.data) {
+                assert!(
+                    (a - b).abs() <= 1e-10 * scale,
+                    "{op:?} pair {pair}, supply lines {}: {a} against {b}",
+                    !wires.current_from_input
+                );
+            }
+            // Ideal wires would give the plain product: the wires matter here.
+            let plain: f64 = (0..cols).map(|j| g[j] * x.data[j]).sum();
+            if op == Op::Mvm && !pair {
+                assert!((got.data[0] - plain).abs() > 1e-3 * scale);
             }
         }
-        // Supply-line arrays are refused, with the reason.
-        let supply = Wires {
-            current_from_input: false,
-            ..wires
-        };
-        let part = CircuitArray {
-            g: &g,
-            noise: None,
-            id: 0,
-        };
-        let e = DeviceCircuit::upload(&gpu, &supply, Op::Mvm, rows, cols, &[part]).unwrap_err();
-        assert!(e.to_string().contains("current_from_input = false"), "{e}");
     }
 }

@@ -28,17 +28,11 @@ pub struct GpuBackend {
 /// Why the GPU backend cannot run `p`, if it cannot: the parts of the model
 /// that have no GPU implementation yet.
 pub fn unsupported(p: &Params) -> Option<&'static str> {
-    let wires = Wires::from_params(p);
-    if wires.is_active() {
-        if let Some(why) = super::parasitics::unsupported(&wires) {
-            return Some(why);
-        }
-        if p.simulation.parasitic_solver == ParasiticSolver::CrossSim {
-            return Some(
-                "CrossSim's relaxation solver (simulation.parasitic_solver = \"crosssim\") runs on the CPU only; \
-                 \"exact\" runs on the device",
-            );
-        }
+    if Wires::from_params(p).is_active() && p.simulation.parasitic_solver == ParasiticSolver::CrossSim {
+        return Some(
+            "CrossSim's relaxation solver (simulation.parasitic_solver = \"crosssim\") runs on the CPU only; \
+             \"exact\" runs on the device",
+        );
     }
     let d = &p.xbar.device;
     if d.read_noise.enable && d.read_noise_sampling == NoiseSampling::Output {
