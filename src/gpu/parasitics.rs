@@ -396,5 +396,23 @@ mod tests {
                 assert!((got.data[0] - plain).abs() > 1e-3 * scale);
             }
         }
+        // A 40 × 40 array whose wire segments are 100 times a cell's
+        // resistance (λ ~ 1e5): 300 steps are not enough (conjugate gradients
+        // need ~√κ·14), which the solve reports (the backend then reads on
+        // the CPU) instead of returning an unconverged answer.
+        let strong = Wires {
+            r_row: 100.0,
+            r_col: 100.0,
+            ..input_source
+        };
+        let big = values(40 * 40, 6, 0.0, 1.0);
+        let part = CircuitArray {
+            g: &big,
+            noise: None,
+            id: 0,
+        };
+        let c = DeviceCircuit::upload(&gpu, &strong, Op::Mvm, 40, 40, &[part]).unwrap();
+        let x = Batch::from_vec(40, 1, values(40, 5, -1.0, 1.0));
+        assert!(c.solve(&x, &key).unwrap().is_none());
     }
 }
