@@ -2,7 +2,9 @@
 //! `scripts/gpu-check.sh` prints on a machine with a GPU.
 //!
 //! Configurations (balanced cores, conductances in float32 on the device):
-//! - `g_ideal`: ideal devices and converters;
+//! - `g_ideal`: ideal devices and converters (at batches above 1 the
+//!   products are the device's GEMM kernel, `xbar_gemm_*`: each conductance
+//!   is read once per 64 vectors, so its GB/s can exceed the card's);
 //! - `g_noisy`: per-cell read noise (generic normal, 0.05), 8-bit
 //!   sign-magnitude DAC, 8-bit quantizer ADC calibrated to ±√n;
 //! - `g_slices`: 8-bit weights in 4 balanced slices with an 8-bit ADC per

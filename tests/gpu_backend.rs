@@ -63,15 +63,14 @@ fn a_configuration_the_gpu_cannot_run_is_refused_for_cuda_and_runs_on_the_cpu_fo
     for backend in ["cuda", "auto"] {
         let mut p = params(backend);
         p.set_json(
-            "xbar.device.read_noise",
-            r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#,
+            "xbar.device.nonlinear_IV",
+            r#"{"enable": true, "model": "CubicDevice"}"#,
         )
         .unwrap();
-        p.set_json("xbar.device.read_noise_sampling", "\"output\"").unwrap();
         match (backend, Core::new(&p, 4, 3, 1)) {
             ("cuda", Err(Error::BackendUnavailable(m))) => {
                 assert!(
-                    m.contains("unsupported configuration") && m.contains("read_noise_sampling"),
+                    m.contains("unsupported configuration") && m.contains("nonlinear_IV"),
                     "{m}"
                 )
             }
@@ -513,6 +512,168 @@ fn a_balanced_read_moves_only_its_inputs_and_outputs() {
         );
         assert_eq!(after.1 - before.1, 8 * (batch * rows) as u64, "bytes from the device");
     }
+}
+
+/// Per-output read noise (`xbar.device.read_noise_sampling = "output"`) on
+/// the device: each output current gets one normal draw with the variance
+/// `Σ_j σ_ij² x_j²` of its sum, drawn from the CPU's streams. Balanced blocks
+/// with the difference product (the default) and with G+ and G− read apart,
+/// and an OFFSET block; σ proportional to the conductance (per cell) and
+/// independent of it (one σ); MVM and VMM; both precisions.
+#[test]
+fn gpu_per_output_read_noise_matches_the_cpu() {
+    if !gpu_present("GPU per-output read noise") {
+        return;
+    }
+    let (rows, cols, batch) = (37, 45, 4);
+    let w = values(rows * cols, 31);
+    let x = values(batch * cols, 32);
+    let v = values(batch * rows, 33);
+    let layouts: [(&str, &str, &str); 3] = [
+        (
+            "balanced, difference product",
+            "simulation.disable_fast_balanced",
+            "false",
+        ),
+        ("balanced, G+ and G- apart", "simulation.disable_fast_balanced", "true"),
+        ("offset", "core.style", "\"OFFSET\""),
+    ];
+    for model in ["NormalProportionalDevice", "NormalIndependentDevice"] {
+        for (layout, path, value) in layouts {
+            for f64_products in [true, false] {
+                let mut p = noisy(model);
+                p.set_json("xbar.device.read_noise_sampling", "\"output\"").unwrap();
+                p.set_json(path, value).unwrap();
+                p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+                if f64_products {
+                    // Products summed in input order on both sides.
+                    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+                    p.set_json("simulation.disable_fast_matmul", "true").unwrap();
+                }
+                let what = format!("{model}, {layout}, f64 {f64_products}");
+                let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+                let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+                let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+                let mut quiet = vec![0.0; batch * rows];
+                {
+                    let mut q = p.clone();
+                    q.set_json("xbar.device.read_noise.enable", "false").unwrap();
+                    q.set_json("simulation.backend", "\"cpu\"").unwrap();
+                    let mut c = Core::new(&q, rows, cols, 11).unwrap();
+                    c.program(&w, Layout::RowMajor).unwrap();
+                    c.mvm(&x, batch, &mut quiet).unwrap();
+                }
+                for call in 0..2 {
+                    cpu.mvm(&x, batch, &mut yc).unwrap();
+                    gpu.mvm(&x, batch, &mut yg).unwrap();
+                    cpu.vmm(&v, batch, &mut zc).unwrap();
+                    gpu.vmm(&v, batch, &mut zg).unwrap();
+                    assert!(
+                        yc.iter().zip(&quiet).any(|(a, b)| (a - b).abs() > 1e-3),
+                        "{what}: no noise on the CPU"
+                    );
+                    if f64_products {
+                        // Same inputs, σ, order of every sum and draws: the CPU's bits.
+                        for (op, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+                            let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+                            assert_eq!(differ, 0, "{what}, {op} call {call}\nCPU {c:?}\nGPU {g:?}");
+                        }
+                    } else {
+                        // f32 products and variances from f32 σ and inputs:
+                        // the noise term's relative error is ~1e-7, within assert_close's 1e-5.
+                        assert_close(&yc, &yg, &x, cols, &format!("{what}, MVM call {call}"));
+                        assert_close(&zc, &zg, &v, rows, &format!("{what}, VMM call {call}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A static read of several vectors runs as the device's GEMM kernel
+/// (`xbar_gemm_*`), on shapes that cut its 64 × 64 × 16 tiles, more vectors
+/// than one tile holds included; its sums run in input order, as the CPU's
+/// without its own GEMM (bit for bit in double precision), and within 1e-13
+/// of Σ|x| of the CPU's blocked GEMM (whose order differs: each partial sum is
+/// rounded at 2^-53 relative, over ≤ 70 terms of |G x| ≤ |x|).
+#[test]
+fn gpu_static_batched_products_match_the_cpu() {
+    if !gpu_present("GPU static GEMM") {
+        return;
+    }
+    let (rows, cols, batch) = (70, 37, 66);
+    let w = values(rows * cols, 41);
+    let x = values(batch * cols, 42);
+    let v = values(batch * rows, 43);
+    for (precision, cpu_gemm) in [("float64", false), ("float64", true), ("float32", true)] {
+        let mut p = params("cuda");
+        // The same precision on both sides: the CPU's GEMM computes in its storage precision.
+        p.set_json("simulation.gpu_precision", &format!("\"{precision}\""))
+            .unwrap();
+        p.set_json("simulation.conductance_precision", &format!("\"{precision}\""))
+            .unwrap();
+        p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+        p.set_json("simulation.disable_fast_matmul", &(!cpu_gemm).to_string())
+            .unwrap();
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        cpu.mvm(&x, batch, &mut yc).unwrap();
+        gpu.mvm(&x, batch, &mut yg).unwrap();
+        cpu.vmm(&v, batch, &mut zc).unwrap();
+        gpu.vmm(&v, batch, &mut zg).unwrap();
+        let what = format!("{precision}, CPU GEMM {cpu_gemm}");
+        match (precision, cpu_gemm) {
+            ("float64", false) => {
+                assert_eq!(yc, yg, "{what}: MVM");
+                assert_eq!(zc, zg, "{what}: VMM");
+            }
+            ("float64", true) => {
+                for (op, c, g, xs, n) in [("MVM", &yc, &yg, &x, cols), ("VMM", &zc, &zg, &v, rows)] {
+                    for (k, (a, b)) in c.iter().zip(g.iter()).enumerate() {
+                        let b_of = k / (c.len() / batch);
+                        let scale: f64 = xs[b_of * n..(b_of + 1) * n].iter().map(|x| x.abs()).sum();
+                        assert!(
+                            (a - b).abs() <= 1e-13 * scale,
+                            "{what}, {op} output {k}: CPU {a}, GPU {b}"
+                        );
+                    }
+                }
+            }
+            _ => {
+                assert_close(&yc, &yg, &x, cols, &format!("{what}, MVM"));
+                assert_close(&zc, &zg, &v, rows, &format!("{what}, VMM"));
+            }
+        }
+        assert!(yc.iter().any(|&y| y != 0.0), "{what}: all outputs zero");
+    }
+}
+
+/// A balanced pair read as one difference product (the default) gets its
+/// per-output read noise on the device: per call the inputs go up for the
+/// product and again, with its currents, for the noise, and the currents
+/// come back twice; nothing else moves (σ stays on the device from the first read).
+#[test]
+fn a_difference_products_output_noise_is_added_on_the_device() {
+    if !gpu_present("GPU output noise of a difference product") {
+        return;
+    }
+    let (rows, cols, batch) = (16, 12, 3);
+    let mut p = noisy("NormalProportionalDevice");
+    p.set_json("xbar.device.read_noise_sampling", "\"output\"").unwrap();
+    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+    p.set_json("xbar.cost.enable", "false").unwrap();
+    let mut core = Core::new(&p, rows, cols, 3).unwrap();
+    core.program(&values(rows * cols, 4), Layout::RowMajor).unwrap();
+    let x = values(batch * cols, 5);
+    let mut y = vec![0.0; batch * rows];
+    core.mvm(&x, batch, &mut y).unwrap(); // the copies go to the device here
+    let before = xbar::internals::gpu::traffic();
+    core.mvm(&x, batch, &mut y).unwrap();
+    let after = xbar::internals::gpu::traffic();
+    let (xs, ys) = (8 * (batch * cols) as u64, 8 * (batch * rows) as u64);
+    assert_eq!(after.0 - before.0, 2 * xs + ys, "bytes to the device");
+    assert_eq!(after.1 - before.1, 2 * ys, "bytes from the device");
 }
 
 /// Wire resistance (ohms, with the default Rmin of 1 kΩ): a few % of IR drop

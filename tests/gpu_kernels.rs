@@ -71,3 +71,27 @@ fn compile_errors_carry_the_nvrtc_log() {
     // NVRTC's own log names the undefined identifier.
     assert!(err.contains("\"not_declared\" is undefined"), "{err}");
 }
+
+/// The product kernels of `kernels/mvm.cu` the backend chooses between
+/// (`gpu::resident`): the noisy and single-vector products, the GEMM of
+/// static batches and the three steps of per-output read noise, in both
+/// precisions, are all listed (and so compiled above for every architecture).
+#[test]
+fn every_product_kernel_is_listed() {
+    for stem in [
+        "xbar_mvm",
+        "xbar_vmm",
+        "xbar_gemm_mvm",
+        "xbar_gemm_vmm",
+        "xbar_output_squares_mvm",
+        "xbar_output_squares_vmm",
+        "xbar_vector_squares",
+        "xbar_output_noise",
+    ] {
+        for precision in ["f32", "f64"] {
+            let name = format!("{stem}_{precision}");
+            let k = kernels::kernel(&name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(k.file, "mvm.cu", "{name}");
+        }
+    }
+}

@@ -180,6 +180,24 @@ impl ArrayReads for Cuda {
     fn circuit(&self, pos: &Array, neg: &Array, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
         self.circuit_read(pos, Some(neg), op, x, key)
     }
+
+    fn add_output_noise(
+        &self,
+        a: &Array,
+        op: Op,
+        x: &Batch,
+        noisy: &[&Array],
+        key: &ReadKey,
+        y: &mut Batch,
+    ) -> Result<()> {
+        let copies = noisy.iter().map(|n| self.array(n)).collect::<Result<Vec<_>>>()?;
+        let noises: Vec<_> = copies
+            .iter()
+            .zip(noisy)
+            .filter_map(|(r, n)| n.noise.as_ref().map(|noise| (r.as_ref(), noise)))
+            .collect();
+        self.array(a)?.add_output_noise_to(op, x, y, &noises, key.streams(a.id))
+    }
 }
 
 impl Backend for Cuda {

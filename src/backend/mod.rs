@@ -57,6 +57,23 @@ pub trait ArrayReads: Sync {
     fn circuit(&self, pos: &Array, neg: &Array, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
         pos.circuit(op, x, key, Some(neg))
     }
+
+    /// Adds to the currents `y` of `a` (or of the pair whose G+ is `a`) for
+    /// `x` the per-output read noise of `noisy` (those of `a` and its partner
+    /// that have read noise), as [`Array::add_output_noise`] defines it.
+    fn add_output_noise(
+        &self,
+        a: &Array,
+        op: Op,
+        x: &Batch,
+        noisy: &[&Array],
+        key: &ReadKey,
+        y: &mut Batch,
+    ) -> Result<()> {
+        let noises: Vec<_> = noisy.iter().filter_map(|n| n.noise.as_ref()).collect();
+        a.add_output_noise(op, x, &noises, key, y);
+        Ok(())
+    }
 }
 
 /// One block's share of a read call: what [`Backend::read_block`] gets.

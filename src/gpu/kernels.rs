@@ -35,6 +35,12 @@ pub struct Kernel {
 /// sigma_uniform, noise, lo, hi, x, y, rows, cols, count, seed, array, call_base.
 const PRODUCT: &str = "ppididdppiiiUuU";
 
+/// The variance kernels' parameters: sigma, x, var, rows, cols, count.
+const SQUARES: &str = "pppiii";
+
+/// The GEMM kernels' parameters: g, x, y, rows, cols, count.
+const GEMM: &str = "pppiii";
+
 /// Every kernel the backend launches.
 pub const KERNELS: &[Kernel] = &[
     Kernel {
@@ -56,6 +62,71 @@ pub const KERNELS: &[Kernel] = &[
         file: "mvm.cu",
         name: "xbar_vmm_f64",
         signature: PRODUCT,
+    },
+    // Per-output read noise (kernels/mvm.cu; gpu::resident): the squares
+    // (sigma, x, var, rows, cols, count), the per-vector squares of one shared
+    // σ (x, vu, n_in, count, σ) and the draws (y, var, vu, n_out, count, seed,
+    // array, call_base).
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_output_squares_mvm_f32",
+        signature: SQUARES,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_output_squares_mvm_f64",
+        signature: SQUARES,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_output_squares_vmm_f32",
+        signature: SQUARES,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_output_squares_vmm_f64",
+        signature: SQUARES,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_vector_squares_f32",
+        signature: "ppiid",
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_vector_squares_f64",
+        signature: "ppiid",
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_output_noise_f32",
+        signature: "pppiiUuU",
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_output_noise_f64",
+        signature: "pppiiUuU",
+    },
+    // Static products at batch > 1 (kernels/mvm.cu): g, x, y, rows, cols, count.
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_gemm_mvm_f32",
+        signature: GEMM,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_gemm_mvm_f64",
+        signature: GEMM,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_gemm_vmm_f32",
+        signature: GEMM,
+    },
+    Kernel {
+        file: "mvm.cu",
+        name: "xbar_gemm_vmm_f64",
+        signature: GEMM,
     },
     // kernels/periphery.cu (see gpu::periphery for each one's arguments).
     Kernel {

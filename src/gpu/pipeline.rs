@@ -16,9 +16,9 @@
 //! the counters need, and those go up in place of the inputs.
 //!
 //! [`block`] answers `None` for what has no device form yet, and the caller
-//! then runs the host pipeline: per-output read noise, wire resistance
-//! (whose reads the backend then solves on the device, `gpu::parasitics`)
-//! and nonlinear cells.
+//! then runs the host pipeline: per-output read noise on a pair's
+//! difference product, wire resistance (whose reads the backend then solves
+//! on the device, `gpu::parasitics`) and nonlinear cells.
 
 use super::device::{Buffer, Device};
 use super::periphery::{self, CircuitBank, Rounding, Slicing};
@@ -99,7 +99,7 @@ pub(crate) fn block(
         },
         Mapping::Offset(_) => (Vec::new(), None),
     };
-    let plain = |a: &Array| a.wires.is_none() && a.iv.is_none() && !a.noise.as_ref().is_some_and(|n| n.per_output);
+    let plain = |a: &Array| a.wires.is_none() && a.iv.is_none();
     for pair in &pairs {
         let noisy = pair.arrays().any(|a| a.noise.is_some());
         if !pair.arrays().all(plain) || (pair.fast.is_some() && noisy) {

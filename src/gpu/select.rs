@@ -15,7 +15,7 @@ use super::resident::Precision;
 use super::Gpu;
 use crate::circuit::parasitics::Wires;
 use crate::error::{Error, Result};
-use crate::params::{Backend, DeviceModel, GpuPrecision, NoiseSampling, Params, ParasiticSolver};
+use crate::params::{Backend, DeviceModel, GpuPrecision, Params, ParasiticSolver};
 use std::sync::Arc;
 
 /// The GPU a core's arrays live on and the precision they are kept in.
@@ -35,9 +35,6 @@ pub fn unsupported(p: &Params) -> Option<&'static str> {
         );
     }
     let d = &p.xbar.device;
-    if d.read_noise.enable && d.read_noise_sampling == NoiseSampling::Output {
-        return Some("per-output read noise (xbar.device.read_noise_sampling = \"output\") runs on the CPU only");
-    }
     if d.nonlinear_iv.enable && d.nonlinear_iv.model != DeviceModel::Ideal {
         return Some("nonlinear I-V cells (xbar.device.nonlinear_IV) are read on the CPU only");
     }

@@ -121,9 +121,12 @@ impl Pair {
     pub fn currents(&self, op: Op, x: &Batch, key: &ReadKey, reads: &dyn ArrayReads) -> Result<Currents> {
         if let Some(f) = &self.fast {
             let mut y = reads.difference(&self.pos, &self.neg, f.single, op, x, key)?;
-            let noises: Vec<_> = [&self.pos.noise, &self.neg.noise].into_iter().flatten().collect();
-            if !noises.is_empty() {
-                self.pos.add_output_noise(op, x, &noises, key, &mut y);
+            let noisy: Vec<&Array> = [&self.pos, &self.neg]
+                .into_iter()
+                .filter(|a| a.noise.is_some())
+                .collect();
+            if !noisy.is_empty() {
+                reads.add_output_noise(&self.pos, op, x, &noisy, key, &mut y)?;
             }
             return Ok(Currents::One(y));
         }
