@@ -14,9 +14,12 @@
 //! is the conductance bytes a read streams (`rows·cols·4` per vector and
 //! array: the noisy kernels re-read every cell for each vector), so its GB/s
 //! divided by the card's memory bandwidth is the fraction of peak that
-//! scripts/gpu-check.sh reports. Parasitic resistances and updates are not
-//! on the GPU backend yet (docs/gpu.md): `simulation.backend = "cuda"`
-//! refuses them, and this bench says so instead of timing them.
+//! scripts/gpu-check.sh reports. Updates are not
+//! on the GPU backend yet (docs/gpu.md).
+//! - `g_parasitic`: wire resistance (1 Ω segments and terminals, Rmin 1 kΩ)
+//!   solved on the device by conjugate gradients, 256² at batch 16 and 1024²
+//!   at batch 1, ideal converters: timed per call (its traffic depends on
+//!   the steps, so no bandwidth figure).
 //!
 //! Without a GPU the bench prints one SKIPPED line and times nothing; with
 //! `XBAR_GPU_EMULATE=1` it runs the smoke sizes only (64², batches 1 and 8)
@@ -121,13 +124,34 @@ fn bench_gpu(c: &mut Criterion) {
         });
     }
     group.finish();
-    let mut p = config("g_ideal", 256);
-    p.set_json("xbar.array.parasitics.enable", "true").expect("parasitics");
-    p.set_json("xbar.array.parasitics.Rp_row", "1e-5").expect("Rp_row");
-    p.set_json("xbar.array.parasitics.Rp_col", "1e-5").expect("Rp_col");
-    if let Err(e) = Core::new(&p, 256, 256, 1) {
-        eprintln!("parasitics: not on the GPU backend yet ({e})");
+    // Parasitics: wire resistance solved on the device by conjugate
+    // gradients (src/gpu/parasitics.rs), ideal converters; timed per call.
+    let cases: &[(usize, usize)] = if full { &[(256, 16), (1024, 1)] } else { &[(32, 2)] };
+    for &(n, batch) in cases {
+        let mut group = c.benchmark_group(format!("{n}x{n}_parasitics_batch{batch}"));
+        group.sample_size(10);
+        group.bench_function(BenchmarkId::new("cuda", "g_parasitic"), |b| {
+            let mut core = Core::new(&parasitic(n), n, n, 1).expect("core");
+            core.program(&data(n * n, 0.1), Layout::RowMajor).expect("program");
+            let x = data(n * batch, 0.7);
+            let mut y = vec![0.0; n * batch];
+            b.iter(|| core.mvm(black_box(&x), batch, &mut y).expect("mvm"))
+        });
+        group.finish();
     }
+}
+
+/// Configuration `g_parasitic`: ideal devices and converters, 1 Ω per wire
+/// segment of rows and columns and 1 Ω terminals (Rmin = 1 kΩ: 1e-3 of a
+/// fully-on cell each), input-source arrays, the exact solver.
+fn parasitic(n: usize) -> Params {
+    let mut p = config("g_ideal", n);
+    p.set_json(
+        "xbar.array.parasitics",
+        r#"{"enable": true, "Rp_row": 1.0, "Rp_col": 1.0, "Rp_row_terminal": 1.0, "Rp_col_terminal": 1.0}"#,
+    )
+    .expect("parasitics");
+    p
 }
 
 criterion_group!(benches, bench_gpu);

@@ -10,7 +10,8 @@
 # target/release/deps/gpu-*), the GPU bench table (benches/gpu.rs): MVM at 1024², 4096², 8192²,
 # batches 1, 64, 1024, ideal / read noise + 8-bit DAC and ADC / 4 weight slices, and updates, each
 # with its time, the GB/s of conductance bytes streamed, and that as a fraction of the card's
-# memory bandwidth (a table of known cards below; BANDWIDTH_GBS=... overrides it).
+# memory bandwidth (a table of known cards below; BANDWIDTH_GBS=... overrides it); and parasitics
+# (wire resistance solved on the device) at 256² batch 16 and 1024² batch 1, with their times.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
@@ -49,6 +50,7 @@ if [ -n "$bench" ]; then
         awk -v peak="$peak" '
             /^[0-9]+x[0-9]+_/ { name = $1 }
             /time:/ && name { split(substr($0, index($0, "[") + 1), a, " "); t = a[3] " " a[4] }
+            /time:/ && name ~ /_parasitics_/ { printf "%-40s %12s (conjugate gradients, per call)\n", name, t; name = "" }
             /thrpt:/ && name {
                 split(substr($0, index($0, "[") + 1), a, " "); v = a[3]; u = a[4]; gbs = v
                 if (u ~ /^GiB/) gbs = v * 1.073741824; else if (u ~ /^MiB/) gbs = v * 0.001048576; else if (u ~ /^TiB/) gbs = v * 1099.511627776

@@ -675,3 +675,279 @@ fn a_difference_products_output_noise_is_added_on_the_device() {
     assert_eq!(after.0 - before.0, 2 * xs + ys, "bytes to the device");
     assert_eq!(after.1 - before.1, 2 * ys, "bytes from the device");
 }
+
+/// Wire resistance (ohms, with the default Rmin of 1 kΩ): a few % of IR drop
+/// on the arrays of the parasitic tests.
+fn wired(interleaved: bool) -> Params {
+    let mut p = params("cuda");
+    p.set_json(
+        "xbar.array.parasitics",
+        r#"{"enable": true, "Rp_row": 2.0, "Rp_col": 3.0, "Rp_row_terminal": 5.0, "Rp_col_terminal": 4.0}"#,
+    )
+    .unwrap();
+    if interleaved {
+        p.set_json("core.balanced.interleaved_posneg", "true").unwrap();
+        p.set_json("core.balanced.subtract_current_in_xbar", "true").unwrap();
+    }
+    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+    p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+    p
+}
+
+/// Reads through resistive wires solved on the device (conjugate gradients,
+/// `src/gpu/parasitics.rs`) against the CPU (sparse Cholesky below 64 × 64
+/// cells, its own conjugate gradients above): MVM and VMM, an interleaved
+/// pair (one network) and separate arrays, 16 × 12 and 70 × 66, without and
+/// with per-cell read noise (each vector its own draws, the same on both
+/// sides: drawn on the device from the same streams). Both stop at
+/// a relative residual of 1e-12 of the scaled cell-current system, whose
+/// condition number is below 2 here, so outputs agree to 1e-9 of the largest
+/// (a thousandfold margin). The second read of each core moves only its
+/// inputs up and its outputs (and a step count per vector) down: the
+/// solve ran on the device, not on the host.
+#[test]
+fn wire_circuits_on_the_device_match_the_cpu() {
+    if !gpu_present("GPU parasitic solver") {
+        return;
+    }
+    let batch = 3;
+    let noise = r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.1}"#;
+    for ((rows, cols), interleaved, noisy) in [
+        ((16, 12), false, false),
+        ((16, 12), true, false),
+        ((70, 66), false, false),
+        ((70, 66), true, false),
+        ((16, 12), false, true),
+        ((16, 12), true, true),
+        ((70, 66), true, true),
+    ] {
+        let w = values(rows * cols, 31);
+        let mut p = wired(interleaved);
+        if noisy {
+            p.set_json("xbar.device.read_noise", noise).unwrap();
+        }
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        let x = values(batch * cols, 32);
+        let v = values(batch * rows, 33);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        for call in 0..2 {
+            let before = xbar::internals::gpu::traffic();
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            let mid = xbar::internals::gpu::traffic();
+            cpu.vmm(&v, batch, &mut zc).unwrap();
+            gpu.vmm(&v, batch, &mut zg).unwrap();
+            let after = xbar::internals::gpu::traffic();
+            let what = format!("{rows}×{cols}, interleaved {interleaved}, noisy {noisy}, call {call}");
+            for (op, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+                let scale = c.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                assert!(scale > 0.0, "{what}: {op} all zero");
+                for (k, (a, b)) in c.iter().zip(g.iter()).enumerate() {
+                    assert!(
+                        (a - b).abs() <= 1e-9 * scale,
+                        "{what}, {op} output {k}: CPU {a}, GPU {b}"
+                    );
+                }
+            }
+            if call == 1 {
+                // Arrays read as one network (interleaved) or as two.
+                let arrays = if interleaved { 1 } else { 2 };
+                let moved = |n_in: usize, n_out: usize| {
+                    (
+                        (arrays * 8 * batch * n_in) as u64,
+                        (arrays * (8 * batch * n_out + 4 * batch)) as u64,
+                    )
+                };
+                let (up, down) = moved(cols, rows);
+                assert_eq!((mid.0 - before.0, mid.1 - before.1), (up, down), "{what}: MVM traffic");
+                let (up, down) = moved(rows, cols);
+                assert_eq!((after.0 - mid.0, after.1 - mid.1), (up, down), "{what}: VMM traffic");
+            }
+        }
+        if noisy {
+            // Each call its own draws.
+            let mut again = vec![0.0; batch * rows];
+            gpu.mvm(&x, batch, &mut again).unwrap();
+            assert_ne!(again, yg, "{rows}×{cols}: a new read draws new noise");
+            continue;
+        }
+        // The wires matter: ideal wires give other outputs.
+        let mut ideal = wired(interleaved);
+        ideal.set_json("xbar.array.parasitics.enable", "false").unwrap();
+        let (mut plain, _) = pair(&ideal, rows, cols, &w);
+        let mut yp = vec![0.0; batch * rows];
+        plain.mvm(&x, batch, &mut yp).unwrap();
+        let scale = yp.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        assert!(yp.iter().zip(&yg).any(|(a, b)| (a - b).abs() > 1e-4 * scale));
+    }
+}
+
+/// Supply-line arrays (`current_from_input = false`: each cell draws its
+/// current from a line beside its output line, switched on by a nonzero
+/// input; 1-bit input slices) on the device against the CPU's sparse
+/// factorisation: single arrays and interleaved pairs, MVM and VMM, in a
+/// physical array with unused lines at either end. Outputs within 1e-9 of
+/// the largest, as for input-source arrays.
+#[test]
+fn supply_line_circuits_on_the_device_match_the_cpu() {
+    if !gpu_present("GPU parasitic solver, supply lines") {
+        return;
+    }
+    let sliced = r#"{"model": "SignMagnitudeDAC", "bits": 4, "input_bitslicing": true, "slice_size": 1}"#;
+    let batch = 2;
+    for ((rows, cols), interleaved, selected) in [
+        ((16, 12), false, "top"),
+        ((16, 12), true, "bottom"),
+        ((40, 36), true, "top"),
+    ] {
+        let mut p = wired(interleaved);
+        p.set_json("xbar.dac.mvm", sliced).unwrap();
+        p.set_json("xbar.dac.vmm", sliced).unwrap();
+        p.set_json("xbar.array.parasitics.current_from_input", "false").unwrap();
+        p.set_json("xbar.array.parasitics.selected_rows", &format!("\"{selected}\""))
+            .unwrap();
+        p.set_json("core.rows_max", &(rows + 5).to_string()).unwrap();
+        p.set_json("core.cols_max", &(cols + 3).to_string()).unwrap();
+        let w = values(rows * cols, 51);
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        let x = values(batch * cols, 52);
+        let v = values(batch * rows, 53);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        cpu.mvm(&x, batch, &mut yc).unwrap();
+        gpu.mvm(&x, batch, &mut yg).unwrap();
+        cpu.vmm(&v, batch, &mut zc).unwrap();
+        gpu.vmm(&v, batch, &mut zg).unwrap();
+        let what = format!("{rows}×{cols}, interleaved {interleaved}, selected rows {selected}");
+        for (op, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+            let scale = c.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            assert!(scale > 0.0, "{what}: {op} all zero");
+            for (k, (a, b)) in c.iter().zip(g.iter()).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-9 * scale,
+                    "{what}, {op} output {k}: CPU {a}, GPU {b}"
+                );
+            }
+        }
+    }
+}
+
+/// What the device solver does not cover is refused for "cuda", with its
+/// reason: CrossSim's relaxation solver.
+#[test]
+fn wire_circuits_the_device_does_not_solve_are_refused_with_the_reason() {
+    let mut p = wired(false);
+    p.set_json("simulation.parasitic_solver", "\"crosssim\"").unwrap();
+    match Core::new(&p, 4, 3, 1) {
+        Err(Error::BackendUnavailable(m)) => assert!(m.contains("parasitic_solver = \"crosssim\""), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Bit-sliced blocks of OFFSET weight slices read whole on the device
+/// (`src/gpu/pipeline.rs`): digital offset and a unit line, conductances
+/// from zero and from gmin > 0, plain and bit-sliced inputs, an ADC per
+/// weight slice or per input slice, a column limit, per-cell read noise. In
+/// double precision with products summed in input order both sides compute
+/// the same numbers in the same order: bit for bit, MVM and VMM. A read
+/// moves only its inputs, two scales per vector and its outputs: the whole
+/// block ran on the device (the host pipeline would move each slice's
+/// product inputs and outputs).
+#[test]
+fn bit_sliced_blocks_of_offset_slices_read_on_the_device_bit_for_bit() {
+    if !gpu_present("GPU bit-sliced offset slices") {
+        return;
+    }
+    let dac8 = r#"{"model": "QuantizerDAC", "bits": 8}"#;
+    let sliced = r#"{"model": "SignMagnitudeDAC", "bits": 7, "input_bitslicing": true, "slice_size": 2}"#;
+    let adc = r#"{"model": "QuantizerADC", "bits": 7, "adc_range_option": "MAX"}"#;
+    let adc_ibit = r#"{"model": "QuantizerADC", "bits": 7, "adc_range_option": "MAX", "adc_per_ibit": true}"#;
+    let noise = r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.05}"#;
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "4 offset slices, digital offset, 8-bit DAC and ADC",
+            vec![
+                ("core.bit_sliced.num_slices", "4"),
+                ("core.weight_bits", "8"),
+                ("xbar.dac.mvm", dac8),
+                ("xbar.adc.mvm", adc),
+            ],
+        ),
+        (
+            "3 offset slices, digital offset, gmin > 0, bit-sliced inputs, one ADC for the sum",
+            vec![
+                ("xbar.device.infinite_on_off_ratio", "false"),
+                ("core.bit_sliced.num_slices", "3"),
+                ("core.weight_bits", "9"),
+                ("xbar.dac.mvm", sliced),
+                ("xbar.adc.mvm", adc),
+            ],
+        ),
+        (
+            "2 offset slices, unit line, gmin > 0, bit-sliced inputs, ADC per input slice, column limit, read noise",
+            vec![
+                ("xbar.device.infinite_on_off_ratio", "false"),
+                ("core.offset.style", "\"UNIT_COLUMN_SUBTRACTION\""),
+                ("core.bit_sliced.num_slices", "2"),
+                ("core.weight_bits", "8"),
+                ("xbar.array.Icol_max", "6.0"),
+                ("xbar.device.read_noise", noise),
+                ("xbar.dac.mvm", sliced),
+                ("xbar.adc.mvm", adc_ibit),
+            ],
+        ),
+    ];
+    let (rows, cols, batch) = (21, 17, 3);
+    let w = values(rows * cols, 41);
+    let x = values(batch * cols, 42);
+    let v = values(batch * rows, 43);
+    for (name, settings) in cases {
+        let mut p = params("cuda");
+        p.set_json("core.style", "\"BITSLICED\"").unwrap();
+        p.set_json("core.bit_sliced.style", "\"OFFSET\"").unwrap();
+        for (path, value) in &settings {
+            p.set_json(path, value)
+                .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
+        }
+        p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+        p.set_json("simulation.disable_fast_matmul", "true").unwrap();
+        p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        for call in 0..2 {
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            let before = xbar::internals::gpu::traffic();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            let mid = xbar::internals::gpu::traffic();
+            cpu.vmm(&v, batch, &mut zc).unwrap();
+            gpu.vmm(&v, batch, &mut zg).unwrap();
+            let after = xbar::internals::gpu::traffic();
+            for (what, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
+                let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+                assert_eq!(
+                    differ, 0,
+                    "{name}, {what} call {call}: {differ} outputs differ\nCPU {c:?}\nGPU {g:?}"
+                );
+                assert!(c.iter().any(|&v| v != 0.0), "{name}, {what}: all outputs zero");
+            }
+            if call == 1 {
+                // Up: the inputs and at most two scales per vector (the
+                // host pipeline would send each slice's inputs: twice or more
+                // as many); down: the outputs.
+                for (what, (up, down), n_in, n_out) in [
+                    ("MVM", (mid.0 - before.0, mid.1 - before.1), cols, rows),
+                    ("VMM", (after.0 - mid.0, after.1 - mid.1), rows, cols),
+                ] {
+                    assert!(up >= (8 * batch * n_in) as u64, "{name}: {what}: {up} bytes up");
+                    assert!(
+                        up <= (8 * (batch * n_in + 2 * batch)) as u64,
+                        "{name}: {what}: {up} bytes up"
+                    );
+                    assert_eq!(down, (8 * batch * n_out) as u64, "{name}: {what}: bytes down");
+                }
+            }
+        }
+    }
+}

@@ -9,12 +9,19 @@
 //! difference) and remembers the [`Array::version`]s it was made from: a
 //! read after a program, update or `set_time` (which give the array a new
 //! version) uploads the new conductances once and replaces the old copy.
-//! Reads with wire resistance or nonlinear cells stay on the CPU.
+//! Reads through resistive wires (one array, or an interleaved pair as one
+//! network) are solved on the device by conjugate gradients
+//! ([`DeviceCircuit`]), their `√G` kept there per array state and direction
+//! as the arrays are (with per-cell read noise, the arrays and their σ, each
+//! vector's cells drawn there); what the device solver does not cover
+//! (CrossSim's relaxation, nonlinear cells: refused by
+//! `gpu::select`), and a vector that does not converge, is solved on the CPU.
 
 use super::{ArrayReads, Backend, BlockRead};
 use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
+use crate::gpu::parasitics::{CircuitArray, DeviceCircuit};
 use crate::gpu::pipeline::{self, Banks, Part};
 use crate::gpu::select::GpuBackend;
 use crate::gpu::Resident;
@@ -35,11 +42,16 @@ type Made = (u64, u64, bool);
 /// The device copies, by array id and kind.
 type Copies = HashMap<(u32, Kind), (Made, Arc<Resident>)>;
 
+/// The device circuits: by G+ array id, G− array id of an interleaved pair,
+/// and whether the read is a VMM; with the versions they were made from.
+type Circuits = HashMap<(u32, Option<u32>, bool), ((u64, u64), Arc<DeviceCircuit>)>;
+
 /// A GPU and the device copies of the arrays its reads have used.
 #[derive(Debug)]
 pub struct Cuda {
     gpu: GpuBackend,
     copies: Mutex<Copies>,
+    circuits: Mutex<Circuits>,
     /// Circuit ADC tables on the device.
     banks: Banks,
 }
@@ -50,6 +62,7 @@ impl Cuda {
         Cuda {
             gpu,
             copies: Mutex::new(HashMap::new()),
+            circuits: Mutex::new(HashMap::new()),
             banks: Banks::default(),
         }
     }
@@ -94,11 +107,66 @@ impl Cuda {
         let made = (pos.version(), neg.version(), single);
         self.copy(pos, Kind::Difference, made, || pos.differences(neg, single))
     }
+
+    /// The read `op` of `x` through the wires of `pos` (with `neg`, the G−
+    /// array of an interleaved pair): on the device where its solver covers
+    /// the read, on the host otherwise (see the module).
+    fn circuit_read(&self, pos: &Array, neg: Option<&Array>, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+        let arrays = || std::iter::once(pos).chain(neg);
+        let host = || pos.circuit(op, x, key, neg);
+        let Some(wires) = pos.wires.as_deref() else {
+            return host();
+        };
+        let covered = pos.relaxation.is_none()
+            && arrays().all(|a| a.iv.is_none() && !a.noise.as_ref().is_some_and(|n| n.per_output));
+        if !covered {
+            return host();
+        }
+        let kept = (pos.id, neg.map(|n| n.id), op == Op::Vmm);
+        let made = (pos.version(), neg.map_or(0, Array::version));
+        let circuit = {
+            let mut circuits = self
+                .circuits
+                .lock()
+                .map_err(|_| Error::Internal("GPU circuits poisoned".into()))?;
+            match circuits.get(&kept) {
+                Some((m, c)) if *m == made => c.clone(),
+                _ => {
+                    let g: Vec<_> = arrays().map(|a| a.g.as_f64()).collect();
+                    let parts: Vec<CircuitArray> = arrays()
+                        .zip(&g)
+                        .map(|(a, g)| CircuitArray {
+                            g,
+                            noise: a.noise.as_ref(),
+                            id: a.id,
+                        })
+                        .collect();
+                    let c = Arc::new(DeviceCircuit::upload(
+                        &self.gpu.gpu,
+                        wires,
+                        op,
+                        pos.rows,
+                        pos.cols,
+                        &parts,
+                    )?);
+                    circuits.insert(kept, (made, c.clone()));
+                    c
+                }
+            }
+        };
+        match circuit.solve(x, key)? {
+            Some(y) => Ok(y),
+            None => host(),
+        }
+    }
 }
 
 impl ArrayReads for Cuda {
     fn read(&self, a: &Array, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
-        if a.wires.is_some() || a.iv.is_some() {
+        if a.wires.is_some() {
+            return self.circuit_read(a, None, op, x, key);
+        }
+        if a.iv.is_some() {
             return a.read(op, x, key);
         }
         self.array(a)?.read(op, x, a.noise.as_ref(), key.streams(a.id))
@@ -107,6 +175,10 @@ impl ArrayReads for Cuda {
     fn difference(&self, pos: &Array, neg: &Array, single: bool, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
         self.difference_of(pos, neg, single)?
             .read(op, x, None, key.streams(pos.id))
+    }
+
+    fn circuit(&self, pos: &Array, neg: &Array, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+        self.circuit_read(pos, Some(neg), op, x, key)
     }
 
     fn add_output_noise(

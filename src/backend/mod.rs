@@ -51,6 +51,13 @@ pub trait ArrayReads: Sync {
     /// difference, taken per cell in single precision when `single`, as
     /// [`Array::difference_product`] defines them.
     fn difference(&self, pos: &Array, neg: &Array, single: bool, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch>;
+    /// Currents of the resistive network of `pos` with `neg`, the G− array
+    /// of an interleaved pair sharing its output lines, as [`Array::circuit`]
+    /// defines them (by default, that host solve).
+    fn circuit(&self, pos: &Array, neg: &Array, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+        pos.circuit(op, x, key, Some(neg))
+    }
+
     /// Adds to the currents `y` of `a` (or of the pair whose G+ is `a`) for
     /// `x` the per-output read noise of `noisy` (those of `a` and its partner
     /// that have read noise), as [`Array::add_output_noise`] defines it.

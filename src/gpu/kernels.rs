@@ -16,6 +16,7 @@ pub const HEADER: &str = include_str!("../../kernels/philox.cuh");
 pub const SOURCES: &[(&str, &str)] = &[
     ("mvm.cu", include_str!("../../kernels/mvm.cu")),
     ("periphery.cu", include_str!("../../kernels/periphery.cu")),
+    ("parasitics.cu", include_str!("../../kernels/parasitics.cu")),
 ];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
@@ -212,6 +213,17 @@ pub const KERNELS: &[Kernel] = &[
         file: "periphery.cu",
         name: "xbar_narrow_f32",
         signature: "ppU",
+    },
+    // kernels/parasitics.cu (see gpu::parasitics).
+    Kernel {
+        file: "parasitics.cu",
+        name: "xbar_pcg_solve",
+        signature: "pUppppiiiidddddiid",
+    },
+    Kernel {
+        file: "parasitics.cu",
+        name: "xbar_pcg_noisy_cells",
+        signature: "ppididdpUUiiiiUuU",
     },
 ];
 

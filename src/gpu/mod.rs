@@ -11,6 +11,7 @@
 //!   (a real GPU through cudarc) and [`emulated`] (the same sources compiled
 //!   for the host, `XBAR_GPU_EMULATE=1`);
 //! * [`periphery`]: the DAC, ADC and recombination steps of a read on the device;
+//! * [`parasitics`]: reads through resistive wires, solved on the device;
 //! * [`pipeline`]: a balanced block's whole read on the device, from those steps;
 //! * [`open`]: one opened GPU, cached per process;
 //! * [`select`]: the choice of backend for a parameter set;
@@ -22,6 +23,7 @@ pub mod driver;
 pub mod emulated;
 pub mod kernels;
 pub mod open;
+pub mod parasitics;
 pub(crate) mod periphery;
 pub(crate) mod pipeline;
 pub mod probe;

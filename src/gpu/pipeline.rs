@@ -16,8 +16,9 @@
 //! the counters need, and those go up in place of the inputs.
 //!
 //! [`block`] answers `None` for what has no device form yet, and the caller
-//! then runs the host pipeline: offset weight slices of bit-sliced blocks,
-//! per-output read noise on a pair's difference product, wire resistance and nonlinear cells.
+//! then runs the host pipeline: per-output read noise on a pair's
+//! difference product, wire resistance (whose reads the backend then solves
+//! on the device, `gpu::parasitics`) and nonlinear cells.
 
 use super::device::{Buffer, Device};
 use super::periphery::{self, CircuitBank, Rounding, Slicing};
@@ -75,8 +76,8 @@ enum Correction {
 }
 
 /// The read of `block` for `read` on `gpu`, with its outputs in weight
-/// units: a balanced or OFFSET block, or a bit-sliced one of balanced
-/// slices; `None` when a step has no device form (see the module).
+/// units: a balanced or OFFSET block, or a bit-sliced one of balanced or
+/// offset slices; `None` when a step has no device form (see the module).
 pub(crate) fn block(
     gpu: &GpuBackend,
     block: &Mapping,
@@ -85,13 +86,18 @@ pub(crate) fn block(
     banks: &Banks,
 ) -> Result<Option<Batch>> {
     let op = read.op;
-    let pairs: Vec<&Pair> = match block {
-        Mapping::Balanced(b) => vec![&b.pair],
+    // Balanced pairs, or the offset weight slices of a bit-sliced block
+    // (with their unit line and column current limit).
+    let (pairs, offsets): (Vec<&Pair>, _) = match block {
+        Mapping::Balanced(b) => (vec![&b.pair], None),
         Mapping::BitSliced(s) => match s.pairs() {
-            Some(p) => p,
-            None => return Ok(None),
+            Some(p) => (p, None),
+            None => match s.offset_slices() {
+                Some(o) => (Vec::new(), Some(o)),
+                None => return Ok(None),
+            },
         },
-        Mapping::Offset(_) => Vec::new(),
+        Mapping::Offset(_) => (Vec::new(), None),
     };
     let plain = |a: &Array| a.wires.is_none() && a.iv.is_none();
     for pair in &pairs {
@@ -100,10 +106,17 @@ pub(crate) fn block(
             return Ok(None);
         }
     }
+    if offsets
+        .as_ref()
+        .is_some_and(|(arrays, _, _)| !arrays.iter().all(|a| plain(a)))
+    {
+        return Ok(None);
+    }
     // The first array read, whose outputs are the block's raw output lines.
-    let first = match block {
-        Mapping::Offset(o) if !plain(&o.array) => return Ok(None),
-        Mapping::Offset(o) => &o.array,
+    let first = match (block, &offsets) {
+        (Mapping::Offset(o), _) if !plain(&o.array) => return Ok(None),
+        (Mapping::Offset(o), _) => &o.array,
+        (_, Some((arrays, _, _))) => arrays[0],
         _ => &pairs[0].pos,
     };
     let x = read.inputs();
@@ -151,29 +164,63 @@ pub(crate) fn block(
             // bitsliced.rs's Recombination: each slice in units of the
             // range, their sum by place value, then `·(2^b_s − 1)`, `/2^B`,
             // `/((2^(B−1) − 1)/2^(B−1))` and `·grange`, each rounded as there.
+            // Offset slices read without a unit line take `gmin·Σx` off each
+            // slice (before `/grange`) and `2^(B−1)·Σx` off the sum (after
+            // `·(2^b_s − 1)`); with one (MVM) each slice's unit line is
+            // subtracted from its other lines.
             let rec = s.recombination();
             let (gmin, grange, full, top, shrink) = rec.factors();
             let m = n_out * x.count;
+            let unit_line = offsets.as_ref().is_some_and(|o| o.1 && op == Op::Mvm);
+            let lines = if unit_line { n_out - 1 } else { n_out };
+            let ml = lines * x.count;
+            let sums = match (&offsets, unit_line) {
+                (Some(_), false) => {
+                    let sums = r.zeroed(x.count)?;
+                    periphery::vector_sums(r.dev, &xd, &sums, x.len, x.count)?;
+                    Some(sums)
+                }
+                _ => None,
+            };
+            let slices = offsets.as_ref().map_or(pairs.len(), |o| o.0.len());
             let mut out: Option<Buffer> = None;
-            for (i, pair) in pairs.iter().enumerate() {
-                let c = r.sliced(per, &xd, &key, &adcs[i], Correction::Plain, &|x, k| {
-                    r.currents(pair, x, k)
-                })?;
-                let o = r.finish(c, (!per.adc_per_ibit).then_some(&adcs[i]), &key)?;
+            for i in 0..slices {
+                let c = match &offsets {
+                    Some((arrays, unit_column, limit)) => {
+                        r.sliced(per, &xd, &key, &adcs[i], Correction::Plain, &|x, k| {
+                            r.offset_currents(arrays[i], x, k, *unit_column, *limit)
+                        })?
+                    }
+                    None => r.sliced(per, &xd, &key, &adcs[i], Correction::Plain, &|x, k| {
+                        r.currents(pairs[i], x, k)
+                    })?,
+                };
+                let mut o = r.finish(c, (!per.adc_per_ibit).then_some(&adcs[i]), &key)?;
                 if gmin > 0.0 {
+                    if let Some(sums) = &sums {
+                        periphery::subtract_sums(r.dev, &o, sums, n_out, x.count, gmin)?;
+                    }
                     periphery::scale(r.dev, &o, m, 1.0, grange)?;
+                }
+                if unit_line {
+                    let u = r.zeroed(ml)?;
+                    periphery::minus_first(r.dev, &o, &u, n_out, x.count)?;
+                    o = u;
                 }
                 match &out {
                     None => out = Some(o),
-                    Some(acc) => periphery::add_scaled(r.dev, acc, &o, m, rec.weight(i))?,
+                    Some(acc) => periphery::add_scaled(r.dev, acc, &o, ml, rec.weight(i))?,
                 }
             }
             let Some(out) = out else { return Ok(None) };
-            periphery::scale(r.dev, &out, m, full, 1.0)?;
-            periphery::scale(r.dev, &out, m, 1.0, top)?;
-            periphery::scale(r.dev, &out, m, 1.0, shrink)?;
+            periphery::scale(r.dev, &out, ml, full, 1.0)?;
+            if let Some(sums) = &sums {
+                periphery::subtract_sums(r.dev, &out, sums, lines, x.count, 0.5 * top)?;
+            }
+            periphery::scale(r.dev, &out, ml, 1.0, top)?;
+            periphery::scale(r.dev, &out, ml, 1.0, shrink)?;
             if gmin > 0.0 {
-                periphery::scale(r.dev, &out, m, grange, 1.0)?;
+                periphery::scale(r.dev, &out, ml, grange, 1.0)?;
             }
             out
         }
@@ -182,20 +229,7 @@ pub(crate) fn block(
             // unit line undriven), digitised, then the unit line or the
             // offset `(g0 + wr/2)·Σx` taken off.
             let (g0, wr, unit_column, limit) = o.numbers();
-            let m = n_out * x.count;
-            let currents = |xs: &Buffer, k: &ReadKey| -> Result<Currents> {
-                let y = if unit_column && op == Op::Vmm {
-                    let z = r.zeroed((x.len + 1) * x.count)?;
-                    periphery::leading_zero(r.dev, xs, &z, x.len, x.count)?;
-                    r.product(Part::Array(first), first.noise.as_ref(), first.id, &z, x.len + 1, k)?
-                } else {
-                    r.product(Part::Array(first), first.noise.as_ref(), first.id, xs, x.len, k)?
-                };
-                if limit > 0.0 {
-                    periphery::clip(r.dev, &y, m, -limit, limit)?;
-                }
-                Ok(Currents::One(y))
-            };
+            let currents = |xs: &Buffer, k: &ReadKey| r.offset_currents(first, xs, k, unit_column, limit);
             let c = r.sliced(per, &xd, &key, &adcs[0], Correction::Plain, &currents)?;
             let last = (!per.dac.bitslicing() || !per.adc_per_ibit).then_some(&adcs[0]);
             let y = r.finish(c, last, &key)?;
@@ -219,8 +253,9 @@ pub(crate) fn block(
         }
     };
     // A unit line's output is gone from the block's outputs.
-    let len = match block {
-        Mapping::Offset(o) if o.numbers().2 && op == Op::Mvm => n_out - 1,
+    let len = match (block, &offsets) {
+        (Mapping::Offset(o), _) if o.numbers().2 && op == Op::Mvm => n_out - 1,
+        (Mapping::BitSliced(_), Some((_, true, _))) if op == Op::Mvm => n_out - 1,
         _ => n_out,
     };
     let s_out = Buffer::upload(devs, read.s_out)?;
@@ -342,6 +377,23 @@ impl Read<'_> {
             key.streams(id),
         )?;
         self.wide(y)
+    }
+
+    /// The clipped currents of the offset array `a` for the DAC outputs (or
+    /// an input slice) `xs` (`Offset::currents`, `BitSliced::currents`): a
+    /// VMM input leaves the unit line, when there is one, undriven.
+    fn offset_currents(&self, a: &Array, xs: &Buffer, k: &ReadKey, unit_column: bool, limit: f64) -> Result<Currents> {
+        let y = if unit_column && self.op == Op::Vmm {
+            let z = self.zeroed((self.n_in + 1) * self.count)?;
+            periphery::leading_zero(self.dev, xs, &z, self.n_in, self.count)?;
+            self.product(Part::Array(a), a.noise.as_ref(), a.id, &z, self.n_in + 1, k)?
+        } else {
+            self.product(Part::Array(a), a.noise.as_ref(), a.id, xs, self.n_in, k)?
+        };
+        if limit > 0.0 {
+            periphery::clip(self.dev, &y, self.n_out * self.count, -limit, limit)?;
+        }
+        Ok(Currents::One(y))
     }
 
     /// The currents of `pair` for the DAC outputs `xd` (doubles): `Pair::currents`.

@@ -15,7 +15,7 @@ use super::resident::Precision;
 use super::Gpu;
 use crate::circuit::parasitics::Wires;
 use crate::error::{Error, Result};
-use crate::params::{Backend, DeviceModel, GpuPrecision, Params};
+use crate::params::{Backend, DeviceModel, GpuPrecision, Params, ParasiticSolver};
 use std::sync::Arc;
 
 /// The GPU a core's arrays live on and the precision they are kept in.
@@ -28,8 +28,11 @@ pub struct GpuBackend {
 /// Why the GPU backend cannot run `p`, if it cannot: the parts of the model
 /// that have no GPU implementation yet.
 pub fn unsupported(p: &Params) -> Option<&'static str> {
-    if Wires::from_params(p).is_active() {
-        return Some("parasitic resistances (xbar.array.parasitics) are solved on the CPU only");
+    if Wires::from_params(p).is_active() && p.simulation.parasitic_solver == ParasiticSolver::CrossSim {
+        return Some(
+            "CrossSim's relaxation solver (simulation.parasitic_solver = \"crosssim\") runs on the CPU only; \
+             \"exact\" runs on the device",
+        );
     }
     let d = &p.xbar.device;
     if d.nonlinear_iv.enable && d.nonlinear_iv.model != DeviceModel::Ideal {

@@ -315,6 +315,21 @@ impl BitSliced {
             .collect()
     }
 
+    /// The arrays of offset weight slices, least significant first, whether
+    /// they hold a unit line (`UnitColumnSubtraction`) and the column current
+    /// limit (0: none); `None` for balanced slices.
+    pub(crate) fn offset_slices(&self) -> Option<(Vec<&Array>, bool, f64)> {
+        let arrays = self
+            .slices
+            .iter()
+            .map(|s| match s {
+                SliceArrays::Offset(a) => Some(a),
+                SliceArrays::Balanced(_) => None,
+            })
+            .collect::<Option<Vec<&Array>>>()?;
+        Some((arrays, self.unit_column, self.icol_max))
+    }
+
     /// `weight_scale = 2·wmax/grange` and model factor 1.
     pub fn output_factors(&self) -> (f64, f64) {
         ((2.0 * self.wmax) / self.grange, 1.0)

@@ -131,7 +131,7 @@ impl Pair {
             return Ok(Currents::One(y));
         }
         if self.interleaved && self.pos.wires.is_some() {
-            let mut i = self.pos.circuit(op, x, key, Some(&self.neg))?;
+            let mut i = reads.circuit(&self.pos, &self.neg, op, x, key)?;
             clip(&mut i, self.icol_max);
             return Ok(Currents::One(i));
         }

@@ -46,10 +46,10 @@ const RHS_BLOCK_VALUES: usize = 8 << 20;
 const ITERATIVE_MIN_CELLS: usize = 64 * 64;
 /// Conjugate gradients stop at a relative residual (of the scaled cell-current
 /// system, checked on the true residual) of this.
-const ITERATIVE_TOLERANCE: f64 = 1e-12;
+pub(crate) const ITERATIVE_TOLERANCE: f64 = 1e-12;
 /// ... or give way to the factorisation after this many steps (very strong
 /// wires: the iteration count grows as the square root of the IR drop).
-const ITERATIVE_MAX_STEPS: usize = 300;
+pub(crate) const ITERATIVE_MAX_STEPS: usize = 300;
 
 /// How [`LinearSolver`] solves the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -83,7 +83,9 @@ mod wires;
 
 pub use iterative::{solve_relaxation, Relaxation, RelaxationReport};
 pub use linear::{solve_exact, LinearSolver, Method, ACTIVE_INPUT, RESIDUAL_LIMIT};
+pub(crate) use linear::{ITERATIVE_MAX_STEPS, ITERATIVE_TOLERANCE};
 pub use newton::{solve_nonlinear, NewtonReport, NewtonSettings};
 pub use problem::Problem;
 pub use spice::{netlist, parse_ngspice_currents};
+pub(crate) use wires::Frame;
 pub use wires::Wires;
