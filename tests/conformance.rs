@@ -460,8 +460,8 @@ fn run_cases(backend: Backend) {
             ],
             ("det", _) => vec![("det", run_det(case, "params.json", "Y.npy", backend))],
             ("error", Backend::Cpu) => vec![("error", run_error(case))],
-            // The circuit solver's failures are a CPU matter (the GPU backend
-            // refuses parasitic configurations, docs/gpu.md).
+            // The circuit solver's failures are those of CrossSim's relaxation
+            // solver (run_error), which the GPU backend refuses (docs/gpu.md).
             ("error", _) => vec![],
             // Stochastic cases: their noise-free twin is deterministic; their
             // statistics are compared in tests/conformance_stats.rs.
