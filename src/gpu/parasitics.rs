@@ -290,18 +290,8 @@ impl DeviceCircuit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::circuit::parasitics::{solve_exact, Problem};
+    use crate::circuit::parasitics::{solve_exact, test_values as values, Problem};
     use crate::params::SelectedRows;
-
-    fn values(count: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
-        let mut s = seed;
-        (0..count)
-            .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                lo + (hi - lo) * ((s >> 11) as f64 / (1u64 << 53) as f64)
-            })
-            .collect()
-    }
 
     /// The device solve of a 9 × 7 array and of an interleaved pair, MVM and
     /// VMM, current from the inputs and from supply lines (with unused lines

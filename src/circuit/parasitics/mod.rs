@@ -77,6 +77,9 @@ mod network;
 mod newton;
 mod ordering;
 mod pcg;
+/// Deterministic test values, shared by the solvers' unit tests here and on the device.
+#[cfg(test)]
+pub(crate) use pcg::tests::values as test_values;
 mod problem;
 mod spice;
 mod wires;

@@ -431,14 +431,14 @@ impl CellCg {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::array::Op;
     use crate::circuit::parasitics::Wires;
     use crate::params::SelectedRows;
 
     /// Deterministic values in `[lo, hi)`.
-    fn values(count: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
+    pub(crate) fn values(count: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
         let mut s = seed;
         (0..count)
             .map(|_| {
