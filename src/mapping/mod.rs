@@ -161,6 +161,10 @@ pub struct StaticProducts<'a> {
     pub recombination: Option<bitsliced::Recombination>,
 }
 
+/// Input values (vectors × lines) from which a batch's DAC conversion runs
+/// in xbar's pool.
+const DAC_PARALLEL_MIN: usize = 1 << 15;
+
 /// One block of a core: its weights in one of the three mappings.
 #[derive(Debug, Clone)]
 pub enum Mapping {
@@ -363,12 +367,20 @@ impl Mapping {
     pub fn dac_outputs_of(&self, op: Op, x: &Batch, first: usize, len: usize, s_in: &[f64]) -> Batch {
         let dac = &self.periphery(op).dac;
         let mut xd = x.sub(first, len);
-        for (b, &s) in s_in.iter().enumerate() {
-            let v = xd.vector_mut(b);
+        let one = |(v, &s): (&mut [f64], &f64)| {
             for e in v.iter_mut() {
                 *e *= s;
             }
             dac.convert(v);
+        };
+        // Each vector is converted on its own, so the split does not change a value.
+        if xd.data.len() >= DAC_PARALLEL_MIN && len > 0 {
+            crate::threads::install(|| {
+                use rayon::prelude::*;
+                xd.data.par_chunks_mut(len).zip(s_in).with_min_len(8).for_each(one)
+            });
+        } else {
+            xd.data.chunks_mut(len.max(1)).zip(s_in).for_each(one);
         }
         xd
     }
