@@ -7,7 +7,7 @@ use crate::circuit::parasitics::{solve_relaxation, Problem, Relaxation, Wires};
 use crate::device::iv::IvModel;
 use crate::error::{Error, Result};
 use crate::product::{self, gemm, Dense, Diff, Matrix, Sum};
-use crate::storage::Conductances;
+use crate::storage::{Conductances, Stored};
 use crate::with_stored;
 use rayon::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -53,6 +53,39 @@ pub struct Array {
     /// (`product::gemm`); `false` (`simulation.disable_fast_matmul`) keeps
     /// the in-order one-vector kernels, whose results do not depend on the batch.
     pub gemm: bool,
+    /// The difference `G − G_neg` of this array (G+ of a balanced pair) and
+    /// its partner, kept for batched reads ([`Array::stored_difference`]).
+    difference: DifferenceCache,
+}
+
+/// A balanced pair's difference matrix as last computed, with the
+/// [`Array::version`]s of both arrays (and the rounding) it was made from.
+/// Built on the first batched (GEMM) read of the pair, so only cores whose
+/// static reads take the GEMM hold it: one more matrix per pair, in the
+/// storage precision (4 bytes per cell for float32, 8 for float64). A clone
+/// of the array starts with an empty cache.
+#[derive(Default)]
+struct DifferenceCache(Mutex<Option<CachedDifference>>);
+
+/// One stored difference and what it was made from.
+struct CachedDifference {
+    pos: u64,
+    neg: u64,
+    single: bool,
+    g: Arc<Conductances>,
+}
+
+impl Clone for DifferenceCache {
+    fn clone(&self) -> DifferenceCache {
+        DifferenceCache::default()
+    }
+}
+
+impl std::fmt::Debug for DifferenceCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let held = self.0.lock().map(|c| c.is_some()).unwrap_or(false);
+        write!(f, "DifferenceCache {{ held: {held} }}")
+    }
 }
 
 /// Identifies one read of the arrays of a core: the core seed, the core's
@@ -100,6 +133,7 @@ impl Array {
             version: next_version(),
             iv: None,
             gemm: true,
+            difference: DifferenceCache::default(),
         }
     }
 
@@ -309,16 +343,13 @@ impl Array {
 
     /// The currents of this array minus those of `neg` (same shape and
     /// precision) as one product of the difference `G − G_neg`, taken per
-    /// cell in single precision when `single`. A batched read takes the
-    /// differences a block at a time into the GEMM's buffers, in the storage
-    /// precision ([`Array::difference_source`]).
+    /// cell in single precision when `single`. A batched read multiplies the
+    /// pair's stored difference matrix ([`Array::stored_difference`]).
     pub fn difference_product(&self, neg: &Array, single: bool, op: Op, x: &Batch) -> Result<Batch> {
         let cols = self.cols;
         if self.use_gemm(x) {
-            return Ok(match self.difference_source(neg, single)? {
-                gemm::AnySource::F32(a) => self.gemm_with(op, &a, x),
-                gemm::AnySource::F64(a) => self.gemm_with(op, &a, x),
-            });
+            let d = self.stored_difference(neg, single)?;
+            return Ok(with_stored!(&*d, a => self.gemm_with(op, &gemm::Source::Stored(&a[..]), x)));
         }
         Ok(match (&self.g, &neg.g, single) {
             (Conductances::Single(pos), Conductances::Single(neg), true) => {
@@ -337,27 +368,62 @@ impl Array {
         })
     }
 
-    /// The difference `G − G_neg` as a GEMM operand in the storage precision,
-    /// written block by block: the exact difference of two float32 cells
-    /// rounded to `f32` (to single precision first when `single`, for
-    /// double-precision storage).
-    pub fn difference_source<'a>(&'a self, neg: &'a Array, single: bool) -> Result<gemm::AnySource<'a>> {
-        let cols = self.cols;
+    /// The difference `G − G_neg` as a GEMM operand, in the storage
+    /// precision: the exact difference of two float32 cells rounded to `f32`
+    /// (to single precision first when `single`, for double-precision
+    /// storage). Computed once and kept until either array changes (a new
+    /// [`Array::version`]); reads that share `&self` share the one copy (the
+    /// first of them computes it while the others wait).
+    pub fn stored_difference(&self, neg: &Array, single: bool) -> Result<Arc<Conductances>> {
+        let mut cache = self.difference.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache.as_ref() {
+            if (c.pos, c.neg, c.single) == (self.version, neg.version, single) {
+                return Ok(c.g.clone());
+            }
+        }
+        // The old matrix goes before the new one is built.
+        *cache = None;
+        let g = Arc::new(self.difference_of(neg, single)?);
+        *cache = Some(CachedDifference {
+            pos: self.version,
+            neg: neg.version,
+            single,
+            g: g.clone(),
+        });
+        Ok(g)
+    }
+
+    /// The difference matrix of [`Array::stored_difference`], computed (in
+    /// xbar's pool when large).
+    fn difference_of(&self, neg: &Array, single: bool) -> Result<Conductances> {
+        fn each<T: Stored + Default>(p: &[T], n: &[T], d: impl Fn(T, T) -> T + Sync) -> Vec<T> {
+            let mut out = vec![T::default(); p.len()];
+            let fill = |(o, (p, n)): (&mut [T], (&[T], &[T]))| {
+                o.iter_mut().zip(p.iter().zip(n)).for_each(|(o, (&p, &n))| *o = d(p, n))
+            };
+            const CHUNK: usize = 1 << 16;
+            if p.len() >= PARALLEL_MIN_WORK {
+                crate::threads::install(|| {
+                    out.par_chunks_mut(CHUNK)
+                        .zip(p.par_chunks(CHUNK).zip(n.par_chunks(CHUNK)))
+                        .for_each(fill)
+                });
+            } else {
+                fill((&mut out[..], (p, n)));
+            }
+            out
+        }
         Ok(match (&self.g, &neg.g) {
             (Conductances::Single(p), Conductances::Single(n)) if single => {
-                gemm::AnySource::F32(gemm::computed(cols, move |i| p[i] - n[i]))
+                Conductances::Single(each(p, n, |p, n| p - n))
             }
             (Conductances::Single(p), Conductances::Single(n)) => {
-                gemm::AnySource::F32(gemm::computed(cols, move |i| {
-                    (f64::from(p[i]) - f64::from(n[i])) as f32
-                }))
+                Conductances::Single(each(p, n, |p, n| (f64::from(p) - f64::from(n)) as f32))
             }
             (Conductances::Double(p), Conductances::Double(n)) if single => {
-                gemm::AnySource::F64(gemm::computed(cols, move |i| f64::from(p[i] as f32 - n[i] as f32)))
+                Conductances::Double(each(p, n, |p, n| f64::from(p as f32 - n as f32)))
             }
-            (Conductances::Double(p), Conductances::Double(n)) => {
-                gemm::AnySource::F64(gemm::computed(cols, move |i| p[i] - n[i]))
-            }
+            (Conductances::Double(p), Conductances::Double(n)) => Conductances::Double(each(p, n, |p, n| p - n)),
             _ => return Err(Error::Internal("a balanced pair stored in two precisions".into())),
         })
     }

@@ -7,8 +7,8 @@ and scipy:
     CROSSSIM_PATH=/path/to/cross-sim python benches/crosssim/time_crosssim.py [CASE ...]
 
 Cases: a_ideal, b_noisy, c_par256, c_par1024 (default: all), and the static
-cases of benches/static_mvm.rs, s_ideal, s_dac_adc and s_bitsliced (1024 x 1024,
-batch BATCH, default 256; see static_rounds.sh). Each case builds
+cases of benches/static_mvm.rs, s_ideal, s_dac_adc and s_bitsliced (N x N,
+default 1024, batch BATCH, default 256; see static_rounds.sh). Each case builds
 an AnalogCore from CrossSim parameters equal to the xbar bench's, runs one
 untimed call, then prints the median and minimum wall time of REPEATS calls
 (environment variable, default 5), one line per case.
@@ -134,7 +134,7 @@ def parasitic_params(style, r_norm, rmin=1e4):
 def case(name):
     """(description, core, input) for one case; inputs are (n,) or (n, batch)."""
     if name.startswith("s_"):
-        n, batch = 1024, int(os.environ.get("BATCH", "256"))
+        n, batch = int(os.environ.get("N", "1024")), int(os.environ.get("BATCH", "256"))
         w = data(n * n, 0.1).reshape(n, n)
         x = np.ascontiguousarray(data(n * batch, 0.7).reshape(batch, n).T)
         return f"{name} {n}x{n} batch {batch}", AnalogCore(w, static_params(name, n)), x

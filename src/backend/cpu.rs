@@ -1,14 +1,19 @@
-//! The CPU backend: static blocks as one fused pass over blocks of outputs
-//! ([`fused`]), every other block through its reference pipeline
+//! The CPU backend: static blocks as one GEMM per weight slice and one
+//! periphery pass over the batch ([`fused`]), every other block through its reference pipeline
 //! ([`Mapping::apply`]) with the products of `product/` and the circuit
 //! solvers, each array read from its own storage.
 
 use super::{ArrayReads, Backend, BlockRead};
 use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
+use crate::circuit::adc::quantizer::Quantizer;
+use crate::circuit::adc::Adc;
 use crate::error::Result;
+use crate::mapping::bitsliced::Recombination;
 use crate::mapping::{Mapping, StaticProducts};
-use crate::product::gemm::{self, AnySource, GemmElem, Source};
+use crate::product::gemm::{self, GemmElem, Source};
+use crate::rng::Stream;
+use crate::storage::Conductances;
 use crate::{recycle, threads};
 use rayon::prelude::*;
 #[cfg(test)]
@@ -37,19 +42,23 @@ impl Backend for Cpu {
     }
 }
 
-/// A static block read ([`Mapping::static_products`]) as one pass over
-/// blocks of [`gemm::OUT_BLOCK`] outputs: each block's products (one GEMM
-/// per weight slice, [`gemm::block`]), its ADCs, its slice recombination and
-/// output scaling run on one thread while the block is in cache, and the
-/// results are added straight into the core's outputs. No batch of `count ×
-/// outputs` values is built between the steps; the DAC outputs go straight
-/// into the product's precision.
+/// A static block read ([`Mapping::static_products`]): per weight slice one
+/// GEMM over every output and every vector ([`gemm::product`], on xbar's
+/// pool), multiplying the pair's stored difference matrix
+/// ([`Array::stored_difference`]); then the periphery (ADC, slice
+/// recombination, output scaling, added straight into the core's outputs) in
+/// one pass over the batch, in parallel over vectors. The DAC outputs go
+/// straight into the product's precision. Between the steps the read holds
+/// one `count × outputs` buffer of products (in the storage precision) and,
+/// for a bit-sliced block, one of recombined sums (`f64`), both recycled
+/// ([`crate::recycle`]).
 ///
 /// The values are those of the reference pipeline bit for bit: the same
-/// blocks go through the same GEMM, and every later step is the same
-/// operation on the same value, only in another loop order. Blocks are
-/// fixed by the shape, so results do not depend on the thread count.
-/// Returns `false` (having done nothing) when the block is not static.
+/// matrix goes through the same GEMM, and every later step is the same
+/// operation on the same value, only in another loop order. Every output is
+/// computed by one thread in a fixed order, so results do not depend on the
+/// thread count. Returns `false` (having done nothing) when the block is
+/// not static.
 fn fused(block: &Mapping, read: &mut BlockRead, y: &mut Batch, out0: usize) -> Result<bool> {
     #[cfg(test)]
     if tests::REFERENCE.load(Ordering::Relaxed) {
@@ -58,17 +67,17 @@ fn fused(block: &Mapping, read: &mut BlockRead, y: &mut Batch, out0: usize) -> R
     let Some(sp) = block.static_products(read.op, read.x.count) else {
         return Ok(false);
     };
-    let sources = sp
+    let diffs = sp
         .pairs
         .iter()
-        .map(|&(pos, neg, single)| pos.difference_source(neg, single))
+        .map(|&(pos, neg, single)| pos.stored_difference(neg, single))
         .collect::<Result<Vec<_>>>()?;
     // The pairs of a block share one storage precision.
     let (mut f32s, mut f64s) = (Vec::new(), Vec::new());
-    for s in sources {
-        match s {
-            AnySource::F32(s) => f32s.push(s),
-            AnySource::F64(s) => f64s.push(s),
+    for d in &diffs {
+        match &**d {
+            Conductances::Single(g) => f32s.push(&g[..]),
+            Conductances::Double(g) => f64s.push(&g[..]),
         }
     }
     match (f32s.is_empty(), f64s.is_empty()) {
@@ -81,11 +90,11 @@ fn fused(block: &Mapping, read: &mut BlockRead, y: &mut Batch, out0: usize) -> R
     Ok(true)
 }
 
-/// [`fused`] in the product precision `E`, the slices' differences `sources`.
+/// [`fused`] in the product precision `E`, the slices' difference matrices `gs`.
 fn run<E: GemmElem>(
     block: &Mapping,
     sp: &StaticProducts,
-    sources: &[Source<E>],
+    gs: &[&[E]],
     read: &mut BlockRead,
     y: &mut Batch,
     out0: usize,
@@ -99,79 +108,162 @@ fn run<E: GemmElem>(
         count,
     };
     let n_out = pos.outputs(op);
+    let par = gemm::parallel(shape.work());
     // DAC outputs of every vector, and in the product's precision.
     let xd = block.dac_outputs_of(op, read.x, read.first, read.len, read.s_in);
-    let xs: Vec<E> = gemm::convert(&xd.data);
-    let roundings: Vec<_> = sp
-        .adcs
-        .iter()
-        .map(|a| a.and_then(|a| a.rounding(&read.key, 0)))
-        .collect();
-    // Each block's share of every vector's outputs in `y`.
-    let n_blocks = gemm::blocks(n_out).count();
-    let mut parts: Vec<Vec<&mut [f64]>> = (0..n_blocks).map(|_| Vec::with_capacity(count)).collect();
-    for row in y.data.chunks_mut(y.len.max(1)) {
-        for (k, seg) in row[out0..out0 + n_out].chunks_mut(gemm::OUT_BLOCK).enumerate() {
-            parts[k].push(seg);
-        }
-    }
-    let s_out = read.s_out;
-    let one_block = |((o0, n), mut dst): ((usize, usize), Vec<&mut [f64]>)| {
-        let mut prod = recycle::filled(n * count, E::default());
-        let mut acc = match sp.recombination {
-            Some(_) => recycle::filled(n * count, 0.0),
-            None => Vec::new(),
-        };
-        for (i, src) in sources.iter().enumerate() {
-            gemm::block(src, op, shape, &xs, o0, n, &mut prod);
-            let (adc, r) = (sp.adcs[i], roundings[i].as_ref());
-            let digitise = |v: f64, b: usize, l: usize| match adc {
-                Some(a) => a.convert_at(v, r, b * n_out + o0 + l, o0 + l),
-                None => v,
-            };
-            match &sp.recombination {
-                None => {
-                    for (b, d) in dst.iter_mut().enumerate() {
-                        let so = s_out[b];
-                        for (l, (o, &p)) in d.iter_mut().zip(&prod[b * n..(b + 1) * n]).enumerate() {
-                            *o += digitise(p.into(), b, l) * so;
-                        }
-                    }
-                }
-                Some(rec) => {
-                    let f = rec.weight(i);
-                    for b in 0..count {
-                        let a = &mut acc[b * n..(b + 1) * n];
-                        for (l, (a, &p)) in a.iter_mut().zip(&prod[b * n..(b + 1) * n]).enumerate() {
-                            let o = rec.slice(digitise(p.into(), b, l));
-                            *a = if i == 0 { o } else { *a + f * o };
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(rec) = &sp.recombination {
-            for (b, d) in dst.iter_mut().enumerate() {
-                let so = s_out[b];
-                for (o, &a) in d.iter_mut().zip(&acc[b * n..(b + 1) * n]) {
-                    *o += rec.finish(a, None) * so;
-                }
-            }
-        }
-        recycle::give(prod);
-        recycle::give(acc);
+    let xs: Vec<E> = gemm::convert(&xd.data, par);
+    let mut prod = recycle::filled(n_out * count, E::default());
+    let mut acc = match sp.recombination {
+        Some(_) => recycle::filled(n_out * count, 0.0),
+        None => Vec::new(),
     };
-    let work: Vec<_> = gemm::blocks(n_out).zip(parts).collect();
-    if gemm::parallel(shape.rows * shape.cols * count * sources.len(), n_out) {
-        threads::install(|| work.into_par_iter().for_each(one_block));
-    } else {
-        work.into_iter().for_each(one_block);
+    let lanes = Lanes {
+        par,
+        n_out,
+        out0,
+        y_len: y.len,
+    };
+    for (i, g) in gs.iter().enumerate() {
+        gemm::product(&Source::Stored(g), op, shape, &xs, &mut prod);
+        let adc = sp.adcs[i];
+        let rounding = adc.and_then(|a| a.rounding(&read.key, 0));
+        let step = Step {
+            first: i == 0,
+            s_out: read.s_out,
+            rec: sp.recombination.as_ref().map(|r| (r, r.weight(i))),
+        };
+        match adc {
+            None | Some(Adc::Ideal) => lanes.slice(&Exact, &step, &prod, &mut y.data, &mut acc),
+            Some(Adc::Uniform(q)) => lanes.slice(&Uniform(q), &step, &prod, &mut y.data, &mut acc),
+            Some(a) => lanes.slice(&Any(a, rounding.as_ref()), &step, &prod, &mut y.data, &mut acc),
+        }
     }
+    if let Some(rec) = &sp.recombination {
+        let s_out = read.s_out;
+        lanes.each(&mut y.data, &acc, |b, d, a| {
+            let so = s_out[b];
+            for (o, &a) in d.iter_mut().zip(a) {
+                *o += rec.finish(a, None) * so;
+            }
+        });
+    }
+    recycle::give(prod);
+    recycle::give(acc);
     recycle::give(xs);
     if let Some(c) = read.count.as_deref_mut() {
         c.count(block, op, &xd, n_out)?;
     }
     Ok(())
+}
+
+/// An ADC as the periphery pass applies it: one value `v` of output line
+/// `line`, element `k` (`b·outputs + line`) of the batch. One type per kind
+/// of converter, so the pass's loop has no dispatch in it.
+trait Digitise: Sync {
+    fn at(&self, v: f64, k: usize, line: usize) -> f64;
+}
+
+/// No ADC (or an ideal one).
+struct Exact;
+/// A uniform quantiser.
+struct Uniform<'a>(&'a Quantizer);
+/// Any ADC, through [`Adc::convert_at`] with its rounding stream.
+struct Any<'a>(&'a Adc, Option<&'a Stream>);
+
+impl Digitise for Exact {
+    #[inline(always)]
+    fn at(&self, v: f64, _: usize, _: usize) -> f64 {
+        v
+    }
+}
+
+impl Digitise for Uniform<'_> {
+    #[inline(always)]
+    fn at(&self, v: f64, _: usize, _: usize) -> f64 {
+        self.0.convert(v)
+    }
+}
+
+impl Digitise for Any<'_> {
+    #[inline(always)]
+    fn at(&self, v: f64, k: usize, line: usize) -> f64 {
+        self.0.convert_at(v, self.1, k, line)
+    }
+}
+
+/// What one weight slice's pass does with its digitised outputs: add them,
+/// scaled per vector by `s_out`, into the core's outputs (a balanced block)
+/// or into the recombined sums (`rec`: the recombination and the slice's
+/// weight; the first slice sets the sums).
+struct Step<'a> {
+    first: bool,
+    s_out: &'a [f64],
+    rec: Option<(&'a Recombination, f64)>,
+}
+
+/// How a batch's outputs are laid out: `n_out` outputs per vector in the
+/// products, written to entries `out0..out0 + n_out` of each `y_len`-long
+/// vector of the core's outputs; `par`: in xbar's pool.
+#[derive(Clone, Copy)]
+struct Lanes {
+    par: bool,
+    n_out: usize,
+    out0: usize,
+    y_len: usize,
+}
+
+/// Vectors per task of a pass over the batch.
+const VECTORS_PER_TASK: usize = 4;
+
+impl Lanes {
+    /// Runs `f(b, y_b, src_b)` for every vector `b`: `y_b` the block's
+    /// outputs of vector `b` in `y`, `src_b` its `n_out` values in `src`.
+    fn each<T: Sync>(&self, y: &mut [f64], src: &[T], f: impl Fn(usize, &mut [f64], &[T]) + Sync) {
+        let (n, o0) = (self.n_out, self.out0);
+        let one = |(b, (yb, sb)): (usize, (&mut [f64], &[T]))| f(b, &mut yb[o0..o0 + n], sb);
+        if self.par {
+            threads::install(|| {
+                y.par_chunks_mut(self.y_len.max(1))
+                    .zip(src.par_chunks(n.max(1)))
+                    .enumerate()
+                    .with_min_len(VECTORS_PER_TASK)
+                    .for_each(one)
+            });
+        } else {
+            y.chunks_mut(self.y_len.max(1))
+                .zip(src.chunks(n.max(1)))
+                .enumerate()
+                .for_each(one);
+        }
+    }
+
+    /// One weight slice's periphery: its products `prod` digitised by `d`,
+    /// then `step` (into `y`, or into the recombined sums `acc`).
+    fn slice<E: GemmElem, D: Digitise>(&self, d: &D, step: &Step, prod: &[E], y: &mut [f64], acc: &mut [f64]) {
+        let n = self.n_out;
+        match step.rec {
+            None => self.each(y, prod, |b, yb, pb| {
+                let so = step.s_out[b];
+                for (l, (o, &p)) in yb.iter_mut().zip(pb).enumerate() {
+                    *o += d.at(p.into(), b * n + l, l) * so;
+                }
+            }),
+            Some((rec, f)) => {
+                // The sums are laid out as the products: a plain zip of the two.
+                let lanes = Lanes {
+                    out0: 0,
+                    y_len: n,
+                    ..*self
+                };
+                lanes.each(acc, prod, |b, ab, pb| {
+                    for (l, (a, &p)) in ab.iter_mut().zip(pb).enumerate() {
+                        let o = rec.slice(d.at(p.into(), b * n + l, l));
+                        *a = if step.first { o } else { *a + f * o };
+                    }
+                })
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -220,6 +312,33 @@ mod tests {
         "xbar.device.programming_error",
         r#"{"enable": true, "model": "NormalIndependentDevice", "magnitude": 0.01}"#,
     );
+
+    /// The stored difference follows the conductances: after a new
+    /// programming and after an outer-product update, the fused pass reads
+    /// the new matrix (the reference pipeline's outputs), not the old one.
+    #[test]
+    fn stored_differences_follow_writes() {
+        let (rows, cols, batch) = (40, 30, 6);
+        let mut c = Core::new(&Params::default(), rows, cols, 5).unwrap();
+        let read = |c: &mut Core, reference: bool| {
+            REFERENCE.store(reference, Ordering::Relaxed);
+            let mut y = vec![0.0; batch * rows];
+            c.mvm(&data(batch * cols, 3), batch, &mut y).unwrap();
+            REFERENCE.store(false, Ordering::Relaxed);
+            y
+        };
+        c.program(&data(rows * cols, 1), Layout::RowMajor).unwrap();
+        let first = read(&mut c, false);
+        assert_eq!(first, read(&mut c, true));
+        c.program(&data(rows * cols, 9), Layout::RowMajor).unwrap();
+        let second = read(&mut c, false);
+        assert_ne!(first, second, "the new weights change the outputs");
+        assert_eq!(second, read(&mut c, true));
+        c.update(&data(cols, 4), &data(rows, 6), 1, 0.05).unwrap();
+        let third = read(&mut c, false);
+        assert_ne!(second, third, "the update changes the outputs");
+        assert_eq!(third, read(&mut c, true));
+    }
 
     /// Every static configuration the fused pass takes gives the reference
     /// pipeline's outputs bit for bit, at 1 and 2 threads.

@@ -161,6 +161,10 @@ pub struct StaticProducts<'a> {
     pub recombination: Option<bitsliced::Recombination>,
 }
 
+/// Input values (vectors × lines) from which a batch's DAC conversion runs
+/// in xbar's pool.
+const DAC_PARALLEL_MIN: usize = 1 << 15;
+
 /// One block of a core: its weights in one of the three mappings.
 #[derive(Debug, Clone)]
 pub enum Mapping {
@@ -362,13 +366,29 @@ impl Mapping {
     /// every vector of `x`.
     pub fn dac_outputs_of(&self, op: Op, x: &Batch, first: usize, len: usize, s_in: &[f64]) -> Batch {
         let dac = &self.periphery(op).dac;
-        let mut xd = x.sub(first, len);
-        for (b, &s) in s_in.iter().enumerate() {
-            let v = xd.vector_mut(b);
-            for e in v.iter_mut() {
-                *e *= s;
+        let count = x.count;
+        // Each vector is copied, scaled and converted on its own in one
+        // pass, so the split over threads does not change a value.
+        let one = |((v, src), &s): ((&mut [f64], &[f64]), &f64)| {
+            for (e, &u) in v.iter_mut().zip(&src[first..first + len]) {
+                *e = u * s;
             }
             dac.convert(v);
+        };
+        let mut xd = Batch::zeros(len, count);
+        if len * count >= DAC_PARALLEL_MIN && len > 0 {
+            crate::threads::install(|| {
+                use rayon::prelude::*;
+                xd.data
+                    .par_chunks_mut(len)
+                    .zip(x.data.par_chunks(x.len))
+                    .zip(s_in)
+                    .with_min_len(8)
+                    .for_each(one)
+            });
+        } else {
+            let rows = xd.data.chunks_mut(len.max(1)).zip(x.data.chunks(x.len.max(1)));
+            rows.zip(s_in).for_each(one);
         }
         xd
     }
