@@ -508,7 +508,7 @@ impl Core {
         self.require_programmed("mvm")?;
         check_data("x", &x, batch * self.cols, "batch x cols")?;
         check_out("y", y.len(), batch * self.rows, "batch x rows")?;
-        let out = self.apply(Op::Mvm, &Batch::from_vec(self.cols, batch, x.into_owned()))?;
+        let out = self.apply(Op::Mvm, &Batch::from_vec(self.cols, batch, owned(x)))?;
         y.copy_from_slice(&out.data);
         Ok(())
     }
@@ -533,7 +533,7 @@ impl Core {
         self.require_programmed("vmm")?;
         check_data("v", &v, batch * self.rows, "batch x rows")?;
         check_out("y", y.len(), batch * self.cols, "batch x cols")?;
-        let out = self.apply(Op::Vmm, &Batch::from_vec(self.rows, batch, v.into_owned()))?;
+        let out = self.apply(Op::Vmm, &Batch::from_vec(self.rows, batch, owned(v)))?;
         y.copy_from_slice(&out.data);
         Ok(())
     }
@@ -546,6 +546,16 @@ impl Core {
         let out = self.apply(Op::Vmm, &complex::vmm_input(v, self.rows, batch))?;
         y.copy_from_slice(&complex::vmm_output(&out));
         Ok(())
+    }
+}
+
+/// The caller's inputs as an owned buffer: a borrowed slice is copied into a
+/// recycled buffer (`src/recycle.rs`), so that a large batch does not fault
+/// in fresh memory on every call.
+fn owned(x: std::borrow::Cow<'_, [f64]>) -> Vec<f64> {
+    match x {
+        std::borrow::Cow::Borrowed(s) => crate::recycle::copied(s),
+        std::borrow::Cow::Owned(v) => v,
     }
 }
 

@@ -425,9 +425,14 @@ impl Recombination {
         (self.gmin, self.grange, self.full, self.top, self.shrink)
     }
 
-    /// The place value `2^(i·b_s)` of slice `i`.
+    /// The place value `2^(i·b_s)` of slice `i`, built from its exponent
+    /// bits: exact, like `2f64.powi`, and without `powi`'s loop, which the
+    /// compiler may run ahead of an `Option` check on an unset value (a
+    /// branch on uninitialised memory that memory checkers report).
     pub(crate) fn weight(&self, i: usize) -> f64 {
-        2f64.powi((i as u32 * self.slice_bits) as i32)
+        let k = i as u64 * u64::from(self.slice_bits);
+        debug_assert!(k <= 1023, "place value 2^{k} beyond f64's exponent range");
+        f64::from_bits((1023 + k.min(1023)) << 52)
     }
 
     /// The recombined sum `v` back in conductance units, in CrossSim's order:
