@@ -160,6 +160,21 @@ fn assert_close(cpu: &[f64], gpu: &[f64], x: &[f64], n_in: usize, what: &str) {
     }
 }
 
+/// Double-precision products summed in input order on both backends, and
+/// double-precision outputs: the device's periphery then sees the CPU's
+/// inputs, and its outputs can be compared bit for bit.
+fn in_input_order(p: &mut Params) {
+    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
+    p.set_json("simulation.disable_fast_matmul", "true").unwrap();
+    p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+}
+
+/// Asserts that the CPU's outputs `c` and the GPU's `g` are the same bits.
+fn assert_same_bits(c: &[f64], g: &[f64], what: &str) {
+    let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+    assert_eq!(differ, 0, "{what}: {differ} outputs differ\nCPU {c:?}\nGPU {g:?}");
+}
+
 #[test]
 fn gpu_ideal_products_match_the_cpu() {
     if !gpu_present("GPU ideal products") {
@@ -450,11 +465,7 @@ fn block_reads_on_the_device_match_the_cpu_for_every_periphery() {
             p.set_json(path, value)
                 .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
         }
-        // Double-precision products summed in input order on both sides: the
-        // device's periphery then has the CPU's inputs, and gives its bits.
-        p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
-        p.set_json("simulation.disable_fast_matmul", "true").unwrap();
-        p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+        in_input_order(&mut p);
         let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
         let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
         let v = values(batch * rows, 23);
@@ -465,11 +476,7 @@ fn block_reads_on_the_device_match_the_cpu_for_every_periphery() {
             cpu.vmm(&v, batch, &mut zc).unwrap();
             gpu.vmm(&v, batch, &mut zg).unwrap();
             for (what, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
-                let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
-                assert_eq!(
-                    differ, 0,
-                    "{name}, {what} call {call}: {differ} outputs differ\nCPU {c:?}\nGPU {g:?}"
-                );
+                assert_same_bits(c, g, &format!("{name}, {what} call {call}"));
             }
         }
         assert!(yc.iter().any(|&v| v != 0.0), "{name}: all outputs zero");
@@ -546,9 +553,7 @@ fn gpu_per_output_read_noise_matches_the_cpu() {
                 p.set_json(path, value).unwrap();
                 p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
                 if f64_products {
-                    // Products summed in input order on both sides.
-                    p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
-                    p.set_json("simulation.disable_fast_matmul", "true").unwrap();
+                    in_input_order(&mut p);
                 }
                 let what = format!("{model}, {layout}, f64 {f64_products}");
                 let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
@@ -575,8 +580,7 @@ fn gpu_per_output_read_noise_matches_the_cpu() {
                     if f64_products {
                         // Same inputs, σ, order of every sum and draws: the CPU's bits.
                         for (op, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
-                            let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
-                            assert_eq!(differ, 0, "{what}, {op} call {call}\nCPU {c:?}\nGPU {g:?}");
+                            assert_same_bits(c, g, &format!("{what}, {op} call {call}"));
                         }
                     } else {
                         // f32 products and variances from f32 σ and inputs:
@@ -910,9 +914,7 @@ fn bit_sliced_blocks_of_offset_slices_read_on_the_device_bit_for_bit() {
             p.set_json(path, value)
                 .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
         }
-        p.set_json("simulation.gpu_precision", "\"float64\"").unwrap();
-        p.set_json("simulation.disable_fast_matmul", "true").unwrap();
-        p.set_json("core.output_dtype", "\"FLOAT64\"").unwrap();
+        in_input_order(&mut p);
         let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
         let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
         let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
@@ -925,11 +927,7 @@ fn bit_sliced_blocks_of_offset_slices_read_on_the_device_bit_for_bit() {
             gpu.vmm(&v, batch, &mut zg).unwrap();
             let after = xbar::internals::gpu::traffic();
             for (what, c, g) in [("MVM", &yc, &yg), ("VMM", &zc, &zg)] {
-                let differ = c.iter().zip(g).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
-                assert_eq!(
-                    differ, 0,
-                    "{name}, {what} call {call}: {differ} outputs differ\nCPU {c:?}\nGPU {g:?}"
-                );
+                assert_same_bits(c, g, &format!("{name}, {what} call {call}"));
                 assert!(c.iter().any(|&v| v != 0.0), "{name}, {what}: all outputs zero");
             }
             if call == 1 {
