@@ -15,7 +15,8 @@
 //! * [`pipeline`]: a balanced block's whole read on the device, from those steps;
 //! * [`open`]: one opened GPU, cached per process;
 //! * [`select`]: the choice of backend for a parameter set;
-//! * [`resident`]: an array's conductances kept on the GPU and its reads.
+//! * [`resident`]: an array's conductances kept on the GPU and its reads;
+//! * [`update`]: training updates of resident conductances on the device.
 
 pub mod allocations;
 pub mod device;
@@ -29,6 +30,7 @@ pub(crate) mod pipeline;
 pub mod probe;
 pub mod resident;
 pub mod select;
+pub(crate) mod update;
 
 pub use open::Gpu;
 pub use resident::Resident;

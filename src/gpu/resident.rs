@@ -172,6 +172,19 @@ impl Resident {
         })
     }
 
+    /// The resident conductances as the [`super::update::Target`] of a write
+    /// addressing cells `first..` (the array's cells, in its precision).
+    #[allow(dead_code)] // used by the device write path (gpu::update), wired in next
+    pub(crate) fn target(&self, first: usize) -> super::update::Target<'_> {
+        super::update::Target {
+            device: &self.gpu.device,
+            g: &self.g,
+            precision: self.precision,
+            cells: self.rows * self.cols,
+            first,
+        }
+    }
+
     /// Column currents of `op` for every vector of `x` (normalised units, as
     /// `Array::read`), with `noise` drawn from `streams` when given.
     pub fn read(&self, op: Op, x: &Batch, noise: Option<&ReadNoise>, s: NoiseStream) -> Result<Batch> {

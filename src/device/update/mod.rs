@@ -56,7 +56,7 @@ pub enum CellsMut<'a> {
 }
 
 /// A device's response to one write request.
-pub trait DeviceUpdate: std::fmt::Debug + Send + Sync {
+pub trait DeviceUpdate: std::any::Any + std::fmt::Debug + Send + Sync {
     /// The dense draw [`respond`](Self::respond) uses for each cell, if any.
     /// [`write_cells`] draws these a whole row at a time.
     fn dense_draw(&self) -> Option<DenseDraw> {
