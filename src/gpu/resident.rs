@@ -739,51 +739,50 @@ mod tests {
         }
         .unwrap();
         assert_eq!(dst.download::<f64>().unwrap(), p);
+        // The kernel `name` on `p` and `q` (uploaded as `T`).
+        let run = |name: &str, p: &[f64], q: &[f64], single: bool, wide: bool| -> Vec<f64> {
+            let up = |v: &[f64]| match wide {
+                true => Buffer::upload(&dev, v).unwrap(),
+                false => Buffer::upload(&dev, &v.iter().map(|&x| x as f32).collect::<Vec<f32>>()).unwrap(),
+            };
+            let (pd, qd, out) = (up(p), up(q), up(&vec![0.0; p.len()]));
+            let args = [
+                Arg::Buf(&pd),
+                Arg::Buf(&qd),
+                Arg::Buf(&out),
+                Arg::I32(n as i32),
+                Arg::I32(i32::from(single)),
+            ];
+            // SAFETY: three buffers of n values of the kernel's precision.
+            unsafe { launch(dev.as_ref(), name, shape, &args) }.unwrap();
+            match wide {
+                true => out.download::<f64>().unwrap(),
+                false => out.download::<f32>().unwrap().into_iter().map(f64::from).collect(),
+            }
+        };
+        let (p32, q32): (Vec<f64>, Vec<f64>) = (
+            p.iter().map(|&v| v as f32 as f64).collect(),
+            q.iter().map(|&v| v as f32 as f64).collect(),
+        );
         for single in [false, true] {
-            let host: Vec<f64> = p
-                .iter()
-                .zip(&q)
-                .map(|(&a, &b)| if single { (a as f32 - b as f32) as f64 } else { a - b })
-                .collect();
-            let (pd, qd, out) = (
-                Buffer::upload(&dev, &p).unwrap(),
-                Buffer::upload(&dev, &q).unwrap(),
-                Buffer::zeroed(&dev, 8 * n).unwrap(),
+            // Array::differences of the stored values, rounded to the resident precision.
+            let host = |p: &[f64], q: &[f64], wide: bool| -> Vec<f64> {
+                let d = p
+                    .iter()
+                    .zip(q)
+                    .map(|(&a, &b)| if single { (a as f32 - b as f32) as f64 } else { a - b });
+                d.map(|v| if wide { v } else { v as f32 as f64 }).collect()
+            };
+            assert_eq!(
+                run("xbar_difference_f64", &p, &q, single, true),
+                host(&p, &q, true),
+                "f64, single {single}"
             );
-            let args = [
-                Arg::Buf(&pd),
-                Arg::Buf(&qd),
-                Arg::Buf(&out),
-                Arg::I32(n as i32),
-                Arg::I32(i32::from(single)),
-            ];
-            // SAFETY: three buffers of n doubles.
-            unsafe { launch(dev.as_ref(), "xbar_difference_f64", shape, &args) }.unwrap();
-            assert_eq!(out.download::<f64>().unwrap(), host, "f64, single {single}");
-            let (p32, q32): (Vec<f32>, Vec<f32>) = (
-                p.iter().map(|&v| v as f32).collect(),
-                q.iter().map(|&v| v as f32).collect(),
+            assert_eq!(
+                run("xbar_difference_f32", &p32, &q32, single, false),
+                host(&p32, &q32, false),
+                "f32, single {single}"
             );
-            let host32: Vec<f32> = p32
-                .iter()
-                .zip(&q32)
-                .map(|(&a, &b)| if single { a - b } else { (a as f64 - b as f64) as f32 })
-                .collect();
-            let (pd, qd, out) = (
-                Buffer::upload(&dev, &p32).unwrap(),
-                Buffer::upload(&dev, &q32).unwrap(),
-                Buffer::zeroed(&dev, 4 * n).unwrap(),
-            );
-            let args = [
-                Arg::Buf(&pd),
-                Arg::Buf(&qd),
-                Arg::Buf(&out),
-                Arg::I32(n as i32),
-                Arg::I32(i32::from(single)),
-            ];
-            // SAFETY: three buffers of n floats.
-            unsafe { launch(dev.as_ref(), "xbar_difference_f32", shape, &args) }.unwrap();
-            assert_eq!(out.download::<f32>().unwrap(), host32, "f32, single {single}");
         }
     }
 }
