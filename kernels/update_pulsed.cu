@@ -23,8 +23,9 @@
 // differ from them by an ulp or two. Every other operation is one IEEE
 // double operation (compiled with --fmad=false: no contraction).
 
-#define XBAR_PURPOSE_PULSE_TRAIN 8u
-#define XBAR_PURPOSE_DEVICE_TO_DEVICE 9u
+// rng::Purpose::PulseTrain and rng::Purpose::DeviceToDevice.
+#define XBAR_PULSED_PURPOSE_TRAIN 8u
+#define XBAR_PULSED_PURPOSE_D2D 9u
 
 // Indices of the constants array.
 #define XBAR_PULSED_W_MIN 0        // nominal bounds (device units)
@@ -226,7 +227,7 @@ extern "C" __global__ void xbar_pulsed_trains(const double* x, const double* d, 
     if (p >= 1.0) {
         mask = all;
     } else if (p > 0.0) {
-        const xbar_stream ts = xbar_stream_new(seed, array, XBAR_PURPOSE_PULSE_TRAIN, call);
+        const xbar_stream ts = xbar_stream_new(seed, array, XBAR_PULSED_PURPOSE_TRAIN, call);
         const double threshold = p * 4294967296.0;
         for (int blk = 0; blk < (bl + 3) / 4; ++blk) {
             const uint4 w = xbar_block_at(ts, (unsigned int)(16 * l + (unsigned long long)blk));
@@ -255,7 +256,7 @@ __device__ __forceinline__ void xbar_pulsed_outer(T* g, const double* k, const d
         if (n > 0) {
             const bool up = (lambda * d[i]) * x[j] > 0.0;
             const xbar_stream draws = xbar_stream_new(seed, array, purpose, call);
-            const xbar_stream d2d = xbar_stream_new(seed, array, XBAR_PURPOSE_DEVICE_TO_DEVICE, 0);
+            const xbar_stream d2d = xbar_stream_new(seed, array, XBAR_PULSED_PURPOSE_D2D, 0);
             const unsigned long long cell = first + e;
             g[cell] = (T)xbar_pulsed_write_cell(k, draws, d2d, cell, (double)g[cell], up, n);
             wrote = true;
@@ -288,7 +289,7 @@ __device__ __forceinline__ void xbar_pulsed_dense(T* g, const double* k, const d
             const double pulses = fmin(floor(fabs(c * k[XBAR_PULSED_K]) / k[XBAR_PULSED_EPS] + u), bl);
             const int n = (int)pulses;
             if (n > 0) {
-                const xbar_stream d2d = xbar_stream_new(seed, array, XBAR_PURPOSE_DEVICE_TO_DEVICE, 0);
+                const xbar_stream d2d = xbar_stream_new(seed, array, XBAR_PULSED_PURPOSE_D2D, 0);
                 g[cell] = (T)xbar_pulsed_write_cell(k, draws, d2d, cell, (double)g[cell], c > 0.0, n);
             }
         }
