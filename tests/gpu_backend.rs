@@ -1002,8 +1002,9 @@ fn update_both(cores: [&mut Core; 2], batch: usize, calls: usize, seed: u64) {
 /// `update` on the GPU backend writes the CPU's bits: the ideal and analytic
 /// models (write noise from the CPU's streams), BALANCED and OFFSET cores, a
 /// sample at a time and accumulated, conductances in single and double
-/// precision. The weights read back after each call, and the products of the
-/// updated arrays, agree with the CPU.
+/// precision. The weights read back after each call, the products of the
+/// updated arrays and the cost counters of a read after them (whose DAC energy
+/// takes the conductance sums of the input lines) agree with the CPU.
 #[test]
 fn updates_on_the_device_write_the_cpus_bits() {
     if !gpu_present("GPU updates") {
@@ -1029,6 +1030,8 @@ fn updates_on_the_device_write_the_cpus_bits() {
                     cpu.mvm(&x, 4, &mut yc).unwrap();
                     gpu.mvm(&x, 4, &mut yg).unwrap();
                     assert_close(&yc, &yg, &x, cols, &format!("{what}: products"));
+                    // The energy counters read the written conductances' line sums.
+                    assert_eq!(cpu.cost_json().unwrap(), gpu.cost_json().unwrap(), "{what}: costs");
                 }
             }
         }

@@ -61,6 +61,16 @@ pub const KERNELS: &[Kernel] = &[
         signature: "pppii",
     },
     Kernel {
+        file: "resident.cu",
+        name: "xbar_line_sums_f32",
+        signature: "pppiii",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_line_sums_f64",
+        signature: "pppiii",
+    },
+    Kernel {
         file: "mvm.cu",
         name: "xbar_mvm_f32",
         signature: PRODUCT,
