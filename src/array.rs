@@ -190,9 +190,10 @@ impl Array {
     }
 
     /// Brings the newer conductances a backend holds (if any) into `g`, in
-    /// the storage precision (exact: they were stored in it). The version
-    /// does not change: the conductances are the same state.
-    pub fn take_newer(&mut self) -> Result<()> {
+    /// the storage precision (exact: they were stored in it), and the read
+    /// noise's σ that follows them (`cells`' law, as after a write on the
+    /// host). The version does not change: the conductances are the same state.
+    pub fn take_newer(&mut self, cells: &Cells) -> Result<()> {
         let Some(newer) = self.newer.take() else {
             return Ok(());
         };
@@ -209,6 +210,9 @@ impl Array {
             Conductances::Single(_) => Conductances::Single(values.iter().map(|&v| v as f32).collect()),
             Conductances::Double(_) => Conductances::Double(values),
         };
+        if self.noise.is_some() {
+            self.noise = cells.read_noise(&self.g);
+        }
         Ok(())
     }
 
@@ -227,7 +231,7 @@ impl Array {
         key: &WriteKey,
         cells: &Cells,
     ) -> Result<bool> {
-        self.take_newer()?;
+        self.take_newer(cells)?;
         let s = self.update_stream(key);
         let written = model.write(self.g.cells_mut(first), first, request, scale, &s);
         if written && self.noise.is_some() {
