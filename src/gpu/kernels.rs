@@ -19,6 +19,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("parasitics.cu", include_str!("../../kernels/parasitics.cu")),
     ("resident.cu", include_str!("../../kernels/resident.cu")),
     ("update_pulsed.cu", include_str!("../../kernels/update_pulsed.cu")),
+    ("cells.cu", include_str!("../../kernels/cells.cu")),
 ];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
@@ -281,6 +282,35 @@ pub const KERNELS: &[Kernel] = &[
         file: "update_pulsed.cu",
         name: "xbar_pulsed_dense_f64",
         signature: "ppppUUdUuuU",
+    },
+    // kernels/cells.cu (see gpu::cells): a write of the cell laws (g, law,
+    // n, seed, array, program call, drift read-noise call), the check that
+    // every σ is cell 0's (g, law, n, info) and the σ of every cell (g, law,
+    // out, n).
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_write",
+        signature: "ppUUuUU",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_check_f32",
+        signature: "ppUp",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_check_f64",
+        signature: "ppUp",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_f32",
+        signature: "pppU",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_f64",
+        signature: "pppU",
     },
 ];
 
