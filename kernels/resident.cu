@@ -64,3 +64,10 @@ extern "C" __global__ void xbar_line_sums_f32(const float* g, double* col, doubl
 extern "C" __global__ void xbar_line_sums_f64(const double* g, double* col, double* row, int rows, int cols, int skip) {
     xbar_line_sums<double>(g, col, row, rows, cols, skip);
 }
+
+// dst[k] = src[k] rounded to single precision (to nearest), for n cells: the
+// storage rounding of Conductances::new for arrays programmed on the device.
+extern "C" __global__ void xbar_round_f32(const double* src, float* dst, int n) {
+    const long long stride = (long long)gridDim.x * blockDim.x;
+    for (long long k = (long long)blockIdx.x * blockDim.x + threadIdx.x; k < n; k += stride) dst[k] = (float)src[k];
+}

@@ -177,6 +177,13 @@ impl Array {
         self.refresh()
     }
 
+    /// Makes `values` (normalised, row-major) the conductances, stored in
+    /// the array's precision, whatever a backend held before.
+    pub fn assign(&mut self, values: &[f64]) {
+        self.newer = None;
+        self.g.assign(values);
+    }
+
     /// An error when a backend holds newer conductances than `g` (a host
     /// read would see outdated ones; `Core` fetches them first).
     fn held_here(&self) -> Result<()> {

@@ -331,6 +331,7 @@ impl Core {
             block: 0,
             wires: self.wires.clone(),
             iv: self.iv,
+            programs: self.backend.programs(),
         }
     }
 

@@ -58,6 +58,14 @@ macro_rules! with_stored {
 pub(crate) use with_stored;
 
 impl Conductances {
+    /// `n` zero conductances in `precision` (zeroed pages, not touched).
+    pub fn zeros(n: usize, precision: ConductancePrecision) -> Conductances {
+        match precision {
+            ConductancePrecision::Float32 => Conductances::Single(vec![0.0; n]),
+            ConductancePrecision::Float64 => Conductances::Double(vec![0.0; n]),
+        }
+    }
+
     /// `values` stored in `precision` (rounded to nearest for single).
     pub fn new(values: Vec<f64>, precision: ConductancePrecision) -> Conductances {
         match precision {

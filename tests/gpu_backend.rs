@@ -1109,3 +1109,109 @@ fn a_clone_keeps_its_weights_when_the_original_is_updated_on_the_device() {
     let restored = Core::from_bytes(&gpu.to_bytes().unwrap()).unwrap();
     assert_same_bits(&weights(&cpu), &weights(&restored), "a saved and restored core");
 }
+
+/// Programming and drift on the device (`gpu::cells`, `ArrayPrograms` of
+/// the CUDA backend): programming error of several laws, PCM drift at a
+/// later time (`set_time`, with drift compensation), conductance-dependent
+/// read noise, in single and double precision. The targets go up once per
+/// array and no conductances come down; the weights read back are the CPU's
+/// bits, and so are noisy products in double precision summed in input order.
+#[test]
+fn programming_and_drift_on_the_device_write_the_cpus_bits() {
+    if !gpu_present("GPU programming") {
+        return;
+    }
+    let (rows, cols, batch) = (33, 27, 3);
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (
+            "generic normal, proportional",
+            &[(
+                "xbar.device.programming_error",
+                r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.05}"#,
+            )],
+        ),
+        (
+            "RRAM Milo with state-dependent read noise",
+            &[
+                ("xbar.device.infinite_on_off_ratio", "false"),
+                ("xbar.device.Rmin", "5000"),
+                ("xbar.device.Rmax", "15000"),
+                (
+                    "xbar.device.programming_error",
+                    r#"{"enable": true, "model": "RRAMMilo"}"#,
+                ),
+                (
+                    "xbar.device.read_noise",
+                    r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.02}"#,
+                ),
+            ],
+        ),
+        (
+            "PCM drift with compensation",
+            &[
+                ("xbar.device.drift_error", r#"{"enable": true, "model": "PCMLike"}"#),
+                ("xbar.device.drift_compensation", "true"),
+            ],
+        ),
+        (
+            "SONOS drift",
+            &[
+                ("xbar.device.Rmax", "1000000"),
+                ("xbar.device.Rmin", "100000"),
+                ("xbar.device.drift_error", r#"{"enable": true, "model": "SONOS"}"#),
+            ],
+        ),
+    ];
+    for (name, settings) in cases {
+        for precision in ["float32", "float64"] {
+            let what = format!("{name}, {precision}");
+            let mut p = params("cuda");
+            in_input_order(&mut p);
+            for (path, value) in settings.iter() {
+                p.set_json(path, value).unwrap();
+            }
+            p.set_json("simulation.conductance_precision", &format!("\"{precision}\""))
+                .unwrap();
+            p.set_json("simulation.gpu_precision", &format!("\"{precision}\""))
+                .unwrap();
+            let w = values(rows * cols, 41);
+            let before = xbar::internals::gpu::traffic();
+            let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+            let after = xbar::internals::gpu::traffic();
+            // Up: the targets of the pair's two arrays (f64), at most a few
+            // constants; down: a σ check word per array, and the reference
+            // read of drift compensation (an identity batch's outputs).
+            let up = after.0 - before.0;
+            let targets = 2 * 8 * (rows * cols) as u64;
+            assert!(
+                (targets..targets + 8 * (cols * cols) as u64 + 4096).contains(&up),
+                "{what}: {up} bytes up"
+            );
+            assert!(
+                after.1 - before.1 < 8 * (cols * rows) as u64 + 4096,
+                "{what}: {} bytes down",
+                after.1 - before.1
+            );
+            assert_same_bits(&weights(&cpu), &weights(&gpu), &format!("{what}: programmed weights"));
+            let x = values(batch * cols, 42);
+            let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            if precision == "float64" {
+                assert_same_bits(&yc, &yg, &format!("{what}: products"));
+            } else {
+                assert_close(&yc, &yg, &x, cols, &format!("{what}: products"));
+            }
+            cpu.set_time(3.0e5).unwrap();
+            gpu.set_time(3.0e5).unwrap();
+            assert_same_bits(
+                &weights(&cpu),
+                &weights(&gpu),
+                &format!("{what}: weights at a later time"),
+            );
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            assert_close(&yc, &yg, &x, cols, &format!("{what}: products at a later time"));
+        }
+    }
+}

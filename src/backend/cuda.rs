@@ -17,12 +17,13 @@
 //! (CrossSim's relaxation, nonlinear cells: refused by
 //! `gpu::select`), and a vector that does not converge, is solved on the CPU.
 
-use super::{ArrayReads, ArrayWrites, Backend, BlockRead, BlockWrite};
+use super::{ArrayPrograms, ArrayReads, ArrayWrites, Backend, BlockRead, BlockWrite};
 use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
 use crate::device::cells::Cells;
 use crate::device::update::{DeviceUpdate, Request};
 use crate::error::{Error, Result};
+use crate::gpu::cells::{self, Sigma};
 use crate::gpu::device::Buffer;
 use crate::gpu::parasitics::{CircuitArray, DeviceCircuit};
 use crate::gpu::pipeline::{self, Banks, Part};
@@ -30,7 +31,9 @@ use crate::gpu::resident::Precision;
 use crate::gpu::select::GpuBackend;
 use crate::gpu::update::{self, DeviceRequest};
 use crate::gpu::Resident;
+use crate::mapping::BlockContext;
 use crate::mapping::Mapping;
+use crate::params::ConductancePrecision;
 use crate::storage::Conductances;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -136,15 +139,34 @@ impl Cuda {
     }
 
     /// Whether `a`'s writes run on the device: its storage precision is the
-    /// resident one (so the device writes the host's bits), and it has no
-    /// read noise (whose per-cell σ would follow the new conductances), wires
-    /// or nonlinear cells. Others are written on the host.
-    fn writes_on_device(&self, a: &Array) -> bool {
+    /// resident one (so the device writes the host's bits), the read-noise
+    /// law (whose σ follows the new conductances) has a device form, and it
+    /// has no wires or nonlinear cells. Others are written on the host.
+    fn writes_on_device(&self, a: &Array, cells: &Cells) -> bool {
         let same = matches!(
             (&a.g, self.gpu.precision),
             (Conductances::Single(_), Precision::F32) | (Conductances::Double(_), Precision::F64)
         );
-        same && a.noise.is_none() && a.wires.is_none() && a.iv.is_none()
+        same && cells::reads_on_device(cells) && a.wires.is_none() && a.iv.is_none()
+    }
+
+    /// Gives `r` (holding `a`'s conductances) the read-noise σ that follows
+    /// them, found on the device, and `a` the matching read noise (its σ
+    /// shared by every cell, or held per cell by `r`); `false` when the read
+    /// law has no device form.
+    fn follow_sigma(&self, r: &mut Resident, a: &mut Array, cells: &Cells) -> Result<bool> {
+        let n = a.rows * a.cols;
+        let noise = match cells::read_sigma(&self.gpu.gpu.device, cells, r.stored(), self.gpu.precision, n)? {
+            None => return Ok(false),
+            Some(Sigma::None) => None,
+            Some(Sigma::Uniform(s)) => cells.read_noise_held(Some(s)),
+            Some(Sigma::PerCell(b)) => {
+                r.set_sigma(Some(b));
+                cells.read_noise_held(None)
+            }
+        };
+        a.noise = noise;
+        Ok(true)
     }
 
     /// The read `op` of `x` through the wires of `pos` (with `neg`, the G−
@@ -257,6 +279,10 @@ impl Backend for Cuda {
         Some(&self.gpu.gpu)
     }
 
+    fn programs(&self) -> Option<&dyn ArrayPrograms> {
+        Some(self)
+    }
+
     /// From the device copies when any array of the block was written there
     /// (its host conductances are outdated): the same sums in the same order,
     /// with only `cols + n_rows` values coming back.
@@ -299,6 +325,45 @@ impl Backend for Cuda {
             device: OnceLock::new(),
         };
         block.update(&writes)
+    }
+}
+
+/// Arrays programmed on the device: the targets go up, the programming
+/// error or drift (`gpu::cells::write`, the CPU's streams), the rounding to
+/// the storage precision and the read-noise σ run there, and the array's
+/// conductances stay there as its newer ones (the host's copy holds zeros
+/// until fetched). Arrays with wires or nonlinear cells, a storage precision
+/// that is not the resident one, and laws without a device form are
+/// programmed on the host.
+impl ArrayPrograms for Cuda {
+    fn program(&self, ctx: &BlockContext, id: u32, rows: usize, cols: usize, g: &[f64]) -> Result<Option<Array>> {
+        let storage = ctx.params.simulation.conductance_precision;
+        let same = matches!(
+            (storage, self.gpu.precision),
+            (ConductancePrecision::Float32, Precision::F32) | (ConductancePrecision::Float64, Precision::F64)
+        );
+        if !same || ctx.wires.is_some() || ctx.iv.is_some() || !cells::reads_on_device(ctx.cells) {
+            return Ok(None);
+        }
+        let n = rows * cols;
+        if g.len() != n {
+            return Err(Error::Internal(format!(
+                "{} targets for a {rows} × {cols} array",
+                g.len()
+            )));
+        }
+        let dev = &self.gpu.gpu.device;
+        let targets = Buffer::upload(dev, g)?;
+        if cells::write(dev, ctx.cells, &targets, n, id, &ctx.draws)?.is_none() {
+            return Ok(None);
+        }
+        let mut r = Resident::programmed(&self.gpu.gpu, self.gpu.precision, (rows, cols), targets)?;
+        let mut a = ctx.array(id, rows, cols, Conductances::zeros(n, storage), None);
+        if !self.follow_sigma(&mut r, &mut a, ctx.cells)? {
+            return Ok(None);
+        }
+        a.set_newer(Arc::new(r))?;
+        Ok(Some(a))
     }
 }
 
@@ -378,13 +443,13 @@ impl DeviceWrites<'_> {
 
 impl ArrayWrites for DeviceWrites<'_> {
     fn write(&self, a: &mut Array, first: usize, scale: f64) -> Result<bool> {
-        if !self.cuda.writes_on_device(a) {
+        if !self.cuda.writes_on_device(a, self.cells) {
             return self.on_host(a, first, scale);
         }
         // Copy on write: the array's present copy may be read by others (a
         // clone of the core holds the same state), so the write goes to a
         // fresh copy made on the device.
-        let fresh = self.cuda.array(a)?.duplicate()?;
+        let mut fresh = self.cuda.array(a)?.duplicate()?;
         let change = self.device_change()?;
         let request = match (change, *self.write) {
             (Change::Sample { x, d }, BlockWrite::Sample { x: xh, d: dh, lr }) => DeviceRequest::Outer {
@@ -402,6 +467,9 @@ impl ArrayWrites for DeviceWrites<'_> {
             None => self.on_host(a, first, scale),
             Some(false) => Ok(false),
             Some(true) => {
+                if !self.cuda.follow_sigma(&mut fresh, a, self.cells)? {
+                    return Err(Error::Internal("GPU write: a read law without a device form".into()));
+                }
                 let fresh = Arc::new(fresh);
                 a.set_newer(fresh.clone())?;
                 let made = (a.version(), 0, false);

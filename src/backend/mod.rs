@@ -42,7 +42,7 @@ use crate::cost::BlockCount;
 use crate::device::cells::Cells;
 use crate::device::update::DeviceUpdate;
 use crate::error::Result;
-use crate::mapping::Mapping;
+use crate::mapping::{BlockContext, Mapping};
 use crate::params::Params;
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -93,6 +93,16 @@ pub trait ArrayWrites {
     fn write(&self, a: &mut Array, first: usize, scale: f64) -> Result<bool>;
 }
 
+/// Where arrays are programmed (a backend that keeps them on a device).
+pub trait ArrayPrograms: Sync + Debug {
+    /// Array `id` of `ctx`'s block programmed to the target conductances
+    /// `g` (`rows × cols`, quantised), as [`BlockContext::program_array`]
+    /// programs it on the host — programming error or drift from the same
+    /// streams, storage precision, read-noise σ — with its conductances kept
+    /// by this backend; `None` when it leaves this array to the host.
+    fn program(&self, ctx: &BlockContext, id: u32, rows: usize, cols: usize, g: &[f64]) -> Result<Option<Array>>;
+}
+
 /// One block's share of a read call: what [`Backend::read_block`] gets.
 pub struct BlockRead<'a, 'c> {
     pub op: Op,
@@ -134,6 +144,11 @@ pub trait Backend: Send + Sync + Debug {
     fn read_block(&self, block: &Mapping, read: BlockRead, y: &mut Batch, out0: usize) -> Result<()>;
     /// The GPU the products run on, if any.
     fn gpu(&self) -> Option<&crate::gpu::Gpu> {
+        None
+    }
+
+    /// Where this backend programs arrays itself, if it does.
+    fn programs(&self) -> Option<&dyn ArrayPrograms> {
         None
     }
 

@@ -83,7 +83,7 @@ impl Core {
             self.cells
                 .drift_net_pair(&mut gp, &mut gn, (pair.pos.id, pair.neg.id), &draws);
             for (a, g) in [(&mut pair.pos, gp), (&mut pair.neg, gn)] {
-                a.g.assign(&g);
+                a.assign(&g);
                 if a.noise.is_some() {
                     a.noise = self.cells.read_noise(&a.g);
                 }

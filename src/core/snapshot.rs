@@ -404,7 +404,7 @@ impl Snapshot {
                         )));
                     }
                 }
-                a.g.assign(&s.g);
+                a.assign(&s.g);
                 if a.noise.is_some() {
                     a.noise = core.cells.read_noise(&a.g);
                 }

@@ -333,6 +333,22 @@ impl Cells {
     }
 }
 
+impl Cells {
+    /// The read noise of an array whose σ a backend found (`uniform_sigma`,
+    /// or `None` when it holds a σ per cell itself): the distribution and the
+    /// clip, with no per-cell σ on the host; `None` for noiseless reads.
+    pub fn read_noise_held(&self, uniform_sigma: Option<f64>) -> Option<ReadNoise> {
+        let law = self.read.as_ref()?;
+        Some(ReadNoise {
+            sigma: Vec::new(),
+            uniform_sigma,
+            dist: law.dist(),
+            clip: self.clip,
+            per_output: self.per_output,
+        })
+    }
+}
+
 /// The σ of every cell of `g` under `law`: `(Some(σ), [])` when all are equal.
 fn sigmas<T: Stored>(law: &dyn ErrorLaw, g: &[T]) -> (Option<f64>, Vec<f64>) {
     let first = g.first().map(|&x| law.sigma(x.into()));

@@ -66,9 +66,6 @@ const PCM_LIKE: f64 = 8.0;
 
 /// The σ of every cell of an array, as [`Cells::read_noise`] finds it.
 #[derive(Debug)]
-// The backend wires this into programming, set_time and updates; until
-// then only this module's tests use it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Sigma {
     /// Reads are exact.
     None,
@@ -102,6 +99,13 @@ fn sonos(code: f64, law: &dyn ErrorLaw, w: [f64; 4], days: f64, coeffs: &[f64], 
 
 /// `law` as the constants array of `kernels/cells.cu`, or `None` for a law
 /// this module does not know.
+/// Whether [`read_sigma`] covers `cells`' read law (or reads are exact).
+pub(crate) fn reads_on_device(cells: &Cells) -> bool {
+    cells
+        .read_law()
+        .is_none_or(|law| constants(law, cells.clip()).is_some())
+}
+
 fn constants(law: &dyn ErrorLaw, clip: Clip) -> Option<Vec<f64>> {
     let any: &dyn Any = law;
     if let Some(g) = any.downcast_ref::<Generic>() {
@@ -158,9 +162,6 @@ fn holds(g: &Buffer, n: usize, size: usize, what: &str) -> Result<()> {
 /// # Panics
 /// Where [`Cells::write`] panics: a program call of 2⁵⁶ or more, or a
 /// PCMLike write whose program call reaches 2³² or time call 2²⁴.
-// The backend wires this into programming, set_time and updates; until
-// then only this module's tests use it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn write(
     device: &Arc<dyn Device>,
     cells: &Cells,
@@ -224,9 +225,6 @@ pub(crate) fn write(
 /// cell's σ equals cell 0's (decided on the device: one flag and cell 0's σ
 /// come back), else [`Sigma::PerCell`], n σ in `precision` on the device.
 /// `None` for a read law this module does not know.
-// The backend wires this into programming, set_time and updates; until
-// then only this module's tests use it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn read_sigma(
     device: &Arc<dyn Device>,
     cells: &Cells,

@@ -63,6 +63,11 @@ pub const KERNELS: &[Kernel] = &[
     },
     Kernel {
         file: "resident.cu",
+        name: "xbar_round_f32",
+        signature: "ppi",
+    },
+    Kernel {
+        file: "resident.cu",
         name: "xbar_line_sums_f32",
         signature: "pppiii",
     },

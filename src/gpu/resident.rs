@@ -188,15 +188,58 @@ impl Resident {
         }
     }
 
-    /// A copy of this array made on the device (conductances only: arrays
-    /// with per-cell σ are not written there), to be written while this one
-    /// stays as it is for whoever else holds it.
-    pub(crate) fn duplicate(&self) -> Result<Resident> {
-        if self.sigma.is_some() {
+    /// An array programmed on the device: `g` its `rows × cols` stored
+    /// conductances (f64, programming error or drift applied), rounded to
+    /// `precision` on the device; no per-cell σ yet ([`Resident::set_sigma`]).
+    pub(crate) fn programmed(
+        gpu: &Arc<Gpu>,
+        precision: Precision,
+        (rows, cols): (usize, usize),
+        g: Buffer,
+    ) -> Result<Resident> {
+        let cells = rows * cols;
+        if g.bytes() < 8 * cells {
             return Err(Error::Internal(
-                "GPU: an array with per-cell read-noise σ copied for a write".into(),
+                "GPU: programmed conductances shorter than the array".into(),
             ));
         }
+        let mut r = Resident {
+            gpu: gpu.clone(),
+            precision,
+            rows,
+            cols,
+            g,
+            sigma: None,
+        };
+        if precision == Precision::F32 {
+            let single = Buffer::zeroed(&gpu.device, 4 * cells.max(1))?;
+            let args = [
+                Arg::Buf(&r.g),
+                Arg::Buf(&single),
+                Arg::I32(int(cells, "cells of an array")?),
+            ];
+            // SAFETY: g holds `cells` doubles, `single` as many floats.
+            unsafe { device::launch(gpu.device.as_ref(), "xbar_round_f32", r.stride_shape(cells), &args)? };
+            r.g = single;
+        }
+        Ok(r)
+    }
+
+    /// The stored conductances on the device (in the resident precision).
+    pub(crate) fn stored(&self) -> &Buffer {
+        &self.g
+    }
+
+    /// Gives the array the per-cell read-noise σ `sigma` (in its precision),
+    /// or none (a σ shared by every cell, or exact reads).
+    pub(crate) fn set_sigma(&mut self, sigma: Option<Buffer>) {
+        self.sigma = sigma;
+    }
+
+    /// A copy of this array's conductances made on the device (its σ, which
+    /// follows the conductances, is set again after the write), to be written
+    /// while this one stays as it is for whoever else holds it.
+    pub(crate) fn duplicate(&self) -> Result<Resident> {
         let bytes = self.g.bytes();
         let g = Buffer::zeroed(&self.gpu.device, bytes)?;
         let words = int(bytes / 4, "words of an array")?;

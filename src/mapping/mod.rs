@@ -10,11 +10,11 @@ pub mod offset;
 pub mod pair;
 
 use crate::array::{Array, Op, ReadKey};
-use crate::backend::{ArrayReads, ArrayWrites};
+use crate::backend::{ArrayPrograms, ArrayReads, ArrayWrites};
 use crate::batch::Batch;
 use crate::circuit::adc::{Adc, RangeContext};
 use crate::circuit::dac::Dac;
-use crate::device::cells::{Cells, Draws};
+use crate::device::cells::{Cells, Draws, ReadNoise};
 use crate::device::conductance::Window;
 use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, CoreStyle, Params};
@@ -43,6 +43,8 @@ pub struct BlockContext<'a> {
     pub wires: Option<std::sync::Arc<crate::circuit::parasitics::Wires>>,
     /// The cells' nonlinear I-V law (`xbar.device.nonlinear_IV`), if any.
     pub iv: Option<crate::device::iv::IvModel>,
+    /// Where the core's backend programs arrays itself (a GPU), if it does.
+    pub programs: Option<&'a dyn ArrayPrograms>,
 }
 
 impl BlockContext<'_> {
@@ -57,11 +59,24 @@ impl BlockContext<'_> {
     /// array `k` of this block: programming error or drift, storage in the
     /// core's precision, then its read noise.
     /// Array ids are [`identity::array_id`]`(block, k)`.
+    /// The backend's [`ArrayPrograms`], when there is one, programs the array
+    /// where it keeps it (the same conductances); the host otherwise.
     pub fn program_array(&self, k: u32, rows: usize, cols: usize, mut g: Vec<f64>) -> Result<Array> {
         let id = identity::array_id(self.block, k);
+        if let Some(programs) = self.programs {
+            if let Some(a) = programs.program(self, id, rows, cols, &g)? {
+                return Ok(a);
+            }
+        }
         self.cells.write(&mut g, id, &self.draws)?;
         let g = Conductances::new(g, self.params.simulation.conductance_precision);
         let noise = self.cells.read_noise(&g);
+        Ok(self.array(id, rows, cols, g, noise))
+    }
+
+    /// Array `id` of this block holding `g` with read noise `noise`, and the
+    /// block's wires, relaxation state, I-V law and product choice.
+    pub fn array(&self, id: u32, rows: usize, cols: usize, g: Conductances, noise: Option<ReadNoise>) -> Array {
         let relaxation = match (&self.wires, self.params.simulation.parasitic_solver) {
             (Some(_), crate::params::ParasiticSolver::CrossSim) => {
                 let r = crate::circuit::parasitics::Relaxation::from_params(self.params);
@@ -76,7 +91,7 @@ impl BlockContext<'_> {
         a.relaxation = relaxation;
         a.iv = self.iv;
         a.gemm = !self.params.simulation.disable_fast_matmul;
-        Ok(a)
+        a
     }
 }
 
