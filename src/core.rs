@@ -25,7 +25,7 @@ mod read;
 mod real;
 mod snapshot;
 mod spice;
-mod update;
+pub(crate) mod update;
 use counters::Counters;
 pub use introspect::{ArrayInfo, ArrayRole};
 use layout::{check_allocatable, check_data, check_out, from_row_major, to_row_major};

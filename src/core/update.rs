@@ -52,7 +52,7 @@ thread_local! {
 /// [`accumulated_change`] into `dw` (resized to `nr × nc`; its old values are
 /// overwritten, not added to).
 #[allow(clippy::too_many_arguments)]
-fn accumulate_into(
+pub(crate) fn accumulate_into(
     dw: &mut Vec<f64>,
     x: &[f64],
     d: &[f64],
