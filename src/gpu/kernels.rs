@@ -17,6 +17,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("mvm.cu", include_str!("../../kernels/mvm.cu")),
     ("periphery.cu", include_str!("../../kernels/periphery.cu")),
     ("parasitics.cu", include_str!("../../kernels/parasitics.cu")),
+    ("update.cu", include_str!("../../kernels/update.cu")),
 ];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
@@ -224,6 +225,35 @@ pub const KERNELS: &[Kernel] = &[
         file: "parasitics.cu",
         name: "xbar_pcg_noisy_cells",
         signature: "ppididdpUUiiiiUuU",
+    },
+    // kernels/update.cu (see gpu::update_basic): the ideal and analytic
+    // models' writes (g, a, b, written, first, n, cols, outer, lr, scale,
+    // then the model: gmin; or variant, nine constants, seed, array,
+    // purpose, call) and the accumulated change of a batch.
+    Kernel {
+        file: "update.cu",
+        name: "xbar_update_ideal_f32",
+        signature: "ppppuuuiddd",
+    },
+    Kernel {
+        file: "update.cu",
+        name: "xbar_update_ideal_f64",
+        signature: "ppppuuuiddd",
+    },
+    Kernel {
+        file: "update.cu",
+        name: "xbar_update_analytic_f32",
+        signature: "ppppuuuiddidddddddddUuuU",
+    },
+    Kernel {
+        file: "update.cu",
+        name: "xbar_update_analytic_f64",
+        signature: "ppppuuuiddidddddddddUuuU",
+    },
+    Kernel {
+        file: "update.cu",
+        name: "xbar_accumulate",
+        signature: "pppiiiiiiid",
     },
 ];
 
