@@ -121,6 +121,11 @@ __device__ __forceinline__ void xbar_basic_write(S* g, const double* a, const do
         uint4 w = make_uint4(0u, 0u, 0u, 0u);
         if (M::draws) w = xbar_block_at(xbar_stream_new(seed, array, purpose, call), q);
         const unsigned int words[4] = {w.x, w.y, w.z, w.w};
+        // Row i and column j of the group's first cell in the request (one
+        // division per thread), stepped along with the cells.
+        const unsigned int k0 = (unsigned int)((lo > first ? lo : first) - first);
+        unsigned int i = outer ? k0 / cols : 0u;
+        unsigned int j = k0 - i * cols;
 #pragma unroll
         for (int l = 0; l < 4; ++l) {
             const unsigned long long cell = lo + (unsigned long long)l;
@@ -128,8 +133,11 @@ __device__ __forceinline__ void xbar_basic_write(S* g, const double* a, const do
             const unsigned int k = (unsigned int)(cell - first);
             double c;
             if (outer) {
-                const unsigned int i = k / cols;
-                c = scale * ((lr * b[i]) * a[k - i * cols]);
+                c = scale * ((lr * b[i]) * a[j]);
+                if (++j == cols) {
+                    j = 0u;
+                    ++i;
+                }
             } else {
                 c = scale * a[k];
             }
