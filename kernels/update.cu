@@ -1,6 +1,6 @@
 // Training updates on the device for the ideal and analytic models
 // (src/device/update/ideal.rs, analytic.rs), and the digitally accumulated
-// change of a batch (src/core/update.rs, accumulate_into). src/gpu/update_basic.rs
+// change of a batch (src/backend/write.rs, accumulate_into). src/gpu/update_basic.rs
 // launches them.
 //
 // A write changes the cells first .. first + n of an array's conductances g
@@ -214,7 +214,7 @@ __device__ __forceinline__ void xbar_basic_analytic_write(S* g, const double* a,
 XBAR_BASIC_ANALYTIC(xbar_update_analytic_f32, float)
 XBAR_BASIC_ANALYTIC(xbar_update_analytic_f64, double)
 
-// The accumulated change of a batch (core/update.rs: accumulate_into):
+// The accumulated change of a batch (backend/write.rs: accumulate_into):
 // out[i·nc + j] = lr · Σ_{s < batch} d[s·rows + r0 + i] · x[s·cols + c0 + j],
 // the sum taken over the samples in order from 0 in double precision (one
 // accumulator, no fused multiply-add), then scaled by lr once, as the CPU's

@@ -56,6 +56,19 @@ pub struct Array {
     /// The difference `G − G_neg` of this array (G+ of a balanced pair) and
     /// its partner, kept for batched reads ([`Array::stored_difference`]).
     difference: DifferenceCache,
+    /// Conductances newer than `g`, held by the backend that wrote them (a
+    /// GPU's copy after an update ran there); `g` is then outdated until
+    /// [`Array::take_newer`] brings them back. Shared, never changed, by
+    /// clones of the array.
+    newer: Option<Arc<dyn Newer>>,
+}
+
+/// Conductances of an array held outside it, newer than its own `g`
+/// ([`Array::set_newer`]); the holder never changes them afterwards.
+pub trait Newer: std::any::Any + Send + Sync + std::fmt::Debug {
+    /// The `rows × cols` conductances (row-major), exactly as stored, in the
+    /// array's storage precision widened to `f64`.
+    fn fetch(&self) -> Result<Vec<f64>>;
 }
 
 /// A balanced pair's difference matrix as last computed, with the
@@ -134,6 +147,7 @@ impl Array {
             iv: None,
             gemm: true,
             difference: DifferenceCache::default(),
+            newer: None,
         }
     }
 
@@ -147,6 +161,42 @@ impl Array {
     /// after every write of `g` or `noise`.
     pub fn refresh(&mut self) -> Result<()> {
         self.version = next_version();
+        Ok(())
+    }
+
+    /// The conductances newer than `g` that a backend holds, if any.
+    pub fn newer(&self) -> Option<&Arc<dyn Newer>> {
+        self.newer.as_ref()
+    }
+
+    /// Records that `newer` holds this array's conductances from now on (a
+    /// backend wrote them where it keeps them): `g` is outdated until
+    /// [`Array::take_newer`], and the array gets a new version.
+    pub fn set_newer(&mut self, newer: Arc<dyn Newer>) -> Result<()> {
+        self.newer = Some(newer);
+        self.refresh()
+    }
+
+    /// Brings the newer conductances a backend holds (if any) into `g`, in
+    /// the storage precision (exact: they were stored in it). The version
+    /// does not change: the conductances are the same state.
+    pub fn take_newer(&mut self) -> Result<()> {
+        let Some(newer) = self.newer.take() else {
+            return Ok(());
+        };
+        let values = newer.fetch()?;
+        if values.len() != self.g.len() {
+            self.newer = Some(newer);
+            return Err(Error::Internal(format!(
+                "an array of {} cells got {} newer conductances",
+                self.g.len(),
+                values.len()
+            )));
+        }
+        self.g = match self.g {
+            Conductances::Single(_) => Conductances::Single(values.iter().map(|&v| v as f32).collect()),
+            Conductances::Double(_) => Conductances::Double(values),
+        };
         Ok(())
     }
 
@@ -165,7 +215,8 @@ impl Array {
         key: &WriteKey,
         cells: &Cells,
     ) -> Result<bool> {
-        let s = Stream::new(key.seed, self.id, Purpose::Update, key.call);
+        self.take_newer()?;
+        let s = self.update_stream(key);
         let written = model.write(self.g.cells_mut(first), first, request, scale, &s);
         if written && self.noise.is_some() {
             self.noise = cells.read_noise(&self.g);
@@ -174,6 +225,11 @@ impl Array {
             self.refresh()?;
         }
         Ok(written)
+    }
+
+    /// The random stream of this array's write `key` (seed, array id, Update, call).
+    pub fn update_stream(&self, key: &WriteKey) -> Stream {
+        Stream::new(key.seed, self.id, Purpose::Update, key.call)
     }
 
     /// Whether a read's result does not depend on its key: no read noise and

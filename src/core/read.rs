@@ -71,7 +71,7 @@ impl Core {
         }
         self.counters.read_calls += 1;
         if self.params.aihwkit.enable {
-            let y = self.aihwkit_apply(op, x);
+            let y = self.aihwkit_apply(op, x)?;
             return Ok(self.finish(y));
         }
         let key = ReadKey {
@@ -140,20 +140,20 @@ impl Core {
     /// aihwkit's tile periphery (`aihwkit.enable`) on inputs `x` as the current
     /// read call; the tiles are (re)built from the stored weights when the
     /// arrays changed since they were built.
-    pub(super) fn aihwkit_apply(&mut self, op: Op, x: &Batch) -> Batch {
+    pub(super) fn aihwkit_apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
         let generation = self.counters.arrays_state();
         let mut tiles = match self.aihwkit.take() {
             Some(t) if t.generation() == generation => t,
             _ => {
                 let (prows, pcols) = self.phys();
-                let w = self.read_phys();
+                let w = self.read_phys()?;
                 let p = &self.params.aihwkit;
                 Box::new(crate::aihwkit::Tiles::new(p, &w, prows, pcols, self.seed, generation))
             }
         };
         let y = tiles.apply(op, x, self.counters.read_calls);
         self.aihwkit = Some(tiles);
-        y
+        Ok(y)
     }
 
     /// The digital end of every read: drift compensation and the output precision.

@@ -17,6 +17,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("mvm.cu", include_str!("../../kernels/mvm.cu")),
     ("periphery.cu", include_str!("../../kernels/periphery.cu")),
     ("parasitics.cu", include_str!("../../kernels/parasitics.cu")),
+    ("resident.cu", include_str!("../../kernels/resident.cu")),
     ("update.cu", include_str!("../../kernels/update.cu")),
 ];
 
@@ -44,6 +45,21 @@ const GEMM: &str = "pppiii";
 
 /// Every kernel the backend launches.
 pub const KERNELS: &[Kernel] = &[
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_copy_words",
+        signature: "ppi",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_difference_f32",
+        signature: "pppii",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_difference_f64",
+        signature: "pppii",
+    },
     Kernel {
         file: "mvm.cu",
         name: "xbar_mvm_f32",

@@ -7,9 +7,6 @@
 //! each writer of [`WRITERS`] in turn, and `None` from all of them means the
 //! model has no device form (the caller then writes on the host and uploads).
 
-// The backend calls these from `Core::update` once the device write path is wired in.
-#![allow(dead_code)]
-
 use super::device::{Buffer, Device};
 use super::resident::Precision;
 use crate::device::update::DeviceUpdate;
@@ -19,6 +16,7 @@ use std::sync::Arc;
 
 /// The cells of one array that a write may change, on the device.
 #[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // read by the model families' writers (WRITERS)
 pub(crate) struct Target<'a> {
     pub device: &'a Arc<dyn Device>,
     /// The array's conductances, row-major, in `precision` (its storage
@@ -34,6 +32,7 @@ pub(crate) struct Target<'a> {
 
 /// What one write asks of the cells, on the device and on the host.
 #[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // read by the model families' writers (WRITERS)
 pub(crate) enum DeviceRequest<'a> {
     /// `Request::Dense`: cell `first + k` is asked for `dw[k]` (`f64`, on the device).
     Dense { dw: &'a Buffer, cells: usize },

@@ -183,7 +183,7 @@ pub(crate) fn write(
 }
 
 /// The accumulated change of one block of an accumulated batch on the
-/// device (`core/update.rs`, `accumulate_into`):
+/// device (`backend/write.rs`, `accumulate_into`):
 /// `ΔW[i·nc + j] = lr · Σ_{b < batch} d[b·rows + r0 + i] · x[b·cols + c0 + j]`
 /// for the `nr × nc` block at rows `r0..`, columns `c0..` of a `rows × cols`
 /// array; `x` (`batch × cols`) and `d` (`batch × rows`) are on the device,
@@ -599,7 +599,7 @@ mod tests {
                 );
             }
             let mut cpu = Vec::new();
-            crate::core::update::accumulate_into(&mut cpu, &x, &d, batch, (rows, cols), (r0, nr), (c0, nc), lr);
+            crate::backend::write::accumulate_into(&mut cpu, &x, &d, batch, (rows, cols), (r0, nr), (c0, nc), lr);
             for i in 0..nr {
                 for j in 0..nc {
                     let mag: f64 = lr
