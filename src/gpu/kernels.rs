@@ -19,6 +19,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("parasitics.cu", include_str!("../../kernels/parasitics.cu")),
     ("resident.cu", include_str!("../../kernels/resident.cu")),
     ("update.cu", include_str!("../../kernels/update.cu")),
+    ("update_pulsed.cu", include_str!("../../kernels/update_pulsed.cu")),
 ];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
@@ -270,6 +271,36 @@ pub const KERNELS: &[Kernel] = &[
         file: "update.cu",
         name: "xbar_accumulate",
         signature: "pppiiiiiiid",
+    },
+    // kernels/update_pulsed.cu (see gpu::update_pulsed): the pulse trains
+    // (x, d, trains, cols, rows, a, b, bl, seed, array, call), an outer
+    // product's cells (g, constants, x, d, trains, written, first, cells,
+    // cols, lambda, seed, array, purpose, call) and a dense request's (g,
+    // constants, dw, written, first, cells, scale, seed, array, purpose, call).
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_trains",
+        signature: "pppiiddiUuU",
+    },
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_outer_f32",
+        signature: "ppppppUUidUuuU",
+    },
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_outer_f64",
+        signature: "ppppppUUidUuuU",
+    },
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_dense_f32",
+        signature: "ppppUUdUuuU",
+    },
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_dense_f64",
+        signature: "ppppUUdUuuU",
     },
 ];
 

@@ -16,7 +16,6 @@ use std::sync::Arc;
 
 /// The cells of one array that a write may change, on the device.
 #[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // read by the model families' writers (WRITERS)
 pub(crate) struct Target<'a> {
     pub device: &'a Arc<dyn Device>,
     /// The array's conductances, row-major, in `precision` (its storage
@@ -32,7 +31,6 @@ pub(crate) struct Target<'a> {
 
 /// What one write asks of the cells, on the device and on the host.
 #[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // read by the model families' writers (WRITERS)
 pub(crate) enum DeviceRequest<'a> {
     /// `Request::Dense`: cell `first + k` is asked for `dw[k]` (`f64`, on the device).
     Dense { dw: &'a Buffer, cells: usize },
@@ -59,7 +57,7 @@ pub(crate) type Writer = fn(
 ) -> Result<Option<bool>>;
 
 /// Every model family with a device form.
-pub(crate) const WRITERS: &[Writer] = &[super::update_basic::write];
+pub(crate) const WRITERS: &[Writer] = &[super::update_basic::write, super::update_pulsed::write];
 
 /// [`DeviceUpdate::write`] of `model` on the device, or `None` when the
 /// model has no device form.
