@@ -216,9 +216,12 @@ XBAR_BASIC_ANALYTIC(xbar_update_analytic_f64, double)
 
 // The accumulated change of a batch (backend/write.rs: accumulate_into):
 // out[i·nc + j] = lr · Σ_{s < batch} d[s·rows + r0 + i] · x[s·cols + c0 + j],
-// the sum taken over the samples in order from 0 in double precision (one
-// accumulator, no fused multiply-add), then scaled by lr once, as the CPU's
-// GEMM scales its accumulated products. A block computes a tile of 32 rows ×
+// the sum taken over the samples in order from 0 in double precision, one
+// accumulator and one fused multiply-add per sample (acc = fma(d, x, acc)),
+// then scaled by lr once (one sample: d · (lr · x)): the order and operations
+// of the CPU's GEMM kernel (faer's, through gemm's microkernel), so its bits
+// wherever that kernel takes the samples in one pass (see
+// src/gpu/update_basic.rs, accumulate). A block computes a tile of 32 rows ×
 // 64 columns with 64 × 4 threads (8 rows each), staging 16 samples of x and
 // d at a time in shared memory; launch with block (64, 4, 1) and grid
 // (ceil(nc / 64), ceil(nr / 32), 1).
@@ -248,10 +251,17 @@ extern "C" __global__ void xbar_accumulate(double* out, const double* x, const d
             ds[s][i] = s < ns && row0 + i < nr ? d[(long long)(s0 + s) * rows + r0 + row0 + i] : 0.0;
         }
         __syncthreads();
-        for (int s = 0; s < ns; ++s) {
-            const double xv = xs[s][tx];
+        if (batch == 1) {
+            // One sample: d·(lr·x), as the CPU's GEMM forms a rank-one product.
+            const double xv = lr * xs[0][tx];
 #pragma unroll
-            for (int m = 0; m < per_thread; ++m) acc[m] = acc[m] + ds[s][ty * per_thread + m] * xv;
+            for (int m = 0; m < per_thread; ++m) acc[m] = ds[0][ty * per_thread + m] * xv;
+        } else {
+            for (int s = 0; s < ns; ++s) {
+                const double xv = xs[s][tx];
+#pragma unroll
+                for (int m = 0; m < per_thread; ++m) acc[m] = fma(ds[s][ty * per_thread + m], xv, acc[m]);
+            }
         }
         __syncthreads();
     }
@@ -260,6 +270,6 @@ extern "C" __global__ void xbar_accumulate(double* out, const double* x, const d
 #pragma unroll
     for (int m = 0; m < per_thread; ++m) {
         const int i = row0 + ty * per_thread + m;
-        if (i < nr) out[(long long)i * nc + j] = lr * acc[m];
+        if (i < nr) out[(long long)i * nc + j] = batch == 1 ? acc[m] : lr * acc[m];
     }
 }

@@ -190,12 +190,19 @@ pub(crate) fn write(
 /// the change is returned there (`f64`, row-major).
 ///
 /// Each element is summed over the samples in order, from 0, in double
-/// precision (one rounding per product and per addition, no fused
-/// multiply-add), then multiplied by `lr` once, as the CPU's GEMM scales its
-/// accumulated products: the same bits on every device. The CPU's
-/// `accumulate_into` takes the sum in its GEMM kernel's order with fused
-/// multiply-adds, so the two agree to rounding (a few units in the last
-/// place of the sum of magnitudes), not bit for bit.
+/// precision with one fused multiply-add per sample (`acc = fma(d, x, acc)`),
+/// then multiplied by `lr` once (a single sample: `d·(lr·x)`): the same bits
+/// on every device, and the order and operations of the CPU's GEMM kernel
+/// (faer's `matmul` with `lr` as its product scale: gemm's microkernel keeps
+/// one accumulator per element, adds the samples in order with fused
+/// multiply-adds, and scales the sum by `lr` at the end; a rank-one product
+/// scales x first). So the device gives `accumulate_into`'s bits wherever
+/// that kernel takes all samples in one pass: checked for blocks whose
+/// 64-row groups have at least 2 rows and 2 columns, from 1 to 512 samples. Elsewhere — a 64-row group of one row or a block of one column
+/// (faer's matrix-vector path sums in another order), or a batch longer
+/// than gemm's depth block (about 1000 samples: the sum is taken in parts)
+/// — the two agree within a few units in the last place of the sum of the
+/// terms' magnitudes, not bit for bit.
 #[allow(clippy::too_many_arguments)]
 // Core::update calls it for accumulated writes once the device write path is wired in.
 #[allow(dead_code)]
@@ -544,7 +551,8 @@ mod tests {
         assert!(write(&short, &req, 1.0, &ideal, &stream).is_err());
     }
 
-    /// `lr·Σ_b d·x` summed in sample order from 0, one rounding per step.
+    /// `lr·Σ_b d·x` summed in sample order from 0, one fused multiply-add per
+    /// sample; `d·(lr·x)` for one sample.
     fn in_order(
         x: &[f64],
         d: &[f64],
@@ -559,26 +567,48 @@ mod tests {
             for j in 0..nc {
                 let mut acc = 0.0;
                 for b in 0..batch {
-                    acc += d[b * rows + r0 + i] * x[b * cols + c0 + j];
+                    acc = d[b * rows + r0 + i].mul_add(x[b * cols + c0 + j], acc);
                 }
-                out.push(lr * acc);
+                out.push(if batch == 1 {
+                    d[r0 + i] * (lr * x[c0 + j])
+                } else {
+                    lr * acc
+                });
             }
         }
         out
     }
 
-    /// The device's accumulated change is the in-order sum bit for bit, and
-    /// the CPU's GEMM (`accumulate_into`) within 1e-13 of the sum of the
-    /// magnitudes of the terms (its own order of additions and fused
-    /// multiply-adds: a few units in the last place for ≤ 40 terms).
+    /// The device's accumulated change is the in-order sum bit for bit; the
+    /// CPU's GEMM (`accumulate_into`) gives the same bits where it takes the
+    /// samples in one pass through its microkernel (`exact`: row groups of
+    /// at least 2 rows and 2 columns, 1 to 512 samples, a CPU with fused
+    /// multiply-adds), and is within 1e-13 of the sum of the terms'
+    /// magnitudes everywhere (a group of one row (65 = 64 + 1 rows), one
+    /// column, 1000 samples: other orders of the same terms, a few units in
+    /// the last place).
     #[test]
     fn accumulated_changes_match_the_in_order_sum_and_the_cpu() {
         let Some(dev) = device() else { return };
-        for (rows, cols, batch, (r0, nr), (c0, nc), lr) in [
-            (150, 70, 5, (3, 140), (10, 55), 0.3),
-            (37, 70, 37, (0, 37), (0, 70), 1.0),
-            (100, 130, 17, (64, 36), (64, 66), 0.01),
-            (20, 9, 1, (0, 20), (0, 9), 2.5),
+        let fma = {
+            #[cfg(target_arch = "x86_64")]
+            {
+                std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            {
+                false
+            }
+        };
+        for (rows, cols, batch, (r0, nr), (c0, nc), lr, exact) in [
+            (150, 70, 5, (3, 140), (10, 55), 0.3, true),
+            (37, 70, 37, (0, 37), (0, 70), 1.0, true),
+            (100, 130, 17, (64, 36), (64, 66), 0.01, true),
+            (20, 9, 1, (0, 20), (0, 9), 2.5, true),
+            (70, 37, 512, (0, 70), (0, 37), 0.05, true),
+            (65, 40, 8, (0, 65), (0, 40), 0.05, false),
+            (50, 1, 7, (0, 50), (0, 1), 0.05, false),
+            (30, 20, 1000, (0, 30), (0, 20), 0.05, false),
         ] {
             let x: Vec<f64> = (0..batch * cols).map(|k| unit(k, 40) - 0.5).collect();
             let d: Vec<f64> = (0..batch * rows)
@@ -611,6 +641,9 @@ mod tests {
                         (a - b).abs() <= 1e-13 * mag,
                         "({i}, {j}): device {a} CPU {b}, magnitude {mag}"
                     );
+                    if exact && fma {
+                        assert_eq!(a.to_bits(), b.to_bits(), "{rows}×{cols} batch {batch}: ({i}, {j})");
+                    }
                 }
             }
         }
