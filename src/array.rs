@@ -177,10 +177,23 @@ impl Array {
         self.refresh()
     }
 
+    /// An error when a backend holds newer conductances than `g` (a host
+    /// read would see outdated ones; `Core` fetches them first).
+    fn held_here(&self) -> Result<()> {
+        match self.newer {
+            None => Ok(()),
+            Some(_) => Err(Error::Internal(format!(
+                "array {}: its conductances were read on the host while a backend holds newer ones",
+                self.id
+            ))),
+        }
+    }
+
     /// Brings the newer conductances a backend holds (if any) into `g`, in
-    /// the storage precision (exact: they were stored in it). The version
-    /// does not change: the conductances are the same state.
-    pub fn take_newer(&mut self) -> Result<()> {
+    /// the storage precision (exact: they were stored in it), and the read
+    /// noise's σ that follows them (`cells`' law, as after a write on the
+    /// host). The version does not change: the conductances are the same state.
+    pub fn take_newer(&mut self, cells: &Cells) -> Result<()> {
         let Some(newer) = self.newer.take() else {
             return Ok(());
         };
@@ -197,6 +210,9 @@ impl Array {
             Conductances::Single(_) => Conductances::Single(values.iter().map(|&v| v as f32).collect()),
             Conductances::Double(_) => Conductances::Double(values),
         };
+        if self.noise.is_some() {
+            self.noise = cells.read_noise(&self.g);
+        }
         Ok(())
     }
 
@@ -215,7 +231,7 @@ impl Array {
         key: &WriteKey,
         cells: &Cells,
     ) -> Result<bool> {
-        self.take_newer()?;
+        self.take_newer(cells)?;
         let s = self.update_stream(key);
         let written = model.write(self.g.cells_mut(first), first, request, scale, &s);
         if written && self.noise.is_some() {
@@ -255,6 +271,7 @@ impl Array {
     /// One analog read: column currents for every vector of `x`, with a fresh
     /// read-noise draw of every cell for every vector (`key` names the read).
     pub fn read(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+        self.held_here()?;
         if self.wires.is_some() {
             return self.circuit(op, x, key, None);
         }
@@ -273,6 +290,10 @@ impl Array {
     /// exactly (by Newton's method for nonlinear cells). With read noise every
     /// vector sees its own conductances, so the network is solved once per vector.
     pub fn circuit(&self, op: Op, x: &Batch, key: &ReadKey, neg: Option<&Array>) -> Result<Batch> {
+        self.held_here()?;
+        if let Some(n) = neg {
+            n.held_here()?;
+        }
         let wires = self
             .wires
             .as_deref()
@@ -402,6 +423,8 @@ impl Array {
     /// cell in single precision when `single`. A batched read multiplies the
     /// pair's stored difference matrix ([`Array::stored_difference`]).
     pub fn difference_product(&self, neg: &Array, single: bool, op: Op, x: &Batch) -> Result<Batch> {
+        self.held_here()?;
+        neg.held_here()?;
         let cols = self.cols;
         if self.use_gemm(x) {
             let d = self.stored_difference(neg, single)?;

@@ -468,7 +468,7 @@ impl Core {
         let mut blocks = self.blocks.clone();
         for b in &mut blocks {
             for a in b.arrays_mut() {
-                a.take_newer()?;
+                a.take_newer(&self.cells)?;
             }
         }
         Ok(std::borrow::Cow::Owned(blocks))

@@ -257,6 +257,30 @@ impl Backend for Cuda {
         Some(&self.gpu.gpu)
     }
 
+    /// From the device copies when any array of the block was written there
+    /// (its host conductances are outdated): the same sums in the same order,
+    /// with only `cols + n_rows` values coming back.
+    fn line_sums(&self, block: &Mapping, n_rows: usize) -> Result<[Vec<f64>; 2]> {
+        let arrays = block.arrays();
+        if !arrays.iter().any(|a| a.newer().is_some()) {
+            return Ok(crate::cost::counts::line_sums(block, n_rows));
+        }
+        let dev = &self.gpu.gpu.device;
+        let cols = arrays.first().map_or(0, |a| a.cols);
+        let col = Buffer::zeroed(dev, 8 * cols.max(1))?;
+        let row = Buffer::zeroed(dev, 8 * n_rows.max(1))?;
+        for a in arrays {
+            let skip = a.rows.checked_sub(n_rows).ok_or_else(|| {
+                Error::Internal(format!("line sums: an array of {} rows in a block of {n_rows}", a.rows))
+            })?;
+            self.array(a)?.add_line_sums(&col, &row, skip)?;
+        }
+        let (mut mvm, mut vmm) = (col.download::<f64>()?, row.download::<f64>()?);
+        mvm.truncate(cols);
+        vmm.truncate(n_rows);
+        Ok([mvm, vmm])
+    }
+
     fn update_block(
         &self,
         block: &mut Mapping,

@@ -137,6 +137,14 @@ pub trait Backend: Send + Sync + Debug {
         None
     }
 
+    /// The conductance sums of `block`'s input lines for MVM and VMM
+    /// (`n_rows` its matrix rows), as [`crate::cost::counts::line_sums`]
+    /// computes them from the host's conductances (the cost counters' DAC
+    /// energy), from wherever this backend keeps the arrays.
+    fn line_sums(&self, block: &Mapping, n_rows: usize) -> Result<[Vec<f64>; 2]> {
+        Ok(crate::cost::counts::line_sums(block, n_rows))
+    }
+
     /// Writes one write of `update` (`write`, through `model`, its random
     /// streams keyed by `key`) into every array of `block`, where this
     /// backend keeps them. By default on the host ([`write::on_host`]).

@@ -9,6 +9,7 @@ use crate::array::{Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
+use crate::mapping::Mapping;
 use crate::params::OutputDtype;
 use crate::rng::identity;
 
@@ -92,7 +93,10 @@ impl Core {
         if counting {
             let stamp = self.counters.arrays_state();
             let row_blocks = &self.tiling.row_blocks;
-            self.cost.prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, op)?;
+            let backend = &self.backend;
+            let sums = |b: &Mapping, rows: usize| backend.line_sums(b, rows);
+            self.cost
+                .prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, sums, op)?;
         }
         let mut tally = crate::cost::Tally::default();
         for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {

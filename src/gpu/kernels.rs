@@ -20,6 +20,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("resident.cu", include_str!("../../kernels/resident.cu")),
     ("update.cu", include_str!("../../kernels/update.cu")),
     ("update_pulsed.cu", include_str!("../../kernels/update_pulsed.cu")),
+    ("cells.cu", include_str!("../../kernels/cells.cu")),
 ];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
@@ -60,6 +61,16 @@ pub const KERNELS: &[Kernel] = &[
         file: "resident.cu",
         name: "xbar_difference_f64",
         signature: "pppii",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_line_sums_f32",
+        signature: "pppiii",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_line_sums_f64",
+        signature: "pppiii",
     },
     Kernel {
         file: "mvm.cu",
@@ -301,6 +312,35 @@ pub const KERNELS: &[Kernel] = &[
         file: "update_pulsed.cu",
         name: "xbar_pulsed_dense_f64",
         signature: "ppppUUdUuuU",
+    },
+    // kernels/cells.cu (see gpu::cells): a write of the cell laws (g, law,
+    // n, seed, array, program call, drift read-noise call), the check that
+    // every σ is cell 0's (g, law, n, info) and the σ of every cell (g, law,
+    // out, n).
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_write",
+        signature: "ppUUuUU",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_check_f32",
+        signature: "ppUp",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_check_f64",
+        signature: "ppUp",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_f32",
+        signature: "pppU",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_f64",
+        signature: "pppU",
     },
 ];
 

@@ -256,6 +256,32 @@ impl Resident {
         })
     }
 
+    /// Adds this array's input-line conductance sums to `col` (`cols` f64:
+    /// `col[j] += Σ_i g_ij`, rows in order) and `row` (`rows − skip` f64:
+    /// `row[i − skip] += Σ_j g_ij` for the rows from `skip`), in the host's
+    /// order of summation (`cost::counts::line_sums`).
+    pub(crate) fn add_line_sums(&self, col: &Buffer, row: &Buffer, skip: usize) -> Result<()> {
+        if skip > self.rows || col.bytes() < 8 * self.cols || row.bytes() < 8 * (self.rows - skip) {
+            return Err(Error::Internal("GPU line sums: buffers of another shape".into()));
+        }
+        let name = match self.precision {
+            Precision::F32 => "xbar_line_sums_f32",
+            Precision::F64 => "xbar_line_sums_f64",
+        };
+        let args = [
+            Arg::Buf(&self.g),
+            Arg::Buf(col),
+            Arg::Buf(row),
+            Arg::I32(int(self.rows, "rows")?),
+            Arg::I32(int(self.cols, "cols")?),
+            Arg::I32(int(skip, "skip")?),
+        ];
+        let lines = self.cols + self.rows - skip;
+        // SAFETY: g holds rows × cols cells of the kernel's precision, col
+        // `cols` doubles and row `rows − skip` (checked above).
+        unsafe { device::launch(self.gpu.device.as_ref(), name, self.stride_shape(lines), &args) }
+    }
+
     /// The resident conductances as the [`super::update::Target`] of a write
     /// addressing cells `first..` (the array's cells, in its precision).
     pub(crate) fn target(&self, first: usize) -> super::update::Target<'_> {
