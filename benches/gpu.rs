@@ -14,8 +14,9 @@
 //! is the conductance bytes a read streams (`rows·cols·4` per vector and
 //! array: the noisy kernels re-read every cell for each vector), so its GB/s
 //! divided by the card's memory bandwidth is the fraction of peak that
-//! scripts/gpu-check.sh reports. Updates are not
-//! on the GPU backend yet (docs/gpu.md).
+//! scripts/gpu-check.sh reports. Updates (`{n}x{n}_update`: per model, one
+//! sample, and an accumulated batch of 64) go through `Core::update`, so
+//! they time whichever path the backend takes (docs/gpu.md).
 //! - `g_parasitic`: wire resistance (1 Ω segments and terminals, Rmin 1 kΩ)
 //!   solved on the device by conjugate gradients, 256² at batch 16 and 1024²
 //!   at batch 1, ideal converters: timed per call (its traffic depends on
@@ -123,6 +124,26 @@ fn bench_gpu(c: &mut Criterion) {
             let (x, d) = (data(n, 0.3), data(n, 0.9));
             b.iter(|| core.update(black_box(&x), &d, 1, 1e-3).expect("update"))
         });
+    }
+    // Accumulated batches (`batch_mode = "accumulate"`): the batch's change
+    // lr·DᵀX summed digitally, then one write per array; per call of 64
+    // samples (8 on the smoke sizes), the same conductance bytes as above.
+    let samples = if full { 64 } else { 8 };
+    for model in ["Ideal", "Analytic"] {
+        group.bench_function(
+            BenchmarkId::new("cuda", format!("{model}_accumulate_batch{samples}")),
+            |b| {
+                let mut p = config("g_ideal", n);
+                p.set_json("xbar.device.update.model", &format!("\"{model}\""))
+                    .expect("model");
+                p.set_json("xbar.device.update.batch_mode", "\"accumulate\"")
+                    .expect("batch mode");
+                let mut core = Core::new(&p, n, n, 1).expect("core");
+                core.program(&data(n * n, 0.1), Layout::RowMajor).expect("program");
+                let (x, d) = (data(n * samples, 0.3), data(n * samples, 0.9));
+                b.iter(|| core.update(black_box(&x), &d, samples, 1e-3).expect("update"))
+            },
+        );
     }
     group.finish();
     // Parasitics: wire resistance solved on the device by conjugate

@@ -18,6 +18,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("periphery.cu", include_str!("../../kernels/periphery.cu")),
     ("parasitics.cu", include_str!("../../kernels/parasitics.cu")),
     ("resident.cu", include_str!("../../kernels/resident.cu")),
+    ("update.cu", include_str!("../../kernels/update.cu")),
     ("update_pulsed.cu", include_str!("../../kernels/update_pulsed.cu")),
     ("cells.cu", include_str!("../../kernels/cells.cu")),
 ];
@@ -257,6 +258,35 @@ pub const KERNELS: &[Kernel] = &[
         file: "parasitics.cu",
         name: "xbar_pcg_noisy_cells",
         signature: "ppididdpUUiiiiUuU",
+    },
+    // kernels/update.cu (see gpu::update_basic): the ideal and analytic
+    // models' writes (g, a, b, written, first, n, cols, outer, lr, scale,
+    // then the model: gmin; or variant, nine constants, seed, array,
+    // purpose, call) and the accumulated change of a batch.
+    Kernel {
+        file: "update.cu",
+        name: "xbar_update_ideal_f32",
+        signature: "ppppuuuiddd",
+    },
+    Kernel {
+        file: "update.cu",
+        name: "xbar_update_ideal_f64",
+        signature: "ppppuuuiddd",
+    },
+    Kernel {
+        file: "update.cu",
+        name: "xbar_update_analytic_f32",
+        signature: "ppppuuuiddidddddddddUuuU",
+    },
+    Kernel {
+        file: "update.cu",
+        name: "xbar_update_analytic_f64",
+        signature: "ppppuuuiddidddddddddUuuU",
+    },
+    Kernel {
+        file: "update.cu",
+        name: "xbar_accumulate",
+        signature: "pppiiiiiiid",
     },
     // kernels/update_pulsed.cu (see gpu::update_pulsed): the pulse trains
     // (x, d, trains, cols, rows, a, b, bl, seed, array, call), an outer

@@ -33,6 +33,7 @@ pub mod probe;
 pub mod resident;
 pub mod select;
 pub(crate) mod update;
+pub(crate) mod update_basic;
 pub(crate) mod update_pulsed;
 
 pub use open::Gpu;

@@ -59,7 +59,7 @@ impl Analytic {
 
     /// The kernel's variant: (α = 0, symmetric, write-noise law: 0 none,
     /// 1 G_INDEPENDENT, 2 G_PROPORTIONAL, 3 G_INVERSE).
-    fn shape(&self) -> (bool, bool, u8) {
+    pub(crate) fn shape(&self) -> (bool, bool, u8) {
         let noise = match self.noise {
             _ if self.sigma <= 0.0 => 0,
             WriteNoiseModel::Independent => 1,
@@ -67,6 +67,22 @@ impl Analytic {
             WriteNoiseModel::Inverse => 3,
         };
         (self.alpha == 0.0, self.symmetric, noise)
+    }
+
+    /// The constants a device kernel computes the variant with:
+    /// wmin, R, α, w0, A, B, σ_wn, R^{3/2}, √R (the fields above).
+    pub(crate) fn constants(&self) -> [f64; 9] {
+        [
+            self.wmin,
+            self.range,
+            self.alpha,
+            self.w0,
+            self.big_a,
+            self.b,
+            self.sigma,
+            self.r15,
+            self.sqrt_r,
+        ]
     }
 
     /// New conductance for a request `dg` at `g` with unit normal `xi`, for
