@@ -30,6 +30,7 @@ use crate::gpu::pipeline::{self, Banks, Part};
 use crate::gpu::resident::Precision;
 use crate::gpu::select::GpuBackend;
 use crate::gpu::update::{self, DeviceRequest};
+use crate::gpu::update_basic;
 use crate::gpu::Resident;
 use crate::mapping::BlockContext;
 use crate::mapping::Mapping;
@@ -423,13 +424,30 @@ impl DeviceWrites<'_> {
                 x: Buffer::upload(dev, x)?,
                 d: Buffer::upload(dev, d)?,
             },
-            BlockWrite::Accumulated { .. } => {
-                let dw = self.host_change();
-                Change::Accumulated {
-                    dw: Buffer::upload(dev, dw)?,
-                    cells: dw.len(),
-                }
-            }
+            // The batch's change lr·DᵀX computed on the device from x and d
+            // (`gpu::update_basic::accumulate`, the CPU's order of summation).
+            BlockWrite::Accumulated {
+                x,
+                d,
+                batch,
+                rows,
+                cols,
+                r,
+                c,
+                lr,
+            } => Change::Accumulated {
+                dw: update_basic::accumulate(
+                    dev,
+                    &Buffer::upload(dev, x)?,
+                    &Buffer::upload(dev, d)?,
+                    batch,
+                    (rows, cols),
+                    r,
+                    c,
+                    lr,
+                )?,
+                cells: r.1 * c.1,
+            },
         };
         Ok(self.device.get_or_init(|| change))
     }

@@ -204,8 +204,6 @@ pub(crate) fn write(
 /// — the two agree within a few units in the last place of the sum of the
 /// terms' magnitudes, not bit for bit.
 #[allow(clippy::too_many_arguments)]
-// Core::update calls it for accumulated writes once the device write path is wired in.
-#[allow(dead_code)]
 pub(crate) fn accumulate(
     device: &Arc<dyn Device>,
     x: &Buffer,
