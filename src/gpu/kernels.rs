@@ -17,6 +17,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("mvm.cu", include_str!("../../kernels/mvm.cu")),
     ("periphery.cu", include_str!("../../kernels/periphery.cu")),
     ("parasitics.cu", include_str!("../../kernels/parasitics.cu")),
+    ("update_lut.cu", include_str!("../../kernels/update_lut.cu")),
 ];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
@@ -224,6 +225,19 @@ pub const KERNELS: &[Kernel] = &[
         file: "parasitics.cu",
         name: "xbar_pcg_noisy_cells",
         signature: "ppididdpUUiiiiUuU",
+    },
+    // kernels/update_lut.cu (gpu::update_lut): g, dw, x, d, n, first, cols,
+    // lr, scale, tconst, tidx, data64, data32, devices, tables, mode, key,
+    // gmin, k, inv_k, lo, hi, clip_lo, clip_hi, seed, array, purpose, call, written.
+    Kernel {
+        file: "update_lut.cu",
+        name: "xbar_lut_write_f32",
+        signature: "ppppUUUddpppppiuUdddddddUuuUp",
+    },
+    Kernel {
+        file: "update_lut.cu",
+        name: "xbar_lut_write_f64",
+        signature: "ppppUUUddpppppiuUdddddddUuuUp",
     },
 ];
 

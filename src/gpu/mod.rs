@@ -31,6 +31,7 @@ pub mod probe;
 pub mod resident;
 pub mod select;
 pub(crate) mod update;
+pub(crate) mod update_lut;
 
 pub use open::Gpu;
 pub use resident::Resident;

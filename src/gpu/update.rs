@@ -60,7 +60,7 @@ pub(crate) type Writer = fn(
 ) -> Result<Option<bool>>;
 
 /// Every model family with a device form.
-pub(crate) const WRITERS: &[Writer] = &[];
+pub(crate) const WRITERS: &[Writer] = &[super::update_lut::write];
 
 /// [`DeviceUpdate::write`] of `model` on the device, or `None` when the
 /// model has no device form.
