@@ -370,12 +370,15 @@ mod tests {
     };
 
     /// A value of each cell: mostly in the window `[gmin, 1]`, some below
-    /// or above it (outside the target range: clipped, or frozen).
+    /// or above it (outside the target range: frozen when the model says so),
+    /// some beyond the clipping range too.
     fn start(cells: usize, gmin: f64) -> Vec<f64> {
         (0..cells)
             .map(|c| match c % 17 {
                 3 => gmin - 0.07,
+                7 => gmin - 0.2,
                 11 => 1.04,
+                14 => 1.15,
                 _ => gmin + (1.0 - gmin) * ((c * 13 % 101) as f64 / 100.0),
             })
             .collect()
