@@ -388,7 +388,7 @@ mod tests {
     fn values(n: usize, salt: usize) -> Vec<f64> {
         (0..n)
             .map(|i| {
-                if (i + salt) % 7 == 0 {
+                if (i + salt).is_multiple_of(7) {
                     0.0
                 } else {
                     ((i * 37 + salt * 11) % 53) as f64 / 26.0 - 1.0
