@@ -332,7 +332,9 @@ mod tests {
                         })
                         .collect(),
                 };
-                (f(1.0, 0.4), f(-1.0, 0.7))
+                // The increasing pulses' mean has the wrong sign on the lowest
+                // tenth of the range (the calibrated mode's fallback there).
+                (f(1.0, -0.1), f(-1.0, 0.7))
             })
             .collect()
     }
@@ -340,7 +342,10 @@ mod tests {
     fn model(devices: usize, grid: (usize, usize), uniform: bool, vary: bool, o: &LutOptions) -> Arc<LookupTableModel> {
         let pairs = tables(devices, grid, uniform, vary);
         let names: Vec<(String, String)> = (0..devices).map(|d| (format!("inc{d}"), format!("dec{d}"))).collect();
-        Arc::new(LookupTableModel::from_tables(&pairs, &names, o).unwrap())
+        let m = LookupTableModel::from_tables(&pairs, &names, o).unwrap();
+        assert!(m.tables().iter().all(|t| t.uniform == uniform));
+        assert!(m.tables().iter().all(|t| t.inc.mean[0] < 0.0 && t.inc.norm > 0.0));
+        Arc::new(m)
     }
 
     /// How one comparison writes: storage precision, request kind, first cell.
@@ -604,6 +609,40 @@ mod tests {
             for case in [CASES[2 | 4], CASES[1 | 4]] {
                 compare(&dev, &lut, case, (150, 140), &format!("{devices} tables, 150 × 140"));
             }
+        }
+    }
+
+    /// Tables built from raw pulse-train ramps (`pulse_trains::build`, soft-bounds
+    /// ramps with a fixed spread), loaded as a model like measured ones.
+    #[test]
+    fn tables_from_pulse_trains_write_the_cpus_bits() {
+        use crate::device::update::lookup_table::pulse_trains::{build, PulseTrainOptions};
+        let Some(dev) = test_device() else { return };
+        let (lo, hi) = (1e-6, 1e-5);
+        let ramp = |start: f64, up: bool, seed: usize| {
+            let mut g = start;
+            let mut r = vec![g];
+            for k in 0..120 {
+                let spread = 1.0 + 0.3 * (((seed * 31 + k * 17) % 23) as f64 / 11.0 - 1.0);
+                let step = if up { 0.03 * (hi - g) } else { -0.04 * (g - lo) };
+                g = (g + step * spread).clamp(lo, hi);
+                r.push(g);
+            }
+            r
+        };
+        let set: Vec<Vec<f64>> = (0..6).map(|s| ramp(lo, true, s)).collect();
+        let reset: Vec<Vec<f64>> = (0..6).map(|s| ramp(hi, false, s)).collect();
+        let o = PulseTrainOptions {
+            n_g: 41,
+            n_cdf: 33,
+            ..PulseTrainOptions::default()
+        };
+        let pair = build(&set, &reset, &o).unwrap();
+        let names = [("set".to_string(), "reset".to_string())];
+        let m = LookupTableModel::from_tables(&[pair], &names, &LutOptions::default()).unwrap();
+        let lut = Arc::new(m).bind(0.1, 2);
+        for case in [CASES[2], CASES[1 | 4]] {
+            compare(&dev, &lut, case, (37, 70), "pulse-train tables");
         }
     }
 
