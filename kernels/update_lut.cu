@@ -1,6 +1,6 @@
 // Training updates of the lookup-table model (src/device/update/lookup_table/)
-// on the device: one thread per written cell, each doing what the CPU's
-// LutUpdate does to it (lookup_table/mod.rs: LutUpdate::cell and
+// on the device: one thread per four neighbouring cells (one Philox block of
+// uniform draws), doing to each written cell what the CPU's LutUpdate does (lookup_table/mod.rs: LutUpdate::cell and
 // LookupTableModel::step; lookup.rs: Table::response and Table::sample;
 // device/update/mod.rs: write_cells' requested changes), operation for
 // operation in double precision. Only IEEE additions, multiplications,
@@ -139,8 +139,11 @@ __device__ __forceinline__ double xbar_lut_response(const double* tc, const unsi
 // limit(scale·((lr·d[i])·x[j])), k = i·cols + j (outer product); a change of
 // 0 leaves the cell as it is. Table of cell c: devices[c] or the array's hash;
 // uniform draw of cell c: dense draw c of the stream (seed, array, purpose,
-// call). Sets *written to 1 when any cell was written. Any block size that is
-// a multiple of 32 (every lane of a warp takes part in its vote).
+// call), word c % 4 of Philox block c / 4. A thread writes the (up to) four
+// cells of one such block, drawing the block once: thread q the cells
+// 4·(⌊first/4⌋ + q) .. + 3 that lie in the request. Sets *written to 1 when
+// any cell was written. Any block size that is a multiple of 32 (every lane
+// of a warp takes part in its vote).
 template <typename T>
 __device__ void xbar_lut_write(T* g, const double* dw, const double* x, const double* d, unsigned long long n,
                                unsigned long long first, unsigned long long cols, double lr, double scale,
@@ -149,9 +152,15 @@ __device__ void xbar_lut_write(T* g, const double* dw, const double* x, const do
                                unsigned long long key, double gmin, double k, double inv_k, double lo, double hi,
                                double clip_lo, double clip_hi, unsigned long long seed, unsigned int array,
                                unsigned int purpose, unsigned long long call, unsigned int* written) {
-    const unsigned long long q = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
+    const unsigned long long group = first / 4 + (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
+    const unsigned long long end = first + n;
     bool wrote = false;
-    if (q < n) {
+    uint4 words = make_uint4(0u, 0u, 0u, 0u);
+    bool drawn = false;
+    for (unsigned int r = 0; r < 4; ++r) {
+        const unsigned long long cell = 4 * group + r;
+        if (cell < first || cell >= end) continue;
+        const unsigned long long q = cell - first;
         double c;
         if (mode & XBAR_LUT_OUTER) {
             const double ld = lr * d[q / cols];
@@ -159,36 +168,35 @@ __device__ void xbar_lut_write(T* g, const double* dw, const double* x, const do
         } else {
             c = xbar_lut_limit(scale * dw[q]);
         }
-        if (c != 0.0) {
-            const unsigned long long cell = first + q;
-            const int t = (mode & XBAR_LUT_BYTES) ? (int)devices[cell] : xbar_lut_assign(key, cell, tables);
-            double u = 0.0;
-            if (mode & XBAR_LUT_NOISE) {
-                const xbar_stream s = xbar_stream_new(seed, array, purpose, call);
-                const uint4 b = xbar_block_at(s, (unsigned int)(cell / 4));
-                const unsigned int r = (unsigned int)(cell % 4);
-                u = xbar_uniform_of(r == 0 ? b.x : (r == 1 ? b.y : (r == 2 ? b.z : b.w)));
+        if (c == 0.0) continue;
+        const int t = (mode & XBAR_LUT_BYTES) ? (int)devices[cell] : xbar_lut_assign(key, cell, tables);
+        double u = 0.0;
+        if (mode & XBAR_LUT_NOISE) {
+            if (!drawn) {
+                words = xbar_block_at(xbar_stream_new(seed, array, purpose, call), (unsigned int)group);
+                drawn = true;
             }
-            // LutUpdate::cell: g ↔ w, then LookupTableModel::step.
-            const double old = (double)g[cell];
-            const double w = lo + (old - gmin) * k;
-            const double dwk = c * k;
-            double wn;
-            if ((mode & XBAR_LUT_FREEZE) && !(lo <= w && w <= hi)) {
-                wn = w;
-            } else {
-                const double* tc = tconst + (unsigned long long)t * XBAR_LUT_CONSTS;
-                const unsigned long long* ti = tidx + (unsigned long long)t * XBAR_LUT_INDICES;
-                double delta = xbar_lut_response(tc, ti, data64, data32, w, dwk, u, mode);
-                if (isnan(delta)) {
-                    const double inf = __longlong_as_double(0x7FF0000000000000ll);
-                    delta = isnan(dwk) ? dwk : (dwk > 0.0 ? inf : -inf);
-                }
-                wn = xbar_lut_clip(w + delta, clip_lo, clip_hi);
-            }
-            g[cell] = (T)(gmin + (wn - lo) * inv_k);
-            wrote = true;
+            u = xbar_uniform_of(r == 0 ? words.x : (r == 1 ? words.y : (r == 2 ? words.z : words.w)));
         }
+        // LutUpdate::cell: g ↔ w, then LookupTableModel::step.
+        const double old = (double)g[cell];
+        const double w = lo + (old - gmin) * k;
+        const double dwk = c * k;
+        double wn;
+        if ((mode & XBAR_LUT_FREEZE) && !(lo <= w && w <= hi)) {
+            wn = w;
+        } else {
+            const double* tc = tconst + (unsigned long long)t * XBAR_LUT_CONSTS;
+            const unsigned long long* ti = tidx + (unsigned long long)t * XBAR_LUT_INDICES;
+            double delta = xbar_lut_response(tc, ti, data64, data32, w, dwk, u, mode);
+            if (isnan(delta)) {
+                const double inf = __longlong_as_double(0x7FF0000000000000ll);
+                delta = isnan(dwk) ? dwk : (dwk > 0.0 ? inf : -inf);
+            }
+            wn = xbar_lut_clip(w + delta, clip_lo, clip_hi);
+        }
+        g[cell] = (T)(gmin + (wn - lo) * inv_k);
+        wrote = true;
     }
     if (__any_sync(0xFFFFFFFFu, wrote) && threadIdx.x % 32 == 0) atomicMax(written, 1u);
 }

@@ -1,7 +1,8 @@
 //! The lookup-table update model ([`LutUpdate`]) on the device: [`write`],
 //! the [`Writer`](super::update::Writer) of its family, runs
 //! `kernels/update_lut.cu` on an array's resident conductances, one thread
-//! per cell the request addresses.
+//! per four neighbouring cells the request addresses (the four uniform draws
+//! of one Philox block).
 //!
 //! Every option of the model is covered: one table or several (each cell's
 //! table from the model's kept per-array assignment, one byte per cell, or
@@ -165,8 +166,9 @@ fn bytes_on(device: &Arc<dyn Device>, bytes: &Arc<[u8]>) -> Result<Arc<Buffer>> 
 }
 
 /// [`DeviceUpdate::write`] of a [`LutUpdate`] on the device (the contract of
-/// [`super::update::Writer`]): `None` for any other model, and for tables
-/// with fewer than two grid points (which the CPU's lookup cannot read either).
+/// [`super::update::Writer`]): `None` for any other model, for tables with
+/// fewer than two grid points (which the CPU's lookup cannot read either), and
+/// for cells at index 2³⁴ or beyond (whose draws the CPU's streams do not index).
 pub(crate) fn write(
     target: &Target,
     request: &DeviceRequest,
@@ -191,7 +193,14 @@ pub(crate) fn write(
     if n == 0 {
         return Ok(Some(false));
     }
-    let blocks = u32::try_from(n.div_ceil(BLOCK as usize))
+    // One thread per group of four cells 4g .. 4g + 3 that holds a cell of
+    // the request; g indexes a Philox block (32 bits, as on the CPU).
+    let last = (target.first + n - 1) / 4;
+    if last > u32::MAX as usize {
+        return Ok(None);
+    }
+    let groups = last - target.first / 4 + 1;
+    let blocks = u32::try_from(groups.div_ceil(BLOCK as usize))
         .ok()
         .filter(|&b| b < 1 << 31)
         .ok_or_else(|| Error::shape(format!("{n} cells are too many for one launch")))?;
@@ -607,7 +616,7 @@ mod tests {
         for devices in [1, 11] {
             let lut = model(devices, (31, 21), true, false, &LutOptions::default()).bind(0.1, 3);
             for case in [CASES[2 | 4], CASES[1 | 4]] {
-                compare(&dev, &lut, case, (150, 140), &format!("{devices} tables, 150 × 140"));
+                compare(&dev, &lut, case, (150, 139), &format!("{devices} tables, 150 × 139"));
             }
         }
     }
