@@ -204,6 +204,31 @@ pub(crate) fn write(
         .ok()
         .filter(|&b| b < 1 << 31)
         .ok_or_else(|| Error::shape(format!("{n} cells are too many for one launch")))?;
+    let (item, kernel) = match target.precision {
+        Precision::F32 => (4, "xbar_lut_write_f32"),
+        Precision::F64 => (8, "xbar_lut_write_f64"),
+    };
+    // The buffers the kernel indexes must hold what it reads.
+    let short = |what: &str, b: &Buffer, need: usize| {
+        (b.bytes() < need).then(|| {
+            Error::Internal(format!(
+                "lookup-table write: {what} holds {} bytes, needs {need}",
+                b.bytes()
+            ))
+        })
+    };
+    let checks = match *request {
+        DeviceRequest::Dense { dw, .. } => vec![short("dw", dw, 8 * n)],
+        DeviceRequest::Outer { x, d, .. } => vec![short("x", x, 8 * cols), short("d", d, 8 * n.div_ceil(cols))],
+    };
+    if let Some(e) = checks
+        .into_iter()
+        .chain([short("g", target.g, item * (target.first + n))])
+        .flatten()
+        .next()
+    {
+        return Err(e);
+    }
     let device = target.device;
     let tables = tables_on(device, m)?;
     let assigned = match lut.cell_devices(stream, target.first + n) {
@@ -235,31 +260,6 @@ pub(crate) fn write(
         DeviceRequest::Dense { dw, .. } => (dw, spare, spare, 0.0),
         DeviceRequest::Outer { x, d, lr, .. } => (spare, x, d, lr),
     };
-    let (item, kernel) = match target.precision {
-        Precision::F32 => (4, "xbar_lut_write_f32"),
-        Precision::F64 => (8, "xbar_lut_write_f64"),
-    };
-    // The buffers the kernel indexes must hold what it reads.
-    let short = |what: &str, b: &Buffer, need: usize| {
-        (b.bytes() < need).then(|| {
-            Error::Internal(format!(
-                "lookup-table write: {what} holds {} bytes, needs {need}",
-                b.bytes()
-            ))
-        })
-    };
-    let checks = match *request {
-        DeviceRequest::Dense { dw, .. } => vec![short("dw", dw, 8 * n)],
-        DeviceRequest::Outer { x, d, .. } => vec![short("x", x, 8 * cols), short("d", d, 8 * n.div_ceil(cols))],
-    };
-    if let Some(e) = checks
-        .into_iter()
-        .chain([short("g", target.g, item * (target.first + n))])
-        .flatten()
-        .next()
-    {
-        return Err(e);
-    }
     let args = [
         Arg::Buf(target.g),
         Arg::Buf(dw),
