@@ -106,13 +106,14 @@ fn bench_gpu(c: &mut Criterion) {
         }
         group.finish();
     }
-    // Updates: the model runs on the CPU and the written arrays are copied to
-    // the device again; timed per model at 1024² (rank-1), on the GPU core.
+    // Updates: each write runs on the device where the model has a device
+    // form (gpu::update: the arrays are read and written there, x and d go
+    // up); timed per model at 1024² (rank-1), on the GPU core.
     let n = if full { 1024 } else { 64 };
     let mut group = c.benchmark_group(format!("{n}x{n}_update"));
     group.sample_size(10);
     group.throughput(Throughput::Bytes((n * n * 4 * 2) as u64));
-    for model in ["Ideal", "Analytic"] {
+    for model in ["Ideal", "Analytic", "Pulsed"] {
         group.bench_function(BenchmarkId::new("cuda", model), |b| {
             let mut p = config("g_ideal", n);
             p.set_json("xbar.device.update.model", &format!("\"{model}\""))

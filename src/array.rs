@@ -56,6 +56,19 @@ pub struct Array {
     /// The difference `G − G_neg` of this array (G+ of a balanced pair) and
     /// its partner, kept for batched reads ([`Array::stored_difference`]).
     difference: DifferenceCache,
+    /// Conductances newer than `g`, held by the backend that wrote them (a
+    /// GPU's copy after an update ran there); `g` is then outdated until
+    /// [`Array::take_newer`] brings them back. Shared, never changed, by
+    /// clones of the array.
+    newer: Option<Arc<dyn Newer>>,
+}
+
+/// Conductances of an array held outside it, newer than its own `g`
+/// ([`Array::set_newer`]); the holder never changes them afterwards.
+pub trait Newer: std::any::Any + Send + Sync + std::fmt::Debug {
+    /// The `rows × cols` conductances (row-major), exactly as stored, in the
+    /// array's storage precision widened to `f64`.
+    fn fetch(&self) -> Result<Vec<f64>>;
 }
 
 /// A balanced pair's difference matrix as last computed, with the
@@ -134,6 +147,7 @@ impl Array {
             iv: None,
             gemm: true,
             difference: DifferenceCache::default(),
+            newer: None,
         }
     }
 
@@ -147,6 +161,58 @@ impl Array {
     /// after every write of `g` or `noise`.
     pub fn refresh(&mut self) -> Result<()> {
         self.version = next_version();
+        Ok(())
+    }
+
+    /// The conductances newer than `g` that a backend holds, if any.
+    pub fn newer(&self) -> Option<&Arc<dyn Newer>> {
+        self.newer.as_ref()
+    }
+
+    /// Records that `newer` holds this array's conductances from now on (a
+    /// backend wrote them where it keeps them): `g` is outdated until
+    /// [`Array::take_newer`], and the array gets a new version.
+    pub fn set_newer(&mut self, newer: Arc<dyn Newer>) -> Result<()> {
+        self.newer = Some(newer);
+        self.refresh()
+    }
+
+    /// An error when a backend holds newer conductances than `g` (a host
+    /// read would see outdated ones; `Core` fetches them first).
+    fn held_here(&self) -> Result<()> {
+        match self.newer {
+            None => Ok(()),
+            Some(_) => Err(Error::Internal(format!(
+                "array {}: its conductances were read on the host while a backend holds newer ones",
+                self.id
+            ))),
+        }
+    }
+
+    /// Brings the newer conductances a backend holds (if any) into `g`, in
+    /// the storage precision (exact: they were stored in it), and the read
+    /// noise's σ that follows them (`cells`' law, as after a write on the
+    /// host). The version does not change: the conductances are the same state.
+    pub fn take_newer(&mut self, cells: &Cells) -> Result<()> {
+        let Some(newer) = self.newer.take() else {
+            return Ok(());
+        };
+        let values = newer.fetch()?;
+        if values.len() != self.g.len() {
+            self.newer = Some(newer);
+            return Err(Error::Internal(format!(
+                "an array of {} cells got {} newer conductances",
+                self.g.len(),
+                values.len()
+            )));
+        }
+        self.g = match self.g {
+            Conductances::Single(_) => Conductances::Single(values.iter().map(|&v| v as f32).collect()),
+            Conductances::Double(_) => Conductances::Double(values),
+        };
+        if self.noise.is_some() {
+            self.noise = cells.read_noise(&self.g);
+        }
         Ok(())
     }
 
@@ -165,7 +231,8 @@ impl Array {
         key: &WriteKey,
         cells: &Cells,
     ) -> Result<bool> {
-        let s = Stream::new(key.seed, self.id, Purpose::Update, key.call);
+        self.take_newer(cells)?;
+        let s = self.update_stream(key);
         let written = model.write(self.g.cells_mut(first), first, request, scale, &s);
         if written && self.noise.is_some() {
             self.noise = cells.read_noise(&self.g);
@@ -174,6 +241,11 @@ impl Array {
             self.refresh()?;
         }
         Ok(written)
+    }
+
+    /// The random stream of this array's write `key` (seed, array id, Update, call).
+    pub fn update_stream(&self, key: &WriteKey) -> Stream {
+        Stream::new(key.seed, self.id, Purpose::Update, key.call)
     }
 
     /// Whether a read's result does not depend on its key: no read noise and
@@ -199,6 +271,7 @@ impl Array {
     /// One analog read: column currents for every vector of `x`, with a fresh
     /// read-noise draw of every cell for every vector (`key` names the read).
     pub fn read(&self, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
+        self.held_here()?;
         if self.wires.is_some() {
             return self.circuit(op, x, key, None);
         }
@@ -217,6 +290,10 @@ impl Array {
     /// exactly (by Newton's method for nonlinear cells). With read noise every
     /// vector sees its own conductances, so the network is solved once per vector.
     pub fn circuit(&self, op: Op, x: &Batch, key: &ReadKey, neg: Option<&Array>) -> Result<Batch> {
+        self.held_here()?;
+        if let Some(n) = neg {
+            n.held_here()?;
+        }
         let wires = self
             .wires
             .as_deref()
@@ -346,6 +423,8 @@ impl Array {
     /// cell in single precision when `single`. A batched read multiplies the
     /// pair's stored difference matrix ([`Array::stored_difference`]).
     pub fn difference_product(&self, neg: &Array, single: bool, op: Op, x: &Batch) -> Result<Batch> {
+        self.held_here()?;
+        neg.held_here()?;
         let cols = self.cols;
         if self.use_gemm(x) {
             let d = self.stored_difference(neg, single)?;

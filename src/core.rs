@@ -457,20 +457,38 @@ impl Core {
         Ok((y?.data.iter().map(|v| v.abs()).sum::<f64>() / (n * self.phys().0) as f64).max(1e-4))
     }
 
+    /// The blocks with every array's newest conductances in its `g`: the
+    /// blocks themselves, or, when a backend holds newer conductances of some
+    /// arrays (updates it ran on its device), a copy with those fetched.
+    pub(crate) fn host_blocks(&self) -> Result<std::borrow::Cow<'_, [Mapping]>> {
+        let newer = |b: &Mapping| b.arrays().iter().any(|a| a.newer().is_some());
+        if !self.blocks.iter().any(newer) {
+            return Ok(std::borrow::Cow::Borrowed(&self.blocks));
+        }
+        let mut blocks = self.blocks.clone();
+        for b in &mut blocks {
+            for a in b.arrays_mut() {
+                a.take_newer(&self.cells)?;
+            }
+        }
+        Ok(std::borrow::Cow::Owned(blocks))
+    }
+
     /// The stored physical matrix (row-major, real, complex-expanded).
-    fn read_phys(&self) -> Vec<f64> {
+    fn read_phys(&self) -> Result<Vec<f64>> {
         let (_, pcols) = self.phys();
         let mut out = vec![0.0; self.phys().0 * pcols];
         let ncb = self.tiling.col_blocks.len();
+        let blocks = self.host_blocks()?;
         for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
             for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {
-                let w = self.blocks[ri * ncb + ci].read();
+                let w = blocks[ri * ncb + ci].read();
                 for i in 0..nr {
                     out[(r0 + i) * pcols + c0..(r0 + i) * pcols + c0 + nc].copy_from_slice(&w[i * nc..(i + 1) * nc]);
                 }
             }
         }
-        out
+        Ok(out)
     }
 
     /// Writes the effective weights as stored now (`rows × cols` in `layout`):
@@ -483,7 +501,7 @@ impl Core {
         self.require_real("read")?;
         self.require_programmed("read")?;
         check_out("w_out", out.len(), self.rows * self.cols, "rows x cols")?;
-        from_row_major(&self.read_phys(), self.rows, self.cols, 1, layout, out);
+        from_row_major(&self.read_phys()?, self.rows, self.cols, 1, layout, out);
         Ok(())
     }
     /// Complex read-back, interleaved (re, im), `2·rows·cols` values.
@@ -491,7 +509,7 @@ impl Core {
         self.require_complex("read_complex")?;
         self.require_programmed("read_complex")?;
         check_out("w_out", out.len(), 2 * self.rows * self.cols, "2 x rows x cols")?;
-        let c = complex::collapse_matrix(&self.read_phys(), self.rows, self.cols);
+        let c = complex::collapse_matrix(&self.read_phys()?, self.rows, self.cols);
         from_row_major(&c, self.rows, self.cols, 2, layout, out);
         Ok(())
     }

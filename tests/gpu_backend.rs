@@ -949,3 +949,163 @@ fn bit_sliced_blocks_of_offset_slices_read_on_the_device_bit_for_bit() {
         }
     }
 }
+
+/// The update models whose writes run on the device (`gpu::update`), as
+/// `xbar.device.update` JSON without the batch mode.
+const DEVICE_UPDATES: &[&str] = &[
+    r#""model": "Pulsed", "pulsed": {"device": "SoftBounds"}"#,
+    r#""model": "Pulsed", "pulsed": {"device": "PowStep", "update_bl_management": false}"#,
+    r#""model": "Ideal""#,
+    r#""model": "Analytic", "alpha": 2.0, "write_noise": 0.05"#,
+];
+
+/// A pair of cores (CPU, GPU) for updates: `style`, `update` (JSON fields of
+/// `xbar.device.update`), conductances stored in `precision` (the GPU keeps
+/// them in the same one), a fixed weight range.
+fn update_pair(style: &str, update: &str, mode: &str, precision: &str, rows: usize, cols: usize) -> (Core, Core) {
+    let mut p = params("cuda");
+    p.set_json("core.style", &format!("\"{style}\"")).unwrap();
+    p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)
+        .unwrap();
+    p.set_json(
+        "xbar.device.update",
+        &format!(r#"{{{update}, "batch_mode": "{mode}"}}"#),
+    )
+    .unwrap();
+    p.set_json("simulation.conductance_precision", &format!("\"{precision}\""))
+        .unwrap();
+    p.set_json("simulation.gpu_precision", &format!("\"{precision}\""))
+        .unwrap();
+    pair(&p, rows, cols, &values(rows * cols, 21))
+}
+
+/// The stored weights of `c` (`Core::read`, rows × cols).
+fn weights(c: &Core) -> Vec<f64> {
+    let mut w = vec![0.0; c.rows() * c.cols()];
+    c.read(&mut w, Layout::RowMajor).unwrap();
+    w
+}
+
+/// `calls` updates of `batch` samples (x: batch × cols, d: batch × rows) on
+/// both cores, seeded by `seed`.
+fn update_both(cores: [&mut Core; 2], batch: usize, calls: usize, seed: u64) {
+    let [a, b] = cores;
+    let (rows, cols) = (a.rows(), a.cols());
+    for k in 0..calls as u64 {
+        let x = values(batch * cols, seed + 2 * k);
+        let d = values(batch * rows, seed + 2 * k + 1);
+        a.update(&x, &d, batch, 0.05).unwrap();
+        b.update(&x, &d, batch, 0.05).unwrap();
+    }
+}
+
+/// `update` on the GPU backend writes the CPU's bits: the ideal and analytic
+/// models (write noise from the CPU's streams), BALANCED and OFFSET cores, a
+/// sample at a time and accumulated, conductances in single and double
+/// precision. The weights read back after each call, the products of the
+/// updated arrays and the cost counters of a read after them (whose DAC energy
+/// takes the conductance sums of the input lines) agree with the CPU.
+#[test]
+fn updates_on_the_device_write_the_cpus_bits() {
+    if !gpu_present("GPU updates") {
+        return;
+    }
+    let (rows, cols, batch) = (37, 29, 3);
+    for update in DEVICE_UPDATES {
+        for style in ["BALANCED", "OFFSET"] {
+            for mode in ["per_sample", "accumulate"] {
+                for precision in ["float32", "float64"] {
+                    let what = format!("{update}, {style}, {mode}, {precision}");
+                    let (mut cpu, mut gpu) = update_pair(style, update, mode, precision, rows, cols);
+                    for call in 0..3 {
+                        update_both([&mut cpu, &mut gpu], batch, 1, 100 + 10 * call);
+                        assert_same_bits(
+                            &weights(&cpu),
+                            &weights(&gpu),
+                            &format!("{what}: weights after call {call}"),
+                        );
+                    }
+                    let x = values(4 * cols, 7);
+                    let (mut yc, mut yg) = (vec![0.0; 4 * rows], vec![0.0; 4 * rows]);
+                    cpu.mvm(&x, 4, &mut yc).unwrap();
+                    gpu.mvm(&x, 4, &mut yg).unwrap();
+                    assert_close(&yc, &yg, &x, cols, &format!("{what}: products"));
+                    // The energy counters read the written conductances' line sums.
+                    assert_eq!(cpu.cost_json().unwrap(), gpu.cost_json().unwrap(), "{what}: costs");
+                }
+            }
+        }
+    }
+}
+
+/// Once a core's arrays (and its update model's constants) are on the
+/// device, an update moves only its inputs up (x and d of each sample, once
+/// per block write) and a word per array written down, and the next read
+/// finds the written arrays there (no conductances cross).
+#[test]
+fn an_update_on_the_device_moves_only_its_inputs() {
+    if !gpu_present("GPU update traffic") {
+        return;
+    }
+    let (rows, cols, batch) = (40, 24, 5);
+    for style in ["BALANCED", "OFFSET"] {
+        let (_, mut gpu) = update_pair(style, DEVICE_UPDATES[0], "per_sample", "float32", rows, cols);
+        let x = values(batch * cols, 31);
+        let d = values(batch * rows, 32);
+        let mut y = vec![0.0; 2 * rows];
+        gpu.mvm(&x[..2 * cols], 2, &mut y).unwrap(); // the arrays go to the device here
+        gpu.update(&x, &d, batch, 0.05).unwrap(); // and the model's constants here
+        let read = {
+            let before = xbar::internals::gpu::traffic();
+            gpu.mvm(&x[..2 * cols], 2, &mut y).unwrap();
+            let after = xbar::internals::gpu::traffic();
+            (after.0 - before.0, after.1 - before.1)
+        };
+        let before = xbar::internals::gpu::traffic();
+        gpu.update(&x, &d, batch, 0.05).unwrap();
+        let after = xbar::internals::gpu::traffic();
+        let arrays = if style == "BALANCED" { 2 } else { 1 };
+        assert_eq!(
+            after.0 - before.0,
+            8 * (batch * (rows + cols)) as u64,
+            "{style}: bytes up"
+        );
+        assert!(
+            after.1 - before.1 <= 8 * (batch * arrays) as u64,
+            "{style}: {} bytes down",
+            after.1 - before.1
+        );
+        let before = xbar::internals::gpu::traffic();
+        gpu.mvm(&x[..2 * cols], 2, &mut y).unwrap();
+        let after = xbar::internals::gpu::traffic();
+        assert_eq!(
+            (after.0 - before.0, after.1 - before.1),
+            read,
+            "{style}: a read after the update"
+        );
+    }
+}
+
+/// A copy of a core made after updates on the device keeps its state when
+/// the original is updated again (a write on the device never changes a copy
+/// that another holder reads), and both read back what the CPU does.
+#[test]
+fn a_clone_keeps_its_weights_when_the_original_is_updated_on_the_device() {
+    if !gpu_present("GPU update and clone") {
+        return;
+    }
+    let (rows, cols, batch) = (20, 30, 2);
+    let (mut cpu, mut gpu) = update_pair("BALANCED", DEVICE_UPDATES[0], "per_sample", "float32", rows, cols);
+    update_both([&mut cpu, &mut gpu], batch, 1, 50);
+    let (cpu_then, gpu_then) = (cpu.clone(), gpu.clone());
+    update_both([&mut cpu, &mut gpu], batch, 2, 60);
+    assert_same_bits(&weights(&cpu_then), &weights(&gpu_then), "the clone");
+    assert_same_bits(&weights(&cpu), &weights(&gpu), "the original");
+    let x = values(3 * cols, 8);
+    let (mut yc, mut yg) = (vec![0.0; 3 * rows], vec![0.0; 3 * rows]);
+    cpu_then.clone().mvm(&x, 3, &mut yc).unwrap();
+    gpu_then.clone().mvm(&x, 3, &mut yg).unwrap();
+    assert_close(&yc, &yg, &x, cols, "the clone's products");
+    let restored = Core::from_bytes(&gpu.to_bytes().unwrap()).unwrap();
+    assert_same_bits(&weights(&cpu), &weights(&restored), "a saved and restored core");
+}

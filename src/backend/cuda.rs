@@ -17,17 +17,23 @@
 //! (CrossSim's relaxation, nonlinear cells: refused by
 //! `gpu::select`), and a vector that does not converge, is solved on the CPU.
 
-use super::{ArrayReads, Backend, BlockRead};
-use crate::array::{Array, Op, ReadKey};
+use super::{ArrayReads, ArrayWrites, Backend, BlockRead, BlockWrite};
+use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
+use crate::device::cells::Cells;
+use crate::device::update::{DeviceUpdate, Request};
 use crate::error::{Error, Result};
+use crate::gpu::device::Buffer;
 use crate::gpu::parasitics::{CircuitArray, DeviceCircuit};
 use crate::gpu::pipeline::{self, Banks, Part};
+use crate::gpu::resident::Precision;
 use crate::gpu::select::GpuBackend;
+use crate::gpu::update::{self, DeviceRequest};
 use crate::gpu::Resident;
 use crate::mapping::Mapping;
+use crate::storage::Conductances;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// What a device copy holds: one array, or the difference of a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,15 +73,19 @@ impl Cuda {
         }
     }
 
+    /// The device copies, locked.
+    fn lock_copies(&self) -> Result<std::sync::MutexGuard<'_, Copies>> {
+        self.copies
+            .lock()
+            .map_err(|_| Error::Internal("GPU copies poisoned".into()))
+    }
+
     /// The copy `(id, kind)` made from `made`, uploading `values()` (with the
     /// σ of `a`'s read noise for a plain array) when there is none yet or it
     /// is outdated.
     fn copy(&self, a: &Array, kind: Kind, made: Made, values: impl FnOnce() -> Vec<f64>) -> Result<Arc<Resident>> {
         let key = (a.id, kind);
-        let mut copies = self
-            .copies
-            .lock()
-            .map_err(|_| Error::Internal("GPU copies poisoned".into()))?;
+        let mut copies = self.lock_copies()?;
         if let Some((m, r)) = copies.get(&key) {
             if *m == made {
                 return Ok(r.clone());
@@ -97,15 +107,44 @@ impl Cuda {
         Ok(r)
     }
 
-    /// The device copy of array `a`.
+    /// The device copy of array `a`: the copy its last write on the device
+    /// left ([`Array::newer`]), or one of its host conductances.
     fn array(&self, a: &Array) -> Result<Arc<Resident>> {
+        if let Some(r) = written(a) {
+            return Ok(r);
+        }
         self.copy(a, Kind::Array, (a.version(), 0, false), || a.g.as_f64().into_owned())
     }
 
-    /// The device copy of `G+ − G−` of `pos` and `neg` (in single precision when `single`).
+    /// The device copy of `G+ − G−` of `pos` and `neg` (in single precision
+    /// when `single`): formed on the device from their copies when either was
+    /// written there (its host conductances are then outdated), else uploaded.
     fn difference_of(&self, pos: &Array, neg: &Array, single: bool) -> Result<Arc<Resident>> {
         let made = (pos.version(), neg.version(), single);
+        if pos.newer().is_some() || neg.newer().is_some() {
+            let key = (pos.id, Kind::Difference);
+            let held = |copies: &Copies| copies.get(&key).filter(|(m, _)| *m == made).map(|(_, r)| r.clone());
+            if let Some(r) = held(&*self.lock_copies()?) {
+                return Ok(r);
+            }
+            let (p, n) = (self.array(pos)?, self.array(neg)?);
+            let r = Arc::new(Resident::difference(&p, &n, single)?);
+            self.lock_copies()?.insert(key, (made, r.clone()));
+            return Ok(r);
+        }
         self.copy(pos, Kind::Difference, made, || pos.differences(neg, single))
+    }
+
+    /// Whether `a`'s writes run on the device: its storage precision is the
+    /// resident one (so the device writes the host's bits), and it has no
+    /// read noise (whose per-cell σ would follow the new conductances), wires
+    /// or nonlinear cells. Others are written on the host.
+    fn writes_on_device(&self, a: &Array) -> bool {
+        let same = matches!(
+            (&a.g, self.gpu.precision),
+            (Conductances::Single(_), Precision::F32) | (Conductances::Double(_), Precision::F64)
+        );
+        same && a.noise.is_none() && a.wires.is_none() && a.iv.is_none()
     }
 
     /// The read `op` of `x` through the wires of `pos` (with `neg`, the G−
@@ -216,5 +255,159 @@ impl Backend for Cuda {
 
     fn gpu(&self) -> Option<&crate::gpu::Gpu> {
         Some(&self.gpu.gpu)
+    }
+
+    /// From the device copies when any array of the block was written there
+    /// (its host conductances are outdated): the same sums in the same order,
+    /// with only `cols + n_rows` values coming back.
+    fn line_sums(&self, block: &Mapping, n_rows: usize) -> Result<[Vec<f64>; 2]> {
+        let arrays = block.arrays();
+        if !arrays.iter().any(|a| a.newer().is_some()) {
+            return Ok(crate::cost::counts::line_sums(block, n_rows));
+        }
+        let dev = &self.gpu.gpu.device;
+        let cols = arrays.first().map_or(0, |a| a.cols);
+        let col = Buffer::zeroed(dev, 8 * cols.max(1))?;
+        let row = Buffer::zeroed(dev, 8 * n_rows.max(1))?;
+        for a in arrays {
+            let skip = a.rows.checked_sub(n_rows).ok_or_else(|| {
+                Error::Internal(format!("line sums: an array of {} rows in a block of {n_rows}", a.rows))
+            })?;
+            self.array(a)?.add_line_sums(&col, &row, skip)?;
+        }
+        let (mut mvm, mut vmm) = (col.download::<f64>()?, row.download::<f64>()?);
+        mvm.truncate(cols);
+        vmm.truncate(n_rows);
+        Ok([mvm, vmm])
+    }
+
+    fn update_block(
+        &self,
+        block: &mut Mapping,
+        write: &BlockWrite,
+        model: &dyn DeviceUpdate,
+        key: &WriteKey,
+        cells: &Cells,
+    ) -> Result<()> {
+        let writes = DeviceWrites {
+            cuda: self,
+            write,
+            model,
+            key,
+            cells,
+            host: OnceLock::new(),
+            device: OnceLock::new(),
+        };
+        block.update(&writes)
+    }
+}
+
+/// The copy a write on the device left as `a`'s newer conductances, if any.
+fn written(a: &Array) -> Option<Arc<Resident>> {
+    let newer: Arc<dyn std::any::Any + Send + Sync> = a.newer()?.clone();
+    newer.downcast::<Resident>().ok()
+}
+
+/// One write of a block through a [`Cuda`] backend: each array's cells are
+/// written on the device where [`Cuda::writes_on_device`] and the model
+/// has a device form (`gpu::update`), on the host otherwise.
+struct DeviceWrites<'a> {
+    cuda: &'a Cuda,
+    write: &'a BlockWrite<'a>,
+    model: &'a dyn DeviceUpdate,
+    key: &'a WriteKey,
+    cells: &'a Cells,
+    /// The host's form of the change (an accumulated change computed once).
+    host: OnceLock<Vec<f64>>,
+    /// The change on the device: x and d of a sample, or the accumulated change.
+    device: OnceLock<Change>,
+}
+
+/// A write's change on the device.
+enum Change {
+    Sample { x: Buffer, d: Buffer },
+    Accumulated { dw: Buffer, cells: usize },
+}
+
+impl DeviceWrites<'_> {
+    /// The accumulated change of an `Accumulated` write, computed once on the host.
+    fn host_change(&self) -> &[f64] {
+        self.host.get_or_init(|| {
+            let mut dw = Vec::new();
+            let _ = self.write.request(&mut dw);
+            dw
+        })
+    }
+
+    /// The write as a host request.
+    fn host_request(&self) -> Request<'_> {
+        match *self.write {
+            BlockWrite::Sample { x, d, lr } => Request::Outer { x, d, lr },
+            BlockWrite::Accumulated { .. } => Request::Dense(self.host_change()),
+        }
+    }
+
+    /// The write's change on the device (uploaded once per write).
+    fn device_change(&self) -> Result<&Change> {
+        if let Some(c) = self.device.get() {
+            return Ok(c);
+        }
+        let dev = &self.cuda.gpu.gpu.device;
+        let change = match *self.write {
+            BlockWrite::Sample { x, d, .. } => Change::Sample {
+                x: Buffer::upload(dev, x)?,
+                d: Buffer::upload(dev, d)?,
+            },
+            BlockWrite::Accumulated { .. } => {
+                let dw = self.host_change();
+                Change::Accumulated {
+                    dw: Buffer::upload(dev, dw)?,
+                    cells: dw.len(),
+                }
+            }
+        };
+        Ok(self.device.get_or_init(|| change))
+    }
+
+    /// The write of `a` on the host.
+    fn on_host(&self, a: &mut Array, first: usize, scale: f64) -> Result<bool> {
+        let request = self.host_request();
+        a.update(first, &request, scale, self.model, self.key, self.cells)
+    }
+}
+
+impl ArrayWrites for DeviceWrites<'_> {
+    fn write(&self, a: &mut Array, first: usize, scale: f64) -> Result<bool> {
+        if !self.cuda.writes_on_device(a) {
+            return self.on_host(a, first, scale);
+        }
+        // Copy on write: the array's present copy may be read by others (a
+        // clone of the core holds the same state), so the write goes to a
+        // fresh copy made on the device.
+        let fresh = self.cuda.array(a)?.duplicate()?;
+        let change = self.device_change()?;
+        let request = match (change, *self.write) {
+            (Change::Sample { x, d }, BlockWrite::Sample { x: xh, d: dh, lr }) => DeviceRequest::Outer {
+                x,
+                d,
+                x_host: xh,
+                d_host: dh,
+                lr,
+            },
+            (Change::Accumulated { dw, cells }, _) => DeviceRequest::Dense { dw, cells: *cells },
+            _ => return Err(Error::Internal("GPU write: a change of another kind".into())),
+        };
+        let stream = a.update_stream(self.key);
+        match update::write(&fresh.target(first), &request, scale, self.model, &stream)? {
+            None => self.on_host(a, first, scale),
+            Some(false) => Ok(false),
+            Some(true) => {
+                let fresh = Arc::new(fresh);
+                a.set_newer(fresh.clone())?;
+                let made = (a.version(), 0, false);
+                self.cuda.lock_copies()?.insert((a.id, Kind::Array), (made, fresh));
+                Ok(true)
+            }
+        }
     }
 }

@@ -17,8 +17,11 @@
 //!   it reads (keyed by array id and the arrays' [`crate::array::Array::version`]).
 //!
 //! `array.rs` and `mapping/` know only [`ArrayReads`], the one hook through
-//! which a pipeline's products run; they hold no GPU state and import nothing
-//! from the GPU code. [`choose`] decides once per core which backend it gets
+//! which a pipeline's products run, and [`ArrayWrites`], the one through
+//! which `update` writes an array's cells ([`Backend::update_block`]); they
+//! hold no GPU state and import nothing from the GPU code (an array written
+//! on a device holds that backend's copy as an opaque
+//! [`crate::array::Newer`]). [`choose`] decides once per core which backend it gets
 //! (`simulation.backend`, see `gpu::select`).
 //!
 //! A new product model (another solver, another kind of cell) plugs in as a
@@ -28,12 +31,16 @@
 
 pub(crate) mod cpu;
 pub(crate) mod cuda;
+pub(crate) mod write;
 
 pub use cpu::Cpu;
+pub use write::BlockWrite;
 
-use crate::array::{Array, Op, ReadKey};
+use crate::array::{Array, Op, ReadKey, WriteKey};
 use crate::batch::Batch;
 use crate::cost::BlockCount;
+use crate::device::cells::Cells;
+use crate::device::update::DeviceUpdate;
 use crate::error::Result;
 use crate::mapping::Mapping;
 use crate::params::Params;
@@ -74,6 +81,16 @@ pub trait ArrayReads: Sync {
         a.add_output_noise(op, x, &noises, key, y);
         Ok(())
     }
+}
+
+/// Where the cells of a block's arrays are written by one write of
+/// `update` (its change, model, stream key and cell laws fixed): `mapping/`
+/// says which arrays a block writes and with which scale, the backend where
+/// and how.
+pub trait ArrayWrites {
+    /// Writes `scale` times the write's change into the cells `first..` of
+    /// `a`, as [`Array::update`] defines it; whether any cell was written.
+    fn write(&self, a: &mut Array, first: usize, scale: f64) -> Result<bool>;
 }
 
 /// One block's share of a read call: what [`Backend::read_block`] gets.
@@ -118,6 +135,28 @@ pub trait Backend: Send + Sync + Debug {
     /// The GPU the products run on, if any.
     fn gpu(&self) -> Option<&crate::gpu::Gpu> {
         None
+    }
+
+    /// The conductance sums of `block`'s input lines for MVM and VMM
+    /// (`n_rows` its matrix rows), as [`crate::cost::counts::line_sums`]
+    /// computes them from the host's conductances (the cost counters' DAC
+    /// energy), from wherever this backend keeps the arrays.
+    fn line_sums(&self, block: &Mapping, n_rows: usize) -> Result<[Vec<f64>; 2]> {
+        Ok(crate::cost::counts::line_sums(block, n_rows))
+    }
+
+    /// Writes one write of `update` (`write`, through `model`, its random
+    /// streams keyed by `key`) into every array of `block`, where this
+    /// backend keeps them. By default on the host ([`write::on_host`]).
+    fn update_block(
+        &self,
+        block: &mut Mapping,
+        write: &BlockWrite,
+        model: &dyn DeviceUpdate,
+        key: &WriteKey,
+        cells: &Cells,
+    ) -> Result<()> {
+        write::on_host(block, write, model, key, cells)
     }
 }
 

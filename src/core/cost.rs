@@ -6,6 +6,7 @@ use crate::array::Op;
 use crate::batch::Batch;
 use crate::cost::{BlockCount, Tally};
 use crate::error::Result;
+use crate::mapping::Mapping;
 
 impl Core {
     /// The cost report of the reads as JSON: `"last_call"` and
@@ -61,8 +62,13 @@ impl Core {
         let ncb = self.tiling.col_blocks.len();
         let stamp = self.counters.arrays_state();
         let row_blocks = &self.tiling.row_blocks;
-        self.cost
-            .prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, Op::Mvm)?;
+        self.cost.prepare(
+            &self.blocks,
+            stamp,
+            |i| row_blocks[i / ncb].1,
+            |b: &Mapping, rows: usize| self.backend.line_sums(b, rows),
+            Op::Mvm,
+        )?;
         let mut tally = Tally::default();
         for (ri, &(_, nr)) in self.tiling.row_blocks.iter().enumerate() {
             for (ci, &(c0, nc)) in self.tiling.col_blocks.iter().enumerate() {

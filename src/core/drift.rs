@@ -36,7 +36,7 @@ impl Core {
         next.time = time;
         next.counters.time_calls += 1;
         if self.updated {
-            next.matrix = self.read_phys();
+            next.matrix = self.read_phys()?;
             next.weight_limits = next.weight_limits(&next.matrix);
             next.updated = false;
         }

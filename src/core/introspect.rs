@@ -3,6 +3,7 @@
 //! compensation factor in effect ([`Core::drift_compensation`]).
 
 use super::Core;
+use crate::error::Result;
 use crate::mapping::bitsliced::SliceArrays;
 use crate::mapping::Mapping;
 
@@ -92,15 +93,15 @@ impl Core {
     /// [`Core::time`] included; read noise, drawn per read, is not) times
     /// `Gmax = 1/Rmin` (`xbar.device.Rmin`, ohms). Empty before the core is
     /// programmed.
-    pub fn conductances(&self) -> Vec<f64> {
+    pub fn conductances(&self) -> Result<Vec<f64>> {
         let gmax = 1.0 / self.params.xbar.device.rmin;
         let mut out = Vec::new();
-        for block in &self.blocks {
+        for block in self.host_blocks()?.iter() {
             for a in block.arrays() {
                 out.extend(a.g.as_f64().iter().map(|&g| g * gmax));
             }
         }
-        out
+        Ok(out)
     }
 
     /// Number of cells [`Core::conductances`] returns.

@@ -9,6 +9,7 @@ use crate::array::{Op, ReadKey};
 use crate::batch::Batch;
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
+use crate::mapping::Mapping;
 use crate::params::OutputDtype;
 use crate::rng::identity;
 
@@ -71,7 +72,7 @@ impl Core {
         }
         self.counters.read_calls += 1;
         if self.params.aihwkit.enable {
-            let y = self.aihwkit_apply(op, x);
+            let y = self.aihwkit_apply(op, x)?;
             return Ok(self.finish(y));
         }
         let key = ReadKey {
@@ -92,7 +93,10 @@ impl Core {
         if counting {
             let stamp = self.counters.arrays_state();
             let row_blocks = &self.tiling.row_blocks;
-            self.cost.prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, op)?;
+            let backend = &self.backend;
+            let sums = |b: &Mapping, rows: usize| backend.line_sums(b, rows);
+            self.cost
+                .prepare(&self.blocks, stamp, |i| row_blocks[i / ncb].1, sums, op)?;
         }
         let mut tally = crate::cost::Tally::default();
         for (ri, &(r0, nr)) in self.tiling.row_blocks.iter().enumerate() {
@@ -140,20 +144,20 @@ impl Core {
     /// aihwkit's tile periphery (`aihwkit.enable`) on inputs `x` as the current
     /// read call; the tiles are (re)built from the stored weights when the
     /// arrays changed since they were built.
-    pub(super) fn aihwkit_apply(&mut self, op: Op, x: &Batch) -> Batch {
+    pub(super) fn aihwkit_apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
         let generation = self.counters.arrays_state();
         let mut tiles = match self.aihwkit.take() {
             Some(t) if t.generation() == generation => t,
             _ => {
                 let (prows, pcols) = self.phys();
-                let w = self.read_phys();
+                let w = self.read_phys()?;
                 let p = &self.params.aihwkit;
                 Box::new(crate::aihwkit::Tiles::new(p, &w, prows, pcols, self.seed, generation))
             }
         };
         let y = tiles.apply(op, x, self.counters.read_calls);
         self.aihwkit = Some(tiles);
-        y
+        Ok(y)
     }
 
     /// The digital end of every read: drift compensation and the output precision.

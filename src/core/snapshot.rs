@@ -196,7 +196,7 @@ impl Core {
     /// around the payload of this module); [`Core::from_bytes`] restores it.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let blocks = self
-            .blocks
+            .host_blocks()?
             .iter()
             .map(|b| {
                 let arrays = b

@@ -52,7 +52,8 @@ impl Core {
         self.require_real("export_spice")?;
         self.require_programmed("export_spice")?;
         check_data("x", x, self.cols, "cols")?;
-        let block = &self.blocks[0];
+        let blocks = self.host_blocks()?;
+        let block = &blocks[0];
         let s = self.input_scales(Op::Mvm, &Batch::from_vec(self.cols, 1, x.to_vec()))[0];
         let (c0, nc) = self.tiling.col_blocks[0];
         let mut v: Vec<f64> = x[c0..c0 + nc].iter().map(|e| e * s).collect();

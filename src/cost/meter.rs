@@ -4,7 +4,7 @@
 //! conductance state, not per read).
 
 use super::circuit::{networks, Net};
-use super::counts::{line_sums, Tally};
+use super::counts::Tally;
 use super::library::Figures;
 use crate::array::Op;
 use crate::error::Result;
@@ -63,8 +63,17 @@ impl Meter {
     }
 
     /// Makes the conductance sums, and the networks of `op`, current for
-    /// `blocks` in state `stamp`; `rows(i)` is block i's matrix rows.
-    pub fn prepare(&mut self, blocks: &[Mapping], stamp: Stamp, rows: impl Fn(usize) -> usize, op: Op) -> Result<()> {
+    /// `blocks` in state `stamp`; `rows(i)` is block i's matrix rows, and
+    /// `sums(block, rows)` its input lines' conductance sums
+    /// ([`super::counts::line_sums`], where the backend keeps the arrays).
+    pub fn prepare(
+        &mut self,
+        blocks: &[Mapping],
+        stamp: Stamp,
+        rows: impl Fn(usize) -> usize,
+        sums: impl Fn(&Mapping, usize) -> Result<[Vec<f64>; 2]>,
+        op: Op,
+    ) -> Result<()> {
         if !self
             .blocks
             .as_ref()
@@ -73,11 +82,13 @@ impl Meter {
             let v = blocks
                 .iter()
                 .enumerate()
-                .map(|(i, b)| BlockState {
-                    sums: line_sums(b, rows(i)),
-                    nets: [None, None],
+                .map(|(i, b)| {
+                    Ok(BlockState {
+                        sums: sums(b, rows(i))?,
+                        nets: [None, None],
+                    })
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             self.blocks = Some((stamp, v));
         }
         let states = &mut self.blocks.as_mut().expect("set above").1;

@@ -46,7 +46,7 @@ fn generic(model: DeviceModel, magnitude: f64) -> Option<Generic> {
 
 /// What happens to conductances when an array is written.
 #[derive(Debug, Clone)]
-enum Write {
+pub(crate) enum Write {
     /// Written exactly.
     Exact,
     /// `G' = clip(shift(G) + σ(G)·e)`.
@@ -192,6 +192,21 @@ impl Cells {
             per_output,
             gmin: d.gmin_norm(),
         })
+    }
+
+    /// What a write does to the arrays (the device form of [`Cells::write`] reads it).
+    pub(crate) fn write_mode(&self) -> &Write {
+        &self.write
+    }
+
+    /// The read-noise law, if reads are noisy.
+    pub(crate) fn read_law(&self) -> Option<&dyn ErrorLaw> {
+        self.read.as_deref()
+    }
+
+    /// The clip after every enabled error step.
+    pub(crate) fn clip(&self) -> Clip {
+        self.clip
     }
 
     /// Whether writes change the target conductances.

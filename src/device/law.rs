@@ -15,7 +15,7 @@ pub enum Dist {
 }
 
 /// One conductance error law of a device model.
-pub trait ErrorLaw: std::fmt::Debug + Send + Sync {
+pub trait ErrorLaw: std::fmt::Debug + Send + Sync + std::any::Any {
     /// The distribution of the unit draw.
     fn dist(&self) -> Dist {
         Dist::Normal

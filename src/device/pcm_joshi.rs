@@ -24,6 +24,13 @@ impl PcmJoshi {
     }
 }
 
+impl PcmJoshi {
+    /// The conductance window the law is fitted in.
+    pub(crate) fn window(&self) -> &UsWindow {
+        &self.w
+    }
+}
+
 impl ErrorLaw for PcmJoshi {
     fn sigma(&self, g: f64) -> f64 {
         let gu = self.w.micro_siemens(g);

@@ -28,6 +28,13 @@ impl RramMilo {
     }
 }
 
+impl RramMilo {
+    /// The conductance window the law is fitted in.
+    pub(crate) fn window(&self) -> &UsWindow {
+        &self.w
+    }
+}
+
 impl ErrorLaw for RramMilo {
     fn sigma(&self, g: f64) -> f64 {
         let gu = self.w.micro_siemens(g);

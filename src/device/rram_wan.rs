@@ -23,6 +23,13 @@ impl RramWan {
     }
 }
 
+impl RramWan {
+    /// The conductance window the law is fitted in.
+    pub(crate) fn window(&self) -> &UsWindow {
+        &self.w
+    }
+}
+
 impl ErrorLaw for RramWan {
     fn sigma(&self, g: f64) -> f64 {
         let gu = self.w.micro_siemens(g);

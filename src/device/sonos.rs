@@ -121,6 +121,10 @@ impl Window {
             grange: 1.0 - gmin,
         })
     }
+    /// `[Imax, Imin, gmin, grange]`.
+    fn parts(&self) -> [f64; 4] {
+        [self.imax, self.imin, self.gmin, self.grange]
+    }
     fn current(&self, g: f64) -> f64 {
         self.imin + (self.imax - self.imin) * (g - self.gmin) / self.grange
     }
@@ -154,6 +158,21 @@ impl SonosWrite {
             *c = if f == 0.0 { *lo } else { lo + (hi - lo) * f };
         }
         Ok(SonosWrite { w, coeffs, t: days })
+    }
+
+    /// The current window `[Imax, Imin, gmin, grange]`.
+    pub(crate) fn window(&self) -> [f64; 4] {
+        self.w.parts()
+    }
+
+    /// `(A, B, p_0..p_10)` at this law's time.
+    pub(crate) fn coefficients(&self) -> &[f64; 13] {
+        &self.coeffs
+    }
+
+    /// Days after programming.
+    pub(crate) fn days(&self) -> f64 {
+        self.t
     }
 
     fn drifted_current(&self, g: f64) -> f64 {
@@ -193,6 +212,18 @@ impl SonosRead {
         Ok(SonosRead {
             w: Window::new(d, path)?,
         })
+    }
+}
+
+impl SonosRead {
+    /// The current window `[Imax, Imin, gmin, grange]`.
+    pub(crate) fn window(&self) -> [f64; 4] {
+        self.w.parts()
+    }
+
+    /// The read-noise law's `(A_r, B_r)`.
+    pub(crate) fn coefficients(&self) -> (f64, f64) {
+        (READ_A, READ_B)
     }
 }
 

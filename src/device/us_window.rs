@@ -35,6 +35,14 @@ impl UsWindow {
     pub fn micro_siemens(&self, g: f64) -> f64 {
         self.gmin_us + (self.gmax_us - self.gmin_us) * (g - self.gmin) / self.grange
     }
+    /// Gmin in units of Gmax.
+    pub(crate) fn gmin(&self) -> f64 {
+        self.gmin
+    }
+    /// `1 - gmin`.
+    pub(crate) fn grange(&self) -> f64 {
+        self.grange
+    }
     /// A σ in µS → normalised conductance units.
     pub fn relative(&self, sigma_us: f64) -> f64 {
         sigma_us / (self.gmax_us - self.gmin_us) * self.grange

@@ -136,7 +136,7 @@ pub unsafe extern "C" fn xbar_core_conductances(c: *const xbar_core, g: *mut f64
         )?;
         let count = check::count::<f64>("g", &[("len", len)])?;
         let out = unsafe { check::output(g, count, "g")? };
-        out.copy_from_slice(&core.conductances());
+        out.copy_from_slice(&core.conductances()?);
         Ok(())
     })
 }

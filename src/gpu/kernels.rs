@@ -17,6 +17,9 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("mvm.cu", include_str!("../../kernels/mvm.cu")),
     ("periphery.cu", include_str!("../../kernels/periphery.cu")),
     ("parasitics.cu", include_str!("../../kernels/parasitics.cu")),
+    ("resident.cu", include_str!("../../kernels/resident.cu")),
+    ("update_pulsed.cu", include_str!("../../kernels/update_pulsed.cu")),
+    ("cells.cu", include_str!("../../kernels/cells.cu")),
     ("update_lut.cu", include_str!("../../kernels/update_lut.cu")),
 ];
 
@@ -44,6 +47,31 @@ const GEMM: &str = "pppiii";
 
 /// Every kernel the backend launches.
 pub const KERNELS: &[Kernel] = &[
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_copy_words",
+        signature: "ppi",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_difference_f32",
+        signature: "pppii",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_difference_f64",
+        signature: "pppii",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_line_sums_f32",
+        signature: "pppiii",
+    },
+    Kernel {
+        file: "resident.cu",
+        name: "xbar_line_sums_f64",
+        signature: "pppiii",
+    },
     Kernel {
         file: "mvm.cu",
         name: "xbar_mvm_f32",
@@ -225,6 +253,65 @@ pub const KERNELS: &[Kernel] = &[
         file: "parasitics.cu",
         name: "xbar_pcg_noisy_cells",
         signature: "ppididdpUUiiiiUuU",
+    },
+    // kernels/update_pulsed.cu (see gpu::update_pulsed): the pulse trains
+    // (x, d, trains, cols, rows, a, b, bl, seed, array, call), an outer
+    // product's cells (g, constants, x, d, trains, written, first, cells,
+    // cols, lambda, seed, array, purpose, call) and a dense request's (g,
+    // constants, dw, written, first, cells, scale, seed, array, purpose, call).
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_trains",
+        signature: "pppiiddiUuU",
+    },
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_outer_f32",
+        signature: "ppppppUUidUuuU",
+    },
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_outer_f64",
+        signature: "ppppppUUidUuuU",
+    },
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_dense_f32",
+        signature: "ppppUUdUuuU",
+    },
+    Kernel {
+        file: "update_pulsed.cu",
+        name: "xbar_pulsed_dense_f64",
+        signature: "ppppUUdUuuU",
+    },
+    // kernels/cells.cu (see gpu::cells): a write of the cell laws (g, law,
+    // n, seed, array, program call, drift read-noise call), the check that
+    // every σ is cell 0's (g, law, n, info) and the σ of every cell (g, law,
+    // out, n).
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_write",
+        signature: "ppUUuUU",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_check_f32",
+        signature: "ppUp",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_check_f64",
+        signature: "ppUp",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_f32",
+        signature: "pppU",
+    },
+    Kernel {
+        file: "cells.cu",
+        name: "xbar_cells_sigma_f64",
+        signature: "pppU",
     },
     // kernels/update_lut.cu (gpu::update_lut): g, dw, x, d, n, first, cols,
     // lr, scale, tconst, tidx, data64, data32, devices, tables, mode, key,

@@ -16,9 +16,11 @@
 //! * [`open`]: one opened GPU, cached per process;
 //! * [`select`]: the choice of backend for a parameter set;
 //! * [`resident`]: an array's conductances kept on the GPU and its reads;
-//! * [`update`]: training updates of resident conductances on the device.
+//! * [`update`]: training updates of resident conductances on the device;
+//! * [`cells`]: the cell laws (programming error, drift, read-noise σ) on the device.
 
 pub mod allocations;
+pub(crate) mod cells;
 pub mod device;
 pub mod driver;
 pub mod emulated;
@@ -32,6 +34,7 @@ pub mod resident;
 pub mod select;
 pub(crate) mod update;
 pub(crate) mod update_lut;
+pub(crate) mod update_pulsed;
 
 pub use open::Gpu;
 pub use resident::Resident;

@@ -172,9 +172,118 @@ impl Resident {
         })
     }
 
+    /// The conductances, widened to `f64` (a download of the array).
+    pub fn conductances(&self) -> Result<Vec<f64>> {
+        self.precision.download(&self.g)
+    }
+
+    /// A grid-stride launch over `cells` cells: 256 threads a block, as many
+    /// blocks as fill a GPU (a few on the emulated device, whose threads are
+    /// OS threads); the kernels' results do not depend on it.
+    fn stride_shape(&self, cells: usize) -> Shape {
+        let most = if self.gpu.emulated { 4 } else { 1024 };
+        Shape {
+            grid: (cells.div_ceil(256).clamp(1, most) as u32, 1, 1),
+            block: (256, 1, 1),
+        }
+    }
+
+    /// A copy of this array made on the device (conductances only: arrays
+    /// with per-cell σ are not written there), to be written while this one
+    /// stays as it is for whoever else holds it.
+    pub(crate) fn duplicate(&self) -> Result<Resident> {
+        if self.sigma.is_some() {
+            return Err(Error::Internal(
+                "GPU: an array with per-cell read-noise σ copied for a write".into(),
+            ));
+        }
+        let bytes = self.g.bytes();
+        let g = Buffer::zeroed(&self.gpu.device, bytes)?;
+        let words = int(bytes / 4, "words of an array")?;
+        let args = [Arg::Buf(&self.g), Arg::Buf(&g), Arg::I32(words)];
+        // SAFETY: both buffers hold `bytes` bytes, `words` 32-bit words; the
+        // kernel touches words 0..words of each.
+        unsafe {
+            device::launch(
+                self.gpu.device.as_ref(),
+                "xbar_copy_words",
+                self.stride_shape(bytes / 4),
+                &args,
+            )?
+        };
+        Ok(Resident {
+            gpu: self.gpu.clone(),
+            precision: self.precision,
+            rows: self.rows,
+            cols: self.cols,
+            g,
+            sigma: None,
+        })
+    }
+
+    /// `pos − neg` formed on the device, as `Array::differences` forms it on
+    /// the host (per cell in single precision when `single`), in the
+    /// arrays' precision: the copy a balanced pair's difference product reads.
+    pub(crate) fn difference(pos: &Resident, neg: &Resident, single: bool) -> Result<Resident> {
+        if (pos.rows, pos.cols, pos.precision) != (neg.rows, neg.cols, neg.precision) {
+            return Err(Error::Internal(
+                "GPU: the difference of arrays of other shapes or precisions".into(),
+            ));
+        }
+        let cells = pos.rows * pos.cols;
+        let out = Buffer::zeroed(&pos.gpu.device, cells.max(1) * pos.precision.size())?;
+        let name = match pos.precision {
+            Precision::F32 => "xbar_difference_f32",
+            Precision::F64 => "xbar_difference_f64",
+        };
+        let args = [
+            Arg::Buf(&pos.g),
+            Arg::Buf(&neg.g),
+            Arg::Buf(&out),
+            Arg::I32(int(cells, "cells of an array")?),
+            Arg::I32(i32::from(single)),
+        ];
+        // SAFETY: the three buffers hold `cells` values of the precision the
+        // kernel is named for; it touches cells 0..cells.
+        unsafe { device::launch(pos.gpu.device.as_ref(), name, pos.stride_shape(cells), &args)? };
+        Ok(Resident {
+            gpu: pos.gpu.clone(),
+            precision: pos.precision,
+            rows: pos.rows,
+            cols: pos.cols,
+            g: out,
+            sigma: None,
+        })
+    }
+
+    /// Adds this array's input-line conductance sums to `col` (`cols` f64:
+    /// `col[j] += Σ_i g_ij`, rows in order) and `row` (`rows − skip` f64:
+    /// `row[i − skip] += Σ_j g_ij` for the rows from `skip`), in the host's
+    /// order of summation (`cost::counts::line_sums`).
+    pub(crate) fn add_line_sums(&self, col: &Buffer, row: &Buffer, skip: usize) -> Result<()> {
+        if skip > self.rows || col.bytes() < 8 * self.cols || row.bytes() < 8 * (self.rows - skip) {
+            return Err(Error::Internal("GPU line sums: buffers of another shape".into()));
+        }
+        let name = match self.precision {
+            Precision::F32 => "xbar_line_sums_f32",
+            Precision::F64 => "xbar_line_sums_f64",
+        };
+        let args = [
+            Arg::Buf(&self.g),
+            Arg::Buf(col),
+            Arg::Buf(row),
+            Arg::I32(int(self.rows, "rows")?),
+            Arg::I32(int(self.cols, "cols")?),
+            Arg::I32(int(skip, "skip")?),
+        ];
+        let lines = self.cols + self.rows - skip;
+        // SAFETY: g holds rows × cols cells of the kernel's precision, col
+        // `cols` doubles and row `rows − skip` (checked above).
+        unsafe { device::launch(self.gpu.device.as_ref(), name, self.stride_shape(lines), &args) }
+    }
+
     /// The resident conductances as the [`super::update::Target`] of a write
     /// addressing cells `first..` (the array's cells, in its precision).
-    #[allow(dead_code)] // used by the device write path (gpu::update), wired in next
     pub(crate) fn target(&self, first: usize) -> super::update::Target<'_> {
         super::update::Target {
             device: &self.gpu.device,
@@ -511,6 +620,14 @@ impl Launch {
     }
 }
 
+/// An array written on the device holds its resident copy as its newer
+/// conductances (`Array::set_newer`); the host fetches them on demand.
+impl crate::array::Newer for Resident {
+    fn fetch(&self) -> Result<Vec<f64>> {
+        self.conductances()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::device::{launch, Arg, Buffer};
@@ -613,6 +730,84 @@ mod tests {
                 y32.download::<f32>().unwrap(),
                 reference(op, &g32, &x32, rows, cols, count),
                 "{op:?} f32"
+            );
+        }
+    }
+
+    /// The copy and difference kernels of `kernels/resident.cu`: a copy is
+    /// the same bits; a difference is `Array::differences` (per cell in
+    /// single precision, or exact in double) rounded to the resident
+    /// precision, in both precisions; a grid smaller than the array covers it.
+    #[test]
+    fn device_copies_and_differences_are_the_hosts() {
+        let Some(dev) = device() else { return };
+        let n = 1000usize;
+        let wave = |a: f64| -> Vec<f64> {
+            (0..n)
+                .map(|k| 0.5 + 0.49 * ((k as f64 * a).sin() * 2.3).sin())
+                .collect()
+        };
+        let (p, q) = (wave(0.77), wave(1.31));
+        let shape = Shape {
+            grid: (2, 1, 1),
+            block: (256, 1, 1),
+        };
+        let src = Buffer::upload(&dev, &p).unwrap();
+        let dst = Buffer::zeroed(&dev, 8 * n).unwrap();
+        // SAFETY: both buffers hold 2n 32-bit words.
+        unsafe {
+            launch(
+                dev.as_ref(),
+                "xbar_copy_words",
+                shape,
+                &[Arg::Buf(&src), Arg::Buf(&dst), Arg::I32(2 * n as i32)],
+            )
+        }
+        .unwrap();
+        assert_eq!(dst.download::<f64>().unwrap(), p);
+        // The kernel `name` on `p` and `q` (uploaded as `T`).
+        let run = |name: &str, p: &[f64], q: &[f64], single: bool, wide: bool| -> Vec<f64> {
+            let up = |v: &[f64]| match wide {
+                true => Buffer::upload(&dev, v).unwrap(),
+                false => Buffer::upload(&dev, &v.iter().map(|&x| x as f32).collect::<Vec<f32>>()).unwrap(),
+            };
+            let (pd, qd, out) = (up(p), up(q), up(&vec![0.0; p.len()]));
+            let args = [
+                Arg::Buf(&pd),
+                Arg::Buf(&qd),
+                Arg::Buf(&out),
+                Arg::I32(n as i32),
+                Arg::I32(i32::from(single)),
+            ];
+            // SAFETY: three buffers of n values of the kernel's precision.
+            unsafe { launch(dev.as_ref(), name, shape, &args) }.unwrap();
+            match wide {
+                true => out.download::<f64>().unwrap(),
+                false => out.download::<f32>().unwrap().into_iter().map(f64::from).collect(),
+            }
+        };
+        let (p32, q32): (Vec<f64>, Vec<f64>) = (
+            p.iter().map(|&v| v as f32 as f64).collect(),
+            q.iter().map(|&v| v as f32 as f64).collect(),
+        );
+        for single in [false, true] {
+            // Array::differences of the stored values, rounded to the resident precision.
+            let host = |p: &[f64], q: &[f64], wide: bool| -> Vec<f64> {
+                let d = p
+                    .iter()
+                    .zip(q)
+                    .map(|(&a, &b)| if single { (a as f32 - b as f32) as f64 } else { a - b });
+                d.map(|v| if wide { v } else { v as f32 as f64 }).collect()
+            };
+            assert_eq!(
+                run("xbar_difference_f64", &p, &q, single, true),
+                host(&p, &q, true),
+                "f64, single {single}"
+            );
+            assert_eq!(
+                run("xbar_difference_f32", &p32, &q32, single, false),
+                host(&p32, &q32, false),
+                "f32, single {single}"
             );
         }
     }

@@ -7,9 +7,6 @@
 //! each writer of [`WRITERS`] in turn, and `None` from all of them means the
 //! model has no device form (the caller then writes on the host and uploads).
 
-// The backend calls these from `Core::update` once the device write path is wired in.
-#![allow(dead_code)]
-
 use super::device::{Buffer, Device};
 use super::resident::Precision;
 use crate::device::update::DeviceUpdate;
@@ -60,7 +57,7 @@ pub(crate) type Writer = fn(
 ) -> Result<Option<bool>>;
 
 /// Every model family with a device form.
-pub(crate) const WRITERS: &[Writer] = &[super::update_lut::write];
+pub(crate) const WRITERS: &[Writer] = &[super::update_pulsed::write, super::update_lut::write];
 
 /// [`DeviceUpdate::write`] of `model` on the device, or `None` when the
 /// model has no device form.

@@ -6,11 +6,9 @@ use super::currents::Currents;
 use super::input_slicing::SlicedInputs;
 use super::pair::Pair;
 use super::{BlockContext, Periphery};
-use crate::array::{Op, ReadKey, WriteKey};
-use crate::backend::ArrayReads;
+use crate::array::{Op, ReadKey};
+use crate::backend::{ArrayReads, ArrayWrites};
 use crate::batch::Batch;
-use crate::device::cells::Cells;
-use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
 use crate::params::BalancedStyle;
 
@@ -126,11 +124,8 @@ impl Balanced {
     /// Writes a weight change `dw` (`rows × cols`, weight units): each device
     /// is asked for `±dw·grange/(2·wmax)`, so that `G+ - G-` moves by
     /// `dw·grange/wmax`.
-    pub fn update(&mut self, dw: &Request, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
-        if self
-            .pair
-            .update(dw, self.grange / (2.0 * self.wmax), model, key, cells)?
-        {
+    pub fn update(&mut self, writes: &dyn ArrayWrites) -> Result<()> {
+        if self.pair.update(self.grange / (2.0 * self.wmax), writes)? {
             self.single = false;
         }
         Ok(())

@@ -15,7 +15,7 @@ use crate::params::{BitSliceStyle, OffsetStyle, Params};
 /// The arrays of one weight slice.
 #[derive(Debug, Clone)]
 pub(crate) enum SliceArrays {
-    Offset(Array),
+    Offset(Box<Array>),
     Balanced(Box<Pair>),
 }
 
@@ -23,14 +23,14 @@ impl SliceArrays {
     /// The arrays of the slice (see `Mapping::arrays`).
     pub(crate) fn arrays(&self) -> Vec<&Array> {
         match self {
-            SliceArrays::Offset(a) => vec![a],
+            SliceArrays::Offset(a) => vec![&**a],
             SliceArrays::Balanced(p) => p.arrays().collect(),
         }
     }
     /// As [`SliceArrays::arrays`], mutably.
     pub(crate) fn arrays_mut(&mut self) -> Vec<&mut Array> {
         match self {
-            SliceArrays::Offset(a) => vec![a],
+            SliceArrays::Offset(a) => vec![&mut **a],
             SliceArrays::Balanced(p) => p.arrays_mut().collect(),
         }
     }
@@ -165,12 +165,12 @@ impl BitSliced {
                 }
                 g.extend(plane.iter().map(|&t| map(t)));
                 win.quantize(&mut g);
-                slices.push(SliceArrays::Offset(ctx.program_array(
+                slices.push(SliceArrays::Offset(Box::new(ctx.program_array(
                     2 * i as u32,
                     rows + usize::from(unit_column),
                     cols,
                     g,
-                )?));
+                )?)));
             }
         }
         let (mvm, vmm) = peripheries(ctx, rows, cols)?;
@@ -192,7 +192,7 @@ impl BitSliced {
     /// pair as [`Pair::network`] gives it.
     pub fn first_slice(&self) -> (&Array, Option<&Array>) {
         match &self.slices[0] {
-            SliceArrays::Offset(a) => (a, None),
+            SliceArrays::Offset(a) => (&**a, None),
             SliceArrays::Balanced(p) => p.network(),
         }
     }
@@ -323,7 +323,7 @@ impl BitSliced {
             .slices
             .iter()
             .map(|s| match s {
-                SliceArrays::Offset(a) => Some(a),
+                SliceArrays::Offset(a) => Some(&**a),
                 SliceArrays::Balanced(_) => None,
             })
             .collect::<Option<Vec<&Array>>>()?;

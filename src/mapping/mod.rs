@@ -9,14 +9,13 @@ pub mod limits;
 pub mod offset;
 pub mod pair;
 
-use crate::array::{Array, Op, ReadKey, WriteKey};
-use crate::backend::ArrayReads;
+use crate::array::{Array, Op, ReadKey};
+use crate::backend::{ArrayReads, ArrayWrites};
 use crate::batch::Batch;
 use crate::circuit::adc::{Adc, RangeContext};
 use crate::circuit::dac::Dac;
 use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
-use crate::device::update::{DeviceUpdate, Request};
 use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, CoreStyle, Params};
 use crate::rng::{identity, Purpose, Stream};
@@ -225,14 +224,14 @@ impl Mapping {
         }
     }
 
-    /// Writes a weight change `dw` (`rows × cols` of this block, weight units)
-    /// through the device update model. Bit-sliced blocks are not written in
+    /// Writes a weight change (`rows × cols` of this block, weight units)
+    /// through `writes` (the device update model, where the arrays live). Bit-sliced blocks are not written in
     /// place: a change of one weight would carry between its slices, which
     /// analog increments cannot do (`Error::Unsupported`).
-    pub fn update(&mut self, dw: &Request, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
+    pub fn update(&mut self, writes: &dyn ArrayWrites) -> Result<()> {
         match self {
-            Mapping::Balanced(m) => m.update(dw, model, key, cells)?,
-            Mapping::Offset(m) => m.update(dw, model, key, cells)?,
+            Mapping::Balanced(m) => m.update(writes)?,
+            Mapping::Offset(m) => m.update(writes)?,
             Mapping::BitSliced(_) => {
                 return Err(Error::unsupported(
                     "update: BITSLICED cores cannot be updated in place (a change would carry between weight slices); use BALANCED or OFFSET",

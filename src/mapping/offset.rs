@@ -6,11 +6,9 @@ use super::currents::Currents;
 use super::input_slicing::SlicedInputs;
 use super::pair::clip;
 use super::{BlockContext, Periphery};
-use crate::array::{Array, Op, ReadKey, WriteKey};
-use crate::backend::ArrayReads;
+use crate::array::{Array, Op, ReadKey};
+use crate::backend::{ArrayReads, ArrayWrites};
 use crate::batch::Batch;
-use crate::device::cells::Cells;
-use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
 use crate::params::OffsetStyle;
 
@@ -127,10 +125,9 @@ impl Offset {
 
     /// Writes a weight change `dw` (`rows × cols`, weight units) into the
     /// data cells (the unit line is never written): `ΔG = dw·wr/(2·wmax)`.
-    pub fn update(&mut self, dw: &Request, model: &dyn DeviceUpdate, key: &WriteKey, cells: &Cells) -> Result<()> {
+    pub fn update(&mut self, writes: &dyn ArrayWrites) -> Result<()> {
         let first = if self.unit_column { self.array.cols } else { 0 };
-        self.array
-            .update(first, dw, self.wr / (2.0 * self.wmax), model, key, cells)?;
+        writes.write(&mut self.array, first, self.wr / (2.0 * self.wmax))?;
         Ok(())
     }
 

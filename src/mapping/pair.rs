@@ -3,11 +3,9 @@
 
 use super::currents::Currents;
 use super::BlockContext;
-use crate::array::{Array, Op, ReadKey, WriteKey};
-use crate::backend::ArrayReads;
+use crate::array::{Array, Op, ReadKey};
+use crate::backend::{ArrayReads, ArrayWrites};
 use crate::batch::Batch;
-use crate::device::cells::Cells;
-use crate::device::update::{DeviceUpdate, Request};
 use crate::error::Result;
 
 /// G+ and G- arrays and how their currents are combined.
@@ -75,20 +73,13 @@ impl Pair {
         [&mut self.pos, &mut self.neg].into_iter()
     }
 
-    /// Writes the change `dg` (normalised conductance per cell): both devices
-    /// receive it, G+ with `+scale` and G- with `-scale`, each with its own
+    /// Writes the write's change (normalised conductance per cell) through
+    /// `writes`: both devices receive it, G+ with `+scale` and G- with `-scale`, each with its own
     /// write noise (as CrossSim 2's balanced training cores). Returns whether
     /// any cell was written.
-    pub fn update(
-        &mut self,
-        dg: &Request,
-        scale: f64,
-        model: &dyn DeviceUpdate,
-        key: &WriteKey,
-        cells: &Cells,
-    ) -> Result<bool> {
-        let pos = self.pos.update(0, dg, scale, model, key, cells)?;
-        let neg = self.neg.update(0, dg, -scale, model, key, cells)?;
+    pub fn update(&mut self, scale: f64, writes: &dyn ArrayWrites) -> Result<bool> {
+        let pos = writes.write(&mut self.pos, 0, scale)?;
+        let neg = writes.write(&mut self.neg, 0, -scale)?;
         let written = pos || neg;
         if written {
             self.mark_written();

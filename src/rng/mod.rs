@@ -320,7 +320,6 @@ impl Stream {
     /// What names this stream, as `Stream::new` takes it: (seed, array,
     /// purpose code, call). Device kernels rebuild the stream from these
     /// (`kernels/philox.cuh`, `xbar_stream_new`).
-    #[allow(dead_code)] // used by the device write path (gpu::update), wired in next
     pub(crate) fn identity(&self) -> (u64, u32, u32, u64) {
         let seed = u64::from(self.key[0]) | (u64::from(self.key[1]) << 32);
         (seed, self.array, self.word2 >> 24, self.call())

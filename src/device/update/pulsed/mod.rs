@@ -155,6 +155,33 @@ impl<S: Step> Pulsed<S> {
         self.k
     }
 
+    /// The step device.
+    pub fn step(&self) -> &S {
+        &self.step
+    }
+
+    /// The parameters the model was made from.
+    pub fn params(&self) -> &PulsedParams {
+        &self.params
+    }
+
+    /// The low end `Gmin` of the conductance window `[Gmin, 1]`.
+    pub fn window_min(&self) -> f64 {
+        self.gmin
+    }
+
+    /// The train length and its management.
+    pub fn management(&self) -> &Management {
+        &self.management
+    }
+
+    /// Dense draws per cell and write (whole Philox blocks): the cycle-to-cycle
+    /// normal of pulse `t` of cell `c` is dense draw `c·S + t`, its rounding
+    /// uniform (a `Dense` request) `c·S + desired_bl`.
+    pub fn draws_per_cell(&self) -> u64 {
+        self.stride()
+    }
+
     /// Dense draws per cell and write: one normal per pulse, then a rounding
     /// uniform, padded to whole Philox blocks.
     fn stride(&self) -> u64 {
