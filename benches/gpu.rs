@@ -161,6 +161,59 @@ fn bench_gpu(c: &mut Criterion) {
         });
         group.finish();
     }
+    // The lookup-table update model (rank-1, per call): one device, and a set
+    // of three assigned one per cell, from synthetic tables of 501 × 501
+    // points (the size of CrossSim's measured ones; 51 × 51 on the smoke
+    // sizes) written to a temporary folder.
+    let n = if full { 1024 } else { 64 };
+    let dir = lut_tables(if full { 501 } else { 51 });
+    let mut group = c.benchmark_group(format!("{n}x{n}_update_lut"));
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes((n * n * 4 * 2) as u64));
+    for (name, tables) in [("LookupTable", dir.join("1")), ("LookupTable_3_devices", dir.clone())] {
+        group.bench_function(BenchmarkId::new("cuda", name), |b| {
+            let mut p = config("g_ideal", n);
+            let update = format!(
+                r#"{{"model": "LookupTable", "lut_dir": {:?}}}"#,
+                tables.display().to_string()
+            );
+            p.set_json("xbar.device.update", &update).expect("model");
+            let mut core = Core::new(&p, n, n, 1).expect("core");
+            core.program(&data(n * n, 0.1), Layout::RowMajor).expect("program");
+            let (x, d) = (data(n, 0.3), data(n, 0.9));
+            b.iter(|| core.update(black_box(&x), &d, 1, 1e-3).expect("update"))
+        });
+    }
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A temporary folder of three devices' synthetic tables (subfolders `1`,
+/// `2`, `3`), each `points × points` (conductance × CDF), with pulses that
+/// shrink towards the edge they drive to and spread with the CDF.
+fn lut_tables(points: usize) -> std::path::PathBuf {
+    use xbar::lut::{format::TableFile, pulse_trains::write_pair};
+    let dir = std::env::temp_dir().join(format!("xbar-bench-gpu-lut-{}", std::process::id()));
+    let g: Vec<f64> = (0..points)
+        .map(|j| 1e-5 + 9e-5 * j as f64 / (points - 1) as f64)
+        .collect();
+    let cdf: Vec<f64> = (0..points).map(|k| k as f64 / (points - 1) as f64).collect();
+    for dev in 1..=3 {
+        let size = 1e-7 * (1.0 + 0.2 * dev as f64);
+        let table = |sign: f64| TableFile {
+            g: g.clone(),
+            cdf: cdf.clone(),
+            dg: (0..points * points)
+                .map(|i| {
+                    let (c, x) = (cdf[i / points], (i % points) as f64 / (points - 1) as f64);
+                    let room = if sign > 0.0 { 1.0 - 0.6 * x } else { 0.4 + 0.6 * x };
+                    sign * size * room * (0.5 + c)
+                })
+                .collect(),
+        };
+        write_pair(&dir.join(dev.to_string()), &table(1.0), &table(-1.0)).expect("write tables");
+    }
+    dir
 }
 
 /// Configuration `g_parasitic`: ideal devices and converters, 1 Ω per wire

@@ -1214,4 +1214,78 @@ fn programming_and_drift_on_the_device_write_the_cpus_bits() {
             assert_close(&yc, &yg, &x, cols, &format!("{what}: products at a later time"));
         }
     }
+
+/// Synthetic lookup tables in a temporary folder: three devices in
+/// subfolders `1`, `2`, `3` (`points × points`, conductance × CDF), whose
+/// pulses shrink towards the edge they drive to and spread with the CDF.
+fn lut_tables(points: usize) -> std::path::PathBuf {
+    use xbar::lut::{format::TableFile, pulse_trains::write_pair};
+    let dir = std::env::temp_dir().join(format!("xbar-gpu-backend-lut-{}", std::process::id()));
+    let g: Vec<f64> = (0..points)
+        .map(|j| 1e-5 + 9e-5 * j as f64 / (points - 1) as f64)
+        .collect();
+    let cdf: Vec<f64> = (0..points).map(|k| k as f64 / (points - 1) as f64).collect();
+    for dev in 1..=3 {
+        let size = 2e-6 * (1.0 + 0.2 * dev as f64);
+        let table = |sign: f64| TableFile {
+            g: g.clone(),
+            cdf: cdf.clone(),
+            dg: (0..points * points)
+                .map(|i| {
+                    let (c, x) = (cdf[i / points], (i % points) as f64 / (points - 1) as f64);
+                    let room = if sign > 0.0 { 1.0 - 0.6 * x } else { 0.4 + 0.6 * x };
+                    sign * size * room * (0.5 + c * c)
+                })
+                .collect(),
+        };
+        write_pair(&dir.join(dev.to_string()), &table(1.0), &table(-1.0)).unwrap();
+    }
+    dir
+}
+
+/// `update` with the lookup-table model on the GPU backend writes the CPU's
+/// bits (gpu::update_lut): one device and three assigned per cell, the
+/// default draw and CrossSim 2's, BALANCED and OFFSET, a sample at a time
+/// and accumulated, single and double precision.
+#[test]
+fn lookup_table_updates_on_the_device_write_the_cpus_bits() {
+    if !gpu_present("GPU lookup-table updates") {
+        return;
+    }
+    let dir = lut_tables(41);
+    let (rows, cols, batch) = (37, 29, 3);
+    for tables in [dir.join("1"), dir.clone()] {
+        for draw in ["unbiased", "crosssim2"] {
+            let update = format!(
+                r#""model": "LookupTable", "lut_dir": {:?}, "lut_draw": "{draw}""#,
+                tables.display().to_string()
+            );
+            for style in ["BALANCED", "OFFSET"] {
+                for (mode, precision) in [("per_sample", "float32"), ("accumulate", "float64")] {
+                    let what = format!("{}, {draw}, {style}, {mode}, {precision}", tables.display());
+                    let (mut cpu, mut gpu) = update_pair(style, &update, mode, precision, rows, cols);
+                    let before = weights(&cpu);
+                    for call in 0..3 {
+                        update_both([&mut cpu, &mut gpu], batch, 1, 300 + 10 * call);
+                        assert_same_bits(
+                            &weights(&cpu),
+                            &weights(&gpu),
+                            &format!("{what}: weights after call {call}"),
+                        );
+                    }
+                    let moved = before.iter().zip(weights(&cpu)).filter(|(a, b)| **a != *b).count();
+                    assert!(moved > rows * cols / 2, "{what}: only {moved} weights changed");
+                    if mode == "per_sample" {
+                        // Written on the device: only x and d go up (the tables are there).
+                        let (x, d) = (values(batch * cols, 901), values(batch * rows, 902));
+                        let up = xbar::internals::gpu::traffic().0;
+                        gpu.update(&x, &d, batch, 0.05).unwrap();
+                        let up = xbar::internals::gpu::traffic().0 - up;
+                        assert_eq!(up, 8 * (batch * (rows + cols)) as u64, "{what}: bytes up");
+                    }
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

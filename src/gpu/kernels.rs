@@ -21,6 +21,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("update.cu", include_str!("../../kernels/update.cu")),
     ("update_pulsed.cu", include_str!("../../kernels/update_pulsed.cu")),
     ("cells.cu", include_str!("../../kernels/cells.cu")),
+    ("update_lut.cu", include_str!("../../kernels/update_lut.cu")),
 ];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
@@ -346,6 +347,19 @@ pub const KERNELS: &[Kernel] = &[
         file: "cells.cu",
         name: "xbar_cells_sigma_f64",
         signature: "pppU",
+    },
+    // kernels/update_lut.cu (gpu::update_lut): g, dw, x, d, n, first, cols,
+    // lr, scale, tconst, tidx, data64, data32, devices, tables, mode, key,
+    // gmin, k, inv_k, lo, hi, clip_lo, clip_hi, seed, array, purpose, call, written.
+    Kernel {
+        file: "update_lut.cu",
+        name: "xbar_lut_write_f32",
+        signature: "ppppUUUddpppppiuUdddddddUuuUp",
+    },
+    Kernel {
+        file: "update_lut.cu",
+        name: "xbar_lut_write_f64",
+        signature: "ppppUUUddpppppiuUdddddddUuuUp",
     },
 ];
 

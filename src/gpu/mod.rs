@@ -34,6 +34,7 @@ pub mod resident;
 pub mod select;
 pub(crate) mod update;
 pub(crate) mod update_basic;
+pub(crate) mod update_lut;
 pub(crate) mod update_pulsed;
 
 pub use open::Gpu;

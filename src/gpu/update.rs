@@ -57,7 +57,11 @@ pub(crate) type Writer = fn(
 ) -> Result<Option<bool>>;
 
 /// Every model family with a device form.
-pub(crate) const WRITERS: &[Writer] = &[super::update_basic::write, super::update_pulsed::write];
+pub(crate) const WRITERS: &[Writer] = &[
+    super::update_basic::write,
+    super::update_pulsed::write,
+    super::update_lut::write,
+];
 
 /// [`DeviceUpdate::write`] of `model` on the device, or `None` when the
 /// model has no device form.

@@ -273,6 +273,12 @@ impl LutUpdate {
         &self.model
     }
 
+    /// The window's binding `(gmin, k, 1/k)`: `w = lo + (g − gmin)·k` and
+    /// back `g = gmin + (w − lo)·(1/k)` (what a device form of the write needs).
+    pub(crate) fn window(&self) -> (f64, f64, f64) {
+        (self.gmin, self.k, self.inv_k)
+    }
+
     /// New conductance of a cell using table `t` at `g`, asked for `dg`, with uniform draw `u`.
     #[inline(always)]
     fn cell(&self, t: usize, g: f64, dg: f64, u: f64) -> f64 {

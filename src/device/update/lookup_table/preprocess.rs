@@ -36,6 +36,14 @@ pub struct Direction {
     pub bias: Vec<f64>,
 }
 
+impl Direction {
+    /// The error table in single precision (what the nearest-node lookup of
+    /// the default draw reads).
+    pub(crate) fn err32(&self) -> &[f32] {
+        &self.err32
+    }
+}
+
 /// One device's two directions on a common grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
