@@ -1214,6 +1214,7 @@ fn programming_and_drift_on_the_device_write_the_cpus_bits() {
             assert_close(&yc, &yg, &x, cols, &format!("{what}: products at a later time"));
         }
     }
+}
 
 /// Synthetic lookup tables in a temporary folder: three devices in
 /// subfolders `1`, `2`, `3` (`points × points`, conductance × CDF), whose
