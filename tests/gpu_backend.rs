@@ -1290,3 +1290,48 @@ fn lookup_table_updates_on_the_device_write_the_cpus_bits() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Updates of arrays with conductance-dependent read noise run on the
+/// device, and the σ of every cell follows the written conductances there:
+/// noisy products after each update are the CPU's bits (double precision,
+/// summed in input order), and one update moves only x and d up (with the
+/// read law's few constants).
+#[test]
+fn updates_of_noisy_arrays_move_their_read_noise_on_the_device() {
+    if !gpu_present("GPU updates with read noise") {
+        return;
+    }
+    let (rows, cols, batch) = (24, 31, 2);
+    for style in ["BALANCED", "OFFSET"] {
+        let mut p = params("cuda");
+        in_input_order(&mut p);
+        p.set_json("simulation.conductance_precision", "\"float64\"").unwrap();
+        p.set_json("core.style", &format!("\"{style}\"")).unwrap();
+        p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)
+            .unwrap();
+        p.set_json("xbar.device.update", &format!("{{{}}}", DEVICE_UPDATES[3]))
+            .unwrap();
+        p.set_json(
+            "xbar.device.read_noise",
+            r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.05}"#,
+        )
+        .unwrap();
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &values(rows * cols, 51));
+        let x = values(batch * cols, 52);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        for call in 0..3 {
+            let before = xbar::internals::gpu::traffic();
+            update_both([&mut cpu, &mut gpu], batch, 1, 500 + 10 * call);
+            let up = xbar::internals::gpu::traffic().0 - before.0;
+            // x and d, and the read law's constants (a few numbers per array).
+            let xd = 8 * (batch * (rows + cols)) as u64;
+            if call > 0 {
+                assert!((xd..xd + 512).contains(&up), "{style}: {up} bytes up");
+            }
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            assert_same_bits(&yc, &yg, &format!("{style}: noisy products after call {call}"));
+        }
+        assert_same_bits(&weights(&cpu), &weights(&gpu), &format!("{style}: weights"));
+    }
+}
