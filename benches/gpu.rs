@@ -34,6 +34,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use std::hint::black_box;
 use xbar::{Core, Layout, Params};
 
+#[path = "../tests/support/lut_tables.rs"]
+mod lut_tables;
+
 fn data(n: usize, seed: f64) -> Vec<f64> {
     (0..n).map(|k| ((k as f64 * 0.618 + seed).sin() * 1.7).sin()).collect()
 }
@@ -166,7 +169,7 @@ fn bench_gpu(c: &mut Criterion) {
     // points (the size of CrossSim's measured ones; 51 × 51 on the smoke
     // sizes) written to a temporary folder.
     let n = if full { 1024 } else { 64 };
-    let dir = lut_tables(if full { 501 } else { 51 });
+    let dir = lut_tables::lut_tables("bench-gpu", if full { 501 } else { 51 }, 1e-7);
     let mut group = c.benchmark_group(format!("{n}x{n}_update_lut"));
     group.sample_size(10);
     group.throughput(Throughput::Bytes((n * n * 4 * 2) as u64));
@@ -186,34 +189,6 @@ fn bench_gpu(c: &mut Criterion) {
     }
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A temporary folder of three devices' synthetic tables (subfolders `1`,
-/// `2`, `3`), each `points × points` (conductance × CDF), with pulses that
-/// shrink towards the edge they drive to and spread with the CDF.
-fn lut_tables(points: usize) -> std::path::PathBuf {
-    use xbar::lut::{format::TableFile, pulse_trains::write_pair};
-    let dir = std::env::temp_dir().join(format!("xbar-bench-gpu-lut-{}", std::process::id()));
-    let g: Vec<f64> = (0..points)
-        .map(|j| 1e-5 + 9e-5 * j as f64 / (points - 1) as f64)
-        .collect();
-    let cdf: Vec<f64> = (0..points).map(|k| k as f64 / (points - 1) as f64).collect();
-    for dev in 1..=3 {
-        let size = 1e-7 * (1.0 + 0.2 * dev as f64);
-        let table = |sign: f64| TableFile {
-            g: g.clone(),
-            cdf: cdf.clone(),
-            dg: (0..points * points)
-                .map(|i| {
-                    let (c, x) = (cdf[i / points], (i % points) as f64 / (points - 1) as f64);
-                    let room = if sign > 0.0 { 1.0 - 0.6 * x } else { 0.4 + 0.6 * x };
-                    sign * size * room * (0.5 + c)
-                })
-                .collect(),
-        };
-        write_pair(&dir.join(dev.to_string()), &table(1.0), &table(-1.0)).expect("write tables");
-    }
-    dir
 }
 
 /// Configuration `g_parasitic`: ideal devices and converters, 1 Ω per wire

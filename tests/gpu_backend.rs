@@ -15,6 +15,9 @@ use xbar::ffi::*;
 use xbar::internals::gpu::{probe, Gpu};
 use xbar::{Core, Error, Layout, Params};
 
+#[path = "support/lut_tables.rs"]
+mod lut_tables;
+
 fn params(backend: &str) -> Params {
     let mut p = Params::default();
     p.xbar.device.infinite_on_off_ratio = true;
@@ -1216,34 +1219,6 @@ fn programming_and_drift_on_the_device_write_the_cpus_bits() {
     }
 }
 
-/// Synthetic lookup tables in a temporary folder: three devices in
-/// subfolders `1`, `2`, `3` (`points × points`, conductance × CDF), whose
-/// pulses shrink towards the edge they drive to and spread with the CDF.
-fn lut_tables(points: usize) -> std::path::PathBuf {
-    use xbar::lut::{format::TableFile, pulse_trains::write_pair};
-    let dir = std::env::temp_dir().join(format!("xbar-gpu-backend-lut-{}", std::process::id()));
-    let g: Vec<f64> = (0..points)
-        .map(|j| 1e-5 + 9e-5 * j as f64 / (points - 1) as f64)
-        .collect();
-    let cdf: Vec<f64> = (0..points).map(|k| k as f64 / (points - 1) as f64).collect();
-    for dev in 1..=3 {
-        let size = 2e-6 * (1.0 + 0.2 * dev as f64);
-        let table = |sign: f64| TableFile {
-            g: g.clone(),
-            cdf: cdf.clone(),
-            dg: (0..points * points)
-                .map(|i| {
-                    let (c, x) = (cdf[i / points], (i % points) as f64 / (points - 1) as f64);
-                    let room = if sign > 0.0 { 1.0 - 0.6 * x } else { 0.4 + 0.6 * x };
-                    sign * size * room * (0.5 + c * c)
-                })
-                .collect(),
-        };
-        write_pair(&dir.join(dev.to_string()), &table(1.0), &table(-1.0)).unwrap();
-    }
-    dir
-}
-
 /// `update` with the lookup-table model on the GPU backend writes the CPU's
 /// bits (gpu::update_lut): one device and three assigned per cell, the
 /// default draw and CrossSim 2's, BALANCED and OFFSET, a sample at a time
@@ -1253,7 +1228,7 @@ fn lookup_table_updates_on_the_device_write_the_cpus_bits() {
     if !gpu_present("GPU lookup-table updates") {
         return;
     }
-    let dir = lut_tables(41);
+    let dir = lut_tables::lut_tables("gpu-backend", 41, 2e-6);
     let (rows, cols, batch) = (37, 29, 3);
     for tables in [dir.join("1"), dir.clone()] {
         for draw in ["unbiased", "crosssim2"] {
