@@ -143,17 +143,6 @@ fn shape(n: usize) -> Result<Shape> {
     })
 }
 
-/// Checks that `g` holds `n` values of `size` bytes.
-fn holds(g: &Buffer, n: usize, size: usize, what: &str) -> Result<()> {
-    if n.checked_mul(size).is_none_or(|b| g.bytes() < b) {
-        return Err(Error::Internal(format!(
-            "{what} on the device: a buffer of {} bytes for {n} cells of {size} bytes",
-            g.bytes()
-        )));
-    }
-    Ok(())
-}
-
 /// [`Cells::write`] on the device: `g` holds the `n` target conductances of
 /// array `array` (f64, already quantised) and receives the programmed (or
 /// drifted) state, with the draws of `draws` as the CPU takes them. `None`
@@ -194,7 +183,7 @@ pub(crate) fn write(
             (k, read.call())
         }
     };
-    holds(g, n, 8, "a cell write")?;
+    g.holds(n, 8, "a cell write")?;
     if n as u64 > MAX_INDEX {
         return Ok(None);
     }
@@ -242,7 +231,7 @@ pub(crate) fn read_sigma(
         Precision::F32 => (4, "xbar_cells_sigma_check_f32", "xbar_cells_sigma_f32"),
         Precision::F64 => (8, "xbar_cells_sigma_check_f64", "xbar_cells_sigma_f64"),
     };
-    holds(g, n, size, "the read-noise σ")?;
+    g.holds(n, size, "the read-noise σ")?;
     if n == 0 {
         // No cell, no shared σ (the CPU's `sigmas` finds none either).
         return Ok(Some(Sigma::PerCell(Buffer::zeroed(device, 0)?)));

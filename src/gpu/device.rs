@@ -146,6 +146,22 @@ impl Buffer {
         self.bytes
     }
 
+    /// Checks that the buffer holds at least `n` values of `size` bytes
+    /// (`what` names them in the error: an internal error, since the
+    /// backend sizes every buffer it launches with).
+    pub fn holds(&self, n: usize, size: usize, what: &str) -> Result<()> {
+        let need = n
+            .checked_mul(size)
+            .ok_or_else(|| Error::shape(format!("{what}: {n} values overflow")))?;
+        if self.bytes < need {
+            return Err(Error::Internal(format!(
+                "{what}: a device buffer of {} bytes cannot hold {n} values of {size} bytes",
+                self.bytes
+            )));
+        }
+        Ok(())
+    }
+
     /// Whether the buffer lives on `device`.
     pub fn is_on(&self, device: &dyn Device) -> bool {
         std::ptr::addr_eq(Arc::as_ptr(&self.device), device as *const dyn Device)

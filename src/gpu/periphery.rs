@@ -26,20 +26,6 @@ fn shape(n: usize) -> Result<Shape> {
     })
 }
 
-/// Checks that `b` holds at least `n` values of `size` bytes.
-fn holds(b: &Buffer, n: usize, size: usize, what: &str) -> Result<()> {
-    let need = n
-        .checked_mul(size)
-        .ok_or_else(|| Error::shape(format!("{what}: {n} values overflow")))?;
-    if b.bytes() < need {
-        return Err(Error::Internal(format!(
-            "{what}: a device buffer of {} bytes cannot hold {n} values of {size} bytes",
-            b.bytes()
-        )));
-    }
-    Ok(())
-}
-
 /// A vector length as the kernels' `int`.
 fn int(v: usize, what: &str) -> Result<i32> {
     i32::try_from(v).map_err(|_| Error::shape(format!("{what} {v} exceeds 2^31 - 1")))
@@ -74,8 +60,8 @@ pub(crate) fn dac(
     levels: Option<Levels>,
 ) -> Result<()> {
     let n = len * count;
-    holds(x, n, 8, "dac: inputs")?;
-    holds(scale, count, 8, "dac: scales")?;
+    x.holds(n, 8, "dac: inputs")?;
+    scale.holds(count, 8, "dac: scales")?;
     let (lo, hi, q) = levels.unwrap_or((0.0, 0.0, 0.0));
     let args = [
         Arg::Buf(x),
@@ -103,8 +89,8 @@ pub(crate) struct Slicing {
 /// Input slice `k` (least significant first) of the `n` quantised DAC
 /// outputs `xd`, written to `out` (`Dac::slices`).
 pub(crate) fn slice(dev: &dyn Device, xd: &Buffer, out: &Buffer, n: usize, k: usize, s: Slicing) -> Result<()> {
-    holds(xd, n, 8, "dac slice: inputs")?;
-    holds(out, n, 8, "dac slice: outputs")?;
+    xd.holds(n, 8, "dac slice: inputs")?;
+    out.holds(n, 8, "dac slice: outputs")?;
     let args = [
         Arg::Buf(xd),
         Arg::Buf(out),
@@ -131,7 +117,7 @@ pub(crate) struct Rounding {
 /// stochastic rounding with element k's uniform of `rounding`
 /// (`Adc::convert` for `Uniform` and `Stochastic`).
 pub(crate) fn adc(dev: &dyn Device, y: &Buffer, n: usize, levels: Levels, rounding: Option<Rounding>) -> Result<()> {
-    holds(y, n, 8, "adc: values")?;
+    y.holds(n, 8, "adc: values")?;
     if rounding.is_some() && n as u64 > u64::from(u32::MAX) + 1 {
         return Err(Error::shape(format!("adc: {n} stochastic roundings exceed 2^32")));
     }
@@ -221,7 +207,7 @@ impl CircuitBank {
             )));
         }
         let n = len * count;
-        holds(y, n, 8, "circuit adc: values")?;
+        y.holds(n, 8, "circuit adc: values")?;
         let args = [
             Arg::Buf(y),
             Arg::U64(n as u64),
@@ -244,8 +230,8 @@ impl CircuitBank {
 
 /// One Horner step over input slices: `acc = (first ? r : acc + r)/shift`.
 pub(crate) fn horner_step(dev: &dyn Device, acc: &Buffer, r: &Buffer, n: usize, shift: f64, first: bool) -> Result<()> {
-    holds(acc, n, 8, "horner: accumulator")?;
-    holds(r, n, 8, "horner: slice")?;
+    acc.holds(n, 8, "horner: accumulator")?;
+    r.holds(n, 8, "horner: slice")?;
     let args = [
         Arg::Buf(acc),
         Arg::Buf(r),
@@ -259,8 +245,8 @@ pub(crate) fn horner_step(dev: &dyn Device, acc: &Buffer, r: &Buffer, n: usize, 
 
 /// `pos −= neg` over `n` values (`Currents::combine`).
 pub(crate) fn subtract(dev: &dyn Device, pos: &Buffer, neg: &Buffer, n: usize) -> Result<()> {
-    holds(pos, n, 8, "subtract: G+ currents")?;
-    holds(neg, n, 8, "subtract: G- currents")?;
+    pos.holds(n, 8, "subtract: G+ currents")?;
+    neg.holds(n, 8, "subtract: G- currents")?;
     // SAFETY: both hold n values (checked above).
     unsafe {
         run(
@@ -274,7 +260,7 @@ pub(crate) fn subtract(dev: &dyn Device, pos: &Buffer, neg: &Buffer, n: usize) -
 
 /// Clips the `n` values of `y` to `[lo, hi]` (NaN passes through).
 pub(crate) fn clip(dev: &dyn Device, y: &Buffer, n: usize, lo: f64, hi: f64) -> Result<()> {
-    holds(y, n, 8, "clip: values")?;
+    y.holds(n, 8, "clip: values")?;
     // SAFETY: y holds n values (checked above).
     unsafe {
         run(
@@ -288,7 +274,7 @@ pub(crate) fn clip(dev: &dyn Device, y: &Buffer, n: usize, lo: f64, hi: f64) -> 
 
 /// `v ← v·m` (`d = 1`) or `v ← (v·m)/d` for the `n` values of `y`.
 pub(crate) fn scale(dev: &dyn Device, y: &Buffer, n: usize, m: f64, d: f64) -> Result<()> {
-    holds(y, n, 8, "scale: values")?;
+    y.holds(n, 8, "scale: values")?;
     // SAFETY: y holds n values (checked above).
     unsafe {
         run(
@@ -302,8 +288,8 @@ pub(crate) fn scale(dev: &dyn Device, y: &Buffer, n: usize, m: f64, d: f64) -> R
 
 /// `a ← a + f·b` over `n` values (the sum of weight slices).
 pub(crate) fn add_scaled(dev: &dyn Device, a: &Buffer, b: &Buffer, n: usize, f: f64) -> Result<()> {
-    holds(a, n, 8, "add: sum")?;
-    holds(b, n, 8, "add: term")?;
+    a.holds(n, 8, "add: sum")?;
+    b.holds(n, 8, "add: term")?;
     // SAFETY: both hold n values (checked above).
     unsafe {
         run(
@@ -318,8 +304,8 @@ pub(crate) fn add_scaled(dev: &dyn Device, a: &Buffer, b: &Buffer, n: usize, f: 
 /// The sum of each of `count` vectors of `len` values of `x` into `sums`
 /// (`Batch::sums`).
 pub(crate) fn vector_sums(dev: &dyn Device, x: &Buffer, sums: &Buffer, len: usize, count: usize) -> Result<()> {
-    holds(x, len * count, 8, "sums: values")?;
-    holds(sums, count, 8, "sums: sums")?;
+    x.holds(len * count, 8, "sums: values")?;
+    sums.holds(count, 8, "sums: sums")?;
     let args = [
         Arg::Buf(x),
         Arg::Buf(sums),
@@ -341,8 +327,8 @@ pub(crate) fn subtract_sums(
     f: f64,
 ) -> Result<()> {
     let n = len * count;
-    holds(y, n, 8, "subtract sums: values")?;
-    holds(sums, count, 8, "subtract sums: sums")?;
+    y.holds(n, 8, "subtract sums: values")?;
+    sums.holds(count, 8, "subtract sums: sums")?;
     let args = [
         Arg::Buf(y),
         Arg::Buf(sums),
@@ -358,8 +344,8 @@ pub(crate) fn subtract_sums(
 /// it, into `out` (`len − 1` per vector, `Batch::minus_first`).
 pub(crate) fn minus_first(dev: &dyn Device, y: &Buffer, out: &Buffer, len: usize, count: usize) -> Result<()> {
     let n = len.saturating_sub(1) * count;
-    holds(y, len * count, 8, "minus first: values")?;
-    holds(out, n, 8, "minus first: outputs")?;
+    y.holds(len * count, 8, "minus first: values")?;
+    out.holds(n, 8, "minus first: outputs")?;
     let args = [
         Arg::Buf(y),
         Arg::Buf(out),
@@ -374,8 +360,8 @@ pub(crate) fn minus_first(dev: &dyn Device, y: &Buffer, out: &Buffer, len: usize
 /// `out` (`len + 1` per vector, `Batch::with_leading_zero`).
 pub(crate) fn leading_zero(dev: &dyn Device, x: &Buffer, out: &Buffer, len: usize, count: usize) -> Result<()> {
     let n = (len + 1) * count;
-    holds(x, len * count, 8, "leading zero: values")?;
-    holds(out, n, 8, "leading zero: outputs")?;
+    x.holds(len * count, 8, "leading zero: values")?;
+    out.holds(n, 8, "leading zero: outputs")?;
     let args = [
         Arg::Buf(x),
         Arg::Buf(out),
@@ -389,8 +375,8 @@ pub(crate) fn leading_zero(dev: &dyn Device, x: &Buffer, out: &Buffer, len: usiz
 /// Every value of vector b (of `count` vectors of `len`) times `f[b]`.
 pub(crate) fn scale_vectors(dev: &dyn Device, y: &Buffer, f: &Buffer, len: usize, count: usize) -> Result<()> {
     let n = len * count;
-    holds(y, n, 8, "scale: values")?;
-    holds(f, count, 8, "scale: factors")?;
+    y.holds(n, 8, "scale: values")?;
+    f.holds(count, 8, "scale: factors")?;
     let args = [
         Arg::Buf(y),
         Arg::Buf(f),
@@ -403,8 +389,8 @@ pub(crate) fn scale_vectors(dev: &dyn Device, y: &Buffer, f: &Buffer, len: usize
 
 /// `n` single-precision values of `from` widened into the doubles of `to`.
 pub(crate) fn widen(dev: &dyn Device, from: &Buffer, to: &Buffer, n: usize) -> Result<()> {
-    holds(from, n, 4, "widen: floats")?;
-    holds(to, n, 8, "widen: doubles")?;
+    from.holds(n, 4, "widen: floats")?;
+    to.holds(n, 8, "widen: doubles")?;
     // SAFETY: from holds n floats and to n doubles (checked above).
     unsafe {
         run(
@@ -418,8 +404,8 @@ pub(crate) fn widen(dev: &dyn Device, from: &Buffer, to: &Buffer, n: usize) -> R
 
 /// `n` doubles of `from` rounded into the single-precision values of `to`.
 pub(crate) fn narrow(dev: &dyn Device, from: &Buffer, to: &Buffer, n: usize) -> Result<()> {
-    holds(from, n, 8, "narrow: doubles")?;
-    holds(to, n, 4, "narrow: floats")?;
+    from.holds(n, 8, "narrow: doubles")?;
+    to.holds(n, 4, "narrow: floats")?;
     // SAFETY: from holds n doubles and to n floats (checked above).
     unsafe {
         run(

@@ -70,20 +70,6 @@ impl Form {
     }
 }
 
-/// Checks that `b` holds at least `n` values of `size` bytes.
-fn holds(b: &Buffer, n: usize, size: usize, what: &str) -> Result<()> {
-    let need = n
-        .checked_mul(size)
-        .ok_or_else(|| Error::shape(format!("{what}: {n} values overflow")))?;
-    if b.bytes() < need {
-        return Err(Error::Internal(format!(
-            "{what}: a device buffer of {} bytes cannot hold {n} values of {size} bytes",
-            b.bytes()
-        )));
-    }
-    Ok(())
-}
-
 /// [`DeviceUpdate::write`] of an [`Ideal`] or [`Analytic`] model on the
 /// device (a [`Writer`](super::update::Writer)): `scale` times `request`
 /// into the cells `target.first ..` of `target.g`, with the normal draws of
@@ -105,7 +91,7 @@ pub(crate) fn write(
         Precision::F32 => 4,
         Precision::F64 => 8,
     };
-    holds(target.g, target.cells, size, "update: conductances")?;
+    target.g.holds(target.cells, size, "update: conductances")?;
     if target.first > target.cells {
         return Err(Error::Internal(format!(
             "update: first cell {} of an array of {} cells",
@@ -116,7 +102,7 @@ pub(crate) fn write(
     let room = target.cells - target.first;
     let (a, b, asked, cols, outer, lr) = match *request {
         DeviceRequest::Dense { dw, cells } => {
-            holds(dw, cells, 8, "update: requested changes")?;
+            dw.holds(cells, 8, "update: requested changes")?;
             (dw, dw, cells, 1, false, 1.0)
         }
         DeviceRequest::Outer {
@@ -126,8 +112,8 @@ pub(crate) fn write(
             d_host,
             lr,
         } => {
-            holds(x, x_host.len(), 8, "update: x")?;
-            holds(d, d_host.len(), 8, "update: d")?;
+            x.holds(x_host.len(), 8, "update: x")?;
+            d.holds(d_host.len(), 8, "update: d")?;
             (x, d, x_host.len() * d_host.len(), x_host.len(), true, lr)
         }
     };
@@ -233,8 +219,8 @@ pub(crate) fn accumulate(
             .checked_mul(n)
             .ok_or_else(|| Error::shape(format!("update: {what} of {batch} samples overflows")))
     };
-    holds(x, samples(cols, "x")?, 8, "update: x")?;
-    holds(d, samples(rows, "d")?, 8, "update: d")?;
+    x.holds(samples(cols, "x")?, 8, "update: x")?;
+    d.holds(samples(rows, "d")?, 8, "update: d")?;
     let int =
         |v: usize| i32::try_from(v).map_err(|_| Error::shape(format!("update: {v} exceeds one accumulation launch")));
     let grid_y = nr.div_ceil(32);
