@@ -97,8 +97,6 @@ fn sonos(code: f64, law: &dyn ErrorLaw, w: [f64; 4], days: f64, coeffs: &[f64], 
     k
 }
 
-/// `law` as the constants array of `kernels/cells.cu`, or `None` for a law
-/// this module does not know.
 /// Whether [`read_sigma`] covers `cells`' read law (or reads are exact).
 pub(crate) fn reads_on_device(cells: &Cells) -> bool {
     cells
@@ -106,6 +104,8 @@ pub(crate) fn reads_on_device(cells: &Cells) -> bool {
         .is_none_or(|law| constants(law, cells.clip()).is_some())
 }
 
+/// `law` as the constants array of `kernels/cells.cu`, or `None` for a law
+/// this module does not know.
 fn constants(law: &dyn ErrorLaw, clip: Clip) -> Option<Vec<f64>> {
     let any: &dyn Any = law;
     if let Some(g) = any.downcast_ref::<Generic>() {
