@@ -63,10 +63,22 @@ impl Batch {
     }
     /// Adds `other` into entries `start..start+other.len` of every vector.
     pub fn add_into(&mut self, start: usize, other: &Batch) {
+        self.put_into(start, other, false);
+    }
+    /// [`Batch::add_into`], or with `fresh` (those entries hold no value
+    /// yet) writes `0.0 + v`: the bits of adding `v` into zeros, without a
+    /// pass that zeroes them first.
+    pub fn put_into(&mut self, start: usize, other: &Batch, fresh: bool) {
         for b in 0..self.count {
             let dst = &mut self.vector_mut(b)[start..start + other.len];
-            for (d, s) in dst.iter_mut().zip(other.vector(b)) {
-                *d += s;
+            if fresh {
+                for (d, s) in dst.iter_mut().zip(other.vector(b)) {
+                    *d = 0.0 + s;
+                }
+            } else {
+                for (d, s) in dst.iter_mut().zip(other.vector(b)) {
+                    *d += s;
+                }
             }
         }
     }
@@ -128,5 +140,33 @@ impl Clone for Batch {
 impl Drop for Batch {
     fn drop(&mut self) {
         recycle::give(std::mem::take(&mut self.data));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh write is adding into zeros, bit for bit (a negative zero
+    /// becomes +0.0 as `0.0 + -0.0` does), and leaves other entries alone.
+    #[test]
+    fn a_fresh_write_is_an_add_into_zeros() {
+        let part = Batch::from_vec(3, 2, vec![-0.0, 1.5, -2.25, 0.1, -0.0, 3.0]);
+        let mut added = Batch::zeros(5, 2);
+        added.add_into(1, &part);
+        let mut put = Batch::from_vec(5, 2, vec![f64::NAN; 10]);
+        put.put_into(1, &part, true);
+        for b in 0..2 {
+            let (a, p) = (added.vector(b), put.vector(b));
+            assert!(
+                p[0].is_nan() && p[4].is_nan(),
+                "entries outside the range are left alone"
+            );
+            let bits = |v: &[f64]| v[1..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(a), bits(p));
+        }
+        assert_eq!(put.vector(0)[1].to_bits(), 0.0f64.to_bits());
+        put.put_into(1, &part, false);
+        assert_eq!(put.vector(1)[1], 0.1 + 0.1);
     }
 }

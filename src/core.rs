@@ -527,9 +527,7 @@ impl Core {
         self.require_programmed("mvm")?;
         check_data("x", &x, batch * self.cols, "batch x cols")?;
         check_out("y", y.len(), batch * self.rows, "batch x rows")?;
-        let out = self.apply(Op::Mvm, &Batch::from_vec(self.cols, batch, owned(x)))?;
-        y.copy_from_slice(&out.data);
-        Ok(())
+        self.apply_into(Op::Mvm, &Batch::from_vec(self.cols, batch, owned(x)), y)
     }
     /// Complex MVM; x and y interleaved (re, im): `2·batch·cols` and `2·batch·rows` values.
     pub fn mvm_complex(&mut self, x: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
@@ -552,9 +550,7 @@ impl Core {
         self.require_programmed("vmm")?;
         check_data("v", &v, batch * self.rows, "batch x rows")?;
         check_out("y", y.len(), batch * self.cols, "batch x cols")?;
-        let out = self.apply(Op::Vmm, &Batch::from_vec(self.rows, batch, owned(v)))?;
-        y.copy_from_slice(&out.data);
-        Ok(())
+        self.apply_into(Op::Vmm, &Batch::from_vec(self.rows, batch, owned(v)), y)
     }
     /// Complex VMM, interleaved (re, im): v is `2·batch·rows`, y is `2·batch·cols` values.
     pub fn vmm_complex(&mut self, v: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {

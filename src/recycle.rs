@@ -12,7 +12,9 @@
 //! to the allocator as usual.
 //!
 //! What comes back holds no old values that matter: [`take`] returns an
-//! empty vector (length 0) with at least the asked capacity.
+//! empty vector (length 0) with at least the asked capacity, and
+//! [`scratch`] (for buffers written in full before they are read) leaves
+//! old values in place instead of filling them first.
 
 use std::cell::RefCell;
 
@@ -45,26 +47,45 @@ impl Recycled for f32 {
     }
 }
 
+/// The smallest kept buffer with room for `len` elements, as it was given
+/// back (its old values still in it), if any.
+fn kept<T: Recycled>(len: usize) -> Option<Vec<T>> {
+    if len < MIN_LEN {
+        return None;
+    }
+    T::with_kept(|kept| {
+        let best = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= len)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
+        best.map(|i| kept.swap_remove(i))
+    })
+    .flatten()
+}
+
 /// An empty vector with room for at least `len` elements: the smallest kept
 /// buffer that is large enough, or a new one.
 pub fn take<T: Recycled>(len: usize) -> Vec<T> {
-    if len >= MIN_LEN {
-        let found = T::with_kept(|kept| {
-            let best = kept
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.capacity() >= len)
-                .min_by_key(|(_, v)| v.capacity())
-                .map(|(i, _)| i);
-            best.map(|i| kept.swap_remove(i))
-        })
-        .flatten();
-        if let Some(mut v) = found {
+    match kept(len) {
+        Some(mut v) => {
             v.clear();
-            return v;
+            v
         }
+        None => Vec::with_capacity(len),
     }
-    Vec::with_capacity(len)
+}
+
+/// `len` elements for a caller that writes every one of them before it
+/// reads any: a kept buffer's old values where it has them (no pass over
+/// memory that is about to be overwritten), `fill` beyond them, or a new
+/// buffer of `fill`s.
+pub fn scratch<T: Recycled>(len: usize, fill: T) -> Vec<T> {
+    let mut v = kept(len).unwrap_or_default();
+    v.truncate(len);
+    v.resize(len, fill);
+    v
 }
 
 /// `len` copies of `value` in a recycled buffer.
@@ -115,6 +136,14 @@ mod tests {
             f64::with_kept(|k| k.iter().all(|v| v.capacity() >= MIN_LEN)),
             Some(true)
         );
+        let mut v: Vec<f64> = filled(MIN_LEN + 8, 2.5);
+        let p = v.as_ptr();
+        v.truncate(MIN_LEN);
+        give(v);
+        let s: Vec<f64> = scratch(MIN_LEN + 4, 0.0);
+        assert_eq!(s.as_ptr(), p, "scratch reuses the kept buffer");
+        assert!(s[..MIN_LEN].iter().all(|&x| x == 2.5) && s[MIN_LEN..] == [0.0; 4]);
+        give(s);
         let c = copied(&[1.0f32; MIN_LEN + 3]);
         assert_eq!(c.len(), MIN_LEN + 3);
         assert!(c.iter().all(|&x| x == 1.0));

@@ -112,9 +112,10 @@ fn run<E: GemmElem>(
     // DAC outputs of every vector, and in the product's precision.
     let xd = block.dac_outputs_of(op, read.x, read.first, read.len, read.s_in);
     let xs: Vec<E> = gemm::convert(&xd.data, par);
-    let mut prod = recycle::filled(n_out * count, E::default());
+    // Each product is written by the GEMM, each sum by the first slice.
+    let mut prod = recycle::scratch(n_out * count, E::default());
     let mut acc = match sp.recombination {
-        Some(_) => recycle::filled(n_out * count, 0.0),
+        Some(_) => recycle::scratch(n_out * count, 0.0),
         None => Vec::new(),
     };
     let lanes = Lanes {
@@ -129,6 +130,7 @@ fn run<E: GemmElem>(
         let rounding = adc.and_then(|a| a.rounding(&read.key, 0));
         let step = Step {
             first: i == 0,
+            fresh: read.fresh,
             s_out: read.s_out,
             rec: sp.recombination.as_ref().map(|r| (r, r.weight(i))),
         };
@@ -140,10 +142,14 @@ fn run<E: GemmElem>(
     }
     if let Some(rec) = &sp.recombination {
         let s_out = read.s_out;
+        let fresh = read.fresh;
         lanes.each(&mut y.data, &acc, |b, d, a| {
             let so = s_out[b];
-            for (o, &a) in d.iter_mut().zip(a) {
-                *o += rec.finish(a, None) * so;
+            let values = d.iter_mut().zip(a).map(|(o, &a)| (o, rec.finish(a, None) * so));
+            if fresh {
+                values.for_each(|(o, v)| *o = 0.0 + v);
+            } else {
+                values.for_each(|(o, v)| *o += v);
             }
         });
     }
@@ -192,11 +198,13 @@ impl Digitise for Any<'_> {
 }
 
 /// What one weight slice's pass does with its digitised outputs: add them,
-/// scaled per vector by `s_out`, into the core's outputs (a balanced block)
+/// scaled per vector by `s_out`, into the core's outputs (a balanced block;
+/// the first slice of a [`BlockRead::fresh`] read writes them, `0.0 + v`)
 /// or into the recombined sums (`rec`: the recombination and the slice's
 /// weight; the first slice sets the sums).
 struct Step<'a> {
     first: bool,
+    fresh: bool,
     s_out: &'a [f64],
     rec: Option<(&'a Recombination, f64)>,
 }
@@ -244,8 +252,12 @@ impl Lanes {
         match step.rec {
             None => self.each(y, prod, |b, yb, pb| {
                 let so = step.s_out[b];
-                for (l, (o, &p)) in yb.iter_mut().zip(pb).enumerate() {
-                    *o += d.at(p.into(), b * n + l, l) * so;
+                let values = yb.iter_mut().zip(pb).enumerate();
+                let values = values.map(|(l, (o, &p))| (o, d.at(p.into(), b * n + l, l) * so));
+                if step.first && step.fresh {
+                    values.for_each(|(o, v)| *o = 0.0 + v);
+                } else {
+                    values.for_each(|(o, v)| *o += v);
                 }
             }),
             Some((rec, f)) => {

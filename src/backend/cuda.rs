@@ -270,7 +270,7 @@ impl Backend for Cuda {
             Part::Difference(pos, neg, single) => self.difference_of(pos, neg, single),
         };
         if let Some(part) = pipeline::block(&self.gpu, block, &mut read, &copies, &self.banks)? {
-            y.add_into(out0, &part);
+            y.put_into(out0, &part, read.fresh);
             return Ok(());
         }
         read.reference(block, self, y, out0)

@@ -118,6 +118,9 @@ pub struct BlockRead<'a, 'c> {
     pub key: ReadKey,
     /// The cost counters of the call, when costs are counted.
     pub count: Option<&'a mut BlockCount<'c>>,
+    /// This block is the first to reach its outputs in `y`, which hold no
+    /// values yet: it writes them (as if adding into zeros) instead of adding.
+    pub fresh: bool,
 }
 
 impl BlockRead<'_, '_> {
@@ -132,7 +135,7 @@ impl BlockRead<'_, '_> {
     pub fn reference(self, block: &Mapping, reads: &dyn ArrayReads, y: &mut Batch, out0: usize) -> Result<()> {
         let x = self.inputs();
         let part = block.apply(self.op, &x, self.s_in, self.s_out, self.key, self.count, reads)?;
-        y.add_into(out0, &part);
+        y.put_into(out0, &part, self.fresh);
         Ok(())
     }
 }
@@ -140,7 +143,8 @@ impl BlockRead<'_, '_> {
 /// Where a core's reads run.
 pub trait Backend: Send + Sync + Debug {
     /// Reads `block` for every vector of `read` and adds its outputs (weight
-    /// units) into entries `out0..` of every vector of `y`.
+    /// units) into entries `out0..` of every vector of `y` (writes them, when
+    /// the read is [`BlockRead::fresh`]).
     fn read_block(&self, block: &Mapping, read: BlockRead, y: &mut Batch, out0: usize) -> Result<()>;
     /// The GPU the products run on, if any.
     fn gpu(&self) -> Option<&crate::gpu::Gpu> {

@@ -40,9 +40,13 @@ impl Core {
     /// ([`identity::MAX_VECTORS_PER_CALL`] vectors, and 2^32 ADC-rounding
     /// draws), as consecutive calls of that many vectors each.
     pub(super) fn apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
+        self.apply_in_calls(op, x, self.vectors_per_call())
+    }
+
+    /// The most vectors one read call takes.
+    fn vectors_per_call(&self) -> usize {
         let (prows, pcols) = self.phys();
-        let per_call = identity::MAX_VECTORS_PER_CALL.min(u32::MAX as usize / (prows.max(pcols) + 1));
-        self.apply_in_calls(op, x, per_call)
+        identity::MAX_VECTORS_PER_CALL.min(u32::MAX as usize / (prows.max(pcols) + 1))
     }
 
     /// Runs `op` on `x` as consecutive read calls of at most `per_call` vectors.
@@ -61,9 +65,29 @@ impl Core {
         Ok(Batch::from_vec(out_len, x.count, y))
     }
 
+    /// [`Core::apply`] with its outputs written to `out` (`count × outputs`,
+    /// written only when the read succeeds): for a read of one call, the
+    /// digital end runs as the pass that writes them ([`Core::finish_into`]).
+    pub(super) fn apply_into(&mut self, op: Op, x: &Batch, out: &mut [f64]) -> Result<()> {
+        let per_call = self.vectors_per_call();
+        if x.count > per_call {
+            out.copy_from_slice(&self.apply_in_calls(op, x, per_call)?.data);
+            return Ok(());
+        }
+        let y = self.read_call(op, x)?;
+        self.finish_into(&y, out);
+        Ok(())
+    }
+
     /// Runs `op` on physical inputs `x` through every block as one read call
     /// and sums the block outputs.
     pub(super) fn apply_call(&mut self, op: Op, x: &Batch) -> Result<Batch> {
+        let y = self.read_call(op, x)?;
+        Ok(self.finish(y))
+    }
+
+    /// [`Core::apply_call`] before its digital end ([`Core::finish`]).
+    fn read_call(&mut self, op: Op, x: &Batch) -> Result<Batch> {
         if self.counters.read_calls + 1 >= identity::MAX_CALLS {
             return Err(Error::shape(format!(
                 "this core has made {} reads, as many as its random streams can name; build a new core",
@@ -72,8 +96,7 @@ impl Core {
         }
         self.counters.read_calls += 1;
         if self.params.aihwkit.enable {
-            let y = self.aihwkit_apply(op, x)?;
-            return Ok(self.finish(y));
+            return self.aihwkit_apply(op, x);
         }
         let key = ReadKey {
             seed: self.seed,
@@ -87,7 +110,9 @@ impl Core {
         let s_in = self.input_scales(op, x);
         let (prows, pcols) = self.phys();
         let out_len = if op == Op::Mvm { prows } else { pcols };
-        let mut y = Batch::zeros(out_len, x.count);
+        // Every output is written by the first block that reaches it (a
+        // fresh read); NaN, never read, where no old value is kept.
+        let mut y = Batch::from_vec(out_len, x.count, crate::recycle::scratch(out_len * x.count, f64::NAN));
         let ncb = self.tiling.col_blocks.len();
         let counting = self.params.xbar.cost.enable;
         if counting {
@@ -130,6 +155,7 @@ impl Core {
                     s_out: &s_out,
                     key,
                     count: count.as_mut(),
+                    fresh: if op == Op::Mvm { ci == 0 } else { ri == 0 },
                 };
                 self.backend.read_block(block, read, &mut y, out0)?;
             }
@@ -138,7 +164,7 @@ impl Core {
             tally.finish_call(x.count, self.cost.figures.arrays_concurrent);
             self.cost.record(tally);
         }
-        Ok(self.finish(y))
+        Ok(y)
     }
 
     /// aihwkit's tile periphery (`aihwkit.enable`) on inputs `x` as the current
@@ -162,13 +188,35 @@ impl Core {
 
     /// The digital end of every read: drift compensation and the output precision.
     pub(super) fn finish(&self, mut y: Batch) -> Batch {
-        if self.drift_factor != 1.0 {
-            let f = self.drift_factor;
-            y.map(|v| v * f);
-        }
-        if self.params.core.output_dtype == OutputDtype::Float32 {
-            y.map(|v| v as f32 as f64);
+        if self.drift_factor != 1.0 || self.params.core.output_dtype == OutputDtype::Float32 {
+            let end = self.digital_end();
+            y.map(end);
         }
         y
+    }
+
+    /// [`Core::finish`] of `y` written to `out` in one pass (in xbar's pool
+    /// for a large batch; each value on its own, so the split changes no bit).
+    fn finish_into(&self, y: &Batch, out: &mut [f64]) {
+        let end = self.digital_end();
+        let par = crate::product::gemm::parallel(y.data.len());
+        crate::product::gemm::for_chunks(par, out, &y.data, |o, v| {
+            o.iter_mut().zip(v).for_each(|(o, &v)| *o = end(v))
+        });
+    }
+
+    /// One output's digital end: `·β₀/β_t` under drift compensation, then
+    /// rounded to the output precision.
+    fn digital_end(&self) -> impl Fn(f64) -> f64 + Sync {
+        let f = self.drift_factor;
+        let single = self.params.core.output_dtype == OutputDtype::Float32;
+        move |v| {
+            let v = if f != 1.0 { v * f } else { v };
+            if single {
+                v as f32 as f64
+            } else {
+                v
+            }
+        }
     }
 }

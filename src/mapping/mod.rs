@@ -389,7 +389,8 @@ impl Mapping {
             }
             dac.convert(v);
         };
-        let mut xd = Batch::zeros(len, count);
+        // Every value is written by `one`.
+        let mut xd = Batch::from_vec(len, count, crate::recycle::scratch(len * count, 0.0));
         if len * count >= DAC_PARALLEL_MIN && len > 0 {
             crate::threads::install(|| {
                 use rayon::prelude::*;

@@ -101,7 +101,8 @@ pub fn vmm<E: GemmElem>(a: &Source<E>, s: Shape, x: &[f64], y: &mut [f64]) {
 fn apply<E: GemmElem>(a: &Source<E>, op: Op, s: Shape, x: &[f64], y: &mut [f64]) {
     let par = parallel(s.work());
     let xs = convert(x, par);
-    let mut out = recycle::filled(y.len(), E::default());
+    // Written in full by the GEMM.
+    let mut out = recycle::scratch(y.len(), E::default());
     product(a, op, s, &xs, &mut out);
     for_chunks(par, y, &out, |y, o| {
         y.iter_mut().zip(o).for_each(|(y, &o)| *y = o.into())
