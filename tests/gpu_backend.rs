@@ -657,9 +657,10 @@ fn gpu_static_batched_products_match_the_cpu() {
 }
 
 /// A balanced pair read as one difference product (the default) gets its
-/// per-output read noise on the device: per call the inputs go up for the
-/// product and again, with its currents, for the noise, and the currents
-/// come back twice; nothing else moves (σ stays on the device from the first read).
+/// per-output read noise on the device, in the block's pipeline there: per
+/// call the inputs and two scales per vector (input and output) go up and
+/// the outputs come back; nothing else moves (σ stays on the device from the
+/// first read).
 #[test]
 fn a_difference_products_output_noise_is_added_on_the_device() {
     if !gpu_present("GPU output noise of a difference product") {
@@ -679,8 +680,8 @@ fn a_difference_products_output_noise_is_added_on_the_device() {
     core.mvm(&x, batch, &mut y).unwrap();
     let after = xbar::internals::gpu::traffic();
     let (xs, ys) = (8 * (batch * cols) as u64, 8 * (batch * rows) as u64);
-    assert_eq!(after.0 - before.0, 2 * xs + ys, "bytes to the device");
-    assert_eq!(after.1 - before.1, 2 * ys, "bytes from the device");
+    assert_eq!(after.0 - before.0, xs + 2 * 8 * batch as u64, "bytes to the device");
+    assert_eq!(after.1 - before.1, ys, "bytes from the device");
 }
 
 /// Wire resistance (ohms, with the default Rmin of 1 kΩ): a few % of IR drop

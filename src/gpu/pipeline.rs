@@ -15,10 +15,12 @@
 //! With cost counting (`xbar.cost`) the DAC runs on the host, whose outputs
 //! the counters need, and those go up in place of the inputs.
 //!
+//! A pair read as its difference (`Pair::fast`) takes both arrays'
+//! per-output read noise on that one product, on the device.
+//!
 //! [`block`] answers `None` for what has no device form yet, and the caller
-//! then runs the host pipeline: per-output read noise on a pair's
-//! difference product, wire resistance (whose reads the backend then solves
-//! on the device, `gpu::parasitics`) and nonlinear cells.
+//! then runs the host pipeline: wire resistance (whose reads the backend
+//! then solves on the device, `gpu::parasitics`) and nonlinear cells.
 
 use super::device::{Buffer, Device};
 use super::periphery::{self, CircuitBank, Rounding, Slicing};
@@ -101,8 +103,9 @@ pub(crate) fn block(
     };
     let plain = |a: &Array| a.wires.is_none() && a.iv.is_none();
     for pair in &pairs {
-        let noisy = pair.arrays().any(|a| a.noise.is_some());
-        if !pair.arrays().all(plain) || (pair.fast.is_some() && noisy) {
+        // A pair read as its difference takes per-output noise only.
+        let cell_noise = pair.arrays().any(|a| a.noise.as_ref().is_some_and(|n| !n.per_output));
+        if !pair.arrays().all(plain) || (pair.fast.is_some() && cell_noise) {
             return Ok(None);
         }
     }
@@ -359,6 +362,24 @@ impl Read<'_> {
         len: usize,
         key: &ReadKey,
     ) -> Result<Buffer> {
+        self.product_with(part, noise, &[], id, x, len, key)
+    }
+
+    /// [`Read::product`] with the per-output read noise of the arrays
+    /// `noisy` added to the currents in the resident precision, from the
+    /// stream of `id` (`Pair::currents` of a pair read as its difference:
+    /// both arrays' noise on the one product).
+    #[allow(clippy::too_many_arguments)]
+    fn product_with(
+        &self,
+        part: Part,
+        noise: Option<&ReadNoise>,
+        noisy: &[&Array],
+        id: u32,
+        x: &Buffer,
+        len: usize,
+        key: &ReadKey,
+    ) -> Result<Buffer> {
         let n = len * self.count;
         let narrowed = match self.precision {
             Precision::F64 => None,
@@ -369,13 +390,20 @@ impl Read<'_> {
             }
         };
         let r = (self.copies)(part)?;
-        let y = r.read_device(
-            self.op,
-            narrowed.as_ref().unwrap_or(x),
-            self.count,
-            noise,
-            key.streams(id),
-        )?;
+        let x = narrowed.as_ref().unwrap_or(x);
+        let y = r.read_device(self.op, x, self.count, noise, key.streams(id))?;
+        if !noisy.is_empty() {
+            let copies = noisy
+                .iter()
+                .map(|a| (self.copies)(Part::Array(a)))
+                .collect::<Result<Vec<_>>>()?;
+            let noises: Vec<_> = copies
+                .iter()
+                .zip(noisy)
+                .filter_map(|(c, a)| a.noise.as_ref().map(|n| (c.as_ref(), n)))
+                .collect();
+            r.add_output_noise(self.op, x, &y, self.count, &noises, key.streams(id))?;
+        }
         self.wide(y)
     }
 
@@ -400,7 +428,10 @@ impl Read<'_> {
     fn currents(&self, pair: &Pair, xd: &Buffer, key: &ReadKey) -> Result<Currents> {
         let (pos, neg, len) = (&pair.pos, &pair.neg, self.n_in);
         if let Some(f) = &pair.fast {
-            let y = self.product(Part::Difference(pos, neg, f.single), None, pos.id, xd, len, key)?;
+            // A pair read as its difference has at most per-output noise.
+            let noisy: Vec<&Array> = pair.arrays().filter(|a| a.noise.is_some()).collect();
+            let part = Part::Difference(pos, neg, f.single);
+            let y = self.product_with(part, None, &noisy, pos.id, xd, len, key)?;
             return Ok(Currents::One(y));
         }
         let read = |a: &Array| self.product(Part::Array(a), a.noise.as_ref(), a.id, xd, len, key);
