@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the GPU agreement tests on a machine with an NVIDIA GPU, from test binaries built
 # elsewhere (builds nothing): `cargo test --release --no-run --test gpu_backend --test conformance
-# --test backend_seam` on the build machine, then carry
-# target/release/deps/{gpu_backend,conformance,backend_seam}-* and run this
+# --test conformance_stats --test backend_seam` on the build machine, then carry
+# target/release/deps/{gpu_backend,conformance,conformance_stats,backend_seam}-* and run this
 # script from the repository root (the conformance cases are read from tests/conformance/).
 # XBAR_REQUIRE_GPU=1 turns the tests' "no GPU" skip into a failure. Other test binaries
 # should run here with CUDA_VISIBLE_DEVICES= (empty), so that "auto" keeps them on the CPU.
@@ -17,7 +17,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 status=0
 found=0
-for bin in target/*/deps/gpu_backend-* target/*/deps/conformance-* target/*/deps/backend_seam-*; do
+for bin in target/*/deps/gpu_backend-* target/*/deps/conformance-* target/*/deps/conformance_stats-* \
+    target/*/deps/backend_seam-*; do
     [ -x "$bin" ] && [ -f "$bin" ] || continue
     found=1
     echo "======== $bin"

@@ -261,9 +261,9 @@ if command -v cargo >/dev/null; then
     suite "cargo doc --no-deps with RUSTDOCFLAGS=-D warnings" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
     # The GPU backend's whole path on the emulated device (src/gpu/emulated.rs: the kernel
     # sources compiled for the host with g++); a real GPU runs the same tests in scripts/gpu-check.sh.
-    suite "GPU backend on the emulated device: XBAR_GPU_EMULATE=1 cargo test --release --test gpu_backend --test conformance --test backend_seam" \
+    suite "GPU backend on the emulated device: XBAR_GPU_EMULATE=1 cargo test --release --test gpu_backend --test conformance --test conformance_stats --test backend_seam" \
         env XBAR_GPU_EMULATE=1 XBAR_GPU_EMULATE_DIR="$root/target/gpu-emulate" \
-        cargo test --release --test gpu_backend --test conformance --test backend_seam
+        cargo test --release --test gpu_backend --test conformance --test conformance_stats --test backend_seam
     if cargo clippy --version >/dev/null 2>&1; then
         suite "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets -- -D warnings
     else

@@ -44,10 +44,12 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
     (m, (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n).sqrt())
 }
 
-/// Runs the case's trials: a new core (new programming draw) per trial for
-/// `prog`, one core read repeatedly for `read`.
-fn run(case: &Path, kind: &str, trials: usize) -> Stats {
-    let p = Params::from_json(&std::fs::read_to_string(case.join("params.json")).unwrap()).unwrap();
+/// Runs the case's trials on `backend` (`simulation.backend`): a new core
+/// (new programming draw) per trial for `prog`, one core read repeatedly
+/// for `read`.
+fn run(case: &Path, kind: &str, trials: usize, backend: &str) -> Stats {
+    let mut p = Params::from_json(&std::fs::read_to_string(case.join("params.json")).unwrap()).unwrap();
+    p.set_json("simulation.backend", &format!("\"{backend}\"")).unwrap();
     let (rows, cols, w) = load(case, "W.npy");
     let (_, batch, x) = load(case, "X.npy");
     let xt = transpose(cols, batch, &x);
@@ -79,6 +81,27 @@ fn run(case: &Path, kind: &str, trials: usize) -> Stats {
 
 #[test]
 fn stochastic_cases_match_crosssim_statistics() {
+    check_statistics("cpu");
+}
+
+/// The same cases and bounds on the GPU backend (single precision), where
+/// one opens (a GPU, or `XBAR_GPU_EMULATE=1`); a loud skip otherwise, a
+/// failure when `XBAR_REQUIRE_GPU=1` or `XBAR_GPU_EMULATE=1` asks for one.
+#[test]
+fn stochastic_cases_match_crosssim_statistics_on_the_gpu_backend() {
+    if let Err(e) = xbar::internals::gpu::Gpu::open(0) {
+        let asked = ["XBAR_REQUIRE_GPU", "XBAR_GPU_EMULATE"]
+            .iter()
+            .any(|v| std::env::var(v).as_deref() == Ok("1"));
+        assert!(!asked, "a GPU backend was asked for but cannot open: {e}");
+        eprintln!("\n!!!!!!!! SKIPPED: stochastic conformance on the GPU backend (no GPU: {e}; XBAR_GPU_EMULATE=1 runs it emulated) !!!!!!!!\n");
+        return;
+    }
+    check_statistics("cuda");
+}
+
+/// Every case with a `stats.json` on `backend`, within the README's bounds.
+fn check_statistics(backend: &str) {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(dir())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -97,7 +120,7 @@ fn stochastic_cases_match_crosssim_statistics() {
             e["std"].as_f64().unwrap(),
             r["per_trial_std"]["mean"].as_f64().unwrap(),
         );
-        let s = run(case, kind, trials);
+        let s = run(case, kind, trials, backend);
         let ok = (s.std / rstd - 1.0).abs() <= STD_TOL
             && (s.per_trial_std / rpts - 1.0).abs() <= STD_TOL
             && (s.mean - rmean).abs() <= MEAN_TOL * rstd;
@@ -120,8 +143,9 @@ fn stochastic_cases_match_crosssim_statistics() {
             fail += 1
         }
     }
-    println!("stochastic conformance: {pass} passed, {fail} failed");
+    println!("stochastic conformance ({backend}): {pass} passed, {fail} failed");
     assert_eq!(fail, 0);
+    assert!(pass > 0, "no stochastic case ran on {backend}");
 }
 
 /// Per-level conductance statistics (README: std within 3 %, mean within
