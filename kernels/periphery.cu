@@ -64,6 +64,66 @@ extern "C" __global__ void xbar_dac_slice(const double* xd, double* out, unsigne
     out[e] = (digit * sign) / (s - 1.0);
 }
 
+// One term of the cost counters' array term (cost::counts::ArrayTerm): without
+// input slices (sliced = 0) (v*v)*S; with them S*(sum_k d_k^2) over the
+// `digits` base-2^size digits d_k of X = rint(m*full), m = |v| for
+// sign-magnitude and v otherwise, X taken as Rust's saturating `as u64` of
+// max(rint(m*full), 0) (NaN and negatives give 0), the squares summed in
+// unsigned 64-bit integers and the sum rounded to double.
+__device__ __forceinline__ double xbar_energy_term(double v, double s, int sliced, double full, int size, int digits,
+                                                   int sign_magnitude) {
+    if (!sliced) return v * v * s;
+    const double r = rint((sign_magnitude ? fabs(v) : v) * full);
+    unsigned long long x = 0;
+    if (r >= 18446744073709551616.0) x = ~0ull;
+    else if (r > 0.0) x = (unsigned long long)r;
+    const unsigned long long mask = (1ull << size) - 1ull;
+    unsigned long long squares = 0;
+    for (int i = 0; i < digits; ++i) {
+        const int shift = size * i;
+        const unsigned long long d = shift < 64 ? (x >> shift) & mask : 0ull;
+        squares += d * d;
+    }
+    return s * (double)squares;
+}
+
+// The cost counters' array term of each of `count` vectors of `len` DAC
+// outputs xd against the input lines' conductance sums S (`len` values), into
+// out[b] (ArrayTerm::vector, in the CPU's order): the eight threads 8b..8b+7
+// make vector b; thread l adds, from 0, the terms j = 8c + l of the whole
+// chunks of eight in order; the eight partials are then added left to right
+// from -0.0, the tail (the last len % 8 terms, left to right from -0.0) after
+// them, and with input slices the sum is divided by top2 = (2^size - 1)^2.
+// The block size is a multiple of 32, and every thread of a warp reaches the
+// shuffles (no thread returns before them).
+extern "C" __global__ void xbar_dac_energy(const double* xd, const double* sums, double* out, int len, int count,
+                                           int sliced, double full, int size, int digits, int sign_magnitude,
+                                           double top2) {
+    const unsigned long long t = xbar_element();
+    const unsigned long long b = t / 8;
+    const int lane = (int)(t % 8);
+    const bool live = b < (unsigned long long)count;
+    const int whole = len / 8;
+    const double* v = live ? xd + b * (unsigned long long)len : xd;
+    double acc = 0.0;
+    if (live) {
+        for (int c = 0; c < whole; ++c) {
+            const int j = 8 * c + lane;
+            acc += xbar_energy_term(v[j], sums[j], sliced, full, size, digits, sign_magnitude);
+        }
+    }
+    // The group's first lane within its warp; lane l's partial comes from it + l.
+    const int first = (int)(threadIdx.x % 32) & ~7;
+    double total = -0.0;
+    for (int l = 0; l < 8; ++l) total += __shfl_sync(0xFFFFFFFFu, acc, first + l);
+    if (!live || lane != 0) return;
+    double tail = -0.0;
+    for (int j = 8 * whole; j < len; ++j) tail += xbar_energy_term(v[j], sums[j], sliced, full, size, digits, sign_magnitude);
+    double e = total + tail;
+    if (sliced) e = e / top2;
+    out[b] = e;
+}
+
 // Uniform quantiser ADC in place (Adc::Uniform).
 extern "C" __global__ void xbar_adc_uniform(double* y, unsigned long long n, double lo, double hi, double q) {
     const unsigned long long e = xbar_element();

@@ -511,16 +511,20 @@ fn a_balanced_read_moves_only_its_inputs_and_outputs() {
         let before = xbar::internals::gpu::traffic();
         core.mvm(&x, batch, &mut y).unwrap();
         let after = xbar::internals::gpu::traffic();
-        // Up, in doubles: the block's inputs (DAC outputs when the cost
-        // counters take the DAC to the host), an output scale per vector and,
-        // with the DAC on the device, an input scale per vector. Down: the outputs.
-        let scales = if costs { 1 } else { 2 };
+        // Up, in doubles: the block's inputs, an input and an output scale
+        // per vector and, with cost counting, the input lines' conductance
+        // sums. Down: the outputs and, with cost counting, an array term per vector.
+        let counted = usize::from(costs);
         assert_eq!(
             after.0 - before.0,
-            8 * (batch * cols + scales * batch) as u64,
+            8 * (batch * cols + 2 * batch + counted * cols) as u64,
             "bytes to the device, costs {costs}, {adc}"
         );
-        assert_eq!(after.1 - before.1, 8 * (batch * rows) as u64, "bytes from the device");
+        assert_eq!(
+            after.1 - before.1,
+            8 * (batch * rows + counted * batch) as u64,
+            "bytes from the device"
+        );
     }
 }
 
@@ -935,19 +939,20 @@ fn bit_sliced_blocks_of_offset_slices_read_on_the_device_bit_for_bit() {
                 assert!(c.iter().any(|&v| v != 0.0), "{name}, {what}: all outputs zero");
             }
             if call == 1 {
-                // Up: the inputs and at most two scales per vector (the
-                // host pipeline would send each slice's inputs: twice or more
-                // as many); down: the outputs.
+                // Up: the inputs, at most two scales per vector and the
+                // cost counters' line sums (the host pipeline would send
+                // each slice's inputs: twice or more as many); down: the
+                // outputs and an array term per vector.
                 for (what, (up, down), n_in, n_out) in [
                     ("MVM", (mid.0 - before.0, mid.1 - before.1), cols, rows),
                     ("VMM", (after.0 - mid.0, after.1 - mid.1), rows, cols),
                 ] {
                     assert!(up >= (8 * batch * n_in) as u64, "{name}: {what}: {up} bytes up");
                     assert!(
-                        up <= (8 * (batch * n_in + 2 * batch)) as u64,
+                        up <= (8 * (batch * n_in + 2 * batch + n_in)) as u64,
                         "{name}: {what}: {up} bytes up"
                     );
-                    assert_eq!(down, (8 * batch * n_out) as u64, "{name}: {what}: bytes down");
+                    assert_eq!(down, (8 * batch * (n_out + 1)) as u64, "{name}: {what}: bytes down");
                 }
             }
         }
@@ -1309,5 +1314,249 @@ fn updates_of_noisy_arrays_move_their_read_noise_on_the_device() {
             assert_same_bits(&yc, &yg, &format!("{style}: noisy products after call {call}"));
         }
         assert_same_bits(&weights(&cpu), &weights(&gpu), &format!("{style}: weights"));
+    }
+}
+
+/// Cost-counting configurations for [`cost_reports_of_device_reads_match_the_cpu`]:
+/// settings of `xbar.dac.*` and `xbar.adc.*` (given once, set for MVM and
+/// VMM) and others. Every DAC form the counters weigh differently (plain,
+/// sign-magnitude, input slices of a signed and of an unsigned input), input
+/// slices digitised together and one by one, and BALANCED, OFFSET and
+/// bit-sliced cores, one of them tiled into several blocks.
+fn cost_cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    let adc = r#"{"model": "QuantizerADC", "bits": 7, "adc_range_option": "MAX"}"#;
+    let adc_ibit = r#"{"model": "QuantizerADC", "bits": 7, "adc_range_option": "MAX", "adc_per_ibit": true}"#;
+    let dac8 = r#"{"model": "QuantizerDAC", "bits": 8}"#;
+    let sm = r#"{"model": "SignMagnitudeDAC", "bits": 7}"#;
+    let sliced = r#"{"model": "SignMagnitudeDAC", "bits": 7, "input_bitslicing": true, "slice_size": 2}"#;
+    let unsigned =
+        r#"{"model": "QuantizerDAC", "bits": 6, "signed": false, "input_bitslicing": true, "slice_size": 3}"#;
+    vec![
+        ("ideal converters", vec![]),
+        ("8-bit DAC, 7-bit ADC", vec![("dac", dac8), ("adc", adc)]),
+        ("sign-magnitude DAC", vec![("dac", sm), ("adc", adc)]),
+        (
+            "bit-sliced inputs, one ADC for the sum",
+            vec![("dac", sliced), ("adc", adc)],
+        ),
+        (
+            "bit-sliced inputs, an ADC per input slice",
+            vec![("dac", sliced), ("adc", adc_ibit)],
+        ),
+        (
+            "bit-sliced unsigned inputs, an ADC per input slice",
+            vec![
+                ("dac", unsigned),
+                ("adc", adc_ibit),
+                ("core.mapping.inputs.mvm", r#"{"min": 0.0, "max": 1.0}"#),
+                ("core.mapping.inputs.vmm", r#"{"min": 0.0, "max": 1.0}"#),
+            ],
+        ),
+        (
+            "G+ and G- digitised apart, tiled into 2 x 3 blocks",
+            vec![
+                ("dac", sliced),
+                ("adc", adc),
+                ("core.balanced.subtract_current_in_xbar", "false"),
+                ("core.rows_max", "12"),
+                ("core.cols_max", "9"),
+            ],
+        ),
+        (
+            "OFFSET",
+            vec![("core.style", "\"OFFSET\""), ("dac", dac8), ("adc", adc)],
+        ),
+        (
+            "OFFSET with a unit column, bit-sliced inputs, an ADC per slice",
+            vec![
+                ("core.style", "\"OFFSET\""),
+                ("core.offset.style", "\"UNIT_COLUMN_SUBTRACTION\""),
+                ("dac", sliced),
+                ("adc", adc_ibit),
+            ],
+        ),
+        (
+            "3 balanced weight slices, bit-sliced inputs",
+            vec![
+                ("core.style", "\"BITSLICED\""),
+                ("core.weight_bits", "9"),
+                ("core.bit_sliced.num_slices", "3"),
+                ("dac", sliced),
+                ("adc", adc),
+            ],
+        ),
+        (
+            "4 offset weight slices, gmin > 0, an 8-bit DAC",
+            vec![
+                ("core.style", "\"BITSLICED\""),
+                ("core.bit_sliced.style", "\"OFFSET\""),
+                ("xbar.device.infinite_on_off_ratio", "false"),
+                ("core.weight_bits", "8"),
+                ("core.bit_sliced.num_slices", "4"),
+                ("dac", dac8),
+                ("adc", adc),
+            ],
+        ),
+    ]
+}
+
+/// `p` with cost counting on (`xbar.cost.enable`, the default, set anyway)
+/// and `settings` of [`cost_cases`] (`dac` and `adc` for both operations).
+fn cost_params(name: &str, settings: &[(&str, &str)]) -> Params {
+    let mut p = params("cuda");
+    p.set_json("xbar.cost.enable", "true").unwrap();
+    for (path, value) in settings {
+        let paths = match *path {
+            "dac" | "adc" => vec![format!("xbar.{path}.mvm"), format!("xbar.{path}.vmm")],
+            _ => vec![path.to_string()],
+        };
+        for path in paths {
+            p.set_json(&path, value)
+                .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
+        }
+    }
+    in_input_order(&mut p);
+    p
+}
+
+/// Asserts that two cores' cost counters (last call and since programming)
+/// and reports are the same: every count, and the array term and latency to
+/// the bit (the device sums each vector's array term in the CPU's order).
+fn assert_same_costs(cpu: &Core, gpu: &Core, what: &str) {
+    let (c, g) = (cpu.cost_tallies(), gpu.cost_tallies());
+    for (when, c, g) in [("last call", c.0, g.0), ("total", c.1, g.1)] {
+        assert_eq!(c.v2g.to_bits(), g.v2g.to_bits(), "{what}: {when}: array term");
+        assert_eq!(c.latency_s.to_bits(), g.latency_s.to_bits(), "{what}: {when}: latency");
+        assert_eq!(c, g, "{what}: {when}: tallies");
+        assert!(c.v2g > 0.0 && c.calls > 0, "{what}: {when}: nothing counted: {c:?}");
+    }
+    assert_eq!(
+        cpu.cost_json().unwrap(),
+        gpu.cost_json().unwrap(),
+        "{what}: cost report"
+    );
+}
+
+/// With cost counting on, a GPU core's block reads run their DAC on the
+/// device and count the array term there; the cost report is the CPU's, bit
+/// for bit, and so are the outputs: MVM and VMM, every configuration of
+/// [`cost_cases`], two calls each; and once more after updates written on the
+/// device (the line sums then come from the device's conductances).
+#[test]
+fn cost_reports_of_device_reads_match_the_cpu() {
+    if !gpu_present("GPU cost counting") {
+        return;
+    }
+    let (rows, cols, batch) = (23, 19, 5);
+    let w = values(rows * cols, 61);
+    let x = values(batch * cols, 62);
+    let v = values(batch * rows, 63);
+    let read = |cpu: &mut Core, gpu: &mut Core, what: &str| {
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        for call in 0..2 {
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            gpu.mvm(&x, batch, &mut yg).unwrap();
+            assert_same_bits(&yc, &yg, &format!("{what}: MVM call {call}"));
+            assert!(yc.iter().any(|&v| v != 0.0), "{what}: MVM outputs all zero");
+            assert_same_costs(cpu, gpu, &format!("{what}: MVM call {call}"));
+            cpu.vmm(&v, batch, &mut zc).unwrap();
+            gpu.vmm(&v, batch, &mut zg).unwrap();
+            assert_same_bits(&zc, &zg, &format!("{what}: VMM call {call}"));
+            assert!(zc.iter().any(|&v| v != 0.0), "{what}: VMM outputs all zero");
+            assert_same_costs(cpu, gpu, &format!("{what}: VMM call {call}"));
+        }
+    };
+    for (name, settings) in cost_cases() {
+        let p = cost_params(name, &settings);
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        // The whole block ran on the device: one double per vector and block
+        // came back besides the outputs (the host pipeline moves each
+        // product's inputs and outputs).
+        // Tiled: 2 blocks of inputs (core.rows_max) by 3 of outputs
+        // (core.cols_max); each block sends its own outputs.
+        let (in_blocks, out_blocks) = if name.contains("tiled") { (2, 3) } else { (1, 1) };
+        let before = xbar::internals::gpu::traffic();
+        let mut y = vec![0.0; batch * rows];
+        gpu.mvm(&x, batch, &mut y).unwrap();
+        let down = xbar::internals::gpu::traffic().1 - before.1;
+        assert_eq!(
+            down,
+            8 * (in_blocks * batch * rows + in_blocks * out_blocks * batch) as u64,
+            "{name}: bytes down"
+        );
+        cpu.mvm(&x, batch, &mut y).unwrap();
+        read(&mut cpu, &mut gpu, name);
+    }
+    // After updates on the device, with sliced inputs.
+    let settings = [
+        (
+            "dac",
+            r#"{"model": "SignMagnitudeDAC", "bits": 7, "input_bitslicing": true, "slice_size": 2}"#,
+        ),
+        (
+            "adc",
+            r#"{"model": "QuantizerADC", "bits": 7, "adc_range_option": "MAX"}"#,
+        ),
+        ("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#),
+        (
+            "xbar.device.update",
+            r#"{"model": "Ideal", "batch_mode": "accumulate"}"#,
+        ),
+        ("simulation.conductance_precision", "\"float64\""),
+    ];
+    for style in ["BALANCED", "OFFSET"] {
+        let mut p = cost_params("updated", &settings);
+        p.set_json("core.style", &format!("\"{style}\"")).unwrap();
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+        update_both([&mut cpu, &mut gpu], 3, 2, 64);
+        assert_same_bits(&weights(&cpu), &weights(&gpu), &format!("{style}: updated weights"));
+        read(&mut cpu, &mut gpu, &format!("{style}, after updates on the device"));
+    }
+}
+
+/// With cost counting on, a read moves its inputs up (not its DAC outputs),
+/// with an input and an output scale per vector and the block's input-line
+/// conductance sums, and its outputs and one array term per vector down.
+#[test]
+fn a_counted_read_moves_its_inputs_up_and_its_outputs_and_array_terms_down() {
+    if !gpu_present("GPU traffic with cost counting") {
+        return;
+    }
+    let (rows, cols, batch) = (40, 24, 6);
+    let sliced = r#"{"model": "SignMagnitudeDAC", "bits": 7, "input_bitslicing": true, "slice_size": 2}"#;
+    let adc = r#"{"model": "QuantizerADC", "bits": 8, "adc_range_option": "MAX"}"#;
+    for (name, dac) in [
+        ("8-bit DAC", r#"{"model": "QuantizerDAC", "bits": 8}"#),
+        ("bit-sliced inputs", sliced),
+    ] {
+        let p = cost_params(name, &[("dac", dac), ("adc", adc)]);
+        let mut core = Core::new(&p, rows, cols, 3).unwrap();
+        core.program(&values(rows * cols, 4), Layout::RowMajor).unwrap();
+        let x = values(batch * cols, 5);
+        let v = values(batch * rows, 6);
+        let (mut y, mut z) = (vec![0.0; batch * rows], vec![0.0; batch * cols]);
+        core.mvm(&x, batch, &mut y).unwrap(); // the arrays go to the device here
+        let before = xbar::internals::gpu::traffic();
+        core.mvm(&x, batch, &mut y).unwrap();
+        let mid = xbar::internals::gpu::traffic();
+        core.vmm(&v, batch, &mut z).unwrap();
+        let after = xbar::internals::gpu::traffic();
+        assert!(core.cost_tallies().0.v2g > 0.0, "{name}: the read was counted");
+        for (what, (up, down), n_in, n_out) in [
+            ("MVM", (mid.0 - before.0, mid.1 - before.1), cols, rows),
+            ("VMM", (after.0 - mid.0, after.1 - mid.1), rows, cols),
+        ] {
+            assert_eq!(
+                up,
+                8 * (batch * n_in + 2 * batch + n_in) as u64,
+                "{name}, {what}: bytes to the device"
+            );
+            assert_eq!(
+                down,
+                8 * (batch * n_out + batch) as u64,
+                "{name}, {what}: bytes from the device"
+            );
+        }
     }
 }

@@ -4,6 +4,12 @@
 //! of the input lines. Nothing here runs inside the product kernels: the
 //! counts are functions of the plan, the same at any thread count.
 //!
+//! The array term is summed per vector first (one fixed order within a
+//! vector, [`ArrayTerm::vector`]), then over vectors in order, so that a
+//! device that keeps the DAC outputs can compute the per-vector terms by the
+//! same operations and hand back one number per vector
+//! ([`BlockCount::count_energies`]).
+//!
 //! Per vector of a block with input length `n_in`, input slices `K` (1
 //! without input bit slicing), and per weight slice ("unit": a balanced pair
 //! or one array) `a_u` arrays, `L_u` output lines (a reference line
@@ -246,8 +252,51 @@ pub struct BlockCount<'a> {
 
 impl BlockCount<'_> {
     /// Counts one read of `block` for `op`: DAC outputs `xd` (`n_in` per
-    /// vector) producing `n_out` outputs per vector.
+    /// vector) producing `n_out` outputs per vector. The array term is
+    /// `source_power` of the block's networks when wires are modelled, else
+    /// the sum of [`vector_energies`] in vector order.
     pub fn count(&mut self, block: &Mapping, op: Op, xd: &Batch, n_out: usize) -> Result<()> {
+        let dac = &block.periphery(op).dac;
+        let power = match self.nets {
+            Some(nets) => super::circuit::source_power(nets, &slice_batches(dac, xd))?,
+            None => v2g(&vector_energies(dac, xd, self.line_sums)),
+        };
+        self.record(block, op, xd.count, xd.len, n_out, power)
+    }
+
+    /// Counts one read of `block` for `op` whose DAC outputs stayed where
+    /// they were made (on a device): `energies` holds [`ArrayTerm::vector`] of
+    /// each vector's DAC outputs (`n_in` per vector) against this read's
+    /// `line_sums`, one per vector, and the read produced `n_out` outputs
+    /// per vector. The same tally as [`BlockCount::count`] on those outputs,
+    /// bit for bit. Blocks with wire resistance (`nets`) need the outputs
+    /// themselves and are refused.
+    pub fn count_energies(
+        &mut self,
+        block: &Mapping,
+        op: Op,
+        energies: &[f64],
+        n_in: usize,
+        n_out: usize,
+    ) -> Result<()> {
+        if self.nets.is_some() {
+            return Err(crate::error::Error::Internal(
+                "a block with wire resistance is counted from its DAC outputs, not their energies".into(),
+            ));
+        }
+        if n_in != self.line_sums.len() {
+            return Err(crate::error::Error::Internal(format!(
+                "cost counting: {n_in} inputs per vector against {} line sums",
+                self.line_sums.len()
+            )));
+        }
+        self.record(block, op, energies.len(), n_in, n_out, v2g(energies))
+    }
+
+    /// Adds one read of `block` for `op` to the tally: `nvec` vectors of
+    /// `n_in` inputs and `n_out` outputs, and its array term `power`.
+    /// Everything but the array term follows from the shapes and the plan.
+    fn record(&mut self, block: &Mapping, op: Op, nvec: usize, n_in: usize, n_out: usize, power: f64) -> Result<()> {
         let per = block.periphery(op);
         let k = if per.dac.bitslicing() {
             per.dac.num_slices() as u64
@@ -257,8 +306,8 @@ impl BlockCount<'_> {
         let per_ibit = per.dac.bitslicing() && per.adc_per_ibit;
         let kd = if per_ibit { k } else { 1 };
         let units = units(block, op);
-        let nvec = xd.count as u64;
-        let n_in = xd.len as u64;
+        let nvec = nvec as u64;
+        let n_in = n_in as u64;
         let arrays: u64 = units.iter().map(|u| u.arrays).sum();
         let conversions: u64 = units.iter().map(|u| (if u.two { 2 } else { 1 }) * u.lines * kd).sum();
         let merges = if kd * units.len() as u64 > 1 { conversions } else { 0 };
@@ -266,18 +315,7 @@ impl BlockCount<'_> {
         let subtract = subtractions(block, op, n_out as u64, &units, gmin);
         let adc = adc_kind(self.params, op);
         let dac = dac_kind(self.params, op);
-        let dac_conv = &per.dac;
         let latency = self.latency(&units, k, per_ibit, adc.bits);
-        let power = match self.nets {
-            Some(nets) => super::circuit::source_power(nets, &slice_batches(dac_conv, xd))?,
-            None => {
-                let d = match op {
-                    Op::Mvm => &self.params.xbar.dac.mvm,
-                    Op::Vmm => &self.params.xbar.dac.vmm,
-                };
-                v2g(dac_conv, d.model == DacModel::SignMagnitude, xd, self.line_sums)
-            }
-        };
         let t = &mut *self.tally;
         bump(&mut t.dac, dac, nvec * arrays * n_in * k);
         bump(&mut t.adc, adc, nvec * conversions);
@@ -330,42 +368,101 @@ fn slice_batches(dac: &Dac, xd: &Batch) -> Vec<Batch> {
     }
 }
 
-/// `Σ_b Σ_k Σ_j v_{bkj}²·S_j`: every vector's DAC output (or each of its
-/// input slices) squared, times the conductance sum `S_j` of input line j.
-/// `sign_magnitude`: the DAC is a SignMagnitudeDAC (slices of `|v|`).
-fn v2g(dac: &Dac, sign_magnitude: bool, xd: &Batch, sums: &[f64]) -> f64 {
-    let mut e = 0.0;
-    if !dac.bitslicing() {
-        for b in 0..xd.count {
-            e += weighted_squares(xd.vector(b), sums);
-        }
-        return e;
-    }
-    let s = dac.slice_size();
-    let full = 2f64.powi(dac.magnitude_bits() as i32) - 1.0;
-    let top = 2f64.powi(s as i32) - 1.0;
-    let k = dac.num_slices();
-    for b in 0..xd.count {
-        for (&x, &g) in xd.vector(b).iter().zip(sums) {
-            let m = if sign_magnitude { x.abs() } else { x };
-            e += g * slice_squares(m, full, s, k) as f64;
-        }
-    }
-    e / (top * top)
+/// The array term `Σ_b e_b` of a read: the per-vector terms `e_b` of
+/// [`vector_energies`] added in vector order, from 0.
+fn v2g(energies: &[f64]) -> f64 {
+    energies.iter().fold(0.0, |e, &v| e + v)
 }
 
-/// `Σ_j x_j²·g_j`, in eight interleaved partial sums (so that it runs in
-/// SIMD lanes; the order is fixed, the result the same on every run).
-fn weighted_squares(x: &[f64], g: &[f64]) -> f64 {
+/// The array term of each vector of DAC outputs `xd` against the conductance
+/// sums `sums` of the input lines ([`ArrayTerm::vector`] of `dac`'s form).
+pub(crate) fn vector_energies(dac: &Dac, xd: &Batch, sums: &[f64]) -> Vec<f64> {
+    let form = ArrayTerm::of(dac);
+    (0..xd.count).map(|b| form.vector(xd.vector(b), sums)).collect()
+}
+
+/// How the array term weighs one vector of DAC outputs `v` (one value per
+/// input line j, line j's conductance sum `S_j`): the squares of what the
+/// lines see, times `S_j`. A device computes the same numbers from the same
+/// description (`kernels/periphery.cu`, `xbar_dac_energy`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ArrayTerm {
+    /// No input slicing: `Σ_j v_j²·S_j`, term `(v_j·v_j)·S_j`.
+    Squares,
+    /// Input bit slices: each line sees the `count` base-`2^size` digits
+    /// `d_k` of `X_j = rint(|v_j|·full)` (`v_j` itself unless
+    /// `sign_magnitude`) as `d_k/(2^size − 1)`; the term is
+    /// `S_j·(Σ_k d_k²)` and the vector's sum is divided by
+    /// `top2 = (2^size − 1)²`.
+    Slices {
+        full: f64,
+        size: u32,
+        count: usize,
+        sign_magnitude: bool,
+        top2: f64,
+    },
+}
+
+impl ArrayTerm {
+    /// The form of `dac`'s outputs.
+    pub(crate) fn of(dac: &Dac) -> ArrayTerm {
+        if !dac.bitslicing() {
+            return ArrayTerm::Squares;
+        }
+        let (count, _, full, sign_magnitude) = dac.slicing();
+        let top = 2f64.powi(dac.slice_size() as i32) - 1.0;
+        ArrayTerm::Slices {
+            full,
+            size: dac.slice_size(),
+            count,
+            sign_magnitude,
+            top2: top * top,
+        }
+    }
+
+    /// The array term of one vector `v` against the line sums `sums`: its
+    /// terms summed by [`lanes`] (then divided by `top2` for slices).
+    pub(crate) fn vector(&self, v: &[f64], sums: &[f64]) -> f64 {
+        match *self {
+            ArrayTerm::Squares => weighted_squares(v, sums),
+            ArrayTerm::Slices {
+                full,
+                size,
+                count,
+                sign_magnitude,
+                top2,
+            } => {
+                let term = |x: f64, g: f64| {
+                    let m = if sign_magnitude { x.abs() } else { x };
+                    g * slice_squares(m, full, size, count) as f64
+                };
+                lanes(v, sums, term) / top2
+            }
+        }
+    }
+}
+
+/// `Σ_j x_j²·g_j` by [`lanes`], each term `(x_j·x_j)·g_j`.
+pub(crate) fn weighted_squares(x: &[f64], g: &[f64]) -> f64 {
+    lanes(x, g, |a, b| a * a * b)
+}
+
+/// `Σ_j term(x_j, g_j)` in eight interleaved partial sums (so that it runs
+/// in SIMD lanes; the order is fixed, the result the same on every run):
+/// partial `l` adds the terms of `j = 8c + l` over the whole chunks of 8 in
+/// order from 0; then the partials are added left to right and the tail
+/// (the last `n mod 8` terms, added left to right) last:
+/// `((a_0 + a_1) + … + a_7) + tail`.
+fn lanes(x: &[f64], g: &[f64], term: impl Fn(f64, f64) -> f64) -> f64 {
     let mut acc = [0.0f64; 8];
     let (xc, gc) = (x.chunks_exact(8), g.chunks_exact(8));
     let (xr, gr) = (xc.remainder(), gc.remainder());
     for (a, b) in xc.zip(gc) {
         for l in 0..8 {
-            acc[l] += a[l] * a[l] * b[l];
+            acc[l] += term(a[l], b[l]);
         }
     }
-    let tail: f64 = xr.iter().zip(gr).map(|(a, b)| a * a * b).sum();
+    let tail: f64 = xr.iter().zip(gr).map(|(&a, &b)| term(a, b)).sum();
     acc.iter().sum::<f64>() + tail
 }
 
@@ -442,12 +539,7 @@ mod tests {
             dac.convert(&mut v);
             let sums = vec![1.0; v.len()];
             let want: f64 = dac.slices(&v).iter().flatten().map(|x| x * x).sum();
-            let got = v2g(
-                &dac,
-                model == DacModel::SignMagnitude,
-                &Batch::from_vec(v.len(), 1, v),
-                &sums,
-            );
+            let got = v2g(&vector_energies(&dac, &Batch::from_vec(v.len(), 1, v), &sums));
             assert!(
                 (got - want).abs() <= 1e-12 * want,
                 "{model:?} {bits} bits: {got} vs {want}"

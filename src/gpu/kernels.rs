@@ -176,6 +176,11 @@ pub const KERNELS: &[Kernel] = &[
     },
     Kernel {
         file: "periphery.cu",
+        name: "xbar_dac_energy",
+        signature: "pppiiidiiid",
+    },
+    Kernel {
+        file: "periphery.cu",
         name: "xbar_adc_uniform",
         signature: "pUddd",
     },

@@ -1,5 +1,6 @@
 //! The periphery of a read on the device (`kernels/periphery.cu`): the DAC,
-//! input bit slices, the uniform and stochastic quantiser ADCs, the Horner
+//! input bit slices, the cost counters' array term of the DAC outputs, the
+//! uniform and stochastic quantiser ADCs, the Horner
 //! accumulation of slices, the combination of G+ and G− currents and the
 //! scaling back to weight units, on batches held in device memory in double
 //! precision. Each launcher checks every buffer's length against the sizes it
@@ -10,6 +11,7 @@
 use super::device::{launch, Arg, Buffer, Device, Shape};
 use crate::circuit::adc::circuit::{CircuitForm, Span};
 use crate::circuit::adc::CircuitAdc;
+use crate::cost::counts::ArrayTerm;
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
@@ -102,6 +104,54 @@ pub(crate) fn slice(dev: &dyn Device, xd: &Buffer, out: &Buffer, n: usize, k: us
     ];
     // SAFETY: xd and out hold n values (checked above).
     unsafe { run(dev, "xbar_dac_slice", n, &args) }
+}
+
+/// The cost counters' array term of each of `count` vectors of `len` DAC
+/// outputs `xd` against the conductance sums `sums` of the `len` input lines,
+/// into `out` (one double per vector): [`ArrayTerm::vector`] bit for bit,
+/// eight threads per vector in its order of additions.
+pub(crate) fn dac_energy(
+    dev: &dyn Device,
+    xd: &Buffer,
+    sums: &Buffer,
+    out: &Buffer,
+    len: usize,
+    count: usize,
+    form: ArrayTerm,
+) -> Result<()> {
+    xd.holds(len * count, 8, "dac energy: outputs")?;
+    sums.holds(len, 8, "dac energy: line sums")?;
+    out.holds(count, 8, "dac energy: energies")?;
+    let threads = count
+        .checked_mul(8)
+        .ok_or_else(|| Error::shape(format!("dac energy: {count} vectors are too many")))?;
+    let (sliced, full, size, digits, sign_magnitude, top2) = match form {
+        ArrayTerm::Squares => (false, 0.0, 0, 0, false, 1.0),
+        ArrayTerm::Slices {
+            full,
+            size,
+            count,
+            sign_magnitude,
+            top2,
+        } => (true, full, size, count, sign_magnitude, top2),
+    };
+    let args = [
+        Arg::Buf(xd),
+        Arg::Buf(sums),
+        Arg::Buf(out),
+        Arg::I32(int(len, "dac energy: vector length")?),
+        Arg::I32(int(count, "dac energy: vectors")?),
+        Arg::I32(i32::from(sliced)),
+        Arg::F64(full),
+        Arg::I32(int(size as usize, "dac energy: slice size")?),
+        Arg::I32(int(digits, "dac energy: slices")?),
+        Arg::I32(i32::from(sign_magnitude)),
+        Arg::F64(top2),
+    ];
+    // SAFETY: xd holds len·count values, sums len and out count (checked
+    // above); the launch's blocks of 256 threads are whole warps and groups
+    // of eight, as the kernel needs.
+    unsafe { run(dev, "xbar_dac_energy", threads, &args) }
 }
 
 /// The stream of stochastic ADC rounding: the core seed, the stream's array
@@ -531,6 +581,75 @@ mod tests {
                 assert!(same(&out.download::<f64>().unwrap(), want), "slice {k} of {dac:?}");
             }
         }
+    }
+
+    /// The array term of the cost counters, per vector, on lengths that are
+    /// and are not whole chunks of eight (1, 7, 8, 9, 1031) and on 33
+    /// vectors (groups of eight threads across two blocks of 256): the CPU's
+    /// bits for plain and sliced DACs, and within 1e-12 of a plain
+    /// left-to-right sum (the eight partial sums reorder the additions of
+    /// non-negative terms: a relative error of a few ulps per addition).
+    #[test]
+    fn dac_energies_match_the_cpu() {
+        use crate::batch::Batch;
+        use crate::cost::counts::{vector_energies, weighted_squares, ArrayTerm};
+        let Some(dev) = device() else { return };
+        let mut forms = 0;
+        for dac in dacs() {
+            for (len, count) in [(1, 3), (7, 2), (8, 33), (9, 4), (1031, 3)] {
+                let mut x = values(len * count + 1)[1..].to_vec();
+                if dac.bitslicing() && dac.levels().is_some_and(|(lo, _, _)| lo >= 0.0) {
+                    x.iter_mut().for_each(|v| *v = v.abs());
+                }
+                for v in x.chunks_mut(len) {
+                    dac.convert(v);
+                }
+                // Conductance sums: non-negative, a zero among them, no NaN.
+                let sums: Vec<f64> = values(len + 5)[5..]
+                    .iter()
+                    .map(|v| if v.is_nan() { 0.0 } else { 4.0 * v.abs() })
+                    .collect();
+                let xd = Batch::from_vec(len, count, x.clone());
+                let want = vector_energies(&dac, &xd, &sums);
+                let form = ArrayTerm::of(&dac);
+                let (xb, sb) = (Buffer::upload(&dev, &x).unwrap(), Buffer::upload(&dev, &sums).unwrap());
+                let out = Buffer::zeroed(&dev, 8 * count).unwrap();
+                dac_energy(dev.as_ref(), &xb, &sb, &out, len, count, form).unwrap();
+                let got = out.download::<f64>().unwrap();
+                assert!(same(&got, &want), "{dac:?}, {len} x {count}: {got:?} vs {want:?}");
+                for (b, &e) in got.iter().enumerate() {
+                    let v = xd.vector(b);
+                    if v.iter().any(|x| x.is_nan()) {
+                        continue; // NaN inputs: the bits above, no plain sum
+                    }
+                    let plain: f64 = match form {
+                        ArrayTerm::Squares => {
+                            assert_eq!(e.to_bits(), weighted_squares(v, &sums).to_bits(), "{dac:?}");
+                            v.iter().zip(&sums).map(|(a, g)| a * a * g).sum()
+                        }
+                        ArrayTerm::Slices { .. } => {
+                            let slices = dac.slices(v);
+                            let per_line = |j: usize| slices.iter().map(|s| s[j] * s[j]).sum::<f64>();
+                            (0..len).map(|j| per_line(j) * sums[j]).sum::<f64>()
+                        }
+                    };
+                    assert!(
+                        (e - plain).abs() <= 1e-12 * plain.abs(),
+                        "{dac:?}, vector {b}: {e} vs {plain}"
+                    );
+                }
+            }
+            forms += usize::from(matches!(ArrayTerm::of(&dac), ArrayTerm::Slices { .. }));
+        }
+        assert!(forms >= 2, "sliced DACs are exercised");
+        // A line sum short of the vector length is refused.
+        let (xb, sb) = (
+            Buffer::upload(&dev, &[0.5; 12]).unwrap(),
+            Buffer::upload(&dev, &[1.0; 5]).unwrap(),
+        );
+        let out = Buffer::zeroed(&dev, 16).unwrap();
+        let e = dac_energy(dev.as_ref(), &xb, &sb, &out, 6, 2, ArrayTerm::Squares).unwrap_err();
+        assert!(e.to_string().contains("line sums"), "{e}");
     }
 
     #[test]

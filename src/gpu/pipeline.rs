@@ -12,8 +12,13 @@
 //! in double precision, bit for bit; the products in the resident precision
 //! (as every GPU read).
 //!
-//! With cost counting (`xbar.cost`) the DAC runs on the host, whose outputs
-//! the counters need, and those go up in place of the inputs.
+//! With cost counting (`xbar.cost`, the default) the DAC still runs on the
+//! device: the counters need of its outputs only the array term `Σ v²·S_j`
+//! per vector (`cost::counts::ArrayTerm`), which a kernel computes there from
+//! the DAC outputs and the block's input-line conductance sums (`n_in`
+//! doubles, uploaded with the inputs), in the CPU's order of additions; one
+//! double per vector comes back with the outputs, and the rest of the count
+//! follows from the read's shapes (`BlockCount::count_energies`).
 //!
 //! A pair read as its difference (`Pair::fast`) takes both arrays'
 //! per-output read noise on that one product, on the device.
@@ -30,6 +35,7 @@ use crate::array::{Array, Op, ReadKey};
 use crate::backend::BlockRead;
 use crate::batch::Batch;
 use crate::circuit::adc::{Adc, CircuitAdc};
+use crate::cost::counts::ArrayTerm;
 use crate::device::cells::ReadNoise;
 use crate::error::Result;
 use crate::mapping::pair::Pair;
@@ -122,6 +128,11 @@ pub(crate) fn block(
         (_, Some((arrays, _, _))) => arrays[0],
         _ => &pairs[0].pos,
     };
+    // Wire resistance makes `plain` false above; its counts need the DAC
+    // outputs (`source_power`), so such a count stays on the host in any case.
+    if read.count.as_ref().is_some_and(|c| c.nets.is_some()) {
+        return Ok(None);
+    }
     let x = read.inputs();
     if x.count == 0 {
         return Ok(None);
@@ -147,19 +158,19 @@ pub(crate) fn block(
         .iter()
         .map(|a| DeviceAdc::new(devs, a, n_out, banks))
         .collect::<Result<Vec<_>>>()?;
-    // DAC: on the device, or on the host when the cost counters need its outputs.
-    let counted = match read.count {
-        Some(_) => Some(block.dac_outputs(op, &x, read.s_in)),
-        None => None,
-    };
-    let xd = match &counted {
-        Some(xd) => Buffer::upload(devs, &xd.data)?,
-        None => {
-            let xd = Buffer::upload(devs, &x.data)?;
-            let s_in = Buffer::upload(devs, read.s_in)?;
-            periphery::dac(r.dev, &xd, &s_in, x.len, x.count, per.dac.levels())?;
-            xd
+    // DAC on the device; the cost counters' array term of its outputs there
+    // too, one double per vector.
+    let xd = Buffer::upload(devs, &x.data)?;
+    let s_in = Buffer::upload(devs, read.s_in)?;
+    periphery::dac(r.dev, &xd, &s_in, x.len, x.count, per.dac.levels())?;
+    let energies = match &read.count {
+        Some(c) => {
+            let sums = Buffer::upload(devs, c.line_sums)?;
+            let e = r.zeroed(x.count)?;
+            periphery::dac_energy(r.dev, &xd, &sums, &e, x.len, x.count, ArrayTerm::of(&per.dac))?;
+            Some(e)
         }
+        None => None,
     };
     let key = read.key;
     let y = match block {
@@ -265,8 +276,10 @@ pub(crate) fn block(
     periphery::scale_vectors(r.dev, &y, &s_out, len, x.count)?;
     let mut out = y.download::<f64>()?;
     out.truncate(len * x.count);
-    if let (Some(c), Some(xd)) = (read.count.as_mut(), &counted) {
-        c.count(block, op, xd, len)?;
+    if let (Some(c), Some(e)) = (read.count.as_mut(), energies) {
+        let mut e = e.download::<f64>()?;
+        e.truncate(x.count);
+        c.count_energies(block, op, &e, x.len, len)?;
     }
     Ok(Some(Batch::from_vec(len, x.count, out)))
 }
