@@ -334,12 +334,12 @@ impl Backend for Cuda {
 /// Arrays programmed on the device: the block's weights go up once per
 /// block (the first array programmed keeps them in its [`BlockWeights`]),
 /// each array's targets are formed there from them (`gpu::mapping`), then
-/// the programming error or drift (`gpu::cells::write`, the CPU's streams),
-/// the rounding to the storage precision and the read-noise σ run there, and
-/// the array's conductances stay there as its newer ones (the host's copy
-/// holds zeros until fetched). Arrays with wires or nonlinear cells, a
-/// storage precision that is not the resident one, and laws without a
-/// device form are programmed on the host.
+/// the programming error or drift (`gpu::cells::write`, the CPU's streams), the rounding to
+/// the storage precision and the read-noise σ run there, and the array's
+/// conductances stay there as its newer ones (the host's copy holds zeros
+/// until fetched). Arrays with wires or nonlinear cells, a storage precision
+/// that is not the resident one, and laws without a device form are
+/// programmed on the host.
 impl ArrayPrograms for Cuda {
     fn program(
         &self,
