@@ -1122,9 +1122,10 @@ fn a_clone_keeps_its_weights_when_the_original_is_updated_on_the_device() {
 /// Programming and drift on the device (`gpu::cells`, `ArrayPrograms` of
 /// the CUDA backend): programming error of several laws, PCM drift at a
 /// later time (`set_time`, with drift compensation), conductance-dependent
-/// read noise, in single and double precision. The targets go up once per
-/// array and no conductances come down; the weights read back are the CPU's
-/// bits, and so are noisy products in double precision summed in input order.
+/// read noise, in single and double precision. The weights go up once per
+/// block (the targets are formed on the device) and no conductances come
+/// down; the weights read back are the CPU's bits, and so are noisy
+/// products in double precision summed in input order.
 #[test]
 fn programming_and_drift_on_the_device_write_the_cpus_bits() {
     if !gpu_present("GPU programming") {
@@ -1187,11 +1188,11 @@ fn programming_and_drift_on_the_device_write_the_cpus_bits() {
             let before = xbar::internals::gpu::traffic();
             let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
             let after = xbar::internals::gpu::traffic();
-            // Up: the targets of the pair's two arrays (f64), at most a few
-            // constants; down: a σ check word per array, and the reference
-            // read of drift compensation (an identity batch's outputs).
+            // Up: the block's weights (f64, once for the pair's two arrays),
+            // at most a few constants; down: a σ check word per array, and the
+            // reference read of drift compensation (an identity batch's outputs).
             let up = after.0 - before.0;
-            let targets = 2 * 8 * (rows * cols) as u64;
+            let targets = 8 * (rows * cols) as u64;
             assert!(
                 (targets..targets + 8 * (cols * cols) as u64 + 4096).contains(&up),
                 "{what}: {up} bytes up"
@@ -1557,6 +1558,167 @@ fn a_counted_read_moves_its_inputs_up_and_its_outputs_and_array_terms_down() {
                 8 * (batch * n_out + batch) as u64,
                 "{name}, {what}: bytes from the device"
             );
+        }
+    }
+}
+
+/// The mappings whose targets are formed on the device (`gpu::mapping`):
+/// (name, settings). Balanced two- and one-sided, OFFSET with the offset
+/// removed digitally and by a unit line, bit-sliced with 2 and 4 slices of
+/// balanced and of offset slices (with and without a unit line, slice
+/// widths that divide the weight bits and that do not).
+fn mapping_styles() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    let sliced = |style, slices, bits| {
+        vec![
+            ("core.style", "\"BITSLICED\""),
+            ("core.bit_sliced.style", style),
+            ("core.bit_sliced.num_slices", slices),
+            ("core.weight_bits", bits),
+        ]
+    };
+    let mut unit = sliced("\"OFFSET\"", "2", "7");
+    unit.push(("core.offset.style", "\"UNIT_COLUMN_SUBTRACTION\""));
+    vec![
+        ("balanced two-sided", vec![("core.balanced.style", "\"TWO_SIDED\"")]),
+        ("balanced one-sided", vec![("core.balanced.style", "\"ONE_SIDED\"")]),
+        ("offset", vec![("core.style", "\"OFFSET\"")]),
+        (
+            "offset with a unit column",
+            vec![
+                ("core.style", "\"OFFSET\""),
+                ("core.offset.style", "\"UNIT_COLUMN_SUBTRACTION\""),
+            ],
+        ),
+        ("2 balanced slices", sliced("\"BALANCED\"", "2", "8")),
+        ("4 balanced slices", sliced("\"BALANCED\"", "4", "9")),
+        ("2 offset slices with a unit column", unit),
+        ("4 offset slices", sliced("\"OFFSET\"", "4", "8")),
+    ]
+}
+
+/// The device programming arrays whose targets it formed from the weights
+/// gives the CPU's conductances bit for bit (`Core::conductances`, which
+/// fetches the device's copies), for every mapping of [`mapping_styles`],
+/// with and without cell_bits quantisation, ideal cells with gmin = 0,
+/// programming error with gmin > 0, and PCM drift (at programming and
+/// after `set_time`), conductances in single and double precision, on a
+/// tiled core (four blocks) and on one block.
+#[test]
+fn targets_mapped_on_the_device_are_the_cpus_conductances() {
+    if !gpu_present("GPU mapping") {
+        return;
+    }
+    let error = r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.05}"#;
+    let drift = r#"{"enable": true, "model": "PCMLike"}"#;
+    let cells: [(&str, Vec<(&str, &str)>); 3] = [
+        ("ideal cells", vec![]),
+        (
+            "programming error, gmin > 0",
+            vec![
+                ("xbar.device.infinite_on_off_ratio", "false"),
+                ("xbar.device.programming_error", error),
+            ],
+        ),
+        ("PCM drift", vec![("xbar.device.drift_error", drift)]),
+    ];
+    let (rows, cols) = (33, 27);
+    let w = values(rows * cols, 61);
+    for (style, style_settings) in mapping_styles() {
+        for cell_bits in ["0", "5"] {
+            for (k, (law, law_settings)) in cells.iter().enumerate() {
+                for precision in ["float32", "float64"] {
+                    // Tiled in arrays of at most 24 × 24 (four blocks) but for one case in four.
+                    let tiled = (k + usize::from(cell_bits == "5") + usize::from(precision == "float64")) % 4 != 3;
+                    let what = format!("{style}, cell_bits {cell_bits}, {law}, {precision}, tiled {tiled}");
+                    let mut p = params("cuda");
+                    for (path, value) in style_settings.iter().chain(law_settings) {
+                        p.set_json(path, value)
+                            .unwrap_or_else(|e| panic!("{what}: {path}: {e}"));
+                    }
+                    p.set_json("xbar.device.cell_bits", cell_bits).unwrap();
+                    p.set_json("simulation.conductance_precision", &format!("\"{precision}\""))
+                        .unwrap();
+                    p.set_json("simulation.gpu_precision", &format!("\"{precision}\""))
+                        .unwrap();
+                    if tiled {
+                        p.set_json("core.rows_max", "24").unwrap();
+                        p.set_json("core.cols_max", "24").unwrap();
+                    }
+                    let (mut cpu, mut gpu) = pair(&p, rows, cols, &w);
+                    let c = cpu.conductances().unwrap();
+                    let g = gpu.conductances().unwrap();
+                    assert_eq!(c.len(), g.len(), "{what}");
+                    assert_same_bits(&c, &g, &format!("{what}: conductances"));
+                    let mut distinct: Vec<u64> = c.iter().map(|v| v.to_bits()).collect();
+                    distinct.sort_unstable();
+                    distinct.dedup();
+                    assert!(distinct.len() > 3, "{what}: {} distinct conductances", distinct.len());
+                    if *law == "PCM drift" {
+                        cpu.set_time(3.0e5).unwrap();
+                        gpu.set_time(3.0e5).unwrap();
+                        let (c, g) = (cpu.conductances().unwrap(), gpu.conductances().unwrap());
+                        assert_same_bits(&c, &g, &format!("{what}: conductances at a later time"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Programming moves up only the weights, once per block: 8 bytes per
+/// weight of a tiled core, however many arrays each block has (one or two,
+/// eight for 4 balanced slices), and nothing comes down, for ideal cells
+/// (whose writes and σ need no constants). With a programming-error law
+/// each array adds at most its law's constants (22 doubles).
+#[test]
+fn programming_moves_up_only_the_weights_once_per_block() {
+    if !gpu_present("GPU mapping traffic") {
+        return;
+    }
+    let (rows, cols) = (40, 50);
+    let w = values(rows * cols, 62);
+    let error = r#"{"enable": true, "model": "UniformIndependentDevice", "magnitude": 0.02}"#;
+    for (style, settings) in mapping_styles() {
+        for with_error in [false, true] {
+            for precision in ["float32", "float64"] {
+                let what = format!("{style}, programming error {with_error}, {precision}");
+                let mut p = params("cuda");
+                for (path, value) in &settings {
+                    p.set_json(path, value).unwrap();
+                }
+                if with_error {
+                    p.set_json("xbar.device.programming_error", error).unwrap();
+                }
+                p.set_json("simulation.conductance_precision", &format!("\"{precision}\""))
+                    .unwrap();
+                p.set_json("simulation.gpu_precision", &format!("\"{precision}\""))
+                    .unwrap();
+                p.set_json("core.rows_max", "16").unwrap();
+                p.set_json("core.cols_max", "32").unwrap();
+                let mut gpu = Core::new(&p, rows, cols, 5).unwrap();
+                let before = xbar::internals::gpu::traffic();
+                gpu.program(&w, Layout::RowMajor).unwrap();
+                let after = xbar::internals::gpu::traffic();
+                let (up, down) = (after.0 - before.0, after.1 - before.1);
+                let weights = 8 * (rows * cols) as u64;
+                // 3 × 2 blocks, at most 8 arrays each.
+                let constants = if with_error { 6 * 8 * 22 * 8 } else { 0 };
+                assert!(
+                    (weights..=weights + constants).contains(&up),
+                    "{what}: {up} bytes up for {weights} bytes of weights"
+                );
+                assert_eq!(down, 0, "{what}: bytes down");
+                // The arrays are the CPU's.
+                let mut cpu_p = p.clone();
+                cpu_p.set_json("simulation.backend", "\"cpu\"").unwrap();
+                let mut cpu = Core::new(&cpu_p, rows, cols, 5).unwrap();
+                cpu.program(&w, Layout::RowMajor).unwrap();
+                assert_same_bits(
+                    &cpu.conductances().unwrap(),
+                    &gpu.conductances().unwrap(),
+                    &format!("{what}: conductances"),
+                );
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ use crate::device::update::{DeviceUpdate, Request};
 use crate::error::{Error, Result};
 use crate::gpu::cells::{self, Sigma};
 use crate::gpu::device::Buffer;
+use crate::gpu::mapping;
 use crate::gpu::parasitics::{CircuitArray, DeviceCircuit};
 use crate::gpu::pipeline::{self, Banks, Part};
 use crate::gpu::resident::Precision;
@@ -32,6 +33,7 @@ use crate::gpu::select::GpuBackend;
 use crate::gpu::update::{self, DeviceRequest};
 use crate::gpu::update_basic;
 use crate::gpu::Resident;
+use crate::mapping::targets::{BlockWeights, TargetMap};
 use crate::mapping::BlockContext;
 use crate::mapping::Mapping;
 use crate::params::ConductancePrecision;
@@ -329,15 +331,25 @@ impl Backend for Cuda {
     }
 }
 
-/// Arrays programmed on the device: the targets go up, the programming
-/// error or drift (`gpu::cells::write`, the CPU's streams), the rounding to
+/// Arrays programmed on the device: the block's weights go up once per
+/// block (the first array programmed keeps them in its [`BlockWeights`]),
+/// each array's targets are formed there from them (`gpu::mapping`), then
+/// the programming error or drift (`gpu::cells::write`, the CPU's streams), the rounding to
 /// the storage precision and the read-noise σ run there, and the array's
 /// conductances stay there as its newer ones (the host's copy holds zeros
 /// until fetched). Arrays with wires or nonlinear cells, a storage precision
 /// that is not the resident one, and laws without a device form are
 /// programmed on the host.
 impl ArrayPrograms for Cuda {
-    fn program(&self, ctx: &BlockContext, id: u32, rows: usize, cols: usize, g: &[f64]) -> Result<Option<Array>> {
+    fn program(
+        &self,
+        ctx: &BlockContext,
+        id: u32,
+        rows: usize,
+        cols: usize,
+        weights: &BlockWeights,
+        map: &TargetMap,
+    ) -> Result<Option<Array>> {
         let storage = ctx.params.simulation.conductance_precision;
         let same = matches!(
             (storage, self.gpu.precision),
@@ -347,14 +359,9 @@ impl ArrayPrograms for Cuda {
             return Ok(None);
         }
         let n = rows * cols;
-        if g.len() != n {
-            return Err(Error::Internal(format!(
-                "{} targets for a {rows} × {cols} array",
-                g.len()
-            )));
-        }
         let dev = &self.gpu.gpu.device;
-        let targets = Buffer::upload(dev, g)?;
+        let w = weights.copy(|w| Buffer::upload(dev, w))?;
+        let targets = mapping::targets(dev, w, map, rows, cols)?;
         if cells::write(dev, ctx.cells, &targets, n, id, &ctx.draws)?.is_none() {
             return Ok(None);
         }

@@ -42,6 +42,7 @@ use crate::cost::BlockCount;
 use crate::device::cells::Cells;
 use crate::device::update::DeviceUpdate;
 use crate::error::Result;
+use crate::mapping::targets::{BlockWeights, TargetMap};
 use crate::mapping::{BlockContext, Mapping};
 use crate::params::Params;
 use std::fmt::Debug;
@@ -95,12 +96,23 @@ pub trait ArrayWrites {
 
 /// Where arrays are programmed (a backend that keeps them on a device).
 pub trait ArrayPrograms: Sync + Debug {
-    /// Array `id` of `ctx`'s block programmed to the target conductances
-    /// `g` (`rows × cols`, quantised), as [`BlockContext::program_array`]
-    /// programs it on the host — programming error or drift from the same
-    /// streams, storage precision, read-noise σ — with its conductances kept
-    /// by this backend; `None` when it leaves this array to the host.
-    fn program(&self, ctx: &BlockContext, id: u32, rows: usize, cols: usize, g: &[f64]) -> Result<Option<Array>>;
+    /// Array `id` of `ctx`'s block (`rows × cols`, the unit line of `map`
+    /// included) programmed as [`BlockContext::program_array`] programs it
+    /// on the host — the targets `map` forms from the block's `weights`
+    /// ([`TargetMap::targets`]), then programming error or drift from the
+    /// same streams, storage precision, read-noise σ — with its conductances
+    /// kept by this backend; `None` when it leaves this array to the host.
+    /// The backend may keep a copy of `weights` ([`BlockWeights::copy`]) for
+    /// the block's other arrays.
+    fn program(
+        &self,
+        ctx: &BlockContext,
+        id: u32,
+        rows: usize,
+        cols: usize,
+        weights: &BlockWeights,
+        map: &TargetMap,
+    ) -> Result<Option<Array>>;
 }
 
 /// One block's share of a read call: what [`Backend::read_block`] gets.

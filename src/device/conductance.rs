@@ -25,13 +25,20 @@ impl Window {
         }
     }
 
+    /// The quantisation step's inverse `q = (L − 1)/(1 − gmin)` of
+    /// `L = 2^cell_bits` levels on [gmin, 1], or `None` when conductances are
+    /// continuous (cell_bits = 0): what [`Window::quantize`] multiplies by
+    /// (and a device's copy of the quantisation takes).
+    pub(crate) fn quantum(&self) -> Option<f64> {
+        (self.cell_bits > 0).then(|| (2f64.powi(self.cell_bits as i32) - 1.0) / (1.0 - self.gmin))
+    }
+
     /// Snaps f64 conductances to the nearest of `2^cell_bits` levels on
     /// [gmin, 1]: `q = (L - 1)/(1 - gmin)`, `G = rint((G - gmin)·q)/q + gmin`.
     pub fn quantize(&self, g: &mut [f64]) {
-        if self.cell_bits == 0 {
+        let Some(q) = self.quantum() else {
             return;
-        }
-        let q = (2f64.powi(self.cell_bits as i32) - 1.0) / (1.0 - self.gmin);
+        };
         for x in g {
             *x = ((*x - self.gmin) * q).round_ties_even() / q + self.gmin;
         }
@@ -41,10 +48,10 @@ impl Window {
     /// rounded to f32, constants rounded to f32 first), as CrossSim does on
     /// balanced cores' float32 conductances.
     pub fn quantize_f32(&self, g: &mut [f32]) {
-        if self.cell_bits == 0 {
+        let Some(q) = self.quantum() else {
             return;
-        }
-        let q = ((2f64.powi(self.cell_bits as i32) - 1.0) / (1.0 - self.gmin)) as f32;
+        };
+        let q = q as f32;
         let gmin = self.gmin as f32;
         for x in g {
             *x = ((*x - gmin) * q).round_ties_even() / q + gmin;

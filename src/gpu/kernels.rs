@@ -22,6 +22,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("update_pulsed.cu", include_str!("../../kernels/update_pulsed.cu")),
     ("cells.cu", include_str!("../../kernels/cells.cu")),
     ("update_lut.cu", include_str!("../../kernels/update_lut.cu")),
+    ("mapping.cu", include_str!("../../kernels/mapping.cu")),
 ];
 
 /// One kernel entry point: the file it is in, its name, and its parameter
@@ -365,6 +366,25 @@ pub const KERNELS: &[Kernel] = &[
         file: "update_lut.cu",
         name: "xbar_lut_write_f64",
         signature: "ppppUUUddpppppiuUdddddddUuuUp",
+    },
+    // kernels/mapping.cu (gpu::mapping): w, g, n, then balanced: positive,
+    // two_sided, r, wmax, gmin, grange, q; offset: cols, unit_rows, unit,
+    // wmax, wr, g0, gmin, q; slice: cols, unit_rows, unit, index, slices,
+    // balanced, positive, wmax, top, shrink, half, base, full, gmin, grange, q.
+    Kernel {
+        file: "mapping.cu",
+        name: "xbar_mapping_balanced",
+        signature: "ppUiiddddd",
+    },
+    Kernel {
+        file: "mapping.cu",
+        name: "xbar_mapping_offset",
+        signature: "ppUiidddddd",
+    },
+    Kernel {
+        file: "mapping.cu",
+        name: "xbar_mapping_slice",
+        signature: "ppUiiduuiiddddddddd",
     },
 ];
 

@@ -18,6 +18,7 @@
 //! * [`resident`]: an array's conductances kept on the GPU and its reads;
 //! * [`update`]: training updates of resident conductances on the device;
 //! * [`cells`]: the cell laws (programming error, drift, read-noise σ) on the device.
+//! * [`mapping`]: a block's weights mapped to an array's target conductances on the device.
 
 pub mod allocations;
 pub(crate) mod cells;
@@ -25,6 +26,7 @@ pub mod device;
 pub mod driver;
 pub mod emulated;
 pub mod kernels;
+pub(crate) mod mapping;
 pub mod open;
 pub mod parasitics;
 pub(crate) mod periphery;

@@ -5,6 +5,7 @@
 use super::currents::Currents;
 use super::input_slicing::SlicedInputs;
 use super::pair::Pair;
+use super::targets::{BlockWeights, TargetMap};
 use super::{BlockContext, Periphery};
 use crate::array::{Op, ReadKey};
 use crate::backend::{ArrayReads, ArrayWrites};
@@ -32,36 +33,17 @@ impl Balanced {
     ///
     /// With `m = w/wmax`, ONE_SIDED: `G+ = gmin + grange·m` where `m ≥ r` else gmin,
     /// `G- = gmin - grange·m` where `m < -r` else gmin, with `r = 2^-(cell_bits+1)`
-    /// (0 without cell_bits); TWO_SIDED: `G± = gmin + grange·(1 ± m)/2`.
+    /// (0 without cell_bits); TWO_SIDED: `G± = gmin + grange·(1 ± m)/2`
+    /// ([`super::targets::balanced_target`]), rounded to single precision and
+    /// quantised in it.
     pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<Balanced> {
         let p = ctx.params;
         let win = ctx.window;
-        let (gmin, grange) = (win.gmin, win.grange);
+        let grange = win.grange;
         let two_sided = p.core.balanced.style == BalancedStyle::TwoSided;
-        let r = if win.cell_bits > 0 {
-            2f64.powi(-(win.cell_bits as i32 + 1))
-        } else {
-            0.0
-        };
-        let mut gp = Vec::with_capacity(w.len());
-        let mut gn = Vec::with_capacity(w.len());
-        for &x in w {
-            let m = x / ctx.wmax;
-            let (a, b) = if two_sided {
-                (gmin + (grange * (1.0 + m)) / 2.0, gmin + (grange * (1.0 - m)) / 2.0)
-            } else {
-                (
-                    if m >= r { gmin + grange * m } else { gmin },
-                    if m < -r { gmin - grange * m } else { gmin },
-                )
-            };
-            gp.push(a as f32);
-            gn.push(b as f32);
-        }
-        win.quantize_f32(&mut gp);
-        win.quantize_f32(&mut gn);
-        let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect();
-        let pair = Pair::program(ctx, 0, rows, cols, widen(gp), widen(gn), true)?;
+        let map = |positive| TargetMap::balanced(win, positive, two_sided, ctx.wmax);
+        let weights = BlockWeights::new(w);
+        let pair = Pair::program(ctx, 0, rows, cols, &weights, [map(true), map(false)], true)?;
         Ok(Balanced {
             mvm: Periphery::new(ctx, Op::Mvm, rows, cols, &[None])?,
             vmm: Periphery::new(ctx, Op::Vmm, rows, cols, &[None])?,

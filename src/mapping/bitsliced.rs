@@ -5,6 +5,7 @@
 use super::currents::Currents;
 use super::input_slicing::SlicedInputs;
 use super::pair::{clip, Pair};
+use super::targets::{BlockWeights, Rule, Slice, TargetMap};
 use super::{BlockContext, Periphery, SliceInfo};
 use crate::array::{Array, Op, ReadKey};
 use crate::backend::ArrayReads;
@@ -65,23 +66,6 @@ pub fn slice_bits(b: u32, n: u32, balanced: bool) -> u32 {
     }
 }
 
-/// Base-2^bs digits of the integer `q ≥ 0`, least significant first; the last
-/// digit takes every remaining bit.
-fn digits(mut q: f64, n: usize, bs: u32) -> Vec<f64> {
-    let base = 2f64.powi(bs as i32);
-    let mut d = Vec::with_capacity(n);
-    for i in 0..n {
-        if i + 1 == n {
-            d.push(q);
-        } else {
-            let s = q.rem_euclid(base);
-            d.push(s);
-            q = (q - s) / base;
-        }
-    }
-    d
-}
-
 /// Weight bits B and bits per slice b_s of a bit-sliced core.
 fn resolution(p: &Params) -> Result<(u32, u32)> {
     let b = p.core.weight_bits;
@@ -114,72 +98,52 @@ pub fn peripheries(ctx: &BlockContext, rows: usize, cols: usize) -> Result<(Peri
 impl BitSliced {
     /// Quantises `w` to B bits, `Q = rint(w/(2·wmax)·2^B·(2^(B-1) - 1)/2^(B-1))`
     /// (plus 2^(B-1) for offset slices), splits Q into digits and programs each
-    /// slice `T_i = digit_i/(2^b_s - 1)`, mapped to `gmin + grange·T` when gmin > 0.
+    /// slice `T_i = digit_i/(2^b_s - 1)`, mapped to `gmin + grange·T` when gmin > 0
+    /// ([`super::targets::slice_target`]), quantised.
     pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<BitSliced> {
         let p = ctx.params;
-        let (b, bs) = resolution(p)?;
-        let n = p.core.bit_sliced.num_slices;
-        let bal = p.core.bit_sliced.style == BitSliceStyle::Balanced;
-        let half = 2f64.powi(b as i32 - 1);
-        let full = 2f64.powi(bs as i32) - 1.0;
+        let (bits, slice_bits) = resolution(p)?;
+        let slices = p.core.bit_sliced.num_slices;
+        let balanced = p.core.bit_sliced.style == BitSliceStyle::Balanced;
         let win = ctx.window;
-        let unit_column = !bal && p.core.offset.style == OffsetStyle::UnitColumnSubtraction;
-        let n = n as usize;
-        // Digits of every weight: planes[i][k] for slice i, weight k.
-        let mut planes = vec![Vec::with_capacity(w.len()); n];
-        for &x in w {
-            let mut q = x / (2.0 * ctx.wmax);
-            q *= 2f64.powi(b as i32);
-            q *= (half - 1.0) / half;
-            if !bal {
-                q += half;
-            }
-            let q = q.round_ties_even();
-            let sign = if q < 0.0 { -1.0 } else { 1.0 };
-            for (plane, d) in planes.iter_mut().zip(digits(q.abs(), n, bs)) {
-                plane.push(d * sign / full);
-            }
-        }
-        let unit = digits(half, n, bs);
-        let map = |t: f64| if win.gmin > 0.0 { win.gmin + t * win.grange } else { t };
+        let unit_column = !balanced && p.core.offset.style == OffsetStyle::UnitColumnSubtraction;
         let icol_max = p.xbar.array.icol_max;
-        let mut slices = Vec::with_capacity(n);
-        for (i, plane) in planes.into_iter().enumerate() {
-            if bal {
-                let mut gp: Vec<f64> = plane
-                    .iter()
-                    .map(|&t| map(if t >= 0.0 { t.abs() } else { 0.0 }))
-                    .collect();
-                let mut gn: Vec<f64> = plane
-                    .iter()
-                    .map(|&t| map(if t < 0.0 { t.abs() } else { 0.0 }))
-                    .collect();
-                win.quantize(&mut gp);
-                win.quantize(&mut gn);
-                let pair = Pair::program(ctx, 2 * i as u32, rows, cols, gp, gn, false)?;
-                slices.push(SliceArrays::Balanced(Box::new(pair)));
+        let weights = BlockWeights::new(w);
+        let mut arrays = Vec::with_capacity(slices as usize);
+        for index in 0..slices {
+            let map = |positive| TargetMap {
+                window: win,
+                rule: Rule::Slice(Slice {
+                    index,
+                    slices,
+                    bits,
+                    slice_bits,
+                    balanced,
+                    positive,
+                    unit_column,
+                    wmax: ctx.wmax,
+                }),
+            };
+            arrays.push(if balanced {
+                let pair = Pair::program(ctx, 2 * index, rows, cols, &weights, [map(true), map(false)], false)?;
+                SliceArrays::Balanced(Box::new(pair))
             } else {
-                let mut g = Vec::with_capacity(plane.len() + cols);
-                if unit_column {
-                    g.extend(std::iter::repeat_n(map(unit[i] / full), cols));
-                }
-                g.extend(plane.iter().map(|&t| map(t)));
-                win.quantize(&mut g);
-                slices.push(SliceArrays::Offset(Box::new(ctx.program_array(
-                    2 * i as u32,
-                    rows + usize::from(unit_column),
+                SliceArrays::Offset(Box::new(ctx.program_array(
+                    2 * index,
+                    rows,
                     cols,
-                    g,
-                )?)));
-            }
+                    &weights,
+                    &map(true),
+                )?))
+            });
         }
         let (mvm, vmm) = peripheries(ctx, rows, cols)?;
         Ok(BitSliced {
-            slices,
+            slices: arrays,
             mvm,
             vmm,
-            bits: b,
-            slice_bits: bs,
+            bits,
+            slice_bits,
             gmin: win.gmin,
             grange: win.grange,
             unit_column,
@@ -464,16 +428,5 @@ mod tests {
         assert_eq!(slice_bits(7, 2, true), 3);
         assert_eq!(slice_bits(7, 2, false), 4);
         assert_eq!(slice_bits(7, 3, true), 2);
-    }
-
-    #[test]
-    fn digits_reassemble() {
-        for q in 0..512 {
-            let d = digits(q as f64, 3, 3);
-            let back: f64 = d.iter().enumerate().map(|(i, x)| x * 8f64.powi(i as i32)).sum();
-            assert_eq!(back, q as f64);
-        }
-        // The top digit takes the remaining bits (9-bit value, 2 slices of 4 bits).
-        assert_eq!(digits(256.0, 2, 4), vec![0.0, 16.0]);
     }
 }

@@ -8,6 +8,7 @@ pub mod input_slicing;
 pub mod limits;
 pub mod offset;
 pub mod pair;
+pub mod targets;
 
 use crate::array::{Array, Op, ReadKey};
 use crate::backend::{ArrayPrograms, ArrayReads, ArrayWrites};
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::params::{BitSliceStyle, CoreStyle, Params};
 use crate::rng::{identity, Purpose, Stream};
 use crate::storage::Conductances;
+use targets::{BlockWeights, TargetMap};
 
 /// Weight slice index, bits per slice and slice style (bit-sliced cores).
 pub type SliceInfo = (usize, u32, BitSliceStyle);
@@ -55,19 +57,36 @@ impl BlockContext<'_> {
         self.cells.output_noise_only() && self.wires.is_none() && self.iv.is_none()
     }
 
-    /// Writes target conductances `g` (`rows × cols`, already quantised) as
-    /// array `k` of this block: programming error or drift, storage in the
+    /// Programs array `k` of this block, `rows` rows of weights (and the
+    /// unit line of `map`, if any) by `cols`, to the targets `map` forms from
+    /// the block's `weights`: programming error or drift, storage in the
     /// core's precision, then its read noise.
     /// Array ids are [`identity::array_id`]`(block, k)`.
-    /// The backend's [`ArrayPrograms`], when there is one, programs the array
-    /// where it keeps it (the same conductances); the host otherwise.
-    pub fn program_array(&self, k: u32, rows: usize, cols: usize, mut g: Vec<f64>) -> Result<Array> {
+    /// The backend's [`ArrayPrograms`], when there is one, forms the targets
+    /// and programs the array where it keeps it (the same conductances); the
+    /// host otherwise ([`TargetMap::targets`]).
+    pub fn program_array(
+        &self,
+        k: u32,
+        rows: usize,
+        cols: usize,
+        weights: &BlockWeights,
+        map: &TargetMap,
+    ) -> Result<Array> {
+        if weights.values().len() != rows * cols {
+            return Err(Error::Internal(format!(
+                "{} weights for a block of {rows} × {cols}",
+                weights.values().len()
+            )));
+        }
+        let rows = rows + map.unit_rows();
         let id = identity::array_id(self.block, k);
         if let Some(programs) = self.programs {
-            if let Some(a) = programs.program(self, id, rows, cols, &g)? {
+            if let Some(a) = programs.program(self, id, rows, cols, weights, map)? {
                 return Ok(a);
             }
         }
+        let mut g = map.targets(weights.values(), cols);
         self.cells.write(&mut g, id, &self.draws)?;
         let g = Conductances::new(g, self.params.simulation.conductance_precision);
         let noise = self.cells.read_noise(&g);

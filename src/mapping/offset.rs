@@ -5,6 +5,7 @@
 use super::currents::Currents;
 use super::input_slicing::SlicedInputs;
 use super::pair::clip;
+use super::targets::{BlockWeights, Rule, TargetMap};
 use super::{BlockContext, Periphery};
 use crate::array::{Array, Op, ReadKey};
 use crate::backend::{ArrayReads, ArrayWrites};
@@ -29,8 +30,9 @@ pub struct Offset {
 }
 
 impl Offset {
-    /// Maps `w` (`rows × cols`) to `G = wr·(w/(2·wmax) + 1/2) + g0` and programs it,
-    /// with a zero-weight reference line first when the style is UNIT_COLUMN.
+    /// Maps `w` (`rows × cols`) to `G = wr·(w/(2·wmax) + 1/2) + g0`
+    /// ([`super::targets::offset_target`]), quantised, and programs it, with a
+    /// zero-weight reference line first when the style is UNIT_COLUMN.
     pub fn program(ctx: &BlockContext, w: &[f64], rows: usize, cols: usize) -> Result<Offset> {
         let p = ctx.params;
         let win = ctx.window;
@@ -43,16 +45,17 @@ impl Offset {
             (win.grange, win.gmin)
         };
         let unit_column = p.core.offset.style == OffsetStyle::UnitColumnSubtraction;
-        let map = |m: f64| wr * (m + 0.5) + g0;
-        let mut g = Vec::with_capacity(w.len() + if unit_column { cols } else { 0 });
-        if unit_column {
-            g.extend(std::iter::repeat_n(map(0.0), cols));
-        }
-        g.extend(w.iter().map(|&x| map(x / (2.0 * ctx.wmax))));
-        win.quantize(&mut g);
-        let arows = rows + usize::from(unit_column);
+        let map = TargetMap {
+            window: win,
+            rule: Rule::Offset {
+                wmax: ctx.wmax,
+                wr,
+                g0,
+                unit_column,
+            },
+        };
         Ok(Offset {
-            array: ctx.program_array(0, arows, cols, g)?,
+            array: ctx.program_array(0, rows, cols, &BlockWeights::new(w), &map)?,
             mvm: Periphery::new(ctx, Op::Mvm, rows, cols, &[None])?,
             vmm: Periphery::new(ctx, Op::Vmm, rows, cols, &[None])?,
             wr,

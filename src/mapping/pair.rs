@@ -2,6 +2,7 @@
 //! difference of two conductances (spec §5.2 A).
 
 use super::currents::Currents;
+use super::targets::{BlockWeights, TargetMap};
 use super::BlockContext;
 use crate::array::{Array, Op, ReadKey};
 use crate::backend::{ArrayReads, ArrayWrites};
@@ -26,8 +27,9 @@ pub struct Pair {
 }
 
 impl Pair {
-    /// Programs target conductances `gp`, `gn` (`rows × cols`) as arrays `k`
-    /// and `k + 1` of the block. The precomputed difference of CrossSim's fast
+    /// Programs G+ and G− as arrays `k` and `k + 1` of the block, their
+    /// targets formed by `maps` (G+, G−) from the block's `weights`
+    /// (`rows × cols`). The precomputed difference of CrossSim's fast
     /// balanced path is used when reads are exact (or have only per-output
     /// noise), currents are subtracted in
     /// analog, cells are not interleaved and no column limit applies; it is
@@ -38,8 +40,8 @@ impl Pair {
         k: u32,
         rows: usize,
         cols: usize,
-        gp: Vec<f64>,
-        gn: Vec<f64>,
+        weights: &BlockWeights,
+        [gp, gn]: [TargetMap; 2],
         single: bool,
     ) -> Result<Pair> {
         let p = ctx.params;
@@ -50,8 +52,8 @@ impl Pair {
             && bal.subtract_current_in_xbar
             && !bal.interleaved_posneg
             && icol_max <= 0.0;
-        let pos = ctx.program_array(k, rows, cols, gp)?;
-        let neg = ctx.program_array(k + 1, rows, cols, gn)?;
+        let pos = ctx.program_array(k, rows, cols, weights, &gp)?;
+        let neg = ctx.program_array(k + 1, rows, cols, weights, &gn)?;
         let single = single && ctx.cells.writes_exactly();
         let fast = fast.then_some(FastBalanced { single });
         Ok(Pair {
