@@ -8,6 +8,7 @@ use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::circuit::adc::quantizer::Quantizer;
 use crate::circuit::adc::Adc;
+use crate::cost::counts::ArrayTerm;
 use crate::error::Result;
 use crate::mapping::bitsliced::Recombination;
 use crate::mapping::{Mapping, StaticProducts};
@@ -109,9 +110,11 @@ fn run<E: GemmElem>(
     };
     let n_out = pos.outputs(op);
     let par = gemm::parallel(shape.work());
-    // DAC outputs of every vector, and in the product's precision.
-    let xd = block.dac_outputs_of(op, read.x, read.first, read.len, read.s_in);
-    let xs: Vec<E> = gemm::convert(&xd.data, par);
+    let term = read
+        .count
+        .as_deref()
+        .map(|c| (ArrayTerm::of(&block.periphery(op).dac), c.line_sums));
+    let (xs, energies) = dac_pass::<E>(block, read, term, par);
     // Each product is written by the GEMM, each sum by the first slice.
     let mut prod = recycle::scratch(n_out * count, E::default());
     let mut acc = match sp.recombination {
@@ -157,9 +160,65 @@ fn run<E: GemmElem>(
     recycle::give(acc);
     recycle::give(xs);
     if let Some(c) = read.count.as_deref_mut() {
-        c.count(block, op, &xd, n_out)?;
+        c.count_energies(block, op, &energies, read.len, n_out)?;
     }
     Ok(())
+}
+
+/// One vector of [`dac_pass`]: its DAC outputs in `E`, its inputs (all
+/// lines), its input scale and its array term.
+type DacItem<'a, E> = (((&'a mut [E], &'a [f64]), &'a f64), &'a mut f64);
+
+/// The block's DAC outputs for every vector of `read` ([`crate::circuit::dac::Dac::scaled`] of its
+/// input lines), written straight into the product's precision `E`, and,
+/// with `term` (the array term's form and the input lines' conductance
+/// sums, when costs are counted), each vector's array term
+/// ([`ArrayTerm::vector`], the cost counters' only use of the DAC outputs).
+/// One pass over the inputs, a vector at a time through a buffer of its own,
+/// in xbar's pool when `par`: each vector's values and term are computed on
+/// their own, so the split over threads changes no bit.
+fn dac_pass<E: GemmElem>(
+    block: &Mapping,
+    read: &BlockRead,
+    term: Option<(ArrayTerm, &[f64])>,
+    par: bool,
+) -> (Vec<E>, Vec<f64>) {
+    let dac = &block.periphery(read.op).dac;
+    let (first, len, count) = (read.first, read.len, read.x.count);
+    // Every value is written below (`len` per vector), and every term.
+    let mut xs: Vec<E> = recycle::scratch(len * count, E::default());
+    let mut energies = vec![0.0; count];
+    if len == 0 {
+        return (xs, energies);
+    }
+    let one = |v: &mut Vec<f64>, (((xb, src), &s), e): DacItem<E>| {
+        dac.scaled(&src[first..first + len], s, v);
+        if let Some((t, sums)) = &term {
+            *e = t.vector(v, sums);
+        }
+        for (o, &u) in xb.iter_mut().zip(v.iter()) {
+            *o = E::from_f64(u);
+        }
+    };
+    let x = read.x;
+    if par {
+        threads::install(|| {
+            xs.par_chunks_mut(len)
+                .zip(x.data.par_chunks(x.len))
+                .zip(read.s_in)
+                .zip(&mut energies)
+                .with_min_len(VECTORS_PER_TASK)
+                .for_each_init(|| vec![0.0; len], one)
+        });
+    } else {
+        let mut v = vec![0.0; len];
+        xs.chunks_mut(len)
+            .zip(x.data.chunks(x.len))
+            .zip(read.s_in)
+            .zip(&mut energies)
+            .for_each(|item| one(&mut v, item));
+    }
+    (xs, energies)
 }
 
 /// An ADC as the periphery pass applies it: one value `v` of output line
@@ -295,8 +354,9 @@ mod tests {
     }
 
     /// MVM and VMM outputs of a core with `settings`, batch `batch`, by the
-    /// fused pass or the reference pipeline.
-    fn outputs(settings: &[(&str, &str)], reference: bool, batch: usize) -> Vec<f64> {
+    /// fused pass or the reference pipeline, and its cost report (counted
+    /// from the DAC outputs, or from the fused pass's array terms).
+    fn outputs(settings: &[(&str, &str)], reference: bool, batch: usize) -> (Vec<f64>, String) {
         let (rows, cols) = (300, 280);
         let mut p = Params::default();
         for (k, v) in settings {
@@ -315,7 +375,7 @@ mod tests {
             out.extend(z);
         }
         REFERENCE.store(false, Ordering::Relaxed);
-        out
+        (out, c.cost_json().unwrap())
     }
 
     const DAC: (&str, &str) = ("xbar.dac.mvm", r#"{"model": "SignMagnitudeDAC", "bits": 8}"#);
@@ -402,11 +462,12 @@ mod tests {
             ],
         ];
         for (k, case) in cases.iter().enumerate() {
-            let want = outputs(case, true, 9);
+            let (want, want_cost) = outputs(case, true, 9);
             for n in [1, 2] {
                 threads::set_num_threads(n);
                 FUSED.store(0, Ordering::Relaxed);
-                let got = outputs(case, false, 9);
+                let (got, cost) = outputs(case, false, 9);
+                assert_eq!(want_cost, cost, "case {k}, {n} threads: cost reports");
                 assert!(
                     FUSED.load(Ordering::Relaxed) > 0,
                     "case {k}: the fused pass was not taken"

@@ -103,6 +103,15 @@ impl Dac {
         self.magnitude_bits().div_ceil(self.slice_size) as usize
     }
 
+    /// `v = src·s`, then [`Dac::convert`]: one vector's DAC outputs for
+    /// inputs `src` scaled by `s` (the lengths must match).
+    pub fn scaled(&self, src: &[f64], s: f64, v: &mut [f64]) {
+        for (e, &u) in v.iter_mut().zip(src) {
+            *e = u * s;
+        }
+        self.convert(v);
+    }
+
     /// Quantises in place: `u = clip(v, lo, hi)`, `q = (L - 1)/(hi - lo)`,
     /// `v = rint((u - lo)·q)/q + lo` with L levels (2^bits, or 2^bits - 1 for
     /// sign-magnitude) and round-half-even, in CrossSim's operation order.

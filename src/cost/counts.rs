@@ -375,10 +375,18 @@ fn v2g(energies: &[f64]) -> f64 {
 }
 
 /// The array term of each vector of DAC outputs `xd` against the conductance
-/// sums `sums` of the input lines ([`ArrayTerm::vector`] of `dac`'s form).
+/// sums `sums` of the input lines ([`ArrayTerm::vector`] of `dac`'s form);
+/// a large batch in xbar's pool, a vector per task, so the split changes no
+/// bit.
 pub(crate) fn vector_energies(dac: &Dac, xd: &Batch, sums: &[f64]) -> Vec<f64> {
+    use rayon::prelude::*;
     let form = ArrayTerm::of(dac);
-    (0..xd.count).map(|b| form.vector(xd.vector(b), sums)).collect()
+    let one = |b: usize| form.vector(xd.vector(b), sums);
+    if crate::product::gemm::parallel(xd.data.len()) {
+        crate::threads::install(|| (0..xd.count).into_par_iter().with_min_len(4).map(one).collect())
+    } else {
+        (0..xd.count).map(one).collect()
+    }
 }
 
 /// How the array term weighs one vector of DAC outputs `v` (one value per

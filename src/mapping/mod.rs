@@ -402,12 +402,7 @@ impl Mapping {
         let count = x.count;
         // Each vector is copied, scaled and converted on its own in one
         // pass, so the split over threads does not change a value.
-        let one = |((v, src), &s): ((&mut [f64], &[f64]), &f64)| {
-            for (e, &u) in v.iter_mut().zip(&src[first..first + len]) {
-                *e = u * s;
-            }
-            dac.convert(v);
-        };
+        let one = |((v, src), &s): ((&mut [f64], &[f64]), &f64)| dac.scaled(&src[first..first + len], s, v);
         // Every value is written by `one`.
         let mut xd = Batch::from_vec(len, count, crate::recycle::scratch(len * count, 0.0));
         if len * count >= DAC_PARALLEL_MIN && len > 0 {
