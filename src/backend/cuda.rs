@@ -142,13 +142,14 @@ impl Cuda {
     /// Whether `a`'s writes run on the device: its storage precision is the
     /// resident one (so the device writes the host's bits), the read-noise
     /// law (whose σ follows the new conductances) has a device form, and it
-    /// has no wires or nonlinear cells. Others are written on the host.
+    /// has no nonlinear cells (with or without wires: a circuit read builds
+    /// its circuit from the written copy). Others are written on the host.
     fn writes_on_device(&self, a: &Array, cells: &Cells) -> bool {
         let same = matches!(
             (&a.g, self.gpu.precision),
             (Conductances::Single(_), Precision::F32) | (Conductances::Double(_), Precision::F64)
         );
-        same && cells::reads_on_device(cells) && a.wires.is_none() && a.iv.is_none()
+        same && cells::reads_on_device(cells) && a.iv.is_none()
     }
 
     /// Gives `r` (holding `a`'s conductances) the read-noise σ that follows
@@ -172,10 +173,16 @@ impl Cuda {
 
     /// The read `op` of `x` through the wires of `pos` (with `neg`, the G−
     /// array of an interleaved pair): on the device where its solver covers
-    /// the read, on the host otherwise (see the module).
+    /// the read, from the arrays' device copies (those their programming or
+    /// last write left there, or their host conductances uploaded in double
+    /// precision), on the host otherwise (see the module), with the newest
+    /// conductances (and per-cell σ) fetched where the device holds them.
     fn circuit_read(&self, pos: &Array, neg: Option<&Array>, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
         let arrays = || std::iter::once(pos).chain(neg);
-        let host = || pos.circuit(op, x, key, neg);
+        let host = || {
+            let n = neg.map(Array::fetched).transpose()?;
+            pos.fetched()?.circuit(op, x, key, n.as_deref())
+        };
         let Some(wires) = pos.wires.as_deref() else {
             return host();
         };
@@ -194,16 +201,30 @@ impl Cuda {
             match circuits.get(&kept) {
                 Some((m, c)) if *m == made => c.clone(),
                 _ => {
-                    let g: Vec<_> = arrays().map(|a| a.g.as_f64()).collect();
-                    let parts: Vec<CircuitArray> = arrays()
-                        .zip(&g)
-                        .map(|(a, g)| CircuitArray {
-                            g,
-                            noise: a.noise.as_ref(),
-                            id: a.id,
+                    // The solve is in double precision: host conductances go
+                    // up exactly, whatever the resident precision.
+                    let copy = |a: &Array| match written(a) {
+                        Some(r) => Ok(r),
+                        None => Resident::upload(
+                            &self.gpu.gpu,
+                            Precision::F64,
+                            a.rows,
+                            a.cols,
+                            &a.g.as_f64(),
+                            a.noise.as_ref(),
+                        )
+                        .map(Arc::new),
+                    };
+                    let parts = arrays()
+                        .map(|a| {
+                            Ok(CircuitArray {
+                                cells: copy(a)?,
+                                noise: a.noise.as_ref(),
+                                id: a.id,
+                            })
                         })
-                        .collect();
-                    let c = Arc::new(DeviceCircuit::upload(
+                        .collect::<Result<Vec<_>>>()?;
+                    let c = Arc::new(DeviceCircuit::new(
                         &self.gpu.gpu,
                         wires,
                         op,
@@ -343,7 +364,7 @@ impl ArrayPrograms for Cuda {
             (storage, self.gpu.precision),
             (ConductancePrecision::Float32, Precision::F32) | (ConductancePrecision::Float64, Precision::F64)
         );
-        if !same || ctx.wires.is_some() || ctx.iv.is_some() || !cells::reads_on_device(ctx.cells) {
+        if !same || ctx.iv.is_some() || !cells::reads_on_device(ctx.cells) {
             return Ok(None);
         }
         let n = rows * cols;
