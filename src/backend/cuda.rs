@@ -354,7 +354,7 @@ impl Backend for Cuda {
 /// error or drift (`gpu::cells::write`, the CPU's streams), the rounding to
 /// the storage precision and the read-noise σ run there, and the array's
 /// conductances stay there as its newer ones (the host's copy holds zeros
-/// until fetched). Arrays with wires or nonlinear cells, a storage precision
+/// until fetched). Arrays with nonlinear cells, a storage precision
 /// that is not the resident one, and laws without a device form are
 /// programmed on the host.
 impl ArrayPrograms for Cuda {
