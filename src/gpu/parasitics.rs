@@ -180,7 +180,8 @@ impl DeviceCircuit {
         };
         let parts: Vec<NoisyPart> = parts.iter().map(noisy).collect();
         circuit.cells = if parts.iter().all(|p| p.kind == 0) {
-            // The cells of every read, drawn once without noise.
+            // The cells of every read, as stored: no noise, so the key
+            // (whose streams only noise draws from) is immaterial.
             let key = ReadKey {
                 seed: 0,
                 call: 0,
