@@ -215,19 +215,22 @@ extern "C" __global__ void __launch_bounds__(1024) xbar_pcg_solve(const double* 
 }
 
 // sqrt(G) of every frame cell as vector b of the batch sees it, for one array
-// (polarity) of the circuit, cell k of the row-major array g with its
-// per-cell read noise drawn as kernels/mvm.cu draws it:
+// (polarity) of the circuit: cell k of the row-major array g (stored in T,
+// float or double, widened exactly) with its per-cell read noise drawn as
+// kernels/mvm.cu draws it:
 //     g' = clamp(g_k + sigma_k * (e_k + shift), lo, hi)
 // e_k dense draw k of the read-noise stream (seed, array, ReadNoise,
 // call_base | (b & 0xFFFFFF)) (Normal: shift 0; Uniform: the uniform, shift
-// -1/2); `noise` 0 for none, 1 Normal, 2 Uniform. Frame cell f = i*n + j of a
-// VMM is array cell (rows-1-j)*cols + (cols-1-i) (src/circuit/parasitics/wires.rs).
+// -1/2); `noise` 0 for none (then g' = g_k: the fixed cells of every vector,
+// count 1), 1 Normal, 2 Uniform; sigma_k the per-cell sigma (in T) or
+// sigma_uniform. Frame cell f = i*n + j of a VMM is array cell
+// (rows-1-j)*cols + (cols-1-i) (src/circuit/parasitics/wires.rs).
 // Writes sg[b*stride + offset + f]; one thread per (b, f), any block size.
-extern "C" __global__ void xbar_pcg_noisy_cells(const double* g, const double* sigma, int per_cell,
-                                                double sigma_uniform, int noise, double lo, double hi, double* sg,
-                                                unsigned long long stride, unsigned long long offset, int rows,
-                                                int cols, int vmm, int count, unsigned long long seed,
-                                                unsigned int array, unsigned long long call_base) {
+template <typename T>
+__device__ void xbar_pcg_cells(const T* g, const T* sigma, int per_cell, double sigma_uniform, int noise, double lo,
+                               double hi, double* sg, unsigned long long stride, unsigned long long offset, int rows,
+                               int cols, int vmm, int count, unsigned long long seed, unsigned int array,
+                               unsigned long long call_base) {
     const unsigned long long e = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
     const unsigned long long mn = (unsigned long long)rows * cols;
     if (e >= mn * (unsigned long long)count) return;
@@ -235,7 +238,7 @@ extern "C" __global__ void xbar_pcg_noisy_cells(const double* g, const double* s
     const int n = vmm ? rows : cols;
     const unsigned long long i = f / n, j = f % n;
     const unsigned long long k = vmm ? (rows - 1 - j) * cols + (cols - 1 - i) : i * cols + j;
-    double v = g[k];
+    double v = (double)g[k];
     if (noise != 0) {
         const xbar_stream s =
             xbar_stream_new(seed, array, XBAR_PURPOSE_READ_NOISE, call_base | (b & 0xFFFFFFull));
@@ -243,8 +246,20 @@ extern "C" __global__ void xbar_pcg_noisy_cells(const double* g, const double* s
         const int q = (int)(k % 4);
         const unsigned int word = q == 0 ? w.x : q == 1 ? w.y : q == 2 ? w.z : w.w;
         const double draw = noise == 1 ? xbar_normal_of(word) : xbar_uniform_of(word) - 0.5;
-        const double sd = per_cell ? sigma[k] : sigma_uniform;
+        const double sd = per_cell ? (double)sigma[k] : sigma_uniform;
         v = fmin(fmax(v + sd * draw, lo), hi);
     }
     sg[b * stride + offset + f] = sqrt(v);
 }
+
+#define XBAR_PCG_CELLS_KERNEL(name, T)                                                                              \
+    extern "C" __global__ void name(const T* g, const T* sigma, int per_cell, double sigma_uniform, int noise,     \
+                                    double lo, double hi, double* sg, unsigned long long stride,                     \
+                                    unsigned long long offset, int rows, int cols, int vmm, int count,               \
+                                    unsigned long long seed, unsigned int array, unsigned long long call_base) {     \
+        xbar_pcg_cells<T>(g, sigma, per_cell, sigma_uniform, noise, lo, hi, sg, stride, offset, rows, cols, vmm,     \
+                          count, seed, array, call_base);                                                            \
+    }
+
+XBAR_PCG_CELLS_KERNEL(xbar_pcg_cells_f32, float)
+XBAR_PCG_CELLS_KERNEL(xbar_pcg_cells_f64, double)

@@ -10,6 +10,7 @@ use crate::product::{self, gemm, Dense, Diff, Matrix, Sum};
 use crate::storage::{Conductances, Stored};
 use crate::with_stored;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 /// Cell-operations below which a read runs on the calling thread.
@@ -69,6 +70,13 @@ pub trait Newer: std::any::Any + Send + Sync + std::fmt::Debug {
     /// The `rows × cols` conductances (row-major), exactly as stored, in the
     /// array's storage precision widened to `f64`.
     fn fetch(&self) -> Result<Vec<f64>>;
+
+    /// The per-cell read-noise σ the holder keeps with these conductances
+    /// (row-major, widened to `f64`), when it keeps one; `None` when the
+    /// array's σ is shared by every cell, or the holder keeps none.
+    fn fetch_sigma(&self) -> Result<Option<Vec<f64>>> {
+        Ok(None)
+    }
 }
 
 /// A balanced pair's difference matrix as last computed, with the
@@ -201,26 +209,79 @@ impl Array {
     /// noise's σ that follows them (`cells`' law, as after a write on the
     /// host). The version does not change: the conductances are the same state.
     pub fn take_newer(&mut self, cells: &Cells) -> Result<()> {
-        let Some(newer) = self.newer.take() else {
+        let Some(newer) = self.newer.clone() else {
             return Ok(());
         };
+        self.g = self.stored_from(newer.as_ref())?;
+        self.newer = None;
+        if self.noise.is_some() {
+            self.noise = cells.read_noise(&self.g);
+        }
+        Ok(())
+    }
+
+    /// The newer conductances `newer` holds, in this array's storage
+    /// precision (exact: they were stored in it).
+    fn stored_from(&self, newer: &dyn Newer) -> Result<Conductances> {
         let values = newer.fetch()?;
         if values.len() != self.g.len() {
-            self.newer = Some(newer);
             return Err(Error::Internal(format!(
                 "an array of {} cells got {} newer conductances",
                 self.g.len(),
                 values.len()
             )));
         }
-        self.g = match self.g {
+        Ok(match self.g {
             Conductances::Single(_) => Conductances::Single(values.iter().map(|&v| v as f32).collect()),
             Conductances::Double(_) => Conductances::Double(values),
-        };
-        if self.noise.is_some() {
-            self.noise = cells.read_noise(&self.g);
+        })
+    }
+
+    /// The newest conductances (normalised, row-major, widened to `f64`):
+    /// `g`, or those a backend holds, fetched (host code that only needs the
+    /// values, such as the cost counters' factorised networks).
+    pub fn conductances(&self) -> Result<Cow<'_, [f64]>> {
+        match &self.newer {
+            None => Ok(self.g.as_f64()),
+            Some(newer) => Ok(Cow::Owned(self.stored_from(newer.as_ref())?.as_f64().into_owned())),
         }
-        Ok(())
+    }
+
+    /// This array with its newest state on the host: itself, or, when a
+    /// backend holds newer conductances, a copy with them fetched into `g`
+    /// and the per-cell read-noise σ that the holder keeps with them (where
+    /// the read noise has one and it is not on the host), as
+    /// [`Array::take_newer`] leaves it but without the cell laws at hand: a
+    /// backend's fallback to a host solve. The copy has this array's
+    /// version (the same state) and shares its relaxation state.
+    pub fn fetched(&self) -> Result<Cow<'_, Array>> {
+        let Some(newer) = &self.newer else {
+            return Ok(Cow::Borrowed(self));
+        };
+        let mut a = self.clone();
+        a.g = self.stored_from(newer.as_ref())?;
+        a.newer = None;
+        if let Some(n) = a
+            .noise
+            .as_mut()
+            .filter(|n| n.uniform_sigma.is_none() && n.sigma.is_empty())
+        {
+            let sigma = newer.fetch_sigma()?.ok_or_else(|| {
+                Error::Internal(format!(
+                    "array {}: per-cell read noise whose σ is neither on the host nor held with its conductances",
+                    self.id
+                ))
+            })?;
+            if sigma.len() != a.g.len() {
+                return Err(Error::Internal(format!(
+                    "an array of {} cells got {} newer read-noise σ",
+                    a.g.len(),
+                    sigma.len()
+                )));
+            }
+            n.sigma = sigma;
+        }
+        Ok(Cow::Owned(a))
     }
 
     /// Writes a requested change through the device update model: the cells

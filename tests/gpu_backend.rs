@@ -1722,3 +1722,288 @@ fn programming_moves_up_only_the_weights_once_per_block() {
         }
     }
 }
+
+/// Wire resistance (as [`wired`]) on arrays kept on the device: conductances
+/// stored in `precision`, the resident one, so they are programmed and
+/// written there; cost counting off (its factorised networks fetch the
+/// conductances once per state, see the cost test below), so that traffic
+/// counts only the reads. Supply lines (with 1-bit input slices and unused
+/// lines at either end) when `supply`.
+fn wired_on_device(interleaved: bool, supply: bool, precision: &str, rows: usize, cols: usize) -> Params {
+    let mut p = wired(interleaved);
+    p.set_json("simulation.conductance_precision", &format!("\"{precision}\""))
+        .unwrap();
+    p.set_json("simulation.gpu_precision", &format!("\"{precision}\""))
+        .unwrap();
+    p.set_json("xbar.cost.enable", "false").unwrap();
+    if supply {
+        let sliced = r#"{"model": "SignMagnitudeDAC", "bits": 4, "input_bitslicing": true, "slice_size": 1}"#;
+        p.set_json("xbar.dac.mvm", sliced).unwrap();
+        p.set_json("xbar.dac.vmm", sliced).unwrap();
+        p.set_json("xbar.array.parasitics.current_from_input", "false").unwrap();
+        p.set_json("core.rows_max", &(rows + 5).to_string()).unwrap();
+        p.set_json("core.cols_max", &(cols + 3).to_string()).unwrap();
+    }
+    p
+}
+
+/// Per-cell read noise whose σ follows each cell's conductance (so that σ
+/// is kept per cell, on the device for arrays kept there).
+const PROPORTIONAL_READ_NOISE: &str = r#"{"enable": true, "model": "NormalProportionalDevice", "magnitude": 0.1}"#;
+
+/// Asserts that `g` is within `1e-9` of the largest of `c` (the circuit
+/// tolerance of [`wire_circuits_on_the_device_match_the_cpu`]).
+fn assert_circuit_close(c: &[f64], g: &[f64], what: &str) {
+    let scale = c.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    assert!(scale > 0.0, "{what}: all zero");
+    for (k, (a, b)) in c.iter().zip(g).enumerate() {
+        assert!((a - b).abs() <= 1e-9 * scale, "{what}, output {k}: CPU {a}, GPU {b}");
+    }
+}
+
+/// Bytes (up, down) of one circuit read of `batch` vectors of `n_in` inputs
+/// and `n_out` outputs through `networks` networks: the inputs up, the
+/// outputs and a step count per vector down, per network.
+fn circuit_traffic(networks: usize, batch: usize, n_in: usize, n_out: usize) -> (u64, u64) {
+    (
+        (networks * 8 * batch * n_in) as u64,
+        (networks * (8 * batch * n_out + 4 * batch)) as u64,
+    )
+}
+
+/// `f` run, and the bytes it moved (up, down).
+fn moved<T>(f: impl FnOnce() -> T) -> (T, (u64, u64)) {
+    let before = xbar::internals::gpu::traffic();
+    let out = f();
+    let after = xbar::internals::gpu::traffic();
+    (out, (after.0 - before.0, after.1 - before.1))
+}
+
+/// Arrays with wire resistance are programmed on the device (only the
+/// targets go up at programming, no conductances come down) and their
+/// circuits built there from the programmed copies: from the first read
+/// on, a read moves only its inputs up and its outputs (and a step count
+/// per vector) down. Input-source and supply-line wires, 16 × 12 and
+/// 70 × 66, one network per array or an interleaved pair, with and without
+/// per-cell read noise (σ per cell, formed and kept on the device), double
+/// and single precision storage: outputs within 1e-9 of the CPU's largest
+/// (both solve the circuit of the same stored conductances to a relative
+/// residual of 1e-12; the single-precision case is noiseless, since its σ
+/// is kept in single precision on the device and in double on the CPU),
+/// and the conductances read back are the CPU's bits.
+#[test]
+fn wire_arrays_are_programmed_on_the_device_and_read_there() {
+    if !gpu_present("GPU programming with wires") {
+        return;
+    }
+    let batch = 2;
+    for ((rows, cols), interleaved, supply, noisy, precision) in [
+        ((16, 12), false, false, false, "float64"),
+        ((16, 12), true, false, true, "float64"),
+        ((16, 12), true, false, false, "float32"),
+        ((70, 66), true, false, false, "float64"),
+        ((70, 66), false, false, true, "float64"),
+        ((16, 12), false, true, false, "float64"),
+        ((16, 12), true, true, true, "float64"),
+    ] {
+        let what =
+            format!("{rows}×{cols}, interleaved {interleaved}, supply lines {supply}, noisy {noisy}, {precision}");
+        let mut p = wired_on_device(interleaved, supply, precision, rows, cols);
+        if noisy {
+            p.set_json("xbar.device.read_noise", PROPORTIONAL_READ_NOISE).unwrap();
+        }
+        let w = values(rows * cols, 61);
+        let ((mut cpu, mut gpu), (up, down)) = moved(|| pair(&p, rows, cols, &w));
+        // Up: the targets of the pair's two arrays (f64), and the read law's
+        // constants; down: a σ check word per array.
+        let targets = 2 * 8 * (rows * cols) as u64;
+        assert!(
+            (targets..targets + 512).contains(&up),
+            "{what}: {up} bytes up at programming"
+        );
+        assert!(down < 512, "{what}: {down} bytes down at programming");
+        let networks = if interleaved { 1 } else { 2 };
+        let x = values(batch * cols, 62);
+        let v = values(batch * rows, 63);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        let (mut zc, mut zg) = (vec![0.0; batch * cols], vec![0.0; batch * cols]);
+        let mut first = None;
+        for call in 0..2 {
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            let (_, mvm) = moved(|| gpu.mvm(&x, batch, &mut yg).unwrap());
+            cpu.vmm(&v, batch, &mut zc).unwrap();
+            let (_, vmm) = moved(|| gpu.vmm(&v, batch, &mut zg).unwrap());
+            let what = format!("{what}, call {call}");
+            if supply {
+                // A solve per input slice (and none for a slice of zeros):
+                // the first read moves what the second does, no conductances.
+                assert_eq!(*first.get_or_insert((mvm, vmm)), (mvm, vmm), "{what}: traffic");
+            } else {
+                assert_eq!(mvm, circuit_traffic(networks, batch, cols, rows), "{what}: MVM traffic");
+                assert_eq!(vmm, circuit_traffic(networks, batch, rows, cols), "{what}: VMM traffic");
+            }
+            assert_circuit_close(&yc, &yg, &format!("{what}: MVM"));
+            assert_circuit_close(&zc, &zg, &format!("{what}: VMM"));
+        }
+        assert_same_bits(&weights(&cpu), &weights(&gpu), &format!("{what}: weights"));
+        assert_same_bits(
+            &cpu.conductances().unwrap(),
+            &gpu.conductances().unwrap(),
+            &format!("{what}: conductances"),
+        );
+    }
+}
+
+/// `update` of arrays with wire resistance runs on the device (ideal and
+/// pulsed models, a sample at a time, an interleaved pair and separate
+/// arrays, double and single precision, with per-cell read noise whose σ
+/// follows the written cells there): the conductances are the CPU's bits
+/// after every call (`Core::read` and `Core::conductances`, fetched), an
+/// update moves only x and d up (and a word per array down), the circuit of
+/// the written copies is built on the device (the next read moves only
+/// inputs and outputs), and its outputs are within 1e-9 of the CPU's
+/// largest. With cost counting on, the counters after an update and a read
+/// (DAC energy from the line sums, the drivers' power from the factorised
+/// networks of the written conductances) are the CPU's.
+#[test]
+fn wire_arrays_are_updated_on_the_device() {
+    if !gpu_present("GPU updates with wires") {
+        return;
+    }
+    let (rows, cols, batch) = (16, 12, 3);
+    // Without cell-to-cell spread of the bounds, which would put some
+    // cells' conductances below 0 (where a circuit has no solution: the CPU
+    // refuses them too).
+    let pulsed = r#""model": "Pulsed", "pulsed": {"device": "SoftBounds", "w_min_dtod": 0.0, "w_max_dtod": 0.0}"#;
+    let ideal = DEVICE_UPDATES[2];
+    for (update, interleaved, precision, noisy) in [
+        (ideal, false, "float64", false),
+        (pulsed, true, "float64", false),
+        (pulsed, false, "float32", false),
+        (ideal, true, "float32", false),
+        (ideal, true, "float64", true),
+    ] {
+        let what = format!("{update}, interleaved {interleaved}, {precision}, noisy {noisy}");
+        let mut p = wired_on_device(interleaved, false, precision, rows, cols);
+        p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)
+            .unwrap();
+        p.set_json(
+            "xbar.device.update",
+            &format!(r#"{{{update}, "batch_mode": "per_sample"}}"#),
+        )
+        .unwrap();
+        if noisy {
+            p.set_json("xbar.device.read_noise", PROPORTIONAL_READ_NOISE).unwrap();
+        }
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &values(rows * cols, 71));
+        let networks = if interleaved { 1 } else { 2 };
+        let x = values(batch * cols, 72);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        for call in 0..3u64 {
+            let xu = values(batch * cols, 700 + 2 * call);
+            let d = values(batch * rows, 701 + 2 * call);
+            cpu.update(&xu, &d, batch, 0.05).unwrap();
+            let (_, (up, down)) = moved(|| gpu.update(&xu, &d, batch, 0.05).unwrap());
+            let what = format!("{what}, call {call}");
+            if call > 0 {
+                // Up: x and d, and the read law's constants (a few numbers
+                // per array); down: per array and sample, whether a cell was
+                // written, and with read noise the σ check (a flag and cell
+                // 0's σ): a few words, no conductances.
+                let xd = 8 * (batch * (rows + cols)) as u64;
+                assert!((xd..xd + 512).contains(&up), "{what}: {up} bytes up");
+                assert!(down <= 32 * (batch * 2) as u64, "{what}: {down} bytes down");
+            }
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            let (_, read) = moved(|| gpu.mvm(&x, batch, &mut yg).unwrap());
+            assert_eq!(
+                read,
+                circuit_traffic(networks, batch, cols, rows),
+                "{what}: read traffic"
+            );
+            assert_circuit_close(&yc, &yg, &format!("{what}: MVM"));
+            assert_same_bits(&weights(&cpu), &weights(&gpu), &format!("{what}: weights"));
+            assert_same_bits(
+                &cpu.conductances().unwrap(),
+                &gpu.conductances().unwrap(),
+                &format!("{what}: conductances"),
+            );
+        }
+    }
+    // Cost counting with wires after updates on the device.
+    let mut p = wired_on_device(true, false, "float64", rows, cols);
+    p.set_json("xbar.cost.enable", "true").unwrap();
+    p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)
+        .unwrap();
+    p.set_json("xbar.device.update", &format!("{{{ideal}}}")).unwrap();
+    let (mut cpu, mut gpu) = pair(&p, rows, cols, &values(rows * cols, 73));
+    let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+    for call in 0..2 {
+        update_both([&mut cpu, &mut gpu], batch, 1, 800 + 10 * call);
+        cpu.mvm(&values(batch * cols, 74), batch, &mut yc).unwrap();
+        gpu.mvm(&values(batch * cols, 74), batch, &mut yg).unwrap();
+        assert_circuit_close(&yc, &yg, &format!("costed read after update {call}"));
+        assert_eq!(
+            cpu.cost_json().unwrap(),
+            gpu.cost_json().unwrap(),
+            "costs after update {call}"
+        );
+    }
+    // The drivers' power, counted from the networks (zero from stale conductances).
+    let (_, total) = gpu.cost_tallies();
+    assert!(total.vectors > 0 && total.v2g > 0.0, "{total:?}");
+}
+
+/// A circuit read of arrays kept on the device that the device's solver
+/// does not finish (wire segments 100 times a cell's resistance on 40 × 40
+/// arrays: 300 conjugate-gradient steps are far too few), or does not cover
+/// (per-output read noise), is solved on the host from the device's
+/// conductances (and per-cell σ), fetched: the CPU's own solve of the same
+/// circuit, so the CPU's output bits — after programming and after an update
+/// on the device, noiseless and with per-cell read noise. The fetch shows
+/// in the traffic (at least the arrays' conductances come down).
+#[test]
+fn wire_reads_the_device_does_not_finish_are_solved_on_the_host_from_the_device_conductances() {
+    if !gpu_present("GPU parasitic fallback") {
+        return;
+    }
+    let (rows, cols, batch) = (40, 40, 2);
+    for (interleaved, noise) in [
+        (false, None),
+        (true, Some(PROPORTIONAL_READ_NOISE)),
+        (false, Some("output")),
+    ] {
+        let what = format!("interleaved {interleaved}, noise {noise:?}");
+        let mut p = wired_on_device(interleaved, false, "float64", rows, cols);
+        p.set_json("xbar.array.parasitics.Rp_row", "1e5").unwrap();
+        p.set_json("xbar.array.parasitics.Rp_col", "1e5").unwrap();
+        p.set_json("core.mapping.weights", r#"{"percentile": null, "min": -1, "max": 1}"#)
+            .unwrap();
+        p.set_json("xbar.device.update", &format!("{{{}}}", DEVICE_UPDATES[2]))
+            .unwrap();
+        match noise {
+            Some("output") => {
+                p.set_json("xbar.device.read_noise", PROPORTIONAL_READ_NOISE).unwrap();
+                p.set_json("xbar.device.read_noise_sampling", "\"output\"").unwrap();
+            }
+            Some(law) => p.set_json("xbar.device.read_noise", law).unwrap(),
+            None => {}
+        }
+        let (mut cpu, mut gpu) = pair(&p, rows, cols, &values(rows * cols, 81));
+        let x = values(batch * cols, 82);
+        let (mut yc, mut yg) = (vec![0.0; batch * rows], vec![0.0; batch * rows]);
+        for step in ["programmed", "updated"] {
+            if step == "updated" {
+                update_both([&mut cpu, &mut gpu], batch, 1, 900);
+            }
+            cpu.mvm(&x, batch, &mut yc).unwrap();
+            let (_, (_, down)) = moved(|| gpu.mvm(&x, batch, &mut yg).unwrap());
+            assert!(
+                down >= 2 * 8 * (rows * cols) as u64,
+                "{what}, {step}: {down} bytes down: the conductances were not fetched"
+            );
+            assert!(yc.iter().any(|v| *v != 0.0), "{what}, {step}: all zero");
+            assert_same_bits(&yc, &yg, &format!("{what}, {step}"));
+        }
+    }
+}

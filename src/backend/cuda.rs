@@ -144,13 +144,14 @@ impl Cuda {
     /// Whether `a`'s writes run on the device: its storage precision is the
     /// resident one (so the device writes the host's bits), the read-noise
     /// law (whose σ follows the new conductances) has a device form, and it
-    /// has no wires or nonlinear cells. Others are written on the host.
+    /// has no nonlinear cells (with or without wires: a circuit read builds
+    /// its circuit from the written copy). Others are written on the host.
     fn writes_on_device(&self, a: &Array, cells: &Cells) -> bool {
         let same = matches!(
             (&a.g, self.gpu.precision),
             (Conductances::Single(_), Precision::F32) | (Conductances::Double(_), Precision::F64)
         );
-        same && cells::reads_on_device(cells) && a.wires.is_none() && a.iv.is_none()
+        same && cells::reads_on_device(cells) && a.iv.is_none()
     }
 
     /// Gives `r` (holding `a`'s conductances) the read-noise σ that follows
@@ -174,10 +175,16 @@ impl Cuda {
 
     /// The read `op` of `x` through the wires of `pos` (with `neg`, the G−
     /// array of an interleaved pair): on the device where its solver covers
-    /// the read, on the host otherwise (see the module).
+    /// the read, from the arrays' device copies (those their programming or
+    /// last write left there, or their host conductances uploaded in double
+    /// precision), on the host otherwise (see the module), with the newest
+    /// conductances (and per-cell σ) fetched where the device holds them.
     fn circuit_read(&self, pos: &Array, neg: Option<&Array>, op: Op, x: &Batch, key: &ReadKey) -> Result<Batch> {
         let arrays = || std::iter::once(pos).chain(neg);
-        let host = || pos.circuit(op, x, key, neg);
+        let host = || {
+            let n = neg.map(Array::fetched).transpose()?;
+            pos.fetched()?.circuit(op, x, key, n.as_deref())
+        };
         let Some(wires) = pos.wires.as_deref() else {
             return host();
         };
@@ -196,16 +203,30 @@ impl Cuda {
             match circuits.get(&kept) {
                 Some((m, c)) if *m == made => c.clone(),
                 _ => {
-                    let g: Vec<_> = arrays().map(|a| a.g.as_f64()).collect();
-                    let parts: Vec<CircuitArray> = arrays()
-                        .zip(&g)
-                        .map(|(a, g)| CircuitArray {
-                            g,
-                            noise: a.noise.as_ref(),
-                            id: a.id,
+                    // The solve is in double precision: host conductances go
+                    // up exactly, whatever the resident precision.
+                    let copy = |a: &Array| match written(a) {
+                        Some(r) => Ok(r),
+                        None => Resident::upload(
+                            &self.gpu.gpu,
+                            Precision::F64,
+                            a.rows,
+                            a.cols,
+                            &a.g.as_f64(),
+                            a.noise.as_ref(),
+                        )
+                        .map(Arc::new),
+                    };
+                    let parts = arrays()
+                        .map(|a| {
+                            Ok(CircuitArray {
+                                cells: copy(a)?,
+                                noise: a.noise.as_ref(),
+                                id: a.id,
+                            })
                         })
-                        .collect();
-                    let c = Arc::new(DeviceCircuit::upload(
+                        .collect::<Result<Vec<_>>>()?;
+                    let c = Arc::new(DeviceCircuit::new(
                         &self.gpu.gpu,
                         wires,
                         op,
@@ -337,7 +358,7 @@ impl Backend for Cuda {
 /// the programming error or drift (`gpu::cells::write`, the CPU's streams), the rounding to
 /// the storage precision and the read-noise σ run there, and the array's
 /// conductances stay there as its newer ones (the host's copy holds zeros
-/// until fetched). Arrays with wires or nonlinear cells, a storage precision
+/// until fetched). Arrays with nonlinear cells, a storage precision
 /// that is not the resident one, and laws without a device form are
 /// programmed on the host.
 impl ArrayPrograms for Cuda {
@@ -355,7 +376,7 @@ impl ArrayPrograms for Cuda {
             (storage, self.gpu.precision),
             (ConductancePrecision::Float32, Precision::F32) | (ConductancePrecision::Float64, Precision::F64)
         );
-        if !same || ctx.wires.is_some() || ctx.iv.is_some() || !cells::reads_on_device(ctx.cells) {
+        if !same || ctx.iv.is_some() || !cells::reads_on_device(ctx.cells) {
             return Ok(None);
         }
         let n = rows * cols;

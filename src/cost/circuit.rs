@@ -55,8 +55,9 @@ pub fn networks(block: &Mapping, op: Op, n_in: usize) -> Result<Option<Vec<Net>>
         };
         let mut solver = LinearSolver::new(wires, op, a.rows, a.cols, neg.is_some())?;
         solver.set_method(Method::Direct);
-        let gn = neg.map(|n| n.g.as_f64());
-        solver.factor(&a.g.as_f64(), gn.as_deref())?;
+        // The newest conductances (fetched where a backend holds them).
+        let gn = neg.map(Array::conductances).transpose()?;
+        solver.factor(&a.conductances()?, gn.as_deref())?;
         nets.push(Net {
             solver: Arc::new(solver),
             pad: inputs - n_in,

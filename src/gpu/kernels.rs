@@ -263,7 +263,12 @@ pub const KERNELS: &[Kernel] = &[
     },
     Kernel {
         file: "parasitics.cu",
-        name: "xbar_pcg_noisy_cells",
+        name: "xbar_pcg_cells_f32",
+        signature: "ppididdpUUiiiiUuU",
+    },
+    Kernel {
+        file: "parasitics.cu",
+        name: "xbar_pcg_cells_f64",
         signature: "ppididdpUUiiiiUuU",
     },
     // kernels/update.cu (see gpu::update_basic): the ideal and analytic

@@ -23,12 +23,18 @@
 //! fallback there too.
 //!
 //! The solve runs in double precision whatever `simulation.gpu_precision`
-//! says: a residual of 1e-12 needs it. Conductances go up once per array
-//! state (as `√G` in frame order), a read moves only its inputs and outputs
-//! (and one step count per vector). With per-cell read noise every vector
-//! sees its own conductances, as on the CPU: the arrays (and their σ) stay on
-//! the device and `xbar_pcg_noisy_cells` draws each vector's cells from the
-//! read-noise streams the products use, so the draws are the CPU's.
+//! says: a residual of 1e-12 needs it. A circuit is built from the arrays'
+//! device copies ([`Resident`]: programmed or written on the device, in the
+//! resident precision, or the host's conductances uploaded in double
+//! precision): `xbar_pcg_cells_*` forms `√G` in frame order there once per
+//! array state, from the stored values widened to `f64` exactly, so the
+//! device solves the circuit of the very conductances the CPU would. A read
+//! moves only its inputs and outputs (and one step count per vector). With
+//! per-cell read noise every vector sees its own conductances, as on the
+//! CPU: the copies (and their σ) stay on the device and `xbar_pcg_cells_*`
+//! draws each vector's cells from the read-noise streams the products use,
+//! so the draws are the CPU's (a σ kept in single precision, by a copy
+//! programmed in it, is that rounding away from the CPU's double one).
 //!
 //! Not covered (the backend refuses them, see `gpu::select`): CrossSim's relaxation solver
 //! (`simulation.parasitic_solver = "crosssim"`, whose sequential gamma
@@ -36,6 +42,7 @@
 //! and nonlinear I-V cells.
 
 use super::device::{self, Arg, Buffer, Shape};
+use super::resident::{Precision, Resident};
 use super::Gpu;
 use crate::array::{Op, ReadKey};
 use crate::batch::Batch;
@@ -56,22 +63,27 @@ const BLOCK_EMULATED: u32 = 32;
 /// Threads per block of `xbar_pcg_noisy_cells` (one per cell and vector).
 const CELL_BLOCK: u32 = 256;
 
-/// One array of a circuit as [`DeviceCircuit::upload`] takes it.
-#[derive(Debug, Clone, Copy)]
+/// One array of a circuit as [`DeviceCircuit::new`] takes it.
+#[derive(Debug, Clone)]
 pub struct CircuitArray<'a> {
-    /// Conductances, `rows × cols`, row-major, in units of Gmax.
-    pub g: &'a [f64],
-    /// Per-cell read noise (per-output noise is refused).
+    /// The array's device copy: its conductances (`rows × cols`, row-major,
+    /// in units of Gmax) and, for per-cell read noise, each cell's σ, in
+    /// the copy's precision. A copy programmed or written on the device, or
+    /// the host's values uploaded in double precision.
+    pub cells: Arc<Resident>,
+    /// Per-cell read noise (per-output noise is refused): the law's
+    /// distribution, clip and shared σ (a per-cell σ is the copy's).
     pub noise: Option<&'a ReadNoise>,
     /// The array's id within its core: its read-noise streams.
     pub id: u32,
 }
 
-/// A noisy array on the device: its conductances, σ and noise law.
+/// A noisy array on the device: its copy and noise law.
 #[derive(Debug)]
 struct NoisyPart {
-    g: Buffer,
-    sigma: Option<Buffer>,
+    cells: Arc<Resident>,
+    /// Whether each cell has its own σ (the copy's).
+    per_cell: bool,
     sigma_uniform: f64,
     /// 0 none, 1 Normal, 2 Uniform (`kernels/parasitics.cu`).
     kind: i32,
@@ -106,9 +118,13 @@ fn int(n: usize, what: &str) -> Result<i32> {
 
 impl DeviceCircuit {
     /// The circuit of `op` on `rows × cols` arrays: one `part`, or two, G+
-    /// and G− of an interleaved pair sharing their output lines; uploaded to
-    /// `gpu`.
-    pub fn upload(
+    /// and G− of an interleaved pair sharing their output lines, whose
+    /// copies are on `gpu`. Nothing crosses to or from the device: without
+    /// read noise `√G` in frame order is formed there once (from the stored
+    /// values widened to `f64` exactly, as the host's `Conductances::as_f64`
+    /// widens them, so the solve is the one of the host's conductances); with
+    /// per-cell read noise the copies are kept and each read draws its cells.
+    pub fn new(
         gpu: &Arc<Gpu>,
         wires: &Wires,
         op: Op,
@@ -123,11 +139,10 @@ impl DeviceCircuit {
             )));
         }
         for p in parts {
-            let sigmas = p.noise.map_or(0, |n| n.sigma.len());
-            if p.g.len() != rows * cols || (sigmas != 0 && sigmas != p.g.len()) {
+            if p.cells.lines(Op::Mvm) != (cols, rows) {
+                let (c, r) = p.cells.lines(Op::Mvm);
                 return Err(Error::Internal(format!(
-                    "GPU parasitic solver: {} conductances ({sigmas} σ) for a {rows} × {cols} array",
-                    p.g.len()
+                    "GPU parasitic solver: a {r} × {c} array in a {rows} × {cols} circuit"
                 )));
             }
             if p.noise.is_some_and(|n| n.per_output) {
@@ -135,44 +150,53 @@ impl DeviceCircuit {
                     "GPU parasitic solver: per-output read noise reached a circuit read".into(),
                 ));
             }
+            if p.noise.is_some_and(|n| n.uniform_sigma.is_none()) && p.cells.sigma().is_none() {
+                return Err(Error::Internal(
+                    "GPU parasitic solver: per-cell read noise without its σ on the device".into(),
+                ));
+            }
         }
-        let frame = Frame::new(wires, op, rows, cols);
-        let dev = &gpu.device;
-        let cells = if parts.iter().all(|p| p.noise.is_none()) {
-            let sqrt_g: Vec<f64> = parts.iter().flat_map(|p| frame.cells(p.g)).map(f64::sqrt).collect();
-            Cells::Fixed(Buffer::upload(dev, &sqrt_g)?)
-        } else {
-            let noisy = |p: &CircuitArray| -> Result<NoisyPart> {
-                let n = p.noise;
-                Ok(NoisyPart {
-                    g: Buffer::upload(dev, p.g)?,
-                    sigma: match n {
-                        Some(n) if n.uniform_sigma.is_none() => Some(Buffer::upload(dev, &n.sigma)?),
-                        _ => None,
-                    },
-                    sigma_uniform: n.and_then(|n| n.uniform_sigma).unwrap_or(0.0),
-                    kind: match n.map(|n| n.dist) {
-                        None => 0,
-                        Some(Dist::Normal) => 1,
-                        Some(Dist::Uniform) => 2,
-                    },
-                    lo: n.map_or(0.0, |n| n.clip.lo),
-                    hi: n.map_or(f64::INFINITY, |n| n.clip.hi),
-                    id: p.id,
-                })
-            };
-            Cells::Noisy(parts.iter().map(noisy).collect::<Result<_>>()?)
-        };
-        Ok(DeviceCircuit {
+        let mut circuit = DeviceCircuit {
             gpu: gpu.clone(),
-            frame,
+            frame: Frame::new(wires, op, rows, cols),
             pols: parts.len(),
-            cells,
-        })
+            cells: Cells::Noisy(Vec::new()),
+        };
+        let noisy = |p: &CircuitArray| {
+            let n = p.noise;
+            NoisyPart {
+                cells: p.cells.clone(),
+                per_cell: n.is_some_and(|n| n.uniform_sigma.is_none()),
+                sigma_uniform: n.and_then(|n| n.uniform_sigma).unwrap_or(0.0),
+                kind: match n.map(|n| n.dist) {
+                    None => 0,
+                    Some(Dist::Normal) => 1,
+                    Some(Dist::Uniform) => 2,
+                },
+                lo: n.map_or(0.0, |n| n.clip.lo),
+                hi: n.map_or(f64::INFINITY, |n| n.clip.hi),
+                id: p.id,
+            }
+        };
+        let parts: Vec<NoisyPart> = parts.iter().map(noisy).collect();
+        circuit.cells = if parts.iter().all(|p| p.kind == 0) {
+            // The cells of every read, as stored: no noise, so the key
+            // (whose streams only noise draws from) is immaterial.
+            let key = ReadKey {
+                seed: 0,
+                call: 0,
+                slice: 0,
+            };
+            Cells::Fixed(circuit.draw(&parts, 1, &key)?)
+        } else {
+            Cells::Noisy(parts)
+        };
+        Ok(circuit)
     }
 
     /// Every vector's `√G` in frame order (`count × pols × m × n`), drawn
-    /// for read `key` from the noisy arrays `parts`.
+    /// for read `key` from the arrays `parts` (as stored where they have no
+    /// read noise).
     fn draw(&self, parts: &[NoisyPart], count: usize, key: &ReadKey) -> Result<Buffer> {
         let f = &self.frame;
         let mn = f.m * f.n;
@@ -184,10 +208,16 @@ impl DeviceCircuit {
             .map_err(|_| Error::unsupported(format!("GPU parasitic solver: {threads} cells exceed one launch")))?;
         for (pol, p) in parts.iter().enumerate() {
             let s = key.streams(p.id);
+            let g = p.cells.stored();
+            let sigma = p.cells.sigma();
+            let name = match p.cells.precision() {
+                Precision::F32 => "xbar_pcg_cells_f32",
+                Precision::F64 => "xbar_pcg_cells_f64",
+            };
             let args = [
-                Arg::Buf(&p.g),
-                Arg::Buf(p.sigma.as_ref().unwrap_or(&p.g)),
-                Arg::I32(i32::from(p.sigma.is_some())),
+                Arg::Buf(g),
+                Arg::Buf(sigma.unwrap_or(g)),
+                Arg::I32(i32::from(p.per_cell)),
                 Arg::F64(p.sigma_uniform),
                 Arg::I32(p.kind),
                 Arg::F64(p.lo),
@@ -207,9 +237,11 @@ impl DeviceCircuit {
                 grid: (grid, 1, 1),
                 block: (CELL_BLOCK, 1, 1),
             };
-            // SAFETY: g (and sigma, when per cell) hold rows·cols doubles,
-            // out count·len with polarity pol at pol·m·n of each vector's len.
-            unsafe { device::launch(dev.as_ref(), "xbar_pcg_noisy_cells", shape, &args) }?;
+            // SAFETY: g (and sigma, when per cell) hold rows·cols values of
+            // the kernel's precision (the copy's shape, checked in `new`),
+            // out count·len doubles with polarity pol at pol·m·n of each
+            // vector's len.
+            unsafe { device::launch(dev.as_ref(), name, shape, &args) }?;
         }
         Ok(out)
     }
@@ -293,6 +325,28 @@ mod tests {
     use crate::circuit::parasitics::{solve_exact, test_values as values, Problem};
     use crate::params::SelectedRows;
 
+    /// The host's conductances `g` (and `noise`'s σ) uploaded in double
+    /// precision, as array 0 of a circuit.
+    fn host<'a>(gpu: &Arc<Gpu>, rows: usize, cols: usize, g: &[f64], noise: Option<&'a ReadNoise>) -> CircuitArray<'a> {
+        CircuitArray {
+            cells: Arc::new(Resident::upload(gpu, Precision::F64, rows, cols, g, noise).unwrap()),
+            noise,
+            id: 0,
+        }
+    }
+
+    /// The emulated GPU, or `None` where it cannot be built.
+    fn emulated() -> Option<Arc<Gpu>> {
+        let dev = crate::gpu::emulated::test_device()?;
+        Some(Arc::new(Gpu {
+            ordinal: 0,
+            name: "host emulation".into(),
+            arch: "host".into(),
+            emulated: true,
+            device: dev,
+        }))
+    }
+
     /// The device solve of a 9 × 7 array and of an interleaved pair, MVM and
     /// VMM, current from the inputs and from supply lines (with unused lines
     /// of a larger physical array at either end, and inputs of zero that
@@ -302,16 +356,9 @@ mod tests {
     /// (λ ≈ 1 here).
     #[test]
     fn agrees_with_the_exact_solver() {
-        let Some(dev) = crate::gpu::emulated::test_device() else {
+        let Some(gpu) = emulated() else {
             return;
         };
-        let gpu = Arc::new(Gpu {
-            ordinal: 0,
-            name: "host emulation".into(),
-            arch: "host".into(),
-            emulated: true,
-            device: dev,
-        });
         let input_source = Wires {
             enable: true,
             r_row: 0.02,
@@ -358,9 +405,9 @@ mod tests {
             let gn = pair.then_some(&gn[..]);
             let parts: Vec<CircuitArray> = std::iter::once(&g[..])
                 .chain(gn)
-                .map(|g| CircuitArray { g, noise: None, id: 0 })
+                .map(|g| host(&gpu, rows, cols, g, None))
                 .collect();
-            let c = DeviceCircuit::upload(&gpu, wires, op, rows, cols, &parts).unwrap();
+            let c = DeviceCircuit::new(&gpu, wires, op, rows, cols, &parts).unwrap();
             let got = c.solve(&x, &key).unwrap().expect("converges");
             let p = Problem {
                 wires,
@@ -396,13 +443,89 @@ mod tests {
             ..input_source
         };
         let big = values(40 * 40, 6, 0.0, 1.0);
-        let part = CircuitArray {
-            g: &big,
-            noise: None,
-            id: 0,
-        };
-        let c = DeviceCircuit::upload(&gpu, &strong, Op::Mvm, 40, 40, &[part]).unwrap();
+        let part = host(&gpu, 40, 40, &big, None);
+        let c = DeviceCircuit::new(&gpu, &strong, Op::Mvm, 40, 40, &[part]).unwrap();
         let x = Batch::from_vec(40, 1, values(40, 5, -1.0, 1.0));
         assert!(c.solve(&x, &key).unwrap().is_none());
+    }
+
+    /// A circuit of single-precision copies (as an array programmed on the
+    /// device in float32 holds them) solves the very circuit of those values
+    /// widened to double precision on the host: the same output bits, with
+    /// and without per-cell read noise (σ per cell and shared), MVM and VMM,
+    /// one array and an interleaved pair.
+    #[test]
+    fn single_precision_copies_solve_the_circuit_of_their_widened_values() {
+        let Some(gpu) = emulated() else {
+            return;
+        };
+        let wires = Wires {
+            enable: true,
+            r_row: 0.02,
+            r_col: 0.03,
+            r_row_terminal: 0.05,
+            r_col_terminal: 0.04,
+            current_from_input: true,
+            selected_rows: SelectedRows::Top,
+            rows_max: 0,
+            cols_max: 0,
+            rmin_ohm: 1e3,
+        };
+        let (rows, cols) = (11, 8);
+        let narrow = |seed| -> Vec<f64> {
+            values(rows * cols, seed, 0.0, 1.0)
+                .into_iter()
+                .map(|v| v as f32 as f64)
+                .collect()
+        };
+        let (g, gn) = (narrow(11), narrow(12));
+        let per_cell = ReadNoise {
+            sigma: narrow(13).iter().map(|v| 0.05 * v).map(|v| v as f32 as f64).collect(),
+            uniform_sigma: None,
+            dist: Dist::Normal,
+            clip: crate::device::law::Clip { lo: 0.0, hi: 1.0 },
+            per_output: false,
+        };
+        let shared = ReadNoise {
+            sigma: Vec::new(),
+            uniform_sigma: Some(0.03),
+            dist: Dist::Uniform,
+            ..per_cell.clone()
+        };
+        let key = ReadKey {
+            seed: 5,
+            call: 2,
+            slice: 0,
+        };
+        let single = |g: &[f64], noise: Option<&ReadNoise>| {
+            Arc::new(Resident::upload(&gpu, Precision::F32, rows, cols, g, noise).unwrap())
+        };
+        for noise in [None, Some(&per_cell), Some(&shared)] {
+            for (op, pair) in [(Op::Mvm, false), (Op::Vmm, true)] {
+                let arrays: Vec<&[f64]> = if pair { vec![&g, &gn] } else { vec![&g] };
+                let wide: Vec<CircuitArray> = arrays.iter().map(|g| host(&gpu, rows, cols, g, noise)).collect();
+                let narrow: Vec<CircuitArray> = arrays
+                    .iter()
+                    .map(|g| CircuitArray {
+                        cells: single(g, noise),
+                        noise,
+                        id: 0,
+                    })
+                    .collect();
+                let n_in = if op == Op::Mvm { cols } else { rows };
+                let x = Batch::from_vec(n_in, 2, values(2 * n_in, 14, -1.0, 1.0));
+                let solve = |parts: &[CircuitArray]| {
+                    let c = DeviceCircuit::new(&gpu, &wires, op, rows, cols, parts).unwrap();
+                    c.solve(&x, &key).unwrap().expect("converges").data.clone()
+                };
+                let (a, b) = (solve(&wide), solve(&narrow));
+                assert!(a.iter().any(|v| *v != 0.0));
+                assert_eq!(
+                    a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    b.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    "{op:?}, pair {pair}, noise {noise:?}"
+                );
+            }
+        }
     }
 }

@@ -230,6 +230,17 @@ impl Resident {
         &self.g
     }
 
+    /// The per-cell read-noise σ on the device (in the resident precision),
+    /// when the array has one.
+    pub(crate) fn sigma(&self) -> Option<&Buffer> {
+        self.sigma.as_ref()
+    }
+
+    /// The number type of the stored conductances (and σ).
+    pub(crate) fn precision(&self) -> Precision {
+        self.precision
+    }
+
     /// Gives the array the per-cell read-noise σ `sigma` (in its precision),
     /// or none (a σ shared by every cell, or exact reads).
     pub(crate) fn set_sigma(&mut self, sigma: Option<Buffer>) {
@@ -668,6 +679,10 @@ impl Launch {
 impl crate::array::Newer for Resident {
     fn fetch(&self) -> Result<Vec<f64>> {
         self.conductances()
+    }
+
+    fn fetch_sigma(&self) -> Result<Option<Vec<f64>>> {
+        self.sigma.as_ref().map(|s| self.precision.download(s)).transpose()
     }
 }
 
