@@ -63,22 +63,25 @@ fn values(n: usize, seed: u64) -> Vec<f64> {
 
 #[test]
 fn a_configuration_the_gpu_cannot_run_is_refused_for_cuda_and_runs_on_the_cpu_for_auto() {
-    for backend in ["cuda", "auto"] {
-        let mut p = params(backend);
-        p.set_json(
+    let refused = [
+        (
             "xbar.device.nonlinear_IV",
             r#"{"enable": true, "model": "CubicDevice"}"#,
-        )
-        .unwrap();
-        match (backend, Core::new(&p, 4, 3, 1)) {
-            ("cuda", Err(Error::BackendUnavailable(m))) => {
-                assert!(
-                    m.contains("unsupported configuration") && m.contains("nonlinear_IV"),
-                    "{m}"
-                )
+            "nonlinear_IV",
+        ),
+        ("aihwkit.enable", "true", "aihwkit.enable"),
+    ];
+    for (path, value, named) in refused {
+        for backend in ["cuda", "auto"] {
+            let mut p = params(backend);
+            p.set_json(path, value).unwrap();
+            match (backend, Core::new(&p, 4, 3, 1)) {
+                ("cuda", Err(Error::BackendUnavailable(m))) => {
+                    assert!(m.contains("unsupported configuration") && m.contains(named), "{m}")
+                }
+                ("auto", Ok(core)) => assert!(core.gpu().is_none()),
+                (_, other) => panic!("{path}, {backend}: {other:?}"),
             }
-            ("auto", Ok(core)) => assert!(core.gpu().is_none()),
-            (_, other) => panic!("{backend}: {other:?}"),
         }
     }
 }

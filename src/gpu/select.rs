@@ -38,6 +38,12 @@ pub fn unsupported(p: &Params) -> Option<&'static str> {
     if d.nonlinear_iv.enable && d.nonlinear_iv.model != DeviceModel::Ideal {
         return Some("nonlinear I-V cells (xbar.device.nonlinear_IV) are read on the CPU only");
     }
+    if p.aihwkit.enable {
+        return Some(
+            "aihwkit's tile periphery (aihwkit.enable) reads its tiles on the CPU only \
+             (xbar's own DACs and ADCs run on the device)",
+        );
+    }
     None
 }
 
