@@ -1817,9 +1817,10 @@ fn wire_arrays_are_programmed_on_the_device_and_read_there() {
         }
         let w = values(rows * cols, 61);
         let ((mut cpu, mut gpu), (up, down)) = moved(|| pair(&p, rows, cols, &w));
-        // Up: the targets of the pair's two arrays (f64), and the read law's
-        // constants; down: a σ check word per array.
-        let targets = 2 * 8 * (rows * cols) as u64;
+        // Up: the block's weights once (f64; the targets of the pair's two
+        // arrays are formed on the device), and the read law's constants;
+        // down: a σ check word per array.
+        let targets = 8 * (rows * cols) as u64;
         assert!(
             (targets..targets + 512).contains(&up),
             "{what}: {up} bytes up at programming"
