@@ -392,17 +392,11 @@ impl Mapping {
 
     /// The DAC outputs of `op` for inputs `x` scaled by `s_in` (per vector).
     pub fn dac_outputs(&self, op: Op, x: &Batch, s_in: &[f64]) -> Batch {
-        self.dac_outputs_of(op, x, 0, x.len, s_in)
-    }
-
-    /// [`Mapping::dac_outputs`] of the input lines `first..first + len` of
-    /// every vector of `x`.
-    pub fn dac_outputs_of(&self, op: Op, x: &Batch, first: usize, len: usize, s_in: &[f64]) -> Batch {
         let dac = &self.periphery(op).dac;
-        let count = x.count;
+        let (count, len) = (x.count, x.len);
         // Each vector is copied, scaled and converted on its own in one
         // pass, so the split over threads does not change a value.
-        let one = |((v, src), &s): ((&mut [f64], &[f64]), &f64)| dac.scaled(&src[first..first + len], s, v);
+        let one = |((v, src), &s): ((&mut [f64], &[f64]), &f64)| dac.scaled(src, s, v);
         // Every value is written by `one`.
         let mut xd = Batch::from_vec(len, count, crate::recycle::scratch(len * count, 0.0));
         if len * count >= DAC_PARALLEL_MIN && len > 0 {

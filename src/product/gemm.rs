@@ -183,7 +183,7 @@ fn check<E>(a: &Source<E>, s: Shape, x_ok: bool, y_ok: bool) {
 
 /// The inputs in the product's precision, in a recycled buffer (converted in
 /// xbar's pool when `par`; written once, with no zero fill first).
-pub fn convert<E: GemmElem>(x: &[f64], par: bool) -> Vec<E> {
+fn convert<E: GemmElem>(x: &[f64], par: bool) -> Vec<E> {
     let mut v = recycle::take(x.len());
     if par && x.len() > CHUNK {
         threads::install(|| v.par_extend(x.par_iter().with_min_len(CHUNK).map(|&x| E::from_f64(x))));
