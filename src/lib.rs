@@ -66,6 +66,7 @@ mod persist;
 mod product;
 mod recycle;
 mod rng;
+mod rounding;
 #[allow(missing_docs)]
 mod storage;
 mod support;

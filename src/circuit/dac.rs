@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::params::{DacModel, DacParams, InputMapping};
+use crate::rounding::rint;
 
 /// A DAC ready to convert: its model, resolution and clip limits.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,7 +122,7 @@ impl Dac {
             let mut u = x.clamp(lo, hi);
             u -= lo;
             u *= q;
-            u = u.round_ties_even();
+            u = rint(u);
             u /= q;
             u += lo;
             *x = u;
@@ -154,9 +155,9 @@ impl Dac {
         let mut out = vec![vec![0.0; v.len()]; k];
         for (j, &x) in v.iter().enumerate() {
             let (mut mag, sign) = if sign_magnitude {
-                ((x.abs() * full).round_ties_even(), signum0(x))
+                (rint(x.abs() * full), signum0(x))
             } else {
-                ((x * full).round_ties_even(), 1.0)
+                (rint(x * full), 1.0)
             };
             for slice in out.iter_mut() {
                 let digit = mag.rem_euclid(s);

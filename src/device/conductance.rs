@@ -2,6 +2,7 @@
 //! levels (spec §0, §11.2). Conductances are normalised: Gmax = 1/Rmin = 1.
 
 use crate::params::DeviceParams;
+use crate::rounding::{rint, rintf};
 
 /// The conductance window of a device, normalised to Gmax = 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,7 +41,7 @@ impl Window {
             return;
         };
         for x in g {
-            *x = ((*x - self.gmin) * q).round_ties_even() / q + self.gmin;
+            *x = rint((*x - self.gmin) * q) / q + self.gmin;
         }
     }
 
@@ -54,7 +55,7 @@ impl Window {
         let q = q as f32;
         let gmin = self.gmin as f32;
         for x in g {
-            *x = ((*x - gmin) * q).round_ties_even() / q + gmin;
+            *x = rintf((*x - gmin) * q) / q + gmin;
         }
     }
 }

@@ -19,6 +19,7 @@
 
 use crate::device::conductance::Window;
 use crate::error::{Error, Result};
+use crate::rounding::rint;
 use std::any::Any;
 use std::sync::OnceLock;
 
@@ -180,7 +181,7 @@ pub fn slice_target(
     if !balanced {
         q += half;
     }
-    let q = q.round_ties_even();
+    let q = rint(q);
     let sign = if q < 0.0 { -1.0 } else { 1.0 };
     let t = slice_digit(q.abs(), index, slices, base) * sign / full;
     let t = match (balanced, positive) {

@@ -1,6 +1,8 @@
 //! Uniform quantiser ADCs (spec §9.3): QuantizerADC with 2^bits levels and
 //! SignMagnitudeADC with 2^bits - 1 levels (zero is a level).
 
+use crate::rounding::rint;
+
 /// `L` evenly spaced levels on `[min, max]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quantizer {
@@ -23,7 +25,7 @@ impl Quantizer {
     /// `u = clip(v, min, max)`; `rint((u - min)·q)/q + min`, round half to even,
     /// in CrossSim's operation order.
     pub fn convert(&self, v: f64) -> f64 {
-        self.finish(self.steps(v).round_ties_even())
+        self.finish(rint(self.steps(v)))
     }
 
     /// Stochastic rounding (spec §9.3): with `s = (clip(v) - min)·q`, the
