@@ -27,9 +27,13 @@ impl Batch {
         debug_assert_eq!(data.len(), len * count);
         Batch { len, count, data }
     }
+    /// The batch as a borrowed one.
+    pub fn view(&self) -> BatchRef<'_> {
+        BatchRef::new(self.len, self.count, &self.data)
+    }
     /// Vector `b`.
     pub fn vector(&self, b: usize) -> &[f64] {
-        &self.data[b * self.len..(b + 1) * self.len]
+        self.view().vector(b)
     }
     /// Vector `b`, mutable.
     pub fn vector_mut(&mut self, b: usize) -> &mut [f64] {
@@ -55,11 +59,7 @@ impl Batch {
     }
     /// Entries `start..start+len` of every vector, as a new batch.
     pub fn sub(&self, start: usize, len: usize) -> Batch {
-        let mut out = recycle::take(len * self.count);
-        for b in 0..self.count {
-            out.extend_from_slice(&self.vector(b)[start..start + len]);
-        }
-        Batch::from_vec(len, self.count, out)
+        self.view().sub(start, len)
     }
     /// Adds `other` into entries `start..start+other.len` of every vector.
     pub fn add_into(&mut self, start: usize, other: &Batch) {
@@ -130,9 +130,51 @@ impl Batch {
         ext
     }
 }
+/// `count` vectors of `len` values borrowed from someone else's buffer
+/// (laid out as a [`Batch`]): a caller's inputs read where they are, with
+/// no copy.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRef<'a> {
+    pub len: usize,
+    pub count: usize,
+    pub data: &'a [f64],
+}
+
+impl<'a> BatchRef<'a> {
+    /// Borrows `data` (`count × len`).
+    pub fn new(len: usize, count: usize, data: &'a [f64]) -> BatchRef<'a> {
+        debug_assert_eq!(data.len(), len * count);
+        BatchRef { len, count, data }
+    }
+    /// Vector `b`.
+    pub fn vector(self, b: usize) -> &'a [f64] {
+        &self.data[b * self.len..(b + 1) * self.len]
+    }
+    /// Vectors `first..first + count`, still borrowed.
+    pub fn vectors(self, first: usize, count: usize) -> BatchRef<'a> {
+        BatchRef::new(
+            self.len,
+            count,
+            &self.data[first * self.len..(first + count) * self.len],
+        )
+    }
+    /// Entries `start..start+len` of every vector, as a new batch.
+    pub fn sub(self, start: usize, len: usize) -> Batch {
+        let mut out = recycle::take(len * self.count);
+        for b in 0..self.count {
+            out.extend_from_slice(&self.vector(b)[start..start + len]);
+        }
+        Batch::from_vec(len, self.count, out)
+    }
+    /// A copy as a batch of its own.
+    pub fn to_batch(self) -> Batch {
+        Batch::from_vec(self.len, self.count, recycle::copied(self.data))
+    }
+}
+
 impl Clone for Batch {
     fn clone(&self) -> Batch {
-        Batch::from_vec(self.len, self.count, recycle::copied(&self.data))
+        self.view().to_batch()
     }
 }
 

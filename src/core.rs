@@ -4,7 +4,7 @@
 //! DAC → arrays → ADC → recombination → scale back → sum of blocks.
 
 use crate::array::Op;
-use crate::batch::Batch;
+use crate::batch::{Batch, BatchRef};
 use crate::complex;
 use crate::device::cells::{Cells, Draws};
 use crate::device::conductance::Window;
@@ -527,7 +527,7 @@ impl Core {
         self.require_programmed("mvm")?;
         check_data("x", &x, batch * self.cols, "batch x cols")?;
         check_out("y", y.len(), batch * self.rows, "batch x rows")?;
-        self.apply_into(Op::Mvm, &Batch::from_vec(self.cols, batch, owned(x)), y)
+        self.apply_into(Op::Mvm, BatchRef::new(self.cols, batch, &x), y)
     }
     /// Complex MVM; x and y interleaved (re, im): `2·batch·cols` and `2·batch·rows` values.
     pub fn mvm_complex(&mut self, x: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
@@ -550,7 +550,7 @@ impl Core {
         self.require_programmed("vmm")?;
         check_data("v", &v, batch * self.rows, "batch x rows")?;
         check_out("y", y.len(), batch * self.cols, "batch x cols")?;
-        self.apply_into(Op::Vmm, &Batch::from_vec(self.rows, batch, owned(v)), y)
+        self.apply_into(Op::Vmm, BatchRef::new(self.rows, batch, &v), y)
     }
     /// Complex VMM, interleaved (re, im): v is `2·batch·rows`, y is `2·batch·cols` values.
     pub fn vmm_complex(&mut self, v: &[f64], batch: usize, y: &mut [f64]) -> Result<()> {
@@ -561,16 +561,6 @@ impl Core {
         let out = self.apply(Op::Vmm, &complex::vmm_input(v, self.rows, batch))?;
         y.copy_from_slice(&complex::vmm_output(&out));
         Ok(())
-    }
-}
-
-/// The caller's inputs as an owned buffer: a borrowed slice is copied into a
-/// recycled buffer (`src/recycle.rs`), so that a large batch does not fault
-/// in fresh memory on every call.
-fn owned(x: std::borrow::Cow<'_, [f64]>) -> Vec<f64> {
-    match x {
-        std::borrow::Cow::Borrowed(s) => crate::recycle::copied(s),
-        std::borrow::Cow::Owned(v) => v,
     }
 }
 
@@ -592,7 +582,7 @@ mod tests {
         let mut c = Core::new(&p, 2, 2, 5).unwrap();
         c.program(&[0.5, -0.5, 0.25, 1.0], Layout::RowMajor).unwrap();
         let x = Batch::from_vec(2, 8, vec![1.0; 16]);
-        let y = c.apply_in_calls(Op::Mvm, &x, 4).unwrap();
+        let y = c.apply_in_calls(Op::Mvm, x.view(), 4).unwrap();
         assert_eq!(c.counters.read_calls, 2);
         for b in 0..4 {
             assert_ne!(y.vector(b), y.vector(b + 4), "vector {b} repeats in the second call");
@@ -600,6 +590,6 @@ mod tests {
         // Whole batches of the same size, from the same core state, are reproducible.
         let mut d = Core::new(&p, 2, 2, 5).unwrap();
         d.program(&[0.5, -0.5, 0.25, 1.0], Layout::RowMajor).unwrap();
-        assert_eq!(d.apply_in_calls(Op::Mvm, &x, 4).unwrap(), y);
+        assert_eq!(d.apply_in_calls(Op::Mvm, x.view(), 4).unwrap(), y);
     }
 }

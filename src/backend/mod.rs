@@ -37,7 +37,7 @@ pub use cpu::Cpu;
 pub use write::BlockWrite;
 
 use crate::array::{Array, Op, ReadKey, WriteKey};
-use crate::batch::Batch;
+use crate::batch::{Batch, BatchRef};
 use crate::cost::BlockCount;
 use crate::device::cells::Cells;
 use crate::device::update::DeviceUpdate;
@@ -119,7 +119,7 @@ pub trait ArrayPrograms: Sync + Debug {
 pub struct BlockRead<'a, 'c> {
     pub op: Op,
     /// The core's physical inputs (every vector of the call, all lines).
-    pub x: &'a Batch,
+    pub x: BatchRef<'a>,
     /// The block's input lines `first..first + len` of every vector of `x`.
     pub first: usize,
     pub len: usize,

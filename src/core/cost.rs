@@ -58,7 +58,7 @@ impl Core {
         self.require_programmed("cost_replay")?;
         super::check_data("x", x, batch * self.cols, "batch x cols")?;
         let xb = Batch::from_vec(self.cols, batch, x.to_vec());
-        let s_in = self.input_scales(Op::Mvm, &xb);
+        let s_in = self.input_scales(Op::Mvm, xb.view());
         let ncb = self.tiling.col_blocks.len();
         let stamp = self.counters.arrays_state();
         let row_blocks = &self.tiling.row_blocks;

@@ -6,7 +6,7 @@
 
 use super::Core;
 use crate::array::{Op, ReadKey};
-use crate::batch::Batch;
+use crate::batch::{Batch, BatchRef};
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::Mapping;
@@ -17,7 +17,7 @@ impl Core {
     /// The input scale of every vector of `x` for `op`: `2/(max − min)` of the
     /// input range (1/(max − min) for an unsigned DAC), the range fixed or a
     /// percentile of the vector.
-    pub(super) fn input_scales(&self, op: Op, x: &Batch) -> Vec<f64> {
+    pub(super) fn input_scales(&self, op: Op, x: BatchRef) -> Vec<f64> {
         let p = &self.params;
         let (inputs, dac) = match op {
             Op::Mvm => (&p.core.mapping.inputs.mvm, &p.xbar.dac.mvm),
@@ -40,7 +40,7 @@ impl Core {
     /// ([`identity::MAX_VECTORS_PER_CALL`] vectors, and 2^32 ADC-rounding
     /// draws), as consecutive calls of that many vectors each.
     pub(super) fn apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
-        self.apply_in_calls(op, x, self.vectors_per_call())
+        self.apply_in_calls(op, x.view(), self.vectors_per_call())
     }
 
     /// The most vectors one read call takes.
@@ -50,7 +50,7 @@ impl Core {
     }
 
     /// Runs `op` on `x` as consecutive read calls of at most `per_call` vectors.
-    pub(super) fn apply_in_calls(&mut self, op: Op, x: &Batch, per_call: usize) -> Result<Batch> {
+    pub(super) fn apply_in_calls(&mut self, op: Op, x: BatchRef, per_call: usize) -> Result<Batch> {
         if x.count <= per_call {
             return self.apply_call(op, x);
         }
@@ -59,8 +59,7 @@ impl Core {
         let mut y = Vec::with_capacity(out_len * x.count);
         for b0 in (0..x.count).step_by(per_call) {
             let n = per_call.min(x.count - b0);
-            let part = Batch::from_vec(x.len, n, x.data[b0 * x.len..(b0 + n) * x.len].to_vec());
-            y.extend_from_slice(&self.apply_call(op, &part)?.data);
+            y.extend_from_slice(&self.apply_call(op, x.vectors(b0, n))?.data);
         }
         Ok(Batch::from_vec(out_len, x.count, y))
     }
@@ -68,7 +67,7 @@ impl Core {
     /// [`Core::apply`] with its outputs written to `out` (`count × outputs`,
     /// written only when the read succeeds): for a read of one call, the
     /// digital end runs as the pass that writes them ([`Core::finish_into`]).
-    pub(super) fn apply_into(&mut self, op: Op, x: &Batch, out: &mut [f64]) -> Result<()> {
+    pub(super) fn apply_into(&mut self, op: Op, x: BatchRef, out: &mut [f64]) -> Result<()> {
         let per_call = self.vectors_per_call();
         if x.count > per_call {
             out.copy_from_slice(&self.apply_in_calls(op, x, per_call)?.data);
@@ -81,13 +80,13 @@ impl Core {
 
     /// Runs `op` on physical inputs `x` through every block as one read call
     /// and sums the block outputs.
-    pub(super) fn apply_call(&mut self, op: Op, x: &Batch) -> Result<Batch> {
+    pub(super) fn apply_call(&mut self, op: Op, x: BatchRef) -> Result<Batch> {
         let y = self.read_call(op, x)?;
         Ok(self.finish(y))
     }
 
     /// [`Core::apply_call`] before its digital end ([`Core::finish`]).
-    fn read_call(&mut self, op: Op, x: &Batch) -> Result<Batch> {
+    fn read_call(&mut self, op: Op, x: BatchRef) -> Result<Batch> {
         if self.counters.read_calls + 1 >= identity::MAX_CALLS {
             return Err(Error::shape(format!(
                 "this core has made {} reads, as many as its random streams can name; build a new core",
@@ -170,7 +169,7 @@ impl Core {
     /// aihwkit's tile periphery (`aihwkit.enable`) on inputs `x` as the current
     /// read call; the tiles are (re)built from the stored weights when the
     /// arrays changed since they were built.
-    pub(super) fn aihwkit_apply(&mut self, op: Op, x: &Batch) -> Result<Batch> {
+    pub(super) fn aihwkit_apply(&mut self, op: Op, x: BatchRef) -> Result<Batch> {
         let generation = self.counters.arrays_state();
         let mut tiles = match self.aihwkit.take() {
             Some(t) if t.generation() == generation => t,
@@ -181,7 +180,7 @@ impl Core {
                 Box::new(crate::aihwkit::Tiles::new(p, &w, prows, pcols, self.seed, generation))
             }
         };
-        let y = tiles.apply(op, x, self.counters.read_calls);
+        let y = tiles.apply(op, &x.to_batch(), self.counters.read_calls);
         self.aihwkit = Some(tiles);
         Ok(y)
     }

@@ -3,7 +3,7 @@
 
 use super::{check_data, Core};
 use crate::array::Op;
-use crate::batch::Batch;
+use crate::batch::{Batch, BatchRef};
 use crate::circuit::parasitics::{netlist, Problem, Wires};
 use crate::error::Result;
 
@@ -54,7 +54,7 @@ impl Core {
         check_data("x", x, self.cols, "cols")?;
         let blocks = self.host_blocks()?;
         let block = &blocks[0];
-        let s = self.input_scales(Op::Mvm, &Batch::from_vec(self.cols, 1, x.to_vec()))[0];
+        let s = self.input_scales(Op::Mvm, BatchRef::new(self.cols, 1, x))[0];
         let (c0, nc) = self.tiling.col_blocks[0];
         let mut v: Vec<f64> = x[c0..c0 + nc].iter().map(|e| e * s).collect();
         block.periphery(Op::Mvm).dac.convert(&mut v);
