@@ -67,6 +67,7 @@ mod product;
 mod recycle;
 mod rng;
 mod rounding;
+mod simd;
 #[allow(missing_docs)]
 mod storage;
 mod support;

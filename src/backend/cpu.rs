@@ -8,12 +8,14 @@ use crate::array::{Array, Op, ReadKey};
 use crate::batch::Batch;
 use crate::circuit::adc::quantizer::Quantizer;
 use crate::circuit::adc::Adc;
+use crate::circuit::dac::Dac;
 use crate::cost::counts::ArrayTerm;
 use crate::error::Result;
 use crate::mapping::bitsliced::Recombination;
 use crate::mapping::{Mapping, StaticProducts};
 use crate::product::gemm::{self, GemmElem, Source};
 use crate::rng::Stream;
+use crate::simd::multiversion;
 use crate::storage::Conductances;
 use crate::{recycle, threads};
 use rayon::prelude::*;
@@ -146,15 +148,7 @@ fn run<E: GemmElem>(
     if let Some(rec) = &sp.recombination {
         let s_out = read.s_out;
         let fresh = read.fresh;
-        lanes.each(&mut y.data, &acc, |b, d, a| {
-            let so = s_out[b];
-            let values = d.iter_mut().zip(a).map(|(o, &a)| (o, rec.finish(a, None) * so));
-            if fresh {
-                values.for_each(|(o, v)| *o = 0.0 + v);
-            } else {
-                values.for_each(|(o, v)| *o += v);
-            }
-        });
+        lanes.each(&mut y.data, &acc, |b, d, a| finish_sums(rec, fresh, s_out[b], d, a));
     }
     recycle::give(prod);
     recycle::give(acc);
@@ -192,13 +186,7 @@ fn dac_pass<E: GemmElem>(
         return (xs, energies);
     }
     let one = |v: &mut Vec<f64>, (((xb, src), &s), e): DacItem<E>| {
-        dac.scaled(&src[first..first + len], s, v);
-        if let Some((t, sums)) = &term {
-            *e = t.vector(v, sums);
-        }
-        for (o, &u) in xb.iter_mut().zip(v.iter()) {
-            *o = E::from_f64(u);
-        }
+        *e = dac_vector(dac, &src[first..first + len], s, v, term.as_ref(), xb);
     };
     let x = read.x;
     if par {
@@ -279,6 +267,30 @@ struct Lanes {
     y_len: usize,
 }
 
+/// One vector of [`dac_pass`]: the DAC outputs of inputs `src` scaled by
+/// `s` ([`Dac::scaled`], into `v`), written to `xb` in the product's
+/// precision; returns the vector's array term against `term`'s line sums
+/// (0 without).
+#[inline(always)]
+fn dac_vector_of<E: GemmElem>(
+    dac: &Dac,
+    src: &[f64],
+    s: f64,
+    v: &mut [f64],
+    term: Option<&(ArrayTerm, &[f64])>,
+    xb: &mut [E],
+) -> f64 {
+    dac.scaled(src, s, v);
+    for (o, &u) in xb.iter_mut().zip(v.iter()) {
+        *o = E::from_f64(u);
+    }
+    term.map_or(0.0, |(t, sums)| t.vector(v, sums))
+}
+
+multiversion! {
+    fn dac_vector<E: GemmElem>(dac: &Dac, src: &[f64], s: f64, v: &mut [f64], term: Option<&(ArrayTerm, &[f64])>, xb: &mut [E]) -> f64 = dac_vector_of;
+}
+
 /// Vectors per task of a pass over the batch.
 const VECTORS_PER_TASK: usize = 4;
 
@@ -309,16 +321,12 @@ impl Lanes {
     fn slice<E: GemmElem, D: Digitise>(&self, d: &D, step: &Step, prod: &[E], y: &mut [f64], acc: &mut [f64]) {
         let n = self.n_out;
         match step.rec {
-            None => self.each(y, prod, |b, yb, pb| {
-                let so = step.s_out[b];
-                let values = yb.iter_mut().zip(pb).enumerate();
-                let values = values.map(|(l, (o, &p))| (o, d.at(p.into(), b * n + l, l) * so));
-                if step.first && step.fresh {
-                    values.for_each(|(o, v)| *o = 0.0 + v);
-                } else {
-                    values.for_each(|(o, v)| *o += v);
-                }
-            }),
+            None => {
+                let write = step.first && step.fresh;
+                self.each(y, prod, |b, yb, pb| {
+                    into_outputs(d, write, step.s_out[b], b * n, yb, pb)
+                })
+            }
             Some((rec, f)) => {
                 // The sums are laid out as the products: a plain zip of the two.
                 let lanes = Lanes {
@@ -326,15 +334,73 @@ impl Lanes {
                     y_len: n,
                     ..*self
                 };
-                lanes.each(acc, prod, |b, ab, pb| {
-                    for (l, (a, &p)) in ab.iter_mut().zip(pb).enumerate() {
-                        let o = rec.slice(d.at(p.into(), b * n + l, l));
-                        *a = if step.first { o } else { *a + f * o };
-                    }
-                })
+                let first = step.first;
+                lanes.each(acc, prod, |b, ab, pb| into_sums(d, rec, f, first, b * n, ab, pb))
             }
         }
     }
+}
+
+/// One vector's outputs `yb` of a weight slice's pass: its products `pb`
+/// digitised by `d` (element `k0 + l` of the batch for line `l`), scaled by
+/// `so`, written (`write`: `0.0 + v`) or added.
+#[inline(always)]
+fn outputs_of<E: GemmElem, D: Digitise>(d: &D, write: bool, so: f64, k0: usize, yb: &mut [f64], pb: &[E]) {
+    let values = yb.iter_mut().zip(pb).enumerate();
+    let values = values.map(|(l, (o, &p))| (o, d.at(p.into(), k0 + l, l) * so));
+    if write {
+        values.for_each(|(o, v)| *o = 0.0 + v);
+    } else {
+        values.for_each(|(o, v)| *o += v);
+    }
+}
+
+multiversion! {
+    fn into_outputs<E: GemmElem, D: Digitise>(d: &D, write: bool, so: f64, k0: usize, yb: &mut [f64], pb: &[E]) -> () = outputs_of;
+}
+
+/// One vector's recombined sums `ab` after a weight slice: its products
+/// `pb` digitised by `d` (element `k0 + l`, line `l`) and put in slice units
+/// ([`Recombination::slice`]); the first slice sets the sums, later ones add
+/// `f` (the slice's place value) times theirs.
+#[inline(always)]
+fn sums_of<E: GemmElem, D: Digitise>(
+    d: &D,
+    rec: &Recombination,
+    f: f64,
+    first: bool,
+    k0: usize,
+    ab: &mut [f64],
+    pb: &[E],
+) {
+    let values = ab.iter_mut().zip(pb).enumerate();
+    let values = values.map(|(l, (a, &p))| (a, rec.slice(d.at(p.into(), k0 + l, l))));
+    if first {
+        values.for_each(|(a, o)| *a = o);
+    } else {
+        values.for_each(|(a, o)| *a += f * o);
+    }
+}
+
+multiversion! {
+    fn into_sums<E: GemmElem, D: Digitise>(d: &D, rec: &Recombination, f: f64, first: bool, k0: usize, ab: &mut [f64], pb: &[E]) -> () = sums_of;
+}
+
+/// One vector's outputs `yb` from its recombined sums `ab`
+/// ([`Recombination::finish`]) scaled by `so`, written (`write`: `0.0 + v`)
+/// or added.
+#[inline(always)]
+fn finished(rec: &Recombination, write: bool, so: f64, yb: &mut [f64], ab: &[f64]) {
+    let values = yb.iter_mut().zip(ab).map(|(o, &a)| (o, rec.finish(a, None) * so));
+    if write {
+        values.for_each(|(o, v)| *o = 0.0 + v);
+    } else {
+        values.for_each(|(o, v)| *o += v);
+    }
+}
+
+multiversion! {
+    fn finish_sums<>(rec: &Recombination, write: bool, so: f64, yb: &mut [f64], ab: &[f64]) -> () = finished;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::params::{DacModel, DacParams, InputMapping};
 use crate::rounding::rint;
+use crate::simd::clip;
 
 /// A DAC ready to convert: its model, resolution and clip limits.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +107,7 @@ impl Dac {
 
     /// `v = src·s`, then [`Dac::convert`]: one vector's DAC outputs for
     /// inputs `src` scaled by `s` (the lengths must match).
+    #[inline]
     pub fn scaled(&self, src: &[f64], s: f64, v: &mut [f64]) {
         for (e, &u) in v.iter_mut().zip(src) {
             *e = u * s;
@@ -116,10 +118,11 @@ impl Dac {
     /// Quantises in place: `u = clip(v, lo, hi)`, `q = (L - 1)/(hi - lo)`,
     /// `v = rint((u - lo)·q)/q + lo` with L levels (2^bits, or 2^bits - 1 for
     /// sign-magnitude) and round-half-even, in CrossSim's operation order.
+    #[inline]
     pub fn convert(&self, v: &mut [f64]) {
         let Some((lo, hi, q)) = self.levels() else { return };
         for x in v {
-            let mut u = x.clamp(lo, hi);
+            let mut u = clip(*x, lo, hi);
             u -= lo;
             u *= q;
             u = rint(u);

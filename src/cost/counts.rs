@@ -430,6 +430,7 @@ impl ArrayTerm {
 
     /// The array term of one vector `v` against the line sums `sums`: its
     /// terms summed by [`lanes`] (then divided by `top2` for slices).
+    #[inline]
     pub(crate) fn vector(&self, v: &[f64], sums: &[f64]) -> f64 {
         match *self {
             ArrayTerm::Squares => weighted_squares(v, sums),

@@ -2,6 +2,7 @@
 //! SignMagnitudeADC with 2^bits - 1 levels (zero is a level).
 
 use crate::rounding::rint;
+use crate::simd::clip;
 
 /// `L` evenly spaced levels on `[min, max]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +25,7 @@ impl Quantizer {
 
     /// `u = clip(v, min, max)`; `rint((u - min)·q)/q + min`, round half to even,
     /// in CrossSim's operation order.
+    #[inline]
     pub fn convert(&self, v: f64) -> f64 {
         self.finish(rint(self.steps(v)))
     }
@@ -43,12 +45,14 @@ impl Quantizer {
         (self.min, self.max, self.q)
     }
 
+    #[inline]
     fn steps(&self, v: f64) -> f64 {
-        let mut u = v.clamp(self.min, self.max);
+        let mut u = clip(v, self.min, self.max);
         u -= self.min;
         u * self.q
     }
 
+    #[inline]
     fn finish(&self, level: f64) -> f64 {
         level / self.q + self.min
     }

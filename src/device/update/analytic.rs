@@ -11,9 +11,9 @@
 //! * Write noise σ_wn, zero where Δ = 0 (one normal draw per request: dense draw c of cell c): G_INDEPENDENT `σ = sqrt(|Δ| R)·σ_wn`,
 //!   G_PROPORTIONAL `σ = sqrt(|Δ|)·w/sqrt(R)·σ_wn`, G_INVERSE `σ = sqrt(|Δ|)/w·R^{3/2}·σ_wn`.
 
-use super::simd::{clip, exp, multiversion};
 use super::{CellsMut, DenseDraw, DeviceUpdate, Draws, Run};
 use crate::params::{UpdateParams, WriteNoiseModel};
+use crate::simd::{clip, exp, multiversion};
 use crate::storage::Stored;
 
 /// The analytic model with its constants.

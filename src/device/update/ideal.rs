@@ -1,7 +1,7 @@
 //! The ideal update: `G' = clip(G + ΔG, Gmin, 1)`, the reference for tests.
 
-use super::simd::{clip, multiversion};
 use super::{CellsMut, DeviceUpdate, Draws, Run};
+use crate::simd::{clip, multiversion};
 use crate::storage::Stored;
 
 /// Exact linear update within the device window.

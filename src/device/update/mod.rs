@@ -17,7 +17,6 @@ pub mod ideal;
 pub mod lookup_table;
 pub mod pulsed;
 pub mod quantize;
-pub(crate) mod simd;
 
 use crate::error::Result;
 use crate::params::{UpdateModel, UpdateParams};
@@ -287,10 +286,10 @@ fn changes_outer_body(out: &mut [f64], x: &[f64], ld: f64, scale: f64) {
     }
 }
 
-simd::multiversion! {
+crate::simd::multiversion! {
     fn changes_dense<>(out: &mut [f64], dw: &[f64], scale: f64) -> () = changes_dense_body;
 }
-simd::multiversion! {
+crate::simd::multiversion! {
     fn changes_outer<>(out: &mut [f64], x: &[f64], ld: f64, scale: f64) -> () = changes_outer_body;
 }
 

@@ -15,8 +15,8 @@
 //! conductances (a vector pass).
 
 use super::LookupTableModel;
-use crate::device::update::simd::clip;
 use crate::params::LutDraw;
+use crate::simd::clip;
 use crate::storage::Stored;
 
 /// Every device's tables, concatenated; direction 0 decreasing, 1 increasing.

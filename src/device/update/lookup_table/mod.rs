@@ -28,11 +28,11 @@ pub mod preprocess;
 pub mod pulse_trains;
 pub mod variability;
 
-use super::simd::{clip, multiversion};
 use super::{CellsMut, DenseDraw, DeviceUpdate, Draws, Run};
 use crate::error::{Error, Result};
 use crate::params::{LutDraw, UpdateParams};
 use crate::rng::Stream;
+use crate::simd::{clip, multiversion};
 use crate::storage::Stored;
 use format::TableFile;
 use preprocess::{Summary, Table};

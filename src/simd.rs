@@ -1,6 +1,7 @@
-//! Helpers of the vectorised write kernels: a macro compiling a kernel for
-//! the vector instruction sets of the running CPU (chosen once per call,
-//! at run time), and an exponential that vectorises.
+//! Helpers of the vectorised kernels (the update models' writes, the read
+//! periphery's passes over a batch): a macro compiling a kernel for the
+//! vector instruction sets of the running CPU (chosen once per call, at run
+//! time), a clip and an exponential that vectorise.
 //!
 //! The kernels use IEEE additions, multiplications, correctly rounded square
 //! roots and, in [`exp`] only, explicit fused multiply-adds (exactly rounded
