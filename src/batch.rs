@@ -27,6 +27,10 @@ impl Batch {
         debug_assert_eq!(data.len(), len * count);
         Batch { len, count, data }
     }
+    /// The batch as a mutably borrowed one.
+    pub fn view_mut(&mut self) -> BatchMut<'_> {
+        BatchMut::new(self.len, self.count, &mut self.data)
+    }
     /// The batch as a borrowed one.
     pub fn view(&self) -> BatchRef<'_> {
         BatchRef::new(self.len, self.count, &self.data)
@@ -69,18 +73,7 @@ impl Batch {
     /// yet) writes `0.0 + v`: the bits of adding `v` into zeros, without a
     /// pass that zeroes them first.
     pub fn put_into(&mut self, start: usize, other: &Batch, fresh: bool) {
-        for b in 0..self.count {
-            let dst = &mut self.vector_mut(b)[start..start + other.len];
-            if fresh {
-                for (d, s) in dst.iter_mut().zip(other.vector(b)) {
-                    *d = 0.0 + s;
-                }
-            } else {
-                for (d, s) in dst.iter_mut().zip(other.vector(b)) {
-                    *d += s;
-                }
-            }
-        }
+        self.view_mut().put_into(start, other, fresh);
     }
     /// Applies `f` to every value.
     pub fn map(&mut self, f: impl Fn(f64) -> f64) {
@@ -169,6 +162,42 @@ impl<'a> BatchRef<'a> {
     /// A copy as a batch of its own.
     pub fn to_batch(self) -> Batch {
         Batch::from_vec(self.len, self.count, recycle::copied(self.data))
+    }
+}
+
+/// `count` vectors of `len` values in someone else's buffer, written in
+/// place (laid out as a [`Batch`]): where a read puts its outputs, a
+/// scratch batch or the caller's own buffer.
+#[derive(Debug)]
+pub struct BatchMut<'a> {
+    pub len: usize,
+    pub count: usize,
+    pub data: &'a mut [f64],
+}
+
+impl<'a> BatchMut<'a> {
+    /// Borrows `data` (`count × len`) to write into.
+    pub fn new(len: usize, count: usize, data: &'a mut [f64]) -> BatchMut<'a> {
+        debug_assert_eq!(data.len(), len * count);
+        BatchMut { len, count, data }
+    }
+    /// [`Batch::add_into`], or with `fresh` (those entries hold no value
+    /// yet) writes `0.0 + v`: the bits of adding `v` into zeros, without a
+    /// pass that zeroes them first.
+    pub fn put_into(&mut self, start: usize, other: &Batch, fresh: bool) {
+        let len = self.len;
+        for (b, v) in self.data.chunks_mut(len.max(1)).enumerate().take(self.count) {
+            let dst = &mut v[start..start + other.len];
+            if fresh {
+                for (d, s) in dst.iter_mut().zip(other.vector(b)) {
+                    *d = 0.0 + s;
+                }
+            } else {
+                for (d, s) in dst.iter_mut().zip(other.vector(b)) {
+                    *d += s;
+                }
+            }
+        }
     }
 }
 

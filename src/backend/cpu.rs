@@ -5,7 +5,7 @@
 
 use super::{ArrayReads, Backend, BlockRead};
 use crate::array::{Array, Op, ReadKey};
-use crate::batch::Batch;
+use crate::batch::{Batch, BatchMut};
 use crate::circuit::adc::quantizer::Quantizer;
 use crate::circuit::adc::Adc;
 use crate::circuit::dac::Dac;
@@ -37,7 +37,7 @@ impl ArrayReads for Cpu {
 }
 
 impl Backend for Cpu {
-    fn read_block(&self, block: &Mapping, mut read: BlockRead, y: &mut Batch, out0: usize) -> Result<()> {
+    fn read_block(&self, block: &Mapping, mut read: BlockRead, y: &mut BatchMut, out0: usize) -> Result<()> {
         if fused(block, &mut read, y, out0)? {
             return Ok(());
         }
@@ -62,7 +62,7 @@ impl Backend for Cpu {
 /// computed by one thread in a fixed order, so results do not depend on the
 /// thread count. Returns `false` (having done nothing) when the block is
 /// not static.
-fn fused(block: &Mapping, read: &mut BlockRead, y: &mut Batch, out0: usize) -> Result<bool> {
+fn fused(block: &Mapping, read: &mut BlockRead, y: &mut BatchMut, out0: usize) -> Result<bool> {
     #[cfg(test)]
     if tests::REFERENCE.load(Ordering::Relaxed) {
         return Ok(false);
@@ -99,7 +99,7 @@ fn run<E: GemmElem>(
     sp: &StaticProducts,
     gs: &[&[E]],
     read: &mut BlockRead,
-    y: &mut Batch,
+    y: &mut BatchMut,
     out0: usize,
 ) -> Result<()> {
     let (pos, _, _) = sp.pairs[0];
@@ -117,6 +117,10 @@ fn run<E: GemmElem>(
         .as_deref()
         .map(|c| (ArrayTerm::of(&block.periphery(op).dac), c.line_sums));
     let (xs, energies) = dac_pass::<E>(block, read, term, par);
+    // Counted before the outputs are touched (the one step here that can fail).
+    if let Some(c) = read.count.as_deref_mut() {
+        c.count_energies(block, op, &energies, read.len, n_out)?;
+    }
     // Each product is written by the GEMM, each sum by the first slice.
     let mut prod = recycle::scratch(n_out * count, E::default());
     let mut acc = match sp.recombination {
@@ -153,9 +157,6 @@ fn run<E: GemmElem>(
     recycle::give(prod);
     recycle::give(acc);
     recycle::give(xs);
-    if let Some(c) = read.count.as_deref_mut() {
-        c.count_energies(block, op, &energies, read.len, n_out)?;
-    }
     Ok(())
 }
 

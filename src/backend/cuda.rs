@@ -19,7 +19,7 @@
 
 use super::{ArrayPrograms, ArrayReads, ArrayWrites, Backend, BlockRead, BlockWrite};
 use crate::array::{Array, Op, ReadKey, WriteKey};
-use crate::batch::Batch;
+use crate::batch::{Batch, BatchMut};
 use crate::device::cells::Cells;
 use crate::device::update::{DeviceUpdate, Request};
 use crate::error::{Error, Result};
@@ -286,7 +286,7 @@ impl ArrayReads for Cuda {
 }
 
 impl Backend for Cuda {
-    fn read_block(&self, block: &Mapping, mut read: BlockRead, y: &mut Batch, out0: usize) -> Result<()> {
+    fn read_block(&self, block: &Mapping, mut read: BlockRead, y: &mut BatchMut, out0: usize) -> Result<()> {
         // Balanced, OFFSET and bit-sliced blocks run whole on the device where every step can.
         let copies = |part: Part| match part {
             Part::Array(a) => self.array(a),

@@ -37,7 +37,7 @@ pub use cpu::Cpu;
 pub use write::BlockWrite;
 
 use crate::array::{Array, Op, ReadKey, WriteKey};
-use crate::batch::{Batch, BatchRef};
+use crate::batch::{Batch, BatchMut, BatchRef};
 use crate::cost::BlockCount;
 use crate::device::cells::Cells;
 use crate::device::update::DeviceUpdate;
@@ -144,7 +144,7 @@ impl BlockRead<'_, '_> {
     /// This read of `block` through its reference pipeline
     /// ([`Mapping::apply`]), the products run by `reads`, added into
     /// entries `out0..` of every vector of `y`.
-    pub fn reference(self, block: &Mapping, reads: &dyn ArrayReads, y: &mut Batch, out0: usize) -> Result<()> {
+    pub fn reference(self, block: &Mapping, reads: &dyn ArrayReads, y: &mut BatchMut, out0: usize) -> Result<()> {
         let x = self.inputs();
         let part = block.apply(self.op, &x, self.s_in, self.s_out, self.key, self.count, reads)?;
         y.put_into(out0, &part, self.fresh);
@@ -156,8 +156,10 @@ impl BlockRead<'_, '_> {
 pub trait Backend: Send + Sync + Debug {
     /// Reads `block` for every vector of `read` and adds its outputs (weight
     /// units) into entries `out0..` of every vector of `y` (writes them, when
-    /// the read is [`BlockRead::fresh`]).
-    fn read_block(&self, block: &Mapping, read: BlockRead, y: &mut Batch, out0: usize) -> Result<()>;
+    /// the read is [`BlockRead::fresh`]). A backend touches `y` only after
+    /// all of the block's work that can fail, so that a failed read of a
+    /// core of one block leaves the caller's buffer as it was.
+    fn read_block(&self, block: &Mapping, read: BlockRead, y: &mut BatchMut, out0: usize) -> Result<()>;
     /// The GPU the products run on, if any.
     fn gpu(&self) -> Option<&crate::gpu::Gpu> {
         None

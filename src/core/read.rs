@@ -6,7 +6,7 @@
 
 use super::Core;
 use crate::array::{Op, ReadKey};
-use crate::batch::{Batch, BatchRef};
+use crate::batch::{Batch, BatchMut, BatchRef};
 use crate::error::{Error, Result};
 use crate::mapping::limits::percentile_limits;
 use crate::mapping::Mapping;
@@ -65,15 +65,26 @@ impl Core {
     }
 
     /// [`Core::apply`] with its outputs written to `out` (`count × outputs`,
-    /// written only when the read succeeds): for a read of one call, the
-    /// digital end runs as the pass that writes them ([`Core::finish_into`]).
+    /// written only when the read succeeds). A read of one call of a core
+    /// of one block writes its outputs there directly, the digital end
+    /// applied in place: a backend writes a block's outputs only after all
+    /// of the block's work that can fail ([`crate::backend::Backend::read_block`]).
+    /// Any other read goes through a scratch batch, the digital end run as
+    /// the pass that copies it to `out` ([`Core::finish_into`]).
     pub(super) fn apply_into(&mut self, op: Op, x: BatchRef, out: &mut [f64]) -> Result<()> {
         let per_call = self.vectors_per_call();
         if x.count > per_call {
             out.copy_from_slice(&self.apply_in_calls(op, x, per_call)?.data);
             return Ok(());
         }
-        let y = self.read_call(op, x)?;
+        if !self.params.aihwkit.enable && self.blocks.len() == 1 {
+            let (prows, pcols) = self.phys();
+            let out_len = if op == Op::Mvm { prows } else { pcols };
+            self.read_call(op, x, &mut BatchMut::new(out_len, x.count, out))?;
+            self.finish_in_place(out);
+            return Ok(());
+        }
+        let y = self.call_batch(op, x)?;
         self.finish_into(&y, out);
         Ok(())
     }
@@ -81,12 +92,29 @@ impl Core {
     /// Runs `op` on physical inputs `x` through every block as one read call
     /// and sums the block outputs.
     pub(super) fn apply_call(&mut self, op: Op, x: BatchRef) -> Result<Batch> {
-        let y = self.read_call(op, x)?;
+        let y = self.call_batch(op, x)?;
         Ok(self.finish(y))
     }
 
-    /// [`Core::apply_call`] before its digital end ([`Core::finish`]).
-    fn read_call(&mut self, op: Op, x: BatchRef) -> Result<Batch> {
+    /// [`Core::apply_call`] before its digital end ([`Core::finish`]), into a
+    /// batch of its own.
+    fn call_batch(&mut self, op: Op, x: BatchRef) -> Result<Batch> {
+        if self.params.aihwkit.enable {
+            self.count_read_call()?;
+            return self.aihwkit_apply(op, x);
+        }
+        let (prows, pcols) = self.phys();
+        let out_len = if op == Op::Mvm { prows } else { pcols };
+        // Every output is written by the first block that reaches it (a
+        // fresh read); NaN, never read, where no old value is kept.
+        let mut y = Batch::from_vec(out_len, x.count, crate::recycle::scratch(out_len * x.count, f64::NAN));
+        self.read_call(op, x, &mut y.view_mut())?;
+        Ok(y)
+    }
+
+    /// Counts one more read call: refused once the core has made as many as
+    /// its random streams can name.
+    fn count_read_call(&mut self) -> Result<()> {
         if self.counters.read_calls + 1 >= identity::MAX_CALLS {
             return Err(Error::shape(format!(
                 "this core has made {} reads, as many as its random streams can name; build a new core",
@@ -94,9 +122,14 @@ impl Core {
             )));
         }
         self.counters.read_calls += 1;
-        if self.params.aihwkit.enable {
-            return self.aihwkit_apply(op, x);
-        }
+        Ok(())
+    }
+
+    /// Runs `op` on physical inputs `x` through every block as one read call,
+    /// the block outputs summed into `y` (every output written: by the first
+    /// block that reaches it, `BlockRead::fresh`). Not for aihwkit's tiles.
+    fn read_call(&mut self, op: Op, x: BatchRef, y: &mut BatchMut) -> Result<()> {
+        self.count_read_call()?;
         let key = ReadKey {
             seed: self.seed,
             call: self.counters.read_calls,
@@ -107,11 +140,6 @@ impl Core {
             Op::Vmm => &self.params.core.mapping.inputs.vmm,
         };
         let s_in = self.input_scales(op, x);
-        let (prows, pcols) = self.phys();
-        let out_len = if op == Op::Mvm { prows } else { pcols };
-        // Every output is written by the first block that reaches it (a
-        // fresh read); NaN, never read, where no old value is kept.
-        let mut y = Batch::from_vec(out_len, x.count, crate::recycle::scratch(out_len * x.count, f64::NAN));
         let ncb = self.tiling.col_blocks.len();
         let counting = self.params.xbar.cost.enable;
         if counting {
@@ -156,14 +184,14 @@ impl Core {
                     count: count.as_mut(),
                     fresh: if op == Op::Mvm { ci == 0 } else { ri == 0 },
                 };
-                self.backend.read_block(block, read, &mut y, out0)?;
+                self.backend.read_block(block, read, y, out0)?;
             }
         }
         if counting {
             tally.finish_call(x.count, self.cost.figures.arrays_concurrent);
             self.cost.record(tally);
         }
-        Ok(y)
+        Ok(())
     }
 
     /// aihwkit's tile periphery (`aihwkit.enable`) on inputs `x` as the current
@@ -202,6 +230,17 @@ impl Core {
         crate::product::gemm::for_chunks(par, out, &y.data, |o, v| {
             o.iter_mut().zip(v).for_each(|(o, &v)| *o = end(v))
         });
+    }
+
+    /// [`Core::finish`] of outputs written in place (in xbar's pool for a
+    /// large batch); nothing to do when the digital end changes no value.
+    fn finish_in_place(&self, out: &mut [f64]) {
+        if self.drift_factor == 1.0 && self.params.core.output_dtype != OutputDtype::Float32 {
+            return;
+        }
+        let end = self.digital_end();
+        let par = crate::product::gemm::parallel(out.len());
+        crate::product::gemm::for_each_chunk(par, out, |o| o.iter_mut().for_each(|v| *v = end(*v)));
     }
 
     /// One output's digital end: `·β₀/β_t` under drift compensation, then

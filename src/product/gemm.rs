@@ -172,6 +172,16 @@ pub fn for_chunks<A: Send, B: Sync>(par: bool, dst: &mut [A], src: &[B], f: impl
     });
 }
 
+/// Runs `f` on chunks of `dst`, in xbar's pool when `par`. Each element is
+/// written by one task, so the result does not depend on the thread count.
+pub fn for_each_chunk<A: Send>(par: bool, dst: &mut [A], f: impl Fn(&mut [A]) + Sync) {
+    if !par || dst.len() <= CHUNK {
+        f(dst);
+        return;
+    }
+    threads::install(|| dst.par_chunks_mut(CHUNK).for_each(&f));
+}
+
 /// Checks the lengths of a product's operands (real checks: the GEMM views
 /// are built from these slices).
 fn check<E>(a: &Source<E>, s: Shape, x_ok: bool, y_ok: bool) {
