@@ -144,15 +144,15 @@ fn run<E: GemmElem>(
             rec: sp.recombination.as_ref().map(|r| (r, r.weight(i))),
         };
         match adc {
-            None | Some(Adc::Ideal) => lanes.slice(&Exact, &step, &prod, &mut y.data, &mut acc),
-            Some(Adc::Uniform(q)) => lanes.slice(&Uniform(q), &step, &prod, &mut y.data, &mut acc),
-            Some(a) => lanes.slice(&Any(a, rounding.as_ref()), &step, &prod, &mut y.data, &mut acc),
+            None | Some(Adc::Ideal) => lanes.slice(&Exact, &step, &prod, y.data, &mut acc),
+            Some(Adc::Uniform(q)) => lanes.slice(&Uniform(q), &step, &prod, y.data, &mut acc),
+            Some(a) => lanes.slice(&Any(a, rounding.as_ref()), &step, &prod, y.data, &mut acc),
         }
     }
     if let Some(rec) = &sp.recombination {
         let s_out = read.s_out;
         let fresh = read.fresh;
-        lanes.each(&mut y.data, &acc, |b, d, a| finish_sums(rec, fresh, s_out[b], d, a));
+        lanes.each(y.data, &acc, |b, d, a| finish_sums(rec, fresh, s_out[b], d, a));
     }
     recycle::give(prod);
     recycle::give(acc);
