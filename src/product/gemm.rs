@@ -1,4 +1,4 @@
-//! Batched products of a static matrix as matrix-matrix products (faer's GEMM).
+//! Batched products of a static matrix as matrix-matrix products (GEMM).
 //!
 //! When every vector of a batch sees the same conductances (no per-cell read
 //! noise), the batch's currents are one matrix product: `Y = X·Gᵀ` (MVM,
@@ -7,23 +7,30 @@
 //! from registers and cache, where the one-vector kernels of [`super`] stream
 //! the matrix once per vector.
 //!
+//! **The kernel.** On x86-64 CPUs with AVX2 and FMA, the `private-gemm-x86`
+//! kernels that faer's current line multiplies with ([`x86`]: 512-bit with
+//! AVX-512F, 256-bit otherwise, the same bits from both); elsewhere faer
+//! 0.20's portable GEMM (the `gemm` crate), whose panels differ, so an
+//! output there may differ in its last bits from the same product on an
+//! AVX2 machine.
+//!
 //! **Precision and order of summation.** The product runs in the precision
 //! the conductances are stored in ([`GemmElem`]): `f64` for
 //! `simulation.conductance_precision = "float64"`, `f32` (inputs rounded to
 //! `f32`, sums in `f32`) for the default `"float32"`. The GEMM sums each
-//! output over the inputs in panels of `kc` inputs (kernel-dependent order
-//! inside a panel, with fused multiply-adds), so an output may differ from
-//! the in-order sum of the one-vector kernels in its last bits (`f64`: a
-//! relative ~1e-16 per term; `f32`: about `√n·2⁻²⁴` of `Σ|g·x|` for `n`
-//! inputs, ~2e-6 at n = 1024).
+//! output over the inputs in panels of `kc` inputs (x86: `kc = 512`, each
+//! panel in input order with fused multiply-adds, panels added in order), so
+//! an output may differ from the in-order sum of the one-vector kernels in
+//! its last bits (`f64`: a relative ~1e-16 per term; `f32`: about
+//! `√n·2⁻²⁴` of `Σ|g·x|` for `n` inputs, ~2e-6 at n = 1024).
 //!
 //! **Threads.** One GEMM covers every output and every vector; large ones
 //! run on the threads of xbar's pool, which the GEMM shares out by blocks of
 //! outputs and of vectors, never by the summed inputs. The panel length `kc`
-//! is chosen from the summed length and the cache sizes alone (not from the
-//! thread count), so every output is the same sum in the same order at any
-//! thread count: results are bit-identical whatever the pool's size (tested
-//! below, at 1, 2 and 3 threads).
+//! is chosen from the summed length (and, in the portable GEMM, the cache
+//! sizes) alone, not from the thread count, so every output is the same sum
+//! in the same order at any thread count: results are bit-identical
+//! whatever the pool's size (tested below, at 1, 2 and 3 threads).
 
 use super::{Op, Stored};
 use crate::recycle::{self, Recycled};
@@ -33,16 +40,26 @@ use faer::mat::{from_column_major_slice_mut, from_row_major_slice};
 use faer::{ComplexField, Parallelism, SimpleEntity};
 use rayon::prelude::*;
 
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
 /// Multiply-adds below which a product runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 18;
 
 /// A real type faer multiplies in: the conductances' storage type.
 pub trait GemmElem: Stored + ComplexField + SimpleEntity + Default + Recycled {
+    /// This type for the x86-64 kernels.
+    #[cfg(target_arch = "x86_64")]
+    const X86_DTYPE: private_gemm_x86::DType;
+
     /// `v` rounded to this type.
     fn from_f64(v: f64) -> Self;
 }
 
 impl GemmElem for f32 {
+    #[cfg(target_arch = "x86_64")]
+    const X86_DTYPE: private_gemm_x86::DType = private_gemm_x86::DType::F32;
+
     #[inline(always)]
     fn from_f64(v: f64) -> f32 {
         v as f32
@@ -50,6 +67,9 @@ impl GemmElem for f32 {
 }
 
 impl GemmElem for f64 {
+    #[cfg(target_arch = "x86_64")]
+    const X86_DTYPE: private_gemm_x86::DType = private_gemm_x86::DType::F64;
+
     #[inline(always)]
     fn from_f64(v: f64) -> f64 {
         v
@@ -132,18 +152,57 @@ pub fn product<E: GemmElem>(a: &Source<E>, op: Op, s: Shape, xs: &[E], out: &mut
     if out.is_empty() {
         return;
     }
+    if parallel(s.work()) {
+        threads::install(|| on_threads(g, op, s, xs, out, rayon::current_num_threads()));
+    } else {
+        on_threads(g, op, s, xs, out, 1);
+    }
+}
+
+/// [`product`] on `threads` threads of the rayon pool it is called in (1: on
+/// the calling thread), with the best kernel this CPU runs.
+fn on_threads<E: GemmElem>(g: &[E], op: Op, s: Shape, xs: &[E], out: &mut [E], threads: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(instr) = x86::instr_set() {
+        x86::product(instr, x86_operands(g, op, s, xs, out), threads);
+        return;
+    }
     let gm = from_row_major_slice(g, s.rows, s.cols);
     // The outputs × inputs operand: G for an MVM, Gᵀ for a VMM.
     let lhs = match op {
         Op::Mvm => gm,
         Op::Vmm => gm.transpose(),
     };
+    let (n_in, n_out) = (lhs.ncols(), lhs.nrows());
     let xv = from_row_major_slice::<E, usize, usize>(xs, s.count, n_in);
     let dst = from_column_major_slice_mut::<E, usize, usize>(out, n_out, s.count);
-    if parallel(s.work()) {
-        threads::install(|| matmul(dst, lhs, xv.transpose(), None, E::faer_one(), Parallelism::Rayon(0)));
+    let par = if threads > 1 {
+        Parallelism::Rayon(threads)
     } else {
-        matmul(dst, lhs, xv.transpose(), None, E::faer_one(), Parallelism::None);
+        Parallelism::None
+    };
+    matmul(dst, lhs, xv.transpose(), None, E::faer_one(), par);
+}
+
+/// The operands of [`product`] for the x86 kernels: `G` (MVM) or `Gᵀ`
+/// (VMM) times the inputs' columns, into the outputs' columns.
+#[cfg(target_arch = "x86_64")]
+fn x86_operands<'a, E>(g: &'a [E], op: Op, s: Shape, xs: &'a [E], out: &'a mut [E]) -> x86::Operands<'a, E> {
+    // Element (i, k) of the outputs × inputs operand.
+    let (rows, depth, lhs_rs, lhs_cs) = match op {
+        Op::Mvm => (s.rows, s.cols, s.cols, 1),
+        Op::Vmm => (s.cols, s.rows, 1, s.cols),
+    };
+    x86::Operands {
+        lhs: g,
+        lhs_rs,
+        lhs_cs,
+        rhs: xs,
+        rhs_cs: depth,
+        dst: out,
+        rows,
+        depth,
+        count: s.count,
     }
 }
 
@@ -217,45 +276,52 @@ mod tests {
             .collect()
     }
 
+    /// The matrix and inputs of one test shape.
+    fn operands<E: GemmElem>(op: Op, s: Shape) -> (Vec<E>, Vec<E>, usize) {
+        let g: Vec<E> = values(s.rows * s.cols, 1).into_iter().map(E::from_f64).collect();
+        let (n_in, n_out) = if op == Op::Mvm {
+            (s.cols, s.rows)
+        } else {
+            (s.rows, s.cols)
+        };
+        let xs: Vec<E> = values(s.count * n_in, 2).into_iter().map(E::from_f64).collect();
+        (g, xs, n_out)
+    }
+
     /// The products of one shape at `threads` threads (0: on the calling thread).
     fn run<E: GemmElem>(op: Op, s: Shape, threads: usize) -> Vec<u64> {
-        let g: Vec<E> = values(s.rows * s.cols, 1).into_iter().map(E::from_f64).collect();
-        let n_in = if op == Op::Mvm { s.cols } else { s.rows };
-        let n_out = if op == Op::Mvm { s.rows } else { s.cols };
-        let xs: Vec<E> = values(s.count * n_in, 2).into_iter().map(E::from_f64).collect();
+        let (g, xs, n_out) = operands::<E>(op, s);
         let mut out = vec![E::default(); s.count * n_out];
-        let lhs = from_row_major_slice(&g[..], s.rows, s.cols);
-        let lhs = if op == Op::Mvm { lhs } else { lhs.transpose() };
-        let xv = from_row_major_slice::<E, usize, usize>(&xs, s.count, n_in);
-        let dst = from_column_major_slice_mut::<E, usize, usize>(&mut out, n_out, s.count);
-        let par = if threads == 0 {
-            Parallelism::None
+        if threads == 0 {
+            on_threads(&g, op, s, &xs, &mut out, 1);
         } else {
-            Parallelism::Rayon(threads)
-        };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .build()
-            .unwrap();
-        pool.install(|| matmul(dst, lhs, xv.transpose(), None, E::faer_one(), par));
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| on_threads(&g, op, s, &xs, &mut out, threads));
+        }
         out.into_iter().map(|v| v.into().to_bits()).collect()
     }
+
+    /// Odd sizes, small batches, sums longer than one panel, a batch of one,
+    /// and products of 2 to 48 outputs (another 512-bit `f64` kernel).
+    const SHAPES: [(usize, usize, usize); 10] = [
+        (300, 280, 9),
+        (1024, 1024, 64),
+        (1100, 1300, 3),
+        (517, 2049, 33),
+        (64, 1500, 200),
+        (2000, 700, 2),
+        (129, 4100, 17),
+        (700, 600, 1),
+        (40, 900, 37),
+        (3, 1030, 70),
+    ];
 
     /// The GEMM's outputs are the same bits on one thread and on 2 or 3
     /// (split over outputs and vectors, never over the summed inputs), for
     /// shapes with odd sizes, small batches and sums longer than one panel.
     #[test]
     fn products_do_not_depend_on_the_thread_count() {
-        let shapes = [
-            (300, 280, 9),
-            (1024, 1024, 64),
-            (1100, 1300, 3),
-            (517, 2049, 33),
-            (64, 1500, 200),
-            (2000, 700, 2),
-            (129, 4100, 17),
-        ];
-        for (rows, cols, count) in shapes {
+        for (rows, cols, count) in SHAPES {
             let s = Shape { rows, cols, count };
             for op in [Op::Mvm, Op::Vmm] {
                 let one32 = run::<f32>(op, s, 0);
@@ -270,6 +336,37 @@ mod tests {
                         "f64 {op:?} {rows}x{cols} batch {count}, {t} threads"
                     );
                 }
+            }
+        }
+    }
+
+    /// The 256-bit and 512-bit x86 kernels give the same bits (where this
+    /// CPU runs both), for the shapes of the thread-count test.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn x86_kernels_of_both_widths_agree() {
+        use private_gemm_x86::InstrSet;
+        if x86::instr_set() != Some(InstrSet::Avx512) {
+            eprintln!("skipped: this CPU has no AVX-512F, so only the 256-bit kernels run here");
+            return;
+        }
+        fn bits<E: GemmElem>(instr: InstrSet, op: Op, s: Shape) -> Vec<u64> {
+            let (g, xs, n_out) = operands::<E>(op, s);
+            let mut out = vec![E::default(); s.count * n_out];
+            x86::product(instr, x86_operands(&g, op, s, &xs, &mut out), 1);
+            out.into_iter().map(|v| v.into().to_bits()).collect()
+        }
+        for (rows, cols, count) in SHAPES {
+            let s = Shape { rows, cols, count };
+            for op in [Op::Mvm, Op::Vmm] {
+                assert!(
+                    bits::<f32>(InstrSet::Avx256, op, s) == bits::<f32>(InstrSet::Avx512, op, s),
+                    "f32 {op:?} {rows}x{cols} batch {count}"
+                );
+                assert!(
+                    bits::<f64>(InstrSet::Avx256, op, s) == bits::<f64>(InstrSet::Avx512, op, s),
+                    "f64 {op:?} {rows}x{cols} batch {count}"
+                );
             }
         }
     }
