@@ -285,7 +285,12 @@ fn dac_vector_of<E: GemmElem>(
     for (o, &u) in xb.iter_mut().zip(v.iter()) {
         *o = E::from_f64(u);
     }
-    term.map_or(0.0, |(t, sums)| t.vector(v, sums))
+    // A match, not `map_or`: its closure would not be inlined into the
+    // vectorised forms of this function.
+    match term {
+        Some((t, sums)) => t.vector(v, sums),
+        None => 0.0,
+    }
 }
 
 multiversion! {

@@ -430,7 +430,7 @@ impl ArrayTerm {
 
     /// The array term of one vector `v` against the line sums `sums`: its
     /// terms summed by [`lanes`] (then divided by `top2` for slices).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn vector(&self, v: &[f64], sums: &[f64]) -> f64 {
         match *self {
             ArrayTerm::Squares => weighted_squares(v, sums),
@@ -451,7 +451,9 @@ impl ArrayTerm {
     }
 }
 
-/// `Σ_j x_j²·g_j` by [`lanes`], each term `(x_j·x_j)·g_j`.
+/// `Σ_j x_j²·g_j` by [`lanes`], each term `(x_j·x_j)·g_j`. Inline, so that
+/// it is compiled into the vectorised passes that call it.
+#[inline(always)]
 pub(crate) fn weighted_squares(x: &[f64], g: &[f64]) -> f64 {
     lanes(x, g, |a, b| a * a * b)
 }
@@ -462,6 +464,7 @@ pub(crate) fn weighted_squares(x: &[f64], g: &[f64]) -> f64 {
 /// order from 0; then the partials are added left to right and the tail
 /// (the last `n mod 8` terms, added left to right) last:
 /// `((a_0 + a_1) + … + a_7) + tail`.
+#[inline(always)]
 fn lanes(x: &[f64], g: &[f64], term: impl Fn(f64, f64) -> f64) -> f64 {
     let mut acc = [0.0f64; 8];
     let (xc, gc) = (x.chunks_exact(8), g.chunks_exact(8));
