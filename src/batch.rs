@@ -188,16 +188,21 @@ impl<'a> BatchMut<'a> {
         let len = self.len;
         for (b, v) in self.data.chunks_mut(len.max(1)).enumerate().take(self.count) {
             let dst = &mut v[start..start + other.len];
-            if fresh {
-                for (d, s) in dst.iter_mut().zip(other.vector(b)) {
-                    *d = 0.0 + s;
-                }
-            } else {
-                for (d, s) in dst.iter_mut().zip(other.vector(b)) {
-                    *d += s;
-                }
-            }
+            put_values(dst.iter_mut().zip(other.vector(b).iter().copied()), fresh);
         }
+    }
+}
+
+/// Stores every `(destination, value)` pair: with `fresh` (the destinations
+/// hold no value yet) writes `0.0 + v`, the bits of adding `v` into zeros,
+/// without a pass that zeroes them first; otherwise adds `v`. The choice is
+/// made once, outside the loop, so that both loops vectorise.
+#[inline(always)]
+pub(crate) fn put_values<'a>(values: impl Iterator<Item = (&'a mut f64, f64)>, fresh: bool) {
+    if fresh {
+        values.for_each(|(o, v)| *o = 0.0 + v);
+    } else {
+        values.for_each(|(o, v)| *o += v);
     }
 }
 

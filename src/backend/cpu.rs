@@ -5,7 +5,7 @@
 
 use super::{ArrayReads, Backend, BlockRead};
 use crate::array::{Array, Op, ReadKey};
-use crate::batch::{Batch, BatchMut};
+use crate::batch::{put_values, Batch, BatchMut};
 use crate::circuit::adc::quantizer::Quantizer;
 use crate::circuit::adc::Adc;
 use crate::circuit::dac::Dac;
@@ -353,12 +353,7 @@ impl Lanes {
 #[inline(always)]
 fn outputs_of<E: GemmElem, D: Digitise>(d: &D, write: bool, so: f64, k0: usize, yb: &mut [f64], pb: &[E]) {
     let values = yb.iter_mut().zip(pb).enumerate();
-    let values = values.map(|(l, (o, &p))| (o, d.at(p.into(), k0 + l, l) * so));
-    if write {
-        values.for_each(|(o, v)| *o = 0.0 + v);
-    } else {
-        values.for_each(|(o, v)| *o += v);
-    }
+    put_values(values.map(|(l, (o, &p))| (o, d.at(p.into(), k0 + l, l) * so)), write);
 }
 
 multiversion! {
@@ -397,12 +392,10 @@ multiversion! {
 /// or added.
 #[inline(always)]
 fn finished(rec: &Recombination, write: bool, so: f64, yb: &mut [f64], ab: &[f64]) {
-    let values = yb.iter_mut().zip(ab).map(|(o, &a)| (o, rec.finish(a, None) * so));
-    if write {
-        values.for_each(|(o, v)| *o = 0.0 + v);
-    } else {
-        values.for_each(|(o, v)| *o += v);
-    }
+    put_values(
+        yb.iter_mut().zip(ab).map(|(o, &a)| (o, rec.finish(a, None) * so)),
+        write,
+    );
 }
 
 multiversion! {
