@@ -7,12 +7,12 @@
 //! from registers and cache, where the one-vector kernels of [`super`] stream
 //! the matrix once per vector.
 //!
-//! **The kernel.** On x86-64 CPUs with AVX2 and FMA, the `private-gemm-x86`
+//! **The kernel.** On x86-64 Linux with AVX2 and FMA, the `private-gemm-x86`
 //! kernels that faer's current line multiplies with ([`x86`]: 512-bit with
-//! AVX-512F, 256-bit otherwise, the same bits from both); elsewhere faer
-//! 0.20's portable GEMM (the `gemm` crate), whose panels differ, so an
-//! output there may differ in its last bits from the same product on an
-//! AVX2 machine.
+//! AVX-512F, 256-bit otherwise, the same bits from both), unless the
+//! process's address space is limited (see [`x86`]); elsewhere faer 0.20's
+//! portable GEMM (the `gemm` crate), whose panels differ, so an output there
+//! may differ in its last bits from the same product on an AVX2 machine.
 //!
 //! **Precision and order of summation.** The product runs in the precision
 //! the conductances are stored in ([`GemmElem`]): `f64` for
@@ -40,7 +40,7 @@ use faer::mat::{from_column_major_slice_mut, from_row_major_slice};
 use faer::{ComplexField, Parallelism, SimpleEntity};
 use rayon::prelude::*;
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod x86;
 
 /// Multiply-adds below which a product runs on the calling thread.
@@ -49,7 +49,7 @@ const PARALLEL_MIN_WORK: usize = 1 << 18;
 /// A real type faer multiplies in: the conductances' storage type.
 pub trait GemmElem: Stored + ComplexField + SimpleEntity + Default + Recycled {
     /// This type for the x86-64 kernels.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     const X86_DTYPE: private_gemm_x86::DType;
 
     /// `v` rounded to this type.
@@ -57,7 +57,7 @@ pub trait GemmElem: Stored + ComplexField + SimpleEntity + Default + Recycled {
 }
 
 impl GemmElem for f32 {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     const X86_DTYPE: private_gemm_x86::DType = private_gemm_x86::DType::F32;
 
     #[inline(always)]
@@ -67,7 +67,7 @@ impl GemmElem for f32 {
 }
 
 impl GemmElem for f64 {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     const X86_DTYPE: private_gemm_x86::DType = private_gemm_x86::DType::F64;
 
     #[inline(always)]
@@ -162,7 +162,7 @@ pub fn product<E: GemmElem>(a: &Source<E>, op: Op, s: Shape, xs: &[E], out: &mut
 /// [`product`] on `threads` threads of the rayon pool it is called in (1: on
 /// the calling thread), with the best kernel this CPU runs.
 fn on_threads<E: GemmElem>(g: &[E], op: Op, s: Shape, xs: &[E], out: &mut [E], threads: usize) {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     if let Some(instr) = x86::instr_set() {
         x86::product(instr, x86_operands(g, op, s, xs, out), threads);
         return;
@@ -186,7 +186,7 @@ fn on_threads<E: GemmElem>(g: &[E], op: Op, s: Shape, xs: &[E], out: &mut [E], t
 
 /// The operands of [`product`] for the x86 kernels: `G` (MVM) or `Gᵀ`
 /// (VMM) times the inputs' columns, into the outputs' columns.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 fn x86_operands<'a, E>(g: &'a [E], op: Op, s: Shape, xs: &'a [E], out: &'a mut [E]) -> x86::Operands<'a, E> {
     // Element (i, k) of the outputs × inputs operand.
     let (rows, depth, lhs_rs, lhs_cs) = match op {
@@ -342,12 +342,12 @@ mod tests {
 
     /// The 256-bit and 512-bit x86 kernels give the same bits (where this
     /// CPU runs both), for the shapes of the thread-count test.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     #[test]
     fn x86_kernels_of_both_widths_agree() {
         use private_gemm_x86::InstrSet;
         if x86::instr_set() != Some(InstrSet::Avx512) {
-            eprintln!("skipped: this CPU has no AVX-512F, so only the 256-bit kernels run here");
+            eprintln!("skipped: the 512-bit kernels do not run here (no AVX-512F, or a limited address space)");
             return;
         }
         fn bits<E: GemmElem>(instr: InstrSet, op: Op, s: Shape) -> Vec<u64> {
