@@ -167,6 +167,12 @@ fn on_threads<E: GemmElem>(g: &[E], op: Op, s: Shape, xs: &[E], out: &mut [E], t
         x86::product(instr, x86_operands(g, op, s, xs, out), threads);
         return;
     }
+    portable(g, op, s, xs, out, threads);
+}
+
+/// [`on_threads`] with faer 0.20's GEMM (the `gemm` crate's kernels), for
+/// every CPU.
+fn portable<E: GemmElem>(g: &[E], op: Op, s: Shape, xs: &[E], out: &mut [E], threads: usize) {
     let gm = from_row_major_slice(g, s.rows, s.cols);
     // The outputs × inputs operand: G for an MVM, Gᵀ for a VMM.
     let lhs = match op {
@@ -288,15 +294,19 @@ mod tests {
         (g, xs, n_out)
     }
 
-    /// The products of one shape at `threads` threads (0: on the calling thread).
-    fn run<E: GemmElem>(op: Op, s: Shape, threads: usize) -> Vec<u64> {
+    /// A GEMM as the tests call it: [`on_threads`] or [`portable`].
+    type Kernel<E> = fn(&[E], Op, Shape, &[E], &mut [E], usize);
+
+    /// The products of one shape by `kernel` at `threads` threads (0: on the
+    /// calling thread).
+    fn run<E: GemmElem>(kernel: Kernel<E>, op: Op, s: Shape, threads: usize) -> Vec<u64> {
         let (g, xs, n_out) = operands::<E>(op, s);
         let mut out = vec![E::default(); s.count * n_out];
         if threads == 0 {
-            on_threads(&g, op, s, &xs, &mut out, 1);
+            kernel(&g, op, s, &xs, &mut out, 1);
         } else {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            pool.install(|| on_threads(&g, op, s, &xs, &mut out, threads));
+            pool.install(|| kernel(&g, op, s, &xs, &mut out, threads));
         }
         out.into_iter().map(|v| v.into().to_bits()).collect()
     }
@@ -318,23 +328,30 @@ mod tests {
 
     /// The GEMM's outputs are the same bits on one thread and on 2 or 3
     /// (split over outputs and vectors, never over the summed inputs), for
-    /// shapes with odd sizes, small batches and sums longer than one panel.
+    /// shapes with odd sizes, small batches and sums longer than one panel:
+    /// the kernels this machine uses, and faer 0.20's portable GEMM (which
+    /// other machines use).
     #[test]
     fn products_do_not_depend_on_the_thread_count() {
-        for (rows, cols, count) in SHAPES {
-            let s = Shape { rows, cols, count };
-            for op in [Op::Mvm, Op::Vmm] {
-                let one32 = run::<f32>(op, s, 0);
-                let one64 = run::<f64>(op, s, 0);
-                for t in [1, 2, 3] {
-                    assert!(
-                        one32 == run::<f32>(op, s, t),
-                        "f32 {op:?} {rows}x{cols} batch {count}, {t} threads"
-                    );
-                    assert!(
-                        one64 == run::<f64>(op, s, t),
-                        "f64 {op:?} {rows}x{cols} batch {count}, {t} threads"
-                    );
+        for (name, k32, k64) in [
+            ("used here", on_threads as Kernel<f32>, on_threads as Kernel<f64>),
+            ("portable", portable as Kernel<f32>, portable as Kernel<f64>),
+        ] {
+            for (rows, cols, count) in SHAPES {
+                let s = Shape { rows, cols, count };
+                for op in [Op::Mvm, Op::Vmm] {
+                    let one32 = run::<f32>(k32, op, s, 0);
+                    let one64 = run::<f64>(k64, op, s, 0);
+                    for t in [1, 2, 3] {
+                        assert!(
+                            one32 == run::<f32>(k32, op, s, t),
+                            "{name}: f32 {op:?} {rows}x{cols} batch {count}, {t} threads"
+                        );
+                        assert!(
+                            one64 == run::<f64>(k64, op, s, t),
+                            "{name}: f64 {op:?} {rows}x{cols} batch {count}, {t} threads"
+                        );
+                    }
                 }
             }
         }
